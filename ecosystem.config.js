@@ -1,0 +1,44 @@
+// PM2 process file for the single-container bundle. Loaded by PM2 with require(), hence CommonJS.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = __dirname;
+const envFile = process.env.LABMCP_ENV_FILE || path.join(root, '.env');
+// Variables already set (docker run -e, the shell) win over the file.
+if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+
+const logDir = path.resolve(root, process.env.LABMCP_LOG_DIR || 'logs');
+const demoBenchling = !process.env.BENCHLING_URL;
+
+function app(name, pkg, { maxMemory }) {
+  return {
+    name,
+    script: path.join(root, 'packages', pkg, 'dist', 'main.js'),
+    cwd: root,
+    interpreter: 'node',
+    exec_mode: 'fork',
+    instances: 1,
+    // Ready only once listening (process.send('ready')), so restarts and reloads never route to a cold process.
+    wait_ready: true,
+    listen_timeout: 15000,
+    // Longer than the processes' own drain time (8 s), so PM2 never SIGKILLs a process that is finishing requests.
+    kill_timeout: 10000,
+    autorestart: true,
+    exp_backoff_restart_delay: 100,
+    max_memory_restart: process.env[`LABMCP_MAX_MEMORY_${name.toUpperCase().replace(/-/g, '_')}`] || maxMemory,
+    out_file: path.join(logDir, `${name}.out.log`),
+    error_file: path.join(logDir, `${name}.err.log`),
+    merge_logs: true,
+    env: { LABMCP_LOG_DIR: logDir },
+  };
+}
+
+const apps = [
+  app('router', 'router', { maxMemory: '256M' }),
+  app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M' }),
+  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M' }),
+];
+// The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
+if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M' }));
+
+module.exports = { apps };

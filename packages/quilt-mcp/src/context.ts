@@ -1,0 +1,22 @@
+import { defineTool, type Caller, type Logger } from '@labmcp/service-kit';
+
+export interface RegistryRef {
+  /** `s3://bucket` or `file:///abs/path` */
+  url: string;
+  kind: 's3' | 'local';
+  isDefault: boolean;
+}
+
+export interface QuiltCaller extends Caller {
+  userId: string;
+  scopes: Set<string>;
+}
+
+/** What every Quilt tool gets besides its arguments. */
+export interface QuiltToolContext {
+  caller: QuiltCaller;
+  registries: RegistryRef[];
+  logger: Logger;
+}
+
+export const quiltTool = defineTool<QuiltToolContext>();

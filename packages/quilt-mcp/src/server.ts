@@ -1,0 +1,31 @@
+import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { callerFrom, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
+import type { QuiltCaller, RegistryRef } from './context.js';
+import { quiltTools } from './tools/index.js';
+
+export interface QuiltServerDeps {
+  version: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  registries: RegistryRef[];
+}
+
+const INSTRUCTIONS =
+  'Browse, search, compare, verify and publish Quilt data packages. Start with registries_list and packages_list; ' +
+  'package_browse shows what a revision holds.';
+
+/** One fresh MCP server per request (stateless), bound to the authenticated caller. */
+export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
+  return (ctx) => {
+    const caller = callerFrom<QuiltCaller>(ctx.authInfo);
+    const server = new McpServer({ name: 'quilt-mcp', version: deps.version }, { instructions: INSTRUCTIONS });
+    registerTools(server, quiltTools, {
+      service: 'quilt-mcp',
+      userId: caller.userId,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      context: { caller, registries: deps.registries, logger: deps.logger },
+    });
+    return server;
+  };
+}

@@ -1,0 +1,23 @@
+import type { CheckResult } from '@labmcp/service-kit';
+import type { Upstream } from './upstreams.js';
+
+/** Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. */
+export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number): Promise<Record<string, CheckResult>> {
+  const results = await Promise.all(
+    upstreams.map(async (upstream): Promise<[string, CheckResult]> => {
+      const started = performance.now();
+      const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
+      try {
+        const res = await fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.json().catch(() => ({}))) as { status?: string; version?: string };
+        const status = res.ok && (body.status === 'ok' || body.status === 'degraded') ? body.status : 'down';
+        return [upstream.service, { status, latencyMs, httpStatus: res.status, ...(body.version && { version: body.version }) }];
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (err as Error).message);
+        return [upstream.service, { status: 'down', latencyMs: latencyMs(), error: reason }];
+      }
+    }),
+  );
+  return Object.fromEntries(results);
+}

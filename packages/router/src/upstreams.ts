@@ -1,0 +1,30 @@
+export interface Upstream {
+  /** The public path prefix, e.g. `/quilt`. */
+  prefix: string;
+  /** The service name, as in logs, health and metrics. */
+  service: string;
+  target: URL;
+}
+
+export function upstreamsFrom(config: {
+  QUILT_MCP_PORT: number;
+  BENCHLING_MCP_PORT: number;
+  QUILT_MCP_UPSTREAM?: string | undefined;
+  BENCHLING_MCP_UPSTREAM?: string | undefined;
+}): Upstream[] {
+  return [
+    { prefix: '/quilt', service: 'quilt-mcp', target: new URL(config.QUILT_MCP_UPSTREAM ?? `http://127.0.0.1:${config.QUILT_MCP_PORT}`) },
+    { prefix: '/benchling', service: 'benchling-mcp', target: new URL(config.BENCHLING_MCP_UPSTREAM ?? `http://127.0.0.1:${config.BENCHLING_MCP_PORT}`) },
+  ];
+}
+
+/** The upstream whose prefix is the path's first segment, and the path with that prefix removed. */
+export function matchUpstream(upstreams: Upstream[], url: string): { upstream: Upstream; path: string } | undefined {
+  for (const upstream of upstreams) {
+    if (url === upstream.prefix || url.startsWith(`${upstream.prefix}/`) || url.startsWith(`${upstream.prefix}?`)) {
+      const rest = url.slice(upstream.prefix.length);
+      return { upstream, path: rest.startsWith('/') ? rest : `/${rest}` };
+    }
+  }
+  return undefined;
+}

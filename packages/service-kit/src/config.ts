@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable service; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Settings every process of the bundle reads. */
+export const commonSettings = {
+  LABMCP_DATA_DIR: z.string().min(1).default('./data'),
+  LABMCP_LOG_DIR: z.string().min(1).default('./logs'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  NODE_ENV: z.string().optional(),
+};
+
+export function port(defaultPort: number) {
+  return z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(defaultPort);
+}
+
+/** `true/false/1/0/yes/no/on/off`, case-insensitive; anything else is an error rather than a silent false. */
+export function flag(defaultValue: boolean) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''].includes(v), 'must be true or false')
+    .transform((v) => (v === '' ? defaultValue : ['true', '1', 'yes', 'on'].includes(v)))
+    .optional()
+    .transform((v) => v ?? defaultValue);
+}
+
+/** A comma-separated list, trimmed, empty items dropped. */
+export function list(defaultValue: string[] = []) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? defaultValue : v.split(',').map((s) => s.trim()).filter(Boolean)));
+}
+
+export function positiveInt(defaultValue: number, max = Number.MAX_SAFE_INTEGER) {
+  return z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(defaultValue);
+}
+
+type Common = z.infer<z.ZodObject<typeof commonSettings>>;
+
+/**
+ * Reads `.env` (without overriding variables already set) and validates the environment against the common
+ * settings plus the service's own. Empty strings count as unset, as most shells and env files mean them.
+ */
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): Common & z.infer<z.ZodObject<S>> & { dataDir: string; logDir: string } {
+  if (env === process.env) {
+    const file = process.env.LABMCP_ENV_FILE ?? path.resolve('.env');
+    if (existsSync(file)) dotenv.config({ path: file, quiet: true });
+  }
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const schema = z.object({ ...commonSettings, ...shape });
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const got = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+        return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, got))})`}`;
+      }),
+    );
+  }
+  const data = parsed.data as Common & z.infer<z.ZodObject<S>>;
+  return { ...data, dataDir: path.resolve(data.LABMCP_DATA_DIR), logDir: path.resolve(data.LABMCP_LOG_DIR) };
+}
+
+function redactIfSecret(name: string, value: string): string {
+  return /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i.test(name) ? '[redacted]' : value;
+}
+
+/** Loads config, or prints what is wrong and exits: a misconfigured service must not limp along. */
+export function loadConfigOrExit<S extends z.ZodRawShape>(shape: S): ReturnType<typeof loadConfig<S>> {
+  try {
+    return loadConfig(shape);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

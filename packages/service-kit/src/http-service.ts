@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { healthReport, type HealthChecks } from './health.js';
+import { statusClass, type ServiceMetrics } from './metrics.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { sendJson } from './responses.js';
+
+export interface RequestContext {
+  requestId: string;
+  log: Logger;
+}
+
+export type ServiceHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
+
+export interface HttpServiceOptions {
+  service: string;
+  version: string;
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  handler: ServiceHandler;
+  health?: HealthChecks;
+  /** Label for metrics; keep the set small (never raw URLs, they are unbounded). */
+  routeOf?: (req: IncomingMessage) => string;
+  /** How long in-flight requests may take to finish after SIGTERM before they are cut. */
+  shutdownTimeoutMs?: number;
+  /** Runs after the server stopped accepting and in-flight requests ended (close pools, flush stores). */
+  onShutdown?: () => Promise<void> | void;
+  /** Requests whose access line is noise (health probes, metric scrapes). */
+  quietPaths?: string[];
+  maxHeaderSize?: number;
+}
+
+export interface RunningService {
+  server: Server;
+  url: string;
+  /** Graceful stop, as on SIGTERM, but without exiting the process (for tests and embedding). */
+  stop: () => Promise<void>;
+}
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** Set by whoever authenticated the request, for the access log. */
+    userId?: string;
+  }
+}
+
+function defaultRoute(req: IncomingMessage): string {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path === '/health' || path === '/metrics' || path === '/mcp') return path;
+  return 'other';
+}
+
+/**
+ * Starts one of the bundle's HTTP processes: access log with request ids, `/health`, `/metrics`, request metrics,
+ * the PM2 ready signal once listening, and a graceful stop on SIGINT/SIGTERM (or PM2's `shutdown` message).
+ */
+export async function runHttpService(options: HttpServiceOptions): Promise<RunningService> {
+  const { service, version, logger, metrics } = options;
+  const startedAt = Date.now();
+  const routeOf = options.routeOf ?? defaultRoute;
+  const quiet = new Set(options.quietPaths ?? ['/health', '/metrics']);
+  let stopping = false;
+
+  const accessLog = pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = requestIdFrom(req);
+      res.setHeader(REQUEST_ID_HEADER, id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
+    customProps: (req) => (req.userId ? { userId: req.userId } : {}),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customSuccessMessage: () => 'request completed',
+    customErrorMessage: () => 'request failed',
+    wrapSerializers: true,
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        remoteAddress: req.remoteAddress,
+      }),
+    },
+  });
+
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+    accessLog(req, res);
+    const requestId = String(req.id);
+    const route = routeOf(req);
+    const endTimer = metrics.httpDuration.startTimer({ route });
+    metrics.activeRequests.inc();
+    res.once('close', () => {
+      metrics.activeRequests.dec();
+      const labels = { route, status_class: statusClass(res.statusCode) };
+      endTimer(labels);
+      metrics.httpRequests.inc(labels);
+    });
+    if (stopping) res.setHeader('connection', 'close');
+    void serve(req, res, { requestId, log: req.log }).catch((err: unknown) => {
+      req.log.error({ err }, 'unhandled error while serving request');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
+      else res.destroy();
+    });
+  });
+  // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
+  // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/health') {
+      const report = await healthReport(service, version, startedAt, options.health);
+      if (stopping) {
+        report.status = 'down';
+        report.checks.lifecycle = { status: 'down', reason: 'shutting down' };
+      }
+      sendJson(res, report.status === 'down' ? 503 : 200, report);
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+      return;
+    }
+    await options.handler(req, res, ctx);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, version }, `${service} listening`);
+
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const timeoutMs = options.shutdownTimeoutMs ?? 8000;
+    logger.info({ timeoutMs }, 'stopping: no new connections, finishing in-flight requests');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Connections that finish their last request during the drain become idle; close them as they do.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    const cut = await Promise.race([closed.then(() => false), timedOut]);
+    clearInterval(sweeper);
+    clearTimeout(timer);
+    if (cut) {
+      logger.warn('in-flight requests did not finish in time; closing their connections');
+      server.closeAllConnections();
+      await closed;
+    }
+    await options.onShutdown?.();
+    logger.info('stopped');
+  };
+  return { server, url, stop };
+}
+
+/**
+ * Wires process signals to a graceful stop and tells PM2 we are ready. Separate from `runHttpService` so
+ * tests can run services in-process without them owning the process.
+ */
+export function manageProcess(service: RunningService, logger: Logger): void {
+  let exiting = false;
+  const exit = (reason: string) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ reason }, 'shutdown requested');
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => exit('SIGINT'));
+  process.on('SIGTERM', () => exit('SIGTERM'));
+  // PM2 sends this instead of a signal where signals are unavailable (and with shutdown_with_message).
+  process.on('message', (msg) => {
+    if (msg === 'shutdown') exit('shutdown message');
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts a clean process');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled promise rejection; exiting so the supervisor restarts a clean process');
+    process.exit(1);
+  });
+  process.send?.('ready');
+}

@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { HttpError } from './http-error.js';
+import type { ServiceHandler } from './http-service.js';
+import type { McpEndpoint } from './mcp-endpoint.js';
+import type { ServiceMetrics } from './metrics.js';
+import { sendJson, sendJsonRpcError } from './responses.js';
+
+export interface Caller {
+  userId: string;
+  scopes?: Iterable<string>;
+}
+
+export interface McpRouteOptions<P extends Caller> {
+  endpoint: McpEndpoint;
+  metrics: ServiceMetrics;
+  /** Resolves who is calling, or throws an HttpError (401/403) that is answered as it is. */
+  authenticate: (req: IncomingMessage) => Promise<P>;
+  path?: string;
+}
+
+/** Reads the caller that `mcpRoute` put into the request's AuthInfo, inside an MCP server factory. */
+export function callerFrom<P extends Caller>(authInfo: AuthInfo | undefined): P {
+  const caller = authInfo?.extra?.caller as P | undefined;
+  if (!caller) throw new Error('MCP request reached the server factory without an authenticated caller');
+  return caller;
+}
+
+/**
+ * The `/mcp` route of an MCP server: authenticate at the HTTP level (so a bad credential is a 401 with a
+ * `WWW-Authenticate` challenge, as MCP's authorization rules want, not a tool error), then hand the request and
+ * the caller to the stateless MCP endpoint.
+ */
+export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): ServiceHandler {
+  const path = options.path ?? '/mcp';
+  return async (req, res, ctx) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (url !== path) {
+      sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
+      return;
+    }
+    let caller: P;
+    try {
+      caller = await options.authenticate(req);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      options.metrics.authFailures.inc({ reason: err.reason });
+      ctx.log.warn({ reason: err.reason, status: err.status }, 'request refused');
+      sendJsonRpcError(res, err.status, -32001, err.message, null, err.headers);
+      return;
+    }
+    req.userId = caller.userId;
+    await options.endpoint.handle(req, res, {
+      token: '', // never carried past authentication: the caller object holds what tools may use
+      clientId: caller.userId,
+      scopes: [...(caller.scopes ?? [])],
+      extra: { caller },
+    });
+  };
+}

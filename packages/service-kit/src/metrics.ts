@@ -1,0 +1,58 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ServiceMetrics {
+  registry: Registry;
+  httpRequests: Counter<'route' | 'status_class'>;
+  httpDuration: Histogram<'route' | 'status_class'>;
+  activeRequests: Gauge;
+  toolCalls: Counter<'tool' | 'outcome'>;
+  toolDuration: Histogram<'tool'>;
+  authFailures: Counter<'reason'>;
+}
+
+/** One registry per process, every series labelled with the service, plus Node's process metrics (memory, CPU). */
+export function createMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry, prefix: 'labmcp_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'labmcp_http_requests_total',
+      help: 'HTTP requests answered, by route and status class',
+      labelNames: ['route', 'status_class'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'labmcp_http_request_duration_seconds',
+      help: 'Time from request to the end of the response',
+      labelNames: ['route', 'status_class'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    activeRequests: new Gauge({ name: 'labmcp_http_active_requests', help: 'Requests being served now', registers: [registry] }),
+    toolCalls: new Counter({
+      name: 'labmcp_tool_calls_total',
+      help: 'MCP tool calls, by tool and outcome',
+      labelNames: ['tool', 'outcome'],
+      registers: [registry],
+    }),
+    toolDuration: new Histogram({
+      name: 'labmcp_tool_call_duration_seconds',
+      help: 'MCP tool call duration',
+      labelNames: ['tool'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'labmcp_auth_failures_total',
+      help: 'Requests refused for authentication, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
+
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}

@@ -1,0 +1,118 @@
+import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ServiceMetrics } from './metrics.js';
+
+/**
+ * A mistake the caller can fix (unknown package, bad id, missing permission). It becomes an `isError` tool
+ * result with this message, so the assistant can read it and correct itself; anything else is an internal error
+ * whose details stay in the log.
+ */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  constructor(
+    message: string,
+    readonly code: string = 'invalid_request',
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolRunContext {
+  userId: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Reports progress when the client asked for it (a progress token); otherwise a no-op. */
+  progress: (progress: number, total?: number, message?: string) => Promise<void>;
+}
+
+export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject, C> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** Ids the call touches, for the audit line. */
+  targets?: (args: z.infer<I>) => Record<string, unknown>;
+  /** The text block shown to clients that don't read structuredContent; defaults to the JSON. */
+  summarize?: (result: z.infer<O>) => string;
+  run: (args: z.infer<I>, ctx: C & ToolRunContext) => Promise<z.infer<O>>;
+}
+
+// Lets one list hold tools with different schemas; each definition is checked where it is written.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTool<C> = ToolDefinition<any, any, C>;
+
+/**
+ * `defineTool<Ctx>()({...})`: fixes the context type once per server, so each tool's argument and result types
+ * are inferred from its own schemas.
+ */
+export function defineTool<C>() {
+  return <I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O, C>): ToolDefinition<I, O, C> => tool;
+}
+
+export interface RegisterToolsOptions<C> {
+  service: string;
+  userId: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  context: C;
+}
+
+/** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
+export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
+  const { service, userId, logger, metrics, context } = options;
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      async (args: unknown, ctx: ServerContext) => {
+        const started = performance.now();
+        const log = logger.child({ tool: tool.name });
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        const progress = async (done: number, total?: number, message?: string) => {
+          if (progressToken === undefined) return;
+          await ctx.mcpReq
+            .notify({ method: 'notifications/progress', params: { progressToken, progress: done, ...(total !== undefined && { total }), ...(message && { message }) } })
+            .catch(() => {});
+        };
+        let targets: Record<string, unknown> | undefined;
+        try {
+          targets = tool.targets?.(args);
+        } catch {
+          targets = undefined;
+        }
+        let outcome: 'ok' | 'user_error' | 'error' = 'ok';
+        let errorMessage: string | undefined;
+        try {
+          const result = await tool.run(args, { ...context, userId, log, signal: ctx.mcpReq.signal, progress });
+          return {
+            content: [{ type: 'text' as const, text: tool.summarize ? tool.summarize(result) : JSON.stringify(result) }],
+            structuredContent: result as Record<string, unknown>,
+          };
+        } catch (err) {
+          if (err instanceof ToolError) {
+            outcome = 'user_error';
+            errorMessage = err.message;
+            return { content: [{ type: 'text' as const, text: err.message }], isError: true };
+          }
+          outcome = 'error';
+          log.error({ err }, 'tool failed');
+          return { content: [{ type: 'text' as const, text: `${tool.name} failed because of an internal error; it has been logged.` }], isError: true };
+        } finally {
+          const durationMs = Math.round((performance.now() - started) * 10) / 10;
+          metrics.toolCalls.inc({ tool: tool.name, outcome });
+          metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
+          logger.info({ audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) }, 'tool call');
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type ProcessName = 'router' | 'quilt-mcp' | 'benchling-mcp' | 'benchling-sandbox';
+
+export interface BundleOptions {
+  env?: Record<string, string>;
+  /** Processes to start; default: all four. */
+  only?: ProcessName[];
+}
+
+export interface Bundle {
+  routerUrl: string;
+  ports: Record<ProcessName, number>;
+  dataDir: string;
+  logDir: string;
+  env: Record<string, string>;
+  start: (name: ProcessName) => Promise<void>;
+  kill: (name: ProcessName, signal?: NodeJS.Signals) => Promise<void>;
+  /** Every log line written so far by every process, as text. */
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+const PACKAGE: Record<ProcessName, string> = {
+  router: 'router',
+  'quilt-mcp': 'quilt-mcp',
+  'benchling-mcp': 'benchling-mcp',
+  'benchling-sandbox': 'benchling-sandbox',
+};
+
+export async function waitForHealth(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url}/health not healthy after ${timeoutMs} ms (${last})`);
+}
+
+/**
+ * Starts the real built processes (packages/<name>/dist/main.js) on free loopback ports, as PM2 would, with their
+ * stdout and stderr in one log file each, in a fresh data folder.
+ */
+export async function startBundle(options: BundleOptions = {}): Promise<Bundle> {
+  const base = mkdtempSync(path.join(tmpdir(), 'labmcp-test-'));
+  const dataDir = path.join(base, 'data');
+  const logDir = path.join(base, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ports = {
+    router: await freePort(),
+    'quilt-mcp': await freePort(),
+    'benchling-mcp': await freePort(),
+    'benchling-sandbox': await freePort(),
+  };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? base,
+    LABMCP_ENV_FILE: path.join(base, 'no.env'),
+    LABMCP_DATA_DIR: dataDir,
+    LABMCP_LOG_DIR: logDir,
+    LOG_LEVEL: 'info',
+    ROUTER_HOST: '127.0.0.1',
+    ROUTER_PORT: String(ports.router),
+    QUILT_MCP_PORT: String(ports['quilt-mcp']),
+    BENCHLING_MCP_PORT: String(ports['benchling-mcp']),
+    BENCHLING_SANDBOX_PORT: String(ports['benchling-sandbox']),
+    ...options.env,
+  };
+  const children = new Map<ProcessName, ChildProcess>();
+  const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
+
+  async function start(name: ProcessName): Promise<void> {
+    const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(repoRoot, 'packages', PACKAGE[name], 'dist', 'main.js')], {
+      cwd: base,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    children.set(name, child);
+    await waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000).catch((err: Error) => {
+      throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
+    });
+  }
+
+  async function kill(name: ProcessName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+    children.delete(name);
+  }
+
+  for (const name of names) await start(name);
+
+  return {
+    routerUrl: `http://127.0.0.1:${ports.router}`,
+    ports,
+    dataDir,
+    logDir,
+    env,
+    start,
+    kill,
+    logs: () => readdirSync(logDir).map((f) => safeRead(path.join(logDir, f))).join('\n'),
+    stop: async () => {
+      await Promise.all([...children.keys()].map((n) => kill(n, 'SIGTERM')));
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

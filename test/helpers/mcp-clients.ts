@@ -1,0 +1,43 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** The calls our tests make, identical for both client generations. */
+export interface McpTestClient {
+  era: 'modern' | 'legacy';
+  listTools: () => Promise<{ tools: { name: string; annotations?: Record<string, unknown>; outputSchema?: unknown }[] }>;
+  callTool: (name: string, args?: Record<string, unknown>) => Promise<ToolResult>;
+  close: () => Promise<void>;
+}
+
+export interface ToolResult {
+  content?: { type: string; text?: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** SDK v2 client speaking the current revision (2026-07-28: no initialize, per-request `_meta`). */
+export async function connectModern(url: string, headers: Record<string, string> = {}): Promise<McpTestClient> {
+  const client = new Client({ name: 'labmcp-test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return {
+    era: 'modern',
+    listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,
+    callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as ToolResult,
+    close: () => client.close(),
+  };
+}
+
+/** SDK v1 client, as most deployed clients are today (initialize first, 2025-era revisions). */
+export async function connectLegacy(url: string, headers: Record<string, string> = {}): Promise<McpTestClient> {
+  const client = new LegacyClient({ name: 'labmcp-test-legacy', version: '1.0.0' });
+  await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers } }));
+  return {
+    era: 'legacy',
+    listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,
+    callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as ToolResult,
+    close: () => client.close(),
+  };
+}
+
+export const connectors = [connectModern, connectLegacy];
