@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { port, positiveInt } from '@labmcp/service-kit';
+import { flag, list, port, positiveInt } from '@labmcp/service-kit';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),
@@ -15,4 +15,17 @@ export const routerSettings = {
   ROUTER_UPSTREAM_TIMEOUT_MS: positiveInt(120_000, 3_600_000),
   ROUTER_HEALTH_TIMEOUT_MS: positiveInt(2_000, 60_000),
   ROUTER_RETRY_AFTER_SECONDS: positiveInt(2, 3600),
+  ROUTER_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024, 256 * 1024 * 1024),
+  ROUTER_MAX_HEADER_BYTES: positiveInt(16 * 1024, 256 * 1024),
+  /** Per credential (or per client address without one): sustained rate and burst. */
+  ROUTER_RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
+  ROUTER_RATE_LIMIT_BURST: positiveInt(60, 100_000),
+  ROUTER_MAX_CONCURRENT_PER_SERVICE: positiveInt(64, 100_000),
+  /** Browser origins allowed to call (CORS and MCP's DNS-rebinding check), comma-separated. */
+  ROUTER_ALLOWED_ORIGINS: list(),
+  ROUTER_ALLOW_LOCALHOST_ORIGINS: flag(true),
+  /** OAuth authorization servers for Quilt (RFC 9728 metadata is served when set), comma-separated URLs. */
+  QUILT_AUTHORIZATION_SERVERS: list(),
+  /** The router's public base URL (for resource metadata); derived from Host/X-Forwarded-* when unset. */
+  ROUTER_PUBLIC_URL: z.url().optional(),
 };

@@ -5,25 +5,26 @@ export interface CredentialPolicy {
   forwardBearerToBenchling: boolean;
 }
 
-function isBasic(authorization: string | undefined): boolean {
-  return authorization !== undefined && /^basic\s/i.test(authorization);
-}
+// RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. (Transfer-Encoding is left to Node,
+// which re-frames the body itself.)
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
 
-function isBearer(authorization: string | undefined): boolean {
-  return authorization !== undefined && /^bearer\s/i.test(authorization);
-}
+const isBasic = (authorization: string | undefined) => authorization !== undefined && /^basic\s/i.test(authorization);
+const isBearer = (authorization: string | undefined) => authorization !== undefined && /^bearer\s/i.test(authorization);
 
 /**
- * Each service sees only the credential meant for it: quilt-mcp never gets a Benchling key (header or Basic),
- * benchling-mcp never gets the Quilt JWT unless its key mode needs it.
+ * Shapes the headers an upstream sees: no hop-by-hop headers, no cookies (MCP does not use them), and only the
+ * credential meant for that service: quilt-mcp never gets a Benchling key (header or Basic), benchling-mcp never
+ * gets the Quilt JWT unless its key mode needs it.
  */
-export function isolateCredentials(service: string, headers: IncomingHttpHeaders, policy: CredentialPolicy): void {
+export function prepareUpstreamHeaders(service: string, headers: IncomingHttpHeaders, policy: CredentialPolicy): void {
+  const named = (headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
+  delete headers.cookie;
   if (service === 'quilt-mcp') {
     delete headers['x-benchling-api-key'];
     if (isBasic(headers.authorization)) delete headers.authorization;
   } else if (service === 'benchling-mcp') {
     if (isBearer(headers.authorization) && !policy.forwardBearerToBenchling) delete headers.authorization;
   }
-  delete headers['proxy-authorization'];
-  delete headers.cookie;
 }

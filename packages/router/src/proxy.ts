@@ -1,96 +1,124 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { REQUEST_ID_HEADER, sendJson, type Logger } from '@labmcp/service-kit';
-import { isolateCredentials, type CredentialPolicy } from './credentials.js';
+import { BodyTooLargeError, bodyLimiter } from './body-limit.js';
+import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import type { Upstream } from './upstreams.js';
+
+export type UpstreamErrorKind = 'unavailable' | 'timeout' | 'bad_gateway';
 
 export interface ProxyOptions {
   upstreamTimeoutMs: number;
   retryAfterSeconds: number;
+  maxBodyBytes: number;
   credentials: CredentialPolicy;
+  onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind) => void;
+  /** Last look at an upstream's response headers before they go to the client. */
+  onResponseHeaders?: (upstream: Upstream, req: IncomingMessage, proxyRes: IncomingMessage) => void;
 }
 
 interface ProxyState {
   upstream: Upstream;
   requestId: string;
   timer?: NodeJS.Timeout;
+  proxyReq?: ClientRequest;
   timedOut?: boolean;
+  bodyTooLarge?: boolean;
 }
 
 const states = new WeakMap<IncomingMessage, ProxyState>();
 
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
 function looksLikeJsonRpc(req: IncomingMessage): boolean {
   return req.method === 'POST' && (req.headers['content-type'] ?? '').includes('json');
 }
 
 /** A fast, machine-readable failure; JSON-RPC shaped for MCP clients, so they report it instead of choking. */
-export function sendUpstreamError(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>): void {
+export function sendProxyError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (looksLikeJsonRpc(req)) sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null }, headers);
-  else sendJson(res, status, { error: status === 504 ? 'upstream_timeout' : 'upstream_unavailable', message }, headers);
+  if (looksLikeJsonRpc(req)) sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message, data: { reason: code } }, id: null }, headers);
+  else sendJson(res, status, { error: code, message }, headers);
 }
 
 export function createProxy(logger: Logger, options: ProxyOptions) {
   // Keep-alive to the upstreams: a new TCP connection per MCP request would double the router's overhead.
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' });
   const proxy = createProxyServer({ agent, xfwd: true, ws: false });
 
   proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
     const state = states.get(req);
-    if (!state) return;
-    proxyReq.setHeader(REQUEST_ID_HEADER, state.requestId);
-    proxyReq.setNoDelay?.(true);
-    // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
-    // quiet for long, and keep-alive comments are the servers' job).
-    state.timer = setTimeout(() => {
-      state.timedOut = true;
-      proxyReq.destroy(new Error('upstream response timeout'));
-    }, options.upstreamTimeoutMs);
+    if (state) state.proxyReq = proxyReq;
   });
 
   proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
     const state = states.get(req);
     clearTimeout(state?.timer);
+    proxyRes.socket?.setNoDelay(true);
     if ((proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) {
       // Tell nginx or a load balancer in front not to buffer the stream either.
       proxyRes.headers['x-accel-buffering'] = 'no';
       proxyRes.headers['cache-control'] = 'no-cache, no-transform';
     }
+    if (state) options.onResponseHeaders?.(state.upstream, req, proxyRes);
   });
 
-  proxy.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | import('node:net').Socket) => {
+  proxy.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Socket) => {
     const state = states.get(req);
     clearTimeout(state?.timer);
-    const service = state?.upstream.service ?? 'upstream';
     if (!('writeHead' in res)) {
       res.destroy();
       return;
     }
-    if (state?.timedOut) {
-      logger.warn({ service, requestId: state.requestId }, 'upstream timed out');
-      sendUpstreamError(req, res, 504, `${service} did not answer in time`, {});
+    if (state?.bodyTooLarge || err instanceof BodyTooLargeError) {
+      sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
       return;
     }
-    const unavailable = err.code !== undefined && UNAVAILABLE_CODES.has(err.code);
-    logger.warn({ service, requestId: state?.requestId, code: err.code, msg: err.message }, 'upstream error');
-    sendUpstreamError(req, res, unavailable ? 503 : 502, unavailable ? `${service} is unavailable (down or restarting); retry shortly` : `${service} failed: ${err.code ?? 'bad gateway'}`, {
-      'retry-after': String(options.retryAfterSeconds),
-    });
+    const service = state?.upstream.service ?? 'upstream';
+    const kind: UpstreamErrorKind = state?.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
+    if (state) options.onUpstreamError?.(state.upstream, kind);
+    logger.warn({ service, requestId: state?.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
+    const retry = { 'retry-after': String(options.retryAfterSeconds) };
+    if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retry);
+    else if (kind === 'unavailable') sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, retry);
+    else sendProxyError(req, res, 502, 'bad_gateway', `${service} failed (${err.code ?? 'bad gateway'})`, retry);
   });
 
   return {
     forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): void {
-      states.set(req, { upstream, requestId });
+      const state: ProxyState = { upstream, requestId };
+      states.set(req, state);
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > options.maxBodyBytes) {
+        sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        req.resume();
+        return;
+      }
       req.url = path;
-      isolateCredentials(upstream.service, req.headers, options.credentials);
-      res.once('close', () => clearTimeout(states.get(req)?.timer));
-      proxy.web(req, res, { target: upstream.target });
+      prepareUpstreamHeaders(upstream.service, req.headers, options.credentials);
+      req.headers[REQUEST_ID_HEADER] = requestId;
+      // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
+      // quiet for long, and keep-alive comments are the servers' job). http-proxy's proxyTimeout is an idle
+      // timeout on the socket and would cut such streams, so it is not used.
+      state.timer = setTimeout(() => {
+        state.timedOut = true;
+        state.proxyReq?.destroy(new Error('upstream response timeout'));
+      }, options.upstreamTimeoutMs);
+      // Bodies without a declared length are counted as they stream.
+      const limiter = bodyLimiter(options.maxBodyBytes);
+      limiter.on('error', (err) => {
+        state.bodyTooLarge = true;
+        state.proxyReq?.destroy();
+        proxy.emit('error', err, req, res);
+      });
+      req.pipe(limiter);
+      res.once('close', () => clearTimeout(state.timer));
+      proxy.web(req, res, { target: upstream.target, buffer: limiter });
     },
     close(): void {
       agent.destroy();

@@ -32,6 +32,8 @@ export interface HttpServiceOptions {
   /** Requests whose access line is noise (health probes, metric scrapes). */
   quietPaths?: string[];
   maxHeaderSize?: number;
+  /** Replaces this process's own `/metrics` text (the router serves every process's metrics in one). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface RunningService {
@@ -125,8 +127,13 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
+      // JSON is what prom-client's AggregatorRegistry merges; the router asks for it to serve one page for all.
+      if ((req.url ?? '').includes('format=json')) {
+        sendJson(res, 200, await metrics.registry.getMetricsAsJSON());
+        return;
+      }
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
+      res.end(options.metricsText ? await options.metricsText() : await metrics.registry.metrics());
       return;
     }
     await options.handler(req, res, ctx);

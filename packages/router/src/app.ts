@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, type Logger, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit';
+import { ConcurrencyLimit } from './concurrency.js';
+import { probeUpstreams } from './health.js';
+import { bundleMetrics, createRouterMetrics } from './metrics.js';
+import { applyOriginPolicy } from './origins.js';
+import { createProxy, sendProxyError } from './proxy.js';
+import { RateLimiter, rateLimitKey } from './rate-limit.js';
+import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
+import { matchUpstream, upstreamsFrom } from './upstreams.js';
+import type { routerSettings } from './config.js';
+import type { z } from 'zod';
+
+type RouterConfig = z.infer<z.ZodObject<typeof routerSettings>>;
+
+/** The router's request handling, separate from process wiring so tests can run it in-process. */
+export function createRouterApp(config: RouterConfig, logger: Logger, metrics: ServiceMetrics) {
+  const upstreams = upstreamsFrom(config);
+  const routerMetrics = createRouterMetrics(metrics);
+  const limiter = new RateLimiter(config.ROUTER_RATE_LIMIT_PER_MINUTE, config.ROUTER_RATE_LIMIT_BURST);
+  const concurrency = new ConcurrencyLimit(config.ROUTER_MAX_CONCURRENT_PER_SERVICE);
+  const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
+  const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
+
+  const proxy = createProxy(logger, {
+    upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
+    retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
+    maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    onUpstreamError: (upstream, kind) => routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind }),
+    onResponseHeaders: (upstream, req, proxyRes) => {
+      const challenge = proxyRes.headers['www-authenticate'];
+      if (oauthConfigured && upstream.service === 'quilt-mcp' && proxyRes.statusCode === 401 && typeof challenge === 'string') {
+        proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${publicBaseUrl(req, config.ROUTER_PUBLIC_URL)}${QUILT_RESOURCE_METADATA_PATH}`);
+      }
+    },
+  });
+
+  function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+    const url = req.url ?? '/';
+    if (!applyOriginPolicy(req, res, originPolicy)) return;
+    if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
+      sendJson(res, 200, quiltResourceMetadata(publicBaseUrl(req, config.ROUTER_PUBLIC_URL), config.QUILT_AUTHORIZATION_SERVERS));
+      return;
+    }
+    const match = matchUpstream(upstreams, url);
+    if (!match) {
+      sendJson(res, 404, { error: 'not_found', message: `No service at ${url.split('?')[0]}; use ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}` });
+      return;
+    }
+    const service = match.upstream.service;
+    const decision = limiter.take(rateLimitKey(req, service));
+    if (!decision.allowed) {
+      routerMetrics.rateLimited.inc({ upstream: service });
+      sendProxyError(req, res, 429, 'rate_limited', `Too many requests to ${service}; retry in ${decision.retryAfterSeconds} s`, { 'retry-after': String(decision.retryAfterSeconds) });
+      req.resume();
+      return;
+    }
+    const release = concurrency.tryAcquire(service);
+    if (!release) {
+      routerMetrics.overloaded.inc({ upstream: service });
+      sendProxyError(req, res, 503, 'overloaded', `${service} has too many requests in flight; retry shortly`, { 'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS) });
+      req.resume();
+      return;
+    }
+    res.once('close', release);
+    proxy.forward(req, res, match.upstream, match.path, ctx.requestId);
+  }
+
+  return {
+    upstreams,
+    handler,
+    routeOf: (req: IncomingMessage) => {
+      const match = matchUpstream(upstreams, req.url ?? '/');
+      if (match) return match.upstream.service;
+      const path = (req.url ?? '/').split('?')[0];
+      return path === '/health' || path === '/metrics' ? path : 'other';
+    },
+    health: () => probeUpstreams(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),
+    metricsText: () => bundleMetrics(metrics, upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),
+    trackConnections: (server: import('node:http').Server) => {
+      server.on('connection', (socket) => {
+        routerMetrics.openConnections.inc();
+        socket.setNoDelay(true);
+        socket.once('close', () => routerMetrics.openConnections.dec());
+      });
+    },
+    close: () => proxy.close(),
+  };
+}
