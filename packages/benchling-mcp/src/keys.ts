@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { fingerprint, HttpError, type Caller } from '@labmcp/service-kit';
-import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth/index';
+import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 
 export type KeyMode = 'user' | 'service' | 'either';
 

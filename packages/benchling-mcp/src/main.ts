@@ -1,5 +1,5 @@
 import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
-import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth/index';
+import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { benchlingBaseUrl, benchlingSettings } from './config.js';
 import { keyResolver } from './keys.js';
 import { benchlingServerFactory } from './server.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth/index';
+import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 import { HttpError } from '@labmcp/service-kit';
 import type { QuiltCaller } from './context.js';
 

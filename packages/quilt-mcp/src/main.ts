@@ -1,5 +1,5 @@
 import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
-import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth/index';
+import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { localRegistryPath, quiltSettings } from './config.js';
 import { quiltAuthenticator } from './http-auth.js';
 import { registryRefs } from './registries.js';
