@@ -15,9 +15,10 @@ function app(name, pkg, { maxMemory }) {
     name,
     script: path.join(root, 'packages', pkg, 'dist', 'main.js'),
     cwd: root,
-    interpreter: 'node',
-    exec_mode: 'fork',
-    instances: 1,
+    // Cluster mode is what lets `pm2 reload` replace instances one at a time with no lost request; the
+    // processes are stateless, so any instance can answer any request.
+    exec_mode: 'cluster',
+    instances: Number(process.env.LABMCP_INSTANCES || 1),
     // Ready only once listening (process.send('ready')), so restarts and reloads never route to a cold process.
     wait_ready: true,
     listen_timeout: 15000,

@@ -36,7 +36,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     },
   });
 
-  function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+  async function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const url = req.url ?? '/';
     if (!applyOriginPolicy(req, res, originPolicy)) return;
     if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
@@ -64,7 +64,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     res.once('close', release);
-    proxy.forward(req, res, match.upstream, match.path, ctx.requestId);
+    await proxy.forward(req, res, match.upstream, match.path, ctx.requestId);
   }
 
   return {

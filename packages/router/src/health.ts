@@ -11,7 +11,7 @@ export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number): 
         const res = await fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(timeoutMs) });
         const body = (await res.json().catch(() => ({}))) as { status?: string; version?: string };
         const status = res.ok && (body.status === 'ok' || body.status === 'degraded') ? body.status : 'down';
-        return [upstream.service, { status, latencyMs, httpStatus: res.status, ...(body.version && { version: body.version }) }];
+        return [upstream.service, { status, latencyMs: latencyMs(), httpStatus: res.status, ...(body.version && { version: body.version }) }];
       } catch (err) {
         const cause = (err as { cause?: { code?: string } }).cause?.code;
         const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (err as Error).message);

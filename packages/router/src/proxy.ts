@@ -2,7 +2,8 @@ import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { REQUEST_ID_HEADER, sendJson, type Logger } from '@labmcp/service-kit';
-import { BodyTooLargeError, bodyLimiter } from './body-limit.js';
+import { Readable } from 'node:stream';
+import { BodyTooLargeError, readBody } from './body-limit.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import type { Upstream } from './upstreams.js';
 
@@ -24,7 +25,8 @@ interface ProxyState {
   timer?: NodeJS.Timeout;
   proxyReq?: ClientRequest;
   timedOut?: boolean;
-  bodyTooLarge?: boolean;
+  body: Buffer;
+  retried: boolean;
 }
 
 const states = new WeakMap<IncomingMessage, ProxyState>();
@@ -56,9 +58,13 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     if (state) state.proxyReq = proxyReq;
   });
 
-  proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
+  proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
     const state = states.get(req);
     clearTimeout(state?.timer);
+    // The upstream's connection headers describe its link to us, not ours to the client. http-proxy copies
+    // `Connection` into the response, so set it to what this connection should do (`close` while draining).
+    delete proxyRes.headers['keep-alive'];
+    proxyRes.headers.connection = String(res.getHeader('connection') ?? 'keep-alive');
     proxyRes.socket?.setNoDelay(true);
     if ((proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) {
       // Tell nginx or a load balancer in front not to buffer the stream either.
@@ -75,8 +81,12 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       res.destroy();
       return;
     }
-    if (state?.bodyTooLarge || err instanceof BodyTooLargeError) {
-      sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+    // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
+    // request never reached a handler, so sending it once more on a fresh connection is safe.
+    if (state && !state.retried && !state.timedOut && !res.headersSent && state.proxyReq?.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      state.retried = true;
+      logger.debug({ service: state.upstream.service, requestId: state.requestId }, 'retrying on a fresh upstream connection');
+      send(req, res, state);
       return;
     }
     const service = state?.upstream.service ?? 'upstream';
@@ -89,36 +99,50 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     else sendProxyError(req, res, 502, 'bad_gateway', `${service} failed (${err.code ?? 'bad gateway'})`, retry);
   });
 
+  function send(req: IncomingMessage, res: ServerResponse, state: ProxyState): void {
+    state.proxyReq = undefined;
+    state.timedOut = false;
+    clearTimeout(state.timer);
+    // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
+    // quiet for long, and keep-alive comments are the servers' job). http-proxy's proxyTimeout is an idle
+    // timeout on the socket and would cut such streams, so it is not used.
+    state.timer = setTimeout(() => {
+      state.timedOut = true;
+      state.proxyReq?.destroy(new Error('upstream response timeout'));
+    }, options.upstreamTimeoutMs);
+    proxy.web(req, res, { target: state.upstream.target, buffer: Readable.from(state.body.length ? [state.body] : []) });
+  }
+
   return {
-    forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): void {
-      const state: ProxyState = { upstream, requestId };
-      states.set(req, state);
+    async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): Promise<void> {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
         sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
         req.resume();
         return;
       }
+      // MCP request bodies are small JSON-RPC messages; holding one (bounded) lets a request that met a
+      // keep-alive connection just closed by a restarting server be sent again, which a streamed body could not.
+      let body: Buffer;
+      try {
+        body = await readBody(req, options.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        } else res.destroy();
+        return;
+      }
+      const state: ProxyState = { upstream, requestId, body, retried: false };
+      states.set(req, state);
       req.url = path;
       prepareUpstreamHeaders(upstream.service, req.headers, options.credentials);
       req.headers[REQUEST_ID_HEADER] = requestId;
-      // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
-      // quiet for long, and keep-alive comments are the servers' job). http-proxy's proxyTimeout is an idle
-      // timeout on the socket and would cut such streams, so it is not used.
-      state.timer = setTimeout(() => {
-        state.timedOut = true;
-        state.proxyReq?.destroy(new Error('upstream response timeout'));
-      }, options.upstreamTimeoutMs);
-      // Bodies without a declared length are counted as they stream.
-      const limiter = bodyLimiter(options.maxBodyBytes);
-      limiter.on('error', (err) => {
-        state.bodyTooLarge = true;
-        state.proxyReq?.destroy();
-        proxy.emit('error', err, req, res);
-      });
-      req.pipe(limiter);
+      if (req.headers['content-length'] !== undefined || body.length > 0) {
+        req.headers['content-length'] = String(body.length);
+        delete req.headers['transfer-encoding'];
+      }
       res.once('close', () => clearTimeout(state.timer));
-      proxy.web(req, res, { target: upstream.target, buffer: limiter });
+      send(req, res, state);
     },
     close(): void {
       agent.destroy();

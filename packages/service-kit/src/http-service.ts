@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { healthReport, type HealthChecks } from './health.js';
@@ -27,6 +27,13 @@ export interface HttpServiceOptions {
   routeOf?: (req: IncomingMessage) => string;
   /** How long in-flight requests may take to finish after SIGTERM before they are cut. */
   shutdownTimeoutMs?: number;
+  /**
+   * After a stop begins, how long the server keeps answering (each response with `Connection: close`) before it
+   * stops listening. Clients and proxies holding keep-alive connections then close them after their next
+   * response instead of racing a close of an idle socket; in PM2 cluster mode the replacement instance is
+   * already accepting, so nothing is refused meanwhile.
+   */
+  drainGraceMs?: number;
   /** Runs after the server stopped accepting and in-flight requests ended (close pools, flush stores). */
   onShutdown?: () => Promise<void> | void;
   /** Requests whose access line is noise (health probes, metric scrapes). */
@@ -66,6 +73,7 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
   const routeOf = options.routeOf ?? defaultRoute;
   const quiet = new Set(options.quietPaths ?? ['/health', '/metrics']);
   let stopping = false;
+  const inFlight = new Set<ServerResponse>();
 
   const accessLog = pinoHttp({
     logger,
@@ -104,6 +112,8 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
       metrics.httpRequests.inc(labels);
     });
     if (stopping) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     void serve(req, res, { requestId, log: req.log }).catch((err: unknown) => {
       req.log.error({ err }, 'unhandled error while serving request');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
@@ -154,11 +164,15 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     if (stopping) return;
     stopping = true;
     const timeoutMs = options.shutdownTimeoutMs ?? 8000;
-    logger.info({ timeoutMs }, 'stopping: no new connections, finishing in-flight requests');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    logger.info({ timeoutMs }, 'stopping: finishing in-flight requests, closing keep-alive connections as they finish');
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    // Stop listening, but unlike http.Server#close do not yet drop idle keep-alive connections: a connection
+    // accepted a moment ago, or one a client is about to reuse, would be cut in mid-request. Clients get
+    // `Connection: close` on their next response instead, and the remaining idle ones are closed after the grace.
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+    await Promise.race([closed, delay(options.drainGraceMs ?? 1000)]);
     server.closeIdleConnections();
-    // Connections that finish their last request during the drain become idle; close them as they do.
-    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), timeoutMs);
@@ -176,6 +190,8 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
   };
   return { server, url, stop };
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * Wires process signals to a graceful stop and tells PM2 we are ready. Separate from `runHttpService` so

@@ -70,7 +70,7 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
         if (
           request.method === 'POST' &&
           !acceptsEventStream(request) &&
-          (await isLegacyRequest(request, maxRequestBodySize !== undefined ? { maxRequestBodySize } : undefined))
+          (await isLegacyRequest(request, undefined, maxRequestBodySize !== undefined ? { maxRequestBodySize } : undefined))
         ) {
           return jsonOnlyLegacy(request, opts);
         }

@@ -41,12 +41,16 @@ const tools = [
   }),
 ];
 
-const endpoint = createMcpEndpoint((ctx) => {
+const endpoint = createMcpEndpoint(
+  (ctx) => {
   const caller = callerFrom<Caller>(ctx.authInfo);
   const server = new McpServer({ name: 'svc-test', version: '1.2.3' });
   registerTools(server, tools, { service: 'svc-test', userId: caller.userId, logger, metrics, context: { greeting: 'Hello' } });
   return server;
-});
+  },
+  // Non-default options, as the servers pass them (a wrong option once broke plain-JSON clients).
+  { maxRequestBodySize: 1024 * 1024, keepAliveMs: 5000 },
+);
 
 const service = await runHttpService({
   service: 'svc-test',
