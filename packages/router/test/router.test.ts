@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import t from 'tap';
+import { z } from 'zod';
+import { createLogger, createMetrics, loadConfig, runHttpService, type RunningService } from '@labmcp/service-kit';
+import { createRouterApp } from '../src/app.js';
+import { routerSettings } from '../src/config.js';
+
+// Stand-in upstreams: plain HTTP servers that record what reaches them, so the router is tested on its own.
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
+function upstream(name: string, handler?: (req: IncomingMessage, res: ServerResponse) => void) {
+  const seen: Seen[] = [];
+  const closed: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    res.once('close', () => closed.push(req.url ?? ''));
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: name, version: '9.9.9' }));
+      return;
+    }
+    if (req.url === '/metrics?format=json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ name: 'labmcp_tool_calls_total', help: 'x', type: 'counter', aggregator: 'sum', values: [{ value: 3, labels: { service: name, tool: 't', outcome: 'ok' } }] }]));
+      return;
+    }
+    if (handler) return handler(req, res);
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5' }).end(JSON.stringify({ ok: name })));
+  });
+  return { server, seen, closed };
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+let sseWriter: ServerResponse | undefined;
+const quilt = upstream('quilt-mcp', (req, res) => {
+  if (req.url === '/sse') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': open\n\n');
+    sseWriter = res;
+    return;
+  }
+  if (req.url === '/slow') return; // never answers
+  if (req.url === '/unauthorized') {
+    res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"', 'content-type': 'application/json' }).end('{}');
+    return;
+  }
+  if (req.url === '/hold') {
+    setTimeout(() => res.writeHead(200).end('held'), 400);
+    return;
+  }
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":"quilt-mcp"}'));
+});
+const benchling = upstream('benchling-mcp');
+const quiltPort = await listen(quilt.server);
+const benchlingPort = await listen(benchling.server);
+
+const logLines: string[] = [];
+const logger = createLogger('router', 'info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
+const sharedMetrics = createMetrics('router');
+
+async function startRouter(env: Record<string, string> = {}): Promise<RunningService & { base: string }> {
+  // The main router keeps the shared registry (its metrics page is checked); extra ones get their own.
+  const metrics = Object.keys(env).length === 0 ? sharedMetrics : createMetrics('router');
+  const config = loadConfig(routerSettings, {
+    QUILT_MCP_PORT: String(quiltPort),
+    BENCHLING_MCP_PORT: String(benchlingPort),
+    ROUTER_UPSTREAM_TIMEOUT_MS: '500',
+    ROUTER_MAX_BODY_BYTES: '1024',
+    ...env,
+  });
+  const app = createRouterApp(config, logger, metrics);
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES });
+  app.trackConnections(svc.server);
+  return Object.assign(svc, { base: svc.url });
+}
+
+const router = await startRouter();
+t.teardown(async () => {
+  await router.stop();
+  sseWriter?.end();
+  quilt.server.closeAllConnections();
+  quilt.server.close();
+  benchling.server.close();
+});
+
+t.test('routes by prefix, strips it, and sets forwarding headers and a request id', async (t) => {
+  const res = await fetch(`${router.base}/quilt/mcp?x=1`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' } });
+  t.same(await res.json(), { ok: 'quilt-mcp' });
+  t.equal(res.headers.get('x-request-id'), 'req-1');
+  t.equal(res.headers.get('keep-alive'), null, 'the upstream keep-alive header is not passed on');
+  const seen = quilt.seen.at(-1)!;
+  t.equal(seen.url, '/mcp?x=1');
+  t.equal(seen.headers['x-request-id'], 'req-1');
+  t.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+  t.equal(seen.headers['x-forwarded-proto'], 'http');
+  t.ok(seen.headers['x-forwarded-host']);
+});
+
+t.test('each upstream sees only its own credential', async (t) => {
+  const basic = `Basic ${Buffer.from('sk_key:').toString('base64')}`;
+  await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { authorization: basic, 'x-benchling-api-key': 'sk_key', cookie: 'a=b' } });
+  t.equal(quilt.seen.at(-1)!.headers.authorization, undefined);
+  t.equal(quilt.seen.at(-1)!.headers['x-benchling-api-key'], undefined);
+  t.equal(quilt.seen.at(-1)!.headers.cookie, undefined);
+  await fetch(`${router.base}/benchling/mcp`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer jwt', 'x-benchling-api-key': 'sk_key' } });
+  t.equal(benchling.seen.at(-1)!.headers.authorization, undefined, 'user key mode: no JWT for benchling-mcp');
+  t.equal(benchling.seen.at(-1)!.headers['x-benchling-api-key'], 'sk_key');
+});
+
+t.test('SSE passes through event by event, unbuffered', async (t) => {
+  const ac = new AbortController();
+  const res = await fetch(`${router.base}/quilt/sse`, { signal: ac.signal });
+  t.equal(res.headers.get('content-type'), 'text/event-stream');
+  t.equal(res.headers.get('x-accel-buffering'), 'no');
+  t.match(res.headers.get('cache-control'), /no-transform/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let received = decoder.decode((await reader.read()).value);
+  t.match(received, /: open/);
+  for (let i = 0; i < 3; i++) {
+    const sent = performance.now();
+    sseWriter!.write(`data: {"n":${i}}\n\n`);
+    received = decoder.decode((await reader.read()).value);
+    t.match(received, new RegExp(`"n":${i}`), `event ${i} arrived on its own`);
+    t.ok(performance.now() - sent < 200, 'promptly');
+  }
+  // A client that goes away cancels the upstream request.
+  const closedBefore = quilt.closed.length;
+  ac.abort();
+  const deadline = Date.now() + 2000;
+  while (quilt.closed.length === closedBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.ok(quilt.closed.includes('/sse'), 'upstream request closed after the client disconnected');
+});
+
+t.test('a live stream is not cut by the upstream timeout', async (t) => {
+  const res = await fetch(`${router.base}/quilt/sse`);
+  const reader = res.body!.getReader();
+  await reader.read();
+  await new Promise((r) => setTimeout(r, 800)); // longer than ROUTER_UPSTREAM_TIMEOUT_MS
+  sseWriter!.write('data: still here\n\n');
+  t.match(new TextDecoder().decode((await reader.read()).value), /still here/);
+  await reader.cancel();
+});
+
+t.test('an upstream that never answers gets a 504, not a hang', async (t) => {
+  const started = Date.now();
+  const res = await fetch(`${router.base}/quilt/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"x"}' });
+  t.equal(res.status, 504);
+  t.match(await res.json(), { jsonrpc: '2.0', error: { code: -32000, message: /did not answer/ } });
+  t.ok(Date.now() - started < 2000);
+});
+
+t.test('a dead upstream gets a fast 503 with Retry-After; the other still answers', async (t) => {
+  const dead = await startRouter({ QUILT_MCP_PORT: '1' });
+  t.teardown(() => dead.stop());
+  const res = await fetch(`${dead.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  t.equal(res.status, 503);
+  t.equal(res.headers.get('retry-after'), '2');
+  t.match(await res.json(), { jsonrpc: '2.0', error: { message: /quilt-mcp is unavailable/ } });
+  const plain = await fetch(`${dead.base}/quilt/health`);
+  t.equal(plain.status, 503);
+  t.match(await plain.json(), { error: 'upstream_unavailable' });
+  const other = await fetch(`${dead.base}/benchling/mcp`, { method: 'POST', body: '{}' });
+  t.equal(other.status, 200);
+  const health = await fetch(`${dead.base}/health`);
+  t.equal(health.status, 503);
+  t.match(await health.json(), { status: 'down', checks: { 'quilt-mcp': { status: 'down' }, 'benchling-mcp': { status: 'ok' } } });
+});
+
+t.test('bodies over the limit get 413, declared or chunked', async (t) => {
+  const declared = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: 'x'.repeat(2000) });
+  t.equal(declared.status, 413);
+  const stream = new ReadableStream({
+    start(c) {
+      for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode('y'.repeat(500)));
+      c.close();
+    },
+  });
+  const chunked = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+  t.equal(chunked.status, 413);
+});
+
+t.test('rate limit per credential: 429 with Retry-After, others unaffected', async (t) => {
+  const limited = await startRouter({ ROUTER_RATE_LIMIT_PER_MINUTE: '60', ROUTER_RATE_LIMIT_BURST: '3' });
+  t.teardown(() => limited.stop());
+  const call = (auth: string) => fetch(`${limited.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { authorization: auth } });
+  const statuses = [];
+  for (let i = 0; i < 5; i++) statuses.push((await call('Bearer one')).status);
+  t.same(statuses, [200, 200, 200, 429, 429]);
+  const res = await call('Bearer one');
+  t.equal(res.headers.get('retry-after'), '1');
+  t.equal((await call('Bearer two')).status, 200, 'another credential has its own bucket');
+});
+
+t.test('concurrency bound per service: excess is refused at once, the other service is unaffected', async (t) => {
+  const bounded = await startRouter({ ROUTER_MAX_CONCURRENT_PER_SERVICE: '2' });
+  t.teardown(() => bounded.stop());
+  const held = [fetch(`${bounded.base}/quilt/hold`), fetch(`${bounded.base}/quilt/hold`)];
+  await new Promise((r) => setTimeout(r, 100));
+  const extra = await fetch(`${bounded.base}/quilt/mcp`, { method: 'POST', body: '{}' });
+  t.equal(extra.status, 503);
+  t.match(await extra.json(), { error: 'overloaded' });
+  t.equal((await fetch(`${bounded.base}/benchling/mcp`, { method: 'POST', body: '{}' })).status, 200);
+  for (const r of await Promise.all(held)) t.equal(r.status, 200);
+});
+
+t.test('browser origins: allow-list, CORS and preflight; others refused', async (t) => {
+  const cors = await startRouter({ ROUTER_ALLOWED_ORIGINS: 'https://app.example.org', ROUTER_ALLOW_LOCALHOST_ORIGINS: 'false' });
+  t.teardown(() => cors.stop());
+  const preflight = await fetch(`${cors.base}/quilt/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+  t.equal(preflight.status, 204);
+  t.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.org');
+  for (const h of ['Authorization', 'X-Benchling-API-Key', 'Mcp-Protocol-Version', 'Mcp-Session-Id']) t.match(preflight.headers.get('access-control-allow-headers'), h);
+  const actual = await fetch(`${cors.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { origin: 'https://app.example.org' } });
+  t.equal(actual.status, 200);
+  t.match(actual.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
+  const evil = await fetch(`${cors.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { origin: 'http://evil.example' } });
+  t.equal(evil.status, 403);
+  const local = await fetch(`${cors.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { origin: 'http://localhost:6274' } });
+  t.equal(local.status, 403, 'localhost origins only when allowed');
+  const noOrigin = await fetch(`${cors.base}/quilt/mcp`, { method: 'POST', body: '{}' });
+  t.equal(noOrigin.status, 200, 'non-browser clients send no Origin and pass');
+});
+
+t.test('OAuth protected-resource metadata and the 401 challenge that names it', async (t) => {
+  const oauth = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_PUBLIC_URL: 'https://mcp.example.org' });
+  t.teardown(() => oauth.stop());
+  const meta = await fetch(`${oauth.base}/.well-known/oauth-protected-resource/quilt/mcp`);
+  t.match(await meta.json(), { resource: 'https://mcp.example.org/quilt/mcp', authorization_servers: ['https://auth.example.org'] });
+  const challenge = await fetch(`${oauth.base}/quilt/unauthorized`);
+  t.equal(challenge.status, 401);
+  t.equal(
+    challenge.headers.get('www-authenticate'),
+    'Bearer error="invalid_token", error_description="expired", resource_metadata="https://mcp.example.org/.well-known/oauth-protected-resource/quilt/mcp"',
+  );
+  t.equal((await fetch(`${router.base}/.well-known/oauth-protected-resource/quilt/mcp`)).status, 404, 'not served when not configured');
+});
+
+t.test('one metrics page for the whole bundle', async (t) => {
+  const text = await (await fetch(`${router.base}/metrics`)).text();
+  t.match(text, /labmcp_http_requests_total\{[^}]*route="quilt-mcp"[^}]*\}/);
+  t.match(text, /labmcp_http_request_duration_seconds_bucket\{/);
+  t.match(text, /labmcp_router_upstream_errors_total\{[^}]*kind="timeout"/);
+  t.match(text, /labmcp_router_rate_limited_total/);
+  t.match(text, /labmcp_router_open_connections/);
+  t.match(text, /labmcp_tool_calls_total\{[^}]*service="quilt-mcp"/, 'series from quilt-mcp');
+  t.match(text, /labmcp_tool_calls_total\{[^}]*service="benchling-mcp"/, 'series from benchling-mcp');
+  t.match(text, /labmcp_router_metrics_scrape_ok\{[^}]*upstream="quilt-mcp"[^}]*\} 1/);
+  t.match(text, /labmcp_process_resident_memory_bytes\{[^}]*service="router"/);
+  t.equal((text.match(/^# TYPE labmcp_tool_calls_total /gm) ?? []).length, 1, 'each family declared once');
+});
+
+t.test('unknown paths are 404 with a hint', async (t) => {
+  const res = await fetch(`${router.base}/nope`);
+  t.equal(res.status, 404);
+});

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, waitForHealth } from './bundle.js';
+import { freePort } from './ports.js';
+
+const run = promisify(execFile);
+
+export interface Pm2Bundle {
+  routerUrl: string;
+  env: Record<string, string>;
+  logDir: string;
+  dataDir: string;
+  pm2: (...args: string[]) => Promise<{ stdout: string; stderr: string }>;
+  processes: () => Promise<{ name: string; pid: number; pm_id: number; pm2_env: { status: string; restart_time: number } }[]>;
+  health: () => Promise<{ status: number; body: { checks: Record<string, { status: string }> } }>;
+  stop: () => Promise<void>;
+}
+
+/** The bundle as users run it: PM2 with the repo's ecosystem.config.js, in a private PM2_HOME and data folder. */
+export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Promise<Pm2Bundle> {
+  const base = mkdtempSync(path.join(tmpdir(), 'labmcp-pm2-'));
+  const routerPort = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: base,
+    PM2_HOME: path.join(base, 'pm2'),
+    LABMCP_ENV_FILE: path.join(base, 'no.env'),
+    LABMCP_DATA_DIR: path.join(base, 'data'),
+    LABMCP_LOG_DIR: path.join(base, 'logs'),
+    ROUTER_HOST: '127.0.0.1',
+    ROUTER_PORT: String(routerPort),
+    QUILT_MCP_PORT: String(await freePort()),
+    BENCHLING_MCP_PORT: String(await freePort()),
+    BENCHLING_SANDBOX_PORT: String(await freePort()),
+    ...extraEnv,
+  };
+  const pm2 = (...args: string[]) => run(path.join(repoRoot, 'node_modules/.bin/pm2'), args, { env, cwd: repoRoot, timeout: 60_000 });
+  const routerUrl = `http://127.0.0.1:${routerPort}`;
+  const stop = async () => {
+    await pm2('kill').catch(() => {});
+    rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    await pm2('start', 'ecosystem.config.js');
+    await waitForHealth(routerUrl, 30_000);
+    // The router is healthy only once both servers are; wait for that too.
+    const deadline = Date.now() + 30_000;
+    while ((await fetch(`${routerUrl}/health`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('bundle did not become healthy under PM2');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    routerUrl,
+    env,
+    logDir: env.LABMCP_LOG_DIR!,
+    dataDir: env.LABMCP_DATA_DIR!,
+    pm2,
+    processes: async () => JSON.parse((await pm2('jlist')).stdout),
+    health: async () => {
+      const res = await fetch(`${routerUrl}/health`, { signal: AbortSignal.timeout(3000) });
+      return { status: res.status, body: (await res.json()) as { checks: Record<string, { status: string }> } };
+    },
+    stop,
+  };
+}

@@ -1,0 +1,130 @@
+import { request } from 'node:http';
+import t from 'tap';
+import { SignJWT, generateKeyPair } from 'jose';
+import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { startBundle } from '../helpers/bundle.js';
+
+const bundle = await startBundle({ env: { ROUTER_MAX_BODY_BYTES: String(256 * 1024) } });
+t.teardown(() => bundle.stop());
+const good = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages'] });
+const expired = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', expiresIn: -3600 });
+const { privateKey } = await generateKeyPair('ES256');
+const forged = await new SignJWT({ scopes: ['write:packages'] }).setProtectedHeader({ alg: 'ES256' }).setSubject('mallory').setIssuer('labmcp-demo').setAudience('labmcp').setExpirationTime('1h').sign(privateKey);
+const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', iss: 'labmcp-demo', aud: 'labmcp', exp: 9999999999 })).toString('base64url')}.`;
+const BAD_KEY = 'sk_not_a_real_key_0123456789';
+const secrets = [good, expired, forged, unsigned, BAD_KEY, 'sandbox-key-alice'];
+
+interface Case {
+  name: string;
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Send the body chunked, without Content-Length. */
+  chunked?: boolean;
+  expect: (status: number, body: string) => void | Promise<void>;
+}
+
+const quiltAuth = { authorization: `Bearer ${good}` };
+const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const rpc = (method: string, params?: unknown, id: number | string = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) });
+
+function isJsonRpcError(body: string): boolean {
+  const text = body.startsWith('event:') || body.startsWith('data:') ? body.split('\n').find((l) => l.startsWith('data:'))?.slice(5) ?? '' : body;
+  try {
+    const parsed = JSON.parse(text) as { error?: { code: number; message: string } };
+    return typeof parsed.error?.code === 'number' && typeof parsed.error.message === 'string' && parsed.error.message.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function toolResult(body: string): { isError?: boolean; content?: { text?: string }[] } | undefined {
+  const text = body.startsWith('event:') || body.startsWith('data:') ? body.split('\n').find((l) => l.startsWith('data:'))?.slice(5) ?? '' : body;
+  try {
+    return (JSON.parse(text) as { result?: { isError?: boolean; content?: { text?: string }[] } }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+const clientError = (status: number) => status >= 400 && status < 500;
+
+const cases: Case[] = [
+  { name: 'malformed JSON', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"jsonrpc": "2.0", "id": 1, "method": ', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
+  { name: 'JSON that is not JSON-RPC', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"hello":"world"}', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
+  { name: 'a JSON-RPC batch of 5000 requests', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: `[${Array.from({ length: 5000 }, (_, i) => rpc('tools/list', undefined, i)).join(',')}]`, expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}: ${b.slice(0, 200)}`) },
+  { name: 'an empty batch', path: '/benchling/mcp', headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json }, body: '[]', expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}`) },
+  { name: 'a body over the router limit', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: Buffer.alloc(300 * 1024, 'a'), expect: (s) => void t.equal(s, 413) },
+  { name: 'a chunked body over the router limit', path: '/benchling/mcp', headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json }, body: Buffer.alloc(300 * 1024, 'a'), chunked: true, expect: (s) => void t.equal(s, 413) },
+  { name: 'huge headers', path: '/quilt/mcp', headers: { ...quiltAuth, ...json, 'x-padding': 'p'.repeat(64 * 1024) }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 431) },
+  { name: 'wrong content type', path: '/quilt/mcp', headers: { ...quiltAuth, 'content-type': 'text/plain', accept: 'application/json, text/event-stream' }, body: rpc('tools/list'), expect: (s) => void t.ok(clientError(s), `status ${s}`) },
+  { name: 'path traversal into the other service', path: '/quilt/../benchling/mcp', headers: { ...quiltAuth, ...json }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 404) },
+  { name: 'encoded path traversal', path: '/quilt/%2e%2e/%2e%2e/etc/passwd', expect: (s) => void t.equal(s, 404) },
+  { name: 'traversal at the root', path: '/../../etc/passwd', expect: (s) => void t.equal(s, 404) },
+  { name: 'unknown prefix', path: '/admin/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 404) },
+  { name: 'no token', path: '/quilt/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'garbage token', path: '/quilt/mcp', headers: { ...json, authorization: 'Bearer not.a.jwt' }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'expired token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${expired}` }, body: rpc('tools/list'), expect: (s, b) => void (t.equal(s, 401), t.match(b, /expired/i)) },
+  { name: 'forged token (unknown key)', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${forged}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'alg none token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${unsigned}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  {
+    name: 'a Benchling key Benchling rejects',
+    path: '/benchling/mcp',
+    headers: { ...json, 'x-benchling-api-key': BAD_KEY },
+    body: rpc('tools/call', { name: 'projects_list', arguments: {} }),
+    expect: (s, b) => {
+      const result = toolResult(b);
+      t.ok(clientError(s) || isJsonRpcError(b) || result?.isError === true, `status ${s}: ${b.slice(0, 200)}`);
+      if (result?.isError) t.match(result.content?.[0]?.text ?? '', /key|401|unauthori[sz]ed/i, 'the message says what is wrong');
+    },
+  },
+  { name: 'unknown tool', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: rpc('tools/call', { name: 'rm_rf', arguments: {} }), expect: (s, b) => void t.ok(isJsonRpcError(b) || toolResult(b)?.isError === true, `status ${s}: ${b.slice(0, 200)}`) },
+  { name: 'unknown method', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: rpc('files/delete'), expect: (s, b) => void t.ok(isJsonRpcError(b), b.slice(0, 200)) },
+  {
+    name: 'arguments that break the schema',
+    path: '/benchling/mcp',
+    headers: { ...json, 'x-benchling-api-key': 'sandbox-key-alice' },
+    body: rpc('tools/call', { name: 'projects_list', arguments: { page_size: 'all of them' } }),
+    expect: (s, b) => void t.ok(isJsonRpcError(b) || toolResult(b)?.isError === true, `status ${s}: ${b.slice(0, 200)}`),
+  },
+];
+
+function send(c: Case): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body);
+    const headers: Record<string, string> = { ...(c.headers ?? {}) };
+    if (body && !c.chunked) headers['content-length'] = String(body.length);
+    const req = request(`${bundle.routerUrl}${c.path}`, { method: c.method ?? (body ? 'POST' : 'GET'), headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out: a bad input must get an answer, not a hang')));
+    req.on('error', reject);
+    if (body && c.chunked) {
+      // Several writes so it really goes out chunked.
+      for (let i = 0; i < body.length; i += 16 * 1024) req.write(body.subarray(i, i + 16 * 1024));
+      req.end();
+    } else req.end(body);
+  });
+}
+
+for (const c of cases) {
+  t.test(c.name, async () => {
+    const { status, body } = await send(c);
+    await c.expect(status, body);
+  });
+}
+
+t.test('no process crashed, and no secret reached a log file', async (t) => {
+  const health = await fetch(`${bundle.routerUrl}/health`);
+  t.equal(health.status, 200, 'all services still healthy');
+  await new Promise((r) => setTimeout(r, 300));
+  const logs = bundle.logs();
+  t.notMatch(logs, /uncaught|unhandled/i, 'no crash in any log');
+  for (const secret of secrets) t.notOk(logs.includes(secret), `secret ${secret.slice(0, 8)}… not logged`);
+  t.notOk(logs.includes(good.split('.')[2]!), 'not even a JWT signature');
+});

@@ -1,0 +1,79 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { startPm2Bundle } from '../helpers/pm2-bundle.js';
+import { percentile, steadyLoad, toolCall, toolsList } from '../helpers/load.js';
+
+// High limits: these tests are about faults and restarts, not about the rate limiter (tested on its own).
+const bundle = await startPm2Bundle({ ROUTER_RATE_LIMIT_PER_MINUTE: '10000000', ROUTER_RATE_LIMIT_BURST: '1000000', ROUTER_MAX_CONCURRENT_PER_SERVICE: '256' });
+t.teardown(() => bundle.stop());
+const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'load-tester', scopes: ['read:packages'] });
+const quilt = { url: `${bundle.routerUrl}/quilt/mcp`, headers: { authorization: `Bearer ${token}` }, body: toolCall('registries_list') };
+const benchling = { url: `${bundle.routerUrl}/benchling/mcp`, headers: { 'x-benchling-api-key': 'sandbox-key-alice' }, body: toolsList };
+
+t.test('kill -9 of one server under load: the other loses nothing, the killed one fails fast, PM2 recovers it', async (t) => {
+  const [victim] = (await bundle.processes()).filter((p) => p.name === 'quilt-mcp');
+  let killedAt = 0;
+  let recoveredAt = 0;
+  const recovered = (async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    killedAt = Date.now();
+    process.kill(victim!.pid, 'SIGKILL');
+    while (Date.now() - killedAt < 30_000) {
+      const res = await fetch(`${bundle.routerUrl}/quilt/health`).catch(() => undefined);
+      if (res?.status === 200) {
+        recoveredAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  })();
+  const [other, killed] = await Promise.all([
+    steadyLoad({ ...benchling, concurrency: 4, durationMs: 35_000, until: recovered }),
+    steadyLoad({ ...quilt, concurrency: 4, durationMs: 35_000, until: recovered, okStatuses: [200] }),
+  ]);
+  t.ok(recoveredAt > 0, 'PM2 brought quilt-mcp back without manual action');
+  t.comment(`quilt-mcp recovery after kill -9: ${recoveredAt - killedAt} ms`);
+  t.equal(other.failed, 0, `benchling-mcp lost no request (${other.ok} ok)`);
+  t.ok(other.ok > 50, 'benchling-mcp kept serving');
+  t.ok(killed.ok > 50, 'quilt-mcp served before and after');
+  const unexpected = Object.keys(killed.failures).filter((k) => k !== '503' && k !== '502');
+  t.same(unexpected, [], `the killed service failed only with fast 502/503 answers (${JSON.stringify(killed.failures)})`);
+});
+
+for (const name of ['router', 'quilt-mcp', 'benchling-mcp']) {
+  t.test(`pm2 reload ${name} under steady load loses no request`, async (t) => {
+    const reloaded = (async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      await bundle.pm2('reload', name);
+      await new Promise((r) => setTimeout(r, 1000));
+    })();
+    const [q, b] = await Promise.all([
+      steadyLoad({ ...quilt, concurrency: 4, durationMs: 30_000, until: reloaded }),
+      steadyLoad({ ...benchling, concurrency: 4, durationMs: 30_000, until: reloaded }),
+    ]);
+    await reloaded;
+    t.equal(q.failed, 0, `quilt: ${q.ok} ok, failures ${JSON.stringify(q.failures)}`);
+    t.equal(b.failed, 0, `benchling: ${b.ok} ok, failures ${JSON.stringify(b.failures)}`);
+    t.ok(q.ok > 20 && b.ok > 20, 'traffic flowed during the reload');
+  });
+}
+
+t.test('a flood on one service does not raise the other\'s p99 latency by more than 2x', async (t) => {
+  const probe = { ...benchling, concurrency: 2, durationMs: 4000 };
+  await steadyLoad({ ...probe, durationMs: 1000 }); // warm-up
+  const baseline = await steadyLoad(probe);
+  const flooder = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/flood.mjs'), [quilt.url, quilt.headers.authorization, quilt.body, '64', '6000'], { stdio: 'inherit' });
+  const floodDone = new Promise<void>((r) => flooder.once('exit', () => r()));
+  await new Promise((r) => setTimeout(r, 1000));
+  const during = await steadyLoad(probe);
+  await floodDone;
+  const p99Base = percentile(baseline.latenciesMs, 99);
+  const p99Flood = percentile(during.latenciesMs, 99);
+  t.comment(`benchling p99: ${p99Base.toFixed(2)} ms alone, ${p99Flood.toFixed(2)} ms during a quilt flood (${(p99Flood / p99Base).toFixed(2)}x)`);
+  t.equal(during.failed, 0, 'no benchling request failed during the flood');
+  t.ok(p99Flood <= 2 * p99Base, `p99 ${p99Flood.toFixed(2)} ms <= 2 x ${p99Base.toFixed(2)} ms`);
+});
