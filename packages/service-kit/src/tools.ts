@@ -33,6 +33,8 @@ export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject, C>
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** A scope the caller must hold (checked before `run`; a missing one is an `isError` result naming it). */
+  scope?: string;
   /** Ids the call touches, for the audit line. */
   targets?: (args: z.infer<I>) => Record<string, unknown>;
   /** The text block shown to clients that don't read structuredContent; defaults to the JSON. */
@@ -55,6 +57,8 @@ export function defineTool<C>() {
 export interface RegisterToolsOptions<C> {
   service: string;
   userId: string;
+  /** The caller's scopes, where tools declare one they need. */
+  scopes?: ReadonlySet<string>;
   logger: Logger;
   metrics: ServiceMetrics;
   context: C;
@@ -62,7 +66,7 @@ export interface RegisterToolsOptions<C> {
 
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
-  const { service, userId, logger, metrics, context } = options;
+  const { service, userId, scopes, logger, metrics, context } = options;
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -92,6 +96,9 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         let outcome: 'ok' | 'user_error' | 'error' = 'ok';
         let errorMessage: string | undefined;
         try {
+          if (tool.scope && !scopes?.has(tool.scope)) {
+            throw new ToolError(`${tool.name} needs the ${tool.scope} scope, which your token does not grant.`, 'insufficient_scope');
+          }
           const result = await tool.run(args, { ...context, userId, log, signal: ctx.mcpReq.signal, progress });
           return {
             content: [{ type: 'text' as const, text: tool.summarize ? tool.summarize(result) : JSON.stringify(result) }],
