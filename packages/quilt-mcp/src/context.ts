@@ -1,4 +1,5 @@
 import { defineTool, type Caller, type Logger } from '@labmcp/service-kit';
+import type { Principal } from '@labmcp/service-kit/auth';
 
 export interface RegistryRef {
   /** `s3://bucket` or `file:///abs/path` */
@@ -10,6 +11,10 @@ export interface RegistryRef {
 export interface QuiltCaller extends Caller {
   userId: string;
   scopes: Set<string>;
+  /** The verified token's claims (AWS credentials, catalog URL). */
+  principal: Principal;
+  /** The caller's bearer token, only for the Quilt catalog's credential exchange; never logged. */
+  token: string;
 }
 
 /** What every Quilt tool gets besides its arguments. */

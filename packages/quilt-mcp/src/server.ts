@@ -22,6 +22,7 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
     registerTools(server, quiltTools, {
       service: 'quilt-mcp',
       userId: caller.userId,
+      scopes: caller.scopes,
       logger: deps.logger,
       metrics: deps.metrics,
       context: { caller, registries: deps.registries, logger: deps.logger },
