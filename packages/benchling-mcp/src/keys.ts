@@ -69,7 +69,7 @@ export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage)
       const principal = await options.verifier.verify(token);
       return { userId: principal.userId, apiKey: options.serviceKey as string, keySource: 'service' };
     } catch (err) {
-      if (err instanceof AuthError) throw new HttpError(401, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate() });
+      if (err instanceof AuthError) throw new HttpError(err.status, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate() });
       throw err;
     }
   };
