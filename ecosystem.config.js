@@ -10,15 +10,15 @@ if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
 const logDir = path.resolve(root, process.env.LABMCP_LOG_DIR || 'logs');
 const demoBenchling = !process.env.BENCHLING_URL;
 
-function app(name, pkg, { maxMemory }) {
+function app(name, pkg, { maxMemory, single = false }) {
   return {
     name,
     script: path.join(root, 'packages', pkg, 'dist', 'main.js'),
     cwd: root,
     // Cluster mode is what lets `pm2 reload` replace instances one at a time with no lost request; the
     // processes are stateless, so any instance can answer any request.
-    exec_mode: 'cluster',
-    instances: Number(process.env.LABMCP_INSTANCES || 1),
+    exec_mode: single ? 'fork' : 'cluster',
+    instances: single ? 1 : Number(process.env.LABMCP_INSTANCES || 1),
     // Ready only once listening (process.send('ready')), so restarts and reloads never route to a cold process.
     wait_ready: true,
     listen_timeout: 15000,
@@ -40,6 +40,7 @@ const apps = [
   app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M' }),
 ];
 // The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
-if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M' }));
+// It holds its tenant file locked, so it runs as exactly one process.
+if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', single: true }));
 
 module.exports = { apps };

@@ -1,0 +1,72 @@
+/**
+ * Matches request paths against the spec's path templates (`/entries/{entry_id}`). Templates are split once;
+ * matching is a segment-by-segment comparison, so a route table of a few dozen entries needs nothing cleverer.
+ */
+export interface Route<T> {
+  method: string;
+  path: string;
+  value: T;
+}
+
+interface Compiled<T> {
+  method: string;
+  segments: { literal?: string; param?: string }[];
+  value: T;
+}
+
+export type RouteMatch<T> =
+  | { kind: 'found'; value: T; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'not-found' };
+
+export class Router<T> {
+  private readonly routes: Compiled<T>[];
+
+  constructor(routes: readonly Route<T>[]) {
+    this.routes = routes.map((r) => ({
+      method: r.method,
+      value: r.value,
+      segments: r.path
+        .split('/')
+        .slice(1)
+        .map((s) => {
+          const m = /^\{(\w+)\}$/.exec(s);
+          return m ? { param: m[1]! } : { literal: s };
+        }),
+    }));
+  }
+
+  match(method: string, path: string): RouteMatch<T> {
+    const parts = path.split('/').slice(1);
+    const allow: string[] = [];
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, parts);
+      if (!params) continue;
+      if (route.method === method) return { kind: 'found', value: route.value, params };
+      allow.push(route.method);
+    }
+    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+  }
+}
+
+function matchSegments(segments: Compiled<unknown>['segments'], parts: string[]): Record<string, string> | undefined {
+  if (segments.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const part = parts[i]!;
+    if (seg.literal !== undefined) {
+      if (seg.literal !== part) return undefined;
+    } else {
+      if (part === '') return undefined;
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(part);
+      } catch {
+        return undefined;
+      }
+      params[seg.param!] = decoded;
+    }
+  }
+  return params;
+}

@@ -1,0 +1,36 @@
+import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit';
+import { createSandboxServer, MAX_CONNECTIONS, routeLabel, SERVICE_NAME, storeFileFor, type Sandbox } from './server.js';
+import { sandboxOptionsFromConfig, sandboxSettings } from './settings.js';
+
+const config = loadConfigOrExit(sandboxSettings);
+const version = packageVersion(import.meta.url);
+const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+const metrics = createMetrics(SERVICE_NAME);
+const options = sandboxOptionsFromConfig(config, logger);
+
+let sandbox: Sandbox;
+try {
+  sandbox = await createSandboxServer(options);
+} catch (err) {
+  // A corrupt or locked store needs a human; restarting in a loop would not help.
+  logger.fatal({ err, file: storeFileFor(options) }, 'cannot open the sandbox store');
+  process.exit(78); // EX_CONFIG
+}
+const stats = sandbox.store.stats();
+logger.info({ file: stats.file, seeded: sandbox.store.seeded, records: stats.records }, sandbox.store.seeded ? 'seeded the demo tenant' : 'opened the tenant');
+if (config.BENCHLING_SANDBOX_ADMIN) logger.warn('BENCHLING_SANDBOX_ADMIN is on: unauthenticated fault-injection endpoints are mounted under /_sandbox/');
+
+const service = await runHttpService({
+  service: SERVICE_NAME,
+  version,
+  host: config.BENCHLING_SANDBOX_HOST,
+  port: config.BENCHLING_SANDBOX_PORT,
+  logger,
+  metrics,
+  handler: sandbox.handler,
+  health: sandbox.healthChecks,
+  routeOf: routeLabel,
+  onShutdown: () => sandbox.close(),
+});
+service.server.maxConnections = MAX_CONNECTIONS;
+manageProcess(service, logger);

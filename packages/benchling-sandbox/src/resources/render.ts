@@ -1,0 +1,193 @@
+import type { Snapshot } from '../store/tenant-store.js';
+import type {
+  AaSequenceRecord,
+  CustomEntityRecord,
+  DnaSequenceRecord,
+  EntityRecord,
+  EntryRecord,
+  FieldDefinitionRecord,
+  FolderRecord,
+  ProjectRecord,
+  SchemaRecord,
+} from '../store/types.js';
+import { renderFields } from './fields.js';
+
+/**
+ * Turns stored records into Benchling's response objects (components.schemas.Entry, DnaSequence, ...). Every
+ * property the spec describes is present, in Benchling's types, so clients see what the real API sends.
+ * `baseUrl` is where this sandbox is reachable; apiURL/webURL point there (the sandbox has no web UI, so
+ * webURL is only a well-formed link).
+ */
+export class Renderer {
+  constructor(
+    private readonly snapshot: Snapshot,
+    private readonly baseUrl: string,
+  ) {}
+
+  userSummary(userId: string): { handle: string; id: string; name: string } {
+    const user = this.snapshot.get('users', userId);
+    return user ? { handle: user.handle, id: user.id, name: user.name } : { handle: 'unknown', id: userId, name: 'Unknown user' };
+  }
+
+  project(p: ProjectRecord): Record<string, unknown> {
+    return { archiveRecord: archiveRecord(p.archiveReason), id: p.id, name: p.name, owner: this.userSummary(p.ownerId) };
+  }
+
+  folder(f: FolderRecord): Record<string, unknown> {
+    return { archiveRecord: archiveRecord(f.archiveReason), id: f.id, name: f.name, parentFolderId: f.parentFolderId, projectId: f.projectId };
+  }
+
+  entry(e: EntryRecord): Record<string, unknown> {
+    const schema = e.schemaId ? this.snapshot.get('schemas', e.schemaId) : undefined;
+    const webPath = `/${this.userSummary(e.creatorId).handle}/f/${e.folderId}/${e.id}/edit`;
+    return {
+      apiURL: `${this.baseUrl}/api/v2/entries/${e.id}`,
+      archiveRecord: archiveRecord(e.archiveReason),
+      assignedReviewers: e.assignedReviewerIds.map((id) => this.userSummary(id)),
+      authors: e.authorIds.map((id) => this.userSummary(id)),
+      createdAt: e.createdAt,
+      creator: this.userSummary(e.creatorId),
+      customFields: customFields(e.customFields),
+      days: e.days.map((d) => ({ date: d.date, notes: d.notes.map((n) => ({ ...n })), title: d.title })),
+      displayId: e.displayId,
+      entryTemplateId: null,
+      fields: renderFields(this.snapshot, schema, e.fields),
+      folderId: e.folderId,
+      id: e.id,
+      modifiedAt: e.modifiedAt,
+      name: e.name,
+      reviewRecord: { comment: e.reviewComment, reviewChanges: [], reviewProcesses: [], status: e.reviewStatus },
+      schema: schema ? { id: schema.id, modifiedAt: schema.modifiedAt, name: schema.name } : null,
+      webURL: `${this.baseUrl}${webPath}`,
+    };
+  }
+
+  /** What DNA sequences, AA sequences and custom entities have in common. */
+  private entityBase(e: EntityRecord, collectionPath: string): Record<string, unknown> {
+    const schema = e.schemaId ? this.snapshot.get('schemas', e.schemaId) : undefined;
+    const url = `/${this.userSummary(e.creatorId).handle}/f/${e.folderId ?? 'registry'}/${e.id}/edit`;
+    return {
+      aliases: [...e.aliases],
+      apiURL: `${this.baseUrl}/api/v2/${collectionPath}/${e.id}`,
+      archiveRecord: archiveRecord(e.archiveReason),
+      authors: e.authorIds.map((id) => this.userSummary(id)),
+      createdAt: e.createdAt,
+      creator: this.userSummary(e.creatorId),
+      customFields: customFields(e.customFields),
+      entityRegistryId: e.entityRegistryId,
+      fields: renderFields(this.snapshot, schema, e.fields),
+      folderId: e.folderId,
+      id: e.id,
+      modifiedAt: e.modifiedAt,
+      name: e.name,
+      registrationOrigin: e.registeredAt ? { originEntryId: null, registeredAt: e.registeredAt } : null,
+      registryId: e.registryId,
+      schema: schema ? { id: schema.id, name: schema.name } : null,
+      url,
+      webURL: `${this.baseUrl}${url}`,
+    };
+  }
+
+  dnaSequence(s: DnaSequenceRecord): Record<string, unknown> {
+    return {
+      ...this.entityBase(s, 'dna-sequences'),
+      annotations: s.annotations.map((a) => ({ ...a, customFields: [] })),
+      bases: s.bases,
+      dnaAlignmentIds: [],
+      isCircular: s.isCircular,
+      length: s.bases.length,
+      parts: [],
+      primers: [],
+      transcriptions: [],
+      translations: s.translations.map((t) => ({
+        ...t,
+        coerceStartCodonToMethionine: false,
+        customFields: [],
+        geneticCode: 'STANDARD',
+        regions: [{ start: t.start, end: t.end }],
+      })),
+    };
+  }
+
+  aaSequence(s: AaSequenceRecord): Record<string, unknown> {
+    return {
+      ...this.entityBase(s, 'aa-sequences'),
+      aminoAcids: s.aminoAcids,
+      annotations: s.annotations.map((a) => ({ ...a })),
+      length: s.aminoAcids.length,
+    };
+  }
+
+  customEntity(c: CustomEntityRecord): Record<string, unknown> {
+    return this.entityBase(c, 'custom-entities');
+  }
+
+  /** components.schemas.EntitySchema */
+  entitySchema(s: SchemaRecord): Record<string, unknown> {
+    return {
+      archiveRecord: archiveRecord(s.archiveReason),
+      constraint: null,
+      containableType: 'NONE',
+      fieldDefinitions: s.fieldDefinitions.map(fieldDefinition),
+      id: s.id,
+      modifiedAt: s.modifiedAt,
+      name: s.name,
+      nameTemplateParts: [],
+      prefix: s.prefix ?? '',
+      registryId: s.registryId ?? '',
+      type: s.kind,
+    };
+  }
+
+  /** components.schemas.EntrySchemaDetailed */
+  entrySchema(s: SchemaRecord): Record<string, unknown> {
+    return {
+      archiveRecord: archiveRecord(s.archiveReason),
+      fieldDefinitions: s.fieldDefinitions.map(fieldDefinition),
+      id: s.id,
+      modifiedAt: s.modifiedAt,
+      name: s.name,
+      type: 'entry',
+    };
+  }
+}
+
+function archiveRecord(reason: string | null): { reason: string } | null {
+  return reason === null ? null : { reason };
+}
+
+function customFields(values: Record<string, string>): Record<string, { value: string }> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v }]));
+}
+
+/** One of SimpleFieldDefinition / IntegerFieldDefinition / FloatFieldDefinition / DropdownFieldDefinition / SchemaLinkFieldDefinition. */
+function fieldDefinition(d: FieldDefinitionRecord): Record<string, unknown> {
+  const base = { archiveRecord: null, id: d.id, isMulti: d.isMulti, isRequired: d.isRequired, name: d.name, type: d.type };
+  switch (d.type) {
+    case 'integer':
+      return { ...base, numericMax: d.numericMax ?? null, numericMin: d.numericMin ?? null, unit: null };
+    case 'float':
+      return {
+        ...base,
+        decimalPrecision: d.decimalPrecision ?? null,
+        legalTextDropdownId: null,
+        numericMax: d.numericMax ?? null,
+        numericMin: d.numericMin ?? null,
+        unit: null,
+      };
+    case 'dropdown':
+      return { ...base, dropdownId: d.dropdownId ?? null };
+    case 'entity_link':
+    case 'entry_link':
+    case 'part_link':
+    case 'translation_link':
+    case 'batch_link':
+    case 'storage_link':
+    case 'assay_request_link':
+    case 'assay_result_link':
+    case 'assay_run_link':
+      return { ...base, schemaId: d.linkedSchemaId ?? null };
+    default:
+      return base;
+  }
+}

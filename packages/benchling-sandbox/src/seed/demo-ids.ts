@@ -1,0 +1,96 @@
+/**
+ * The demo tenant's fixed keys and ids. Exported so the quick start, the MCP server's tests and the sandbox's
+ * own tests can name them instead of copying strings. These keys only ever open the bundled sandbox.
+ */
+export const DEMO_KEYS = {
+  /** Alice Chen, tenant admin: sees every project */
+  alice: 'sandbox-key-alice',
+  /** Bob Marquez: member of Protein Expression only */
+  bob: 'sandbox-key-bob',
+  /** Carol Ng: member of Protein Expression and CRISPR Screens */
+  carol: 'sandbox-key-carol',
+} as const;
+
+export const DEMO_USERS = {
+  alice: { id: 'ent_Al1ceCh3', handle: 'alice', name: 'Alice Chen' },
+  bob: { id: 'ent_B0bMarq7', handle: 'bob', name: 'Bob Marquez' },
+  carol: { id: 'ent_Car0lNg5', handle: 'carol', name: 'Carol Ng' },
+} as const;
+
+export const DEMO_REGISTRY_ID = 'src_LabReg01';
+
+export const DEMO_IDS = {
+  projects: {
+    /** alice, bob, carol */
+    proteinExpression: 'src_ProtExp1',
+    /** alice, carol */
+    crisprScreens: 'src_Crispr02',
+    /** alice only */
+    antibodyDiscovery: 'src_AbDisc03',
+  },
+  folders: {
+    peNotebook: 'lib_PeNbk001',
+    /** "Expression Runs": 12 live entries plus 1 archived; the README's `entries_list` example uses it */
+    expressionRuns: 'lib_abc123',
+    purification: 'lib_PePur002',
+    peConstructs: 'lib_PeCon003',
+    crNotebook: 'lib_CrNbk001',
+    guideLibrary: 'lib_CrLib002',
+    cellLines: 'lib_CrCel003',
+    abNotebook: 'lib_AbNbk001',
+    abClones: 'lib_AbCln002',
+    /** archived ("Retired") */
+    abArchive: 'lib_AbOld003',
+  },
+  entrySchemas: {
+    expressionRun: 'ts_ExpRun01',
+    crisprScreen: 'ts_CrScr002',
+  },
+  entitySchemas: {
+    plasmid: 'ts_Plasmd01',
+    protein: 'ts_Protn001',
+    cellLine: 'ts_CellLn01',
+    bacterialStrain: 'ts_Strain01',
+    sgRna: 'ts_SgRna001',
+  },
+  entries: {
+    /** archived ("Retired") pilot run in Expression Runs */
+    pilotRun: 'etr_ExpRn000',
+    /** etr_ExpRn001 ... etr_ExpRn012 live in Expression Runs */
+    firstRun: 'etr_ExpRn001',
+    purification1: 'etr_Purif001',
+    purification2: 'etr_Purif002',
+    crisprScreen1: 'etr_CrScr001',
+    antibodyCampaign1: 'etr_AbCmp001',
+  },
+  dnaSequences: {
+    petEgfp: 'seq_PetEgfp1',
+    petBackbone: 'seq_PetEmpt2',
+    egfpOrf: 'seq_EgfpOrf3',
+    lentiGuideEmx1: 'seq_LgEmx101',
+    lentiGuideAavs1: 'seq_LgAavs02',
+    /** alice only */
+    trastuzumabHcCds: 'seq_AbHcCds1',
+  },
+  aaSequences: {
+    egfp: 'prtn_Egfp0001',
+    his6Egfp: 'prtn_H6Egfp02',
+    /** alice only */
+    trastuzumabVh: 'prtn_TzVh0003',
+    /** alice only */
+    trastuzumabVl: 'prtn_TzVl0004',
+  },
+  customEntities: {
+    bl21: 'bfi_Bl21De31',
+    rosetta2: 'bfi_Rosett22',
+    hek293t: 'bfi_Hek293T1',
+    k562Cas9: 'bfi_K562Cas2',
+    /** archived ("Contaminated") */
+    a549Cas9: 'bfi_A549Cas3',
+    sgEmx1: 'bfi_SgEmx101',
+    sgAavs1: 'bfi_SgAavs02',
+    sgVegfa: 'bfi_SgVegf03',
+    /** alice only */
+    hybridoma: 'bfi_Hyb7F3a1',
+  },
+} as const;

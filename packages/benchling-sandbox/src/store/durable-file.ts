@@ -1,0 +1,114 @@
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Replaces `file` with `content` so that a crash at any point leaves either the old or the new file, never a
+ * torn one: write a temp file next to it, fsync it, rename over the target, then fsync the directory so the
+ * rename itself is on disk before we report success.
+ */
+export async function writeFileDurably(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY);
+  } catch {
+    return; // some platforms (Windows) cannot open directories; rename is as durable as they make it
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    // EINVAL/EPERM: the filesystem does not support fsync on directories; nothing more we can do there.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Temp files left by a crash between write and rename; the target file is intact, so they are garbage. */
+export async function removeStaleTempFiles(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(path.join(dir, name)).catch(() => undefined);
+  }
+}
+
+export async function ensureDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+}
+
+export interface FileLock {
+  release(): Promise<void>;
+}
+
+/**
+ * An exclusive lock file holding our pid. Two sandboxes on one data file would each rewrite the whole file
+ * and silently drop the other's writes; this makes the second one fail at start instead. A lock left by a dead
+ * process is taken over.
+ */
+export async function acquireLock(lockFile: string): Promise<FileLock> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      let released = false;
+      return {
+        release: async () => {
+          if (released) return;
+          released = true;
+          await unlink(lockFile).catch(() => undefined);
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((await readIfExists(lockFile))?.trim());
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new Error(
+          `${lockFile} is held by process ${holder}${holder === process.pid ? ' (this process: close the other sandbox first)' : ''}; ` +
+            'only one sandbox may use a data file at a time',
+        );
+      }
+      await unlink(lockFile).catch(() => undefined);
+    }
+  }
+  throw new Error(`could not acquire ${lockFile}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
