@@ -96,7 +96,9 @@ function send(c: Case): Promise<{ status: number; body: string }> {
     const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body);
     const headers: Record<string, string> = { ...(c.headers ?? {}) };
     if (body && !c.chunked) headers['content-length'] = String(body.length);
-    const req = request(`${bundle.routerUrl}${c.path}`, { method: c.method ?? (body ? 'POST' : 'GET'), headers, timeout: 10_000 }, (res) => {
+    // Host/port/path given apart: a URL string would have its dot segments normalised away before sending.
+    const { hostname, port } = new URL(bundle.routerUrl);
+    const req = request({ hostname, port, path: c.path, method: c.method ?? (body ? 'POST' : 'GET'), headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

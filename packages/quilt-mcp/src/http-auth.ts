@@ -13,7 +13,7 @@ export function quiltAuthenticator(verifier: JwtVerifier): (req: IncomingMessage
       return { userId: principal.userId, scopes: principal.scopes, principal, token };
     } catch (err) {
       if (err instanceof AuthError) {
-        throw new HttpError(err.status, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate() });
+        throw new HttpError(err.status, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate('quilt-mcp') });
       }
       throw err;
     }
