@@ -26,6 +26,9 @@ function app(name, pkg, { maxMemory, single = false }) {
     kill_timeout: 10000,
     autorestart: true,
     exp_backoff_restart_delay: 100,
+    // Exit code 78 (EX_CONFIG) means invalid settings: restarting cannot help, so the process stays stopped
+    // (the router's /health names it) and its error log says what to fix.
+    stop_exit_codes: [78],
     max_memory_restart: process.env[`LABMCP_MAX_MEMORY_${name.toUpperCase().replace(/-/g, '_')}`] || maxMemory,
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),

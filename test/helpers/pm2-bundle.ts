@@ -53,8 +53,9 @@ export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Pro
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (err) {
+    const logs = await pm2('logs', '--nostream', '--lines', '20').catch((e: Error) => ({ stdout: e.message }));
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${logs.stdout}`);
   }
   return {
     routerUrl,

@@ -7,6 +7,7 @@ import { applyOriginPolicy } from './origins.js';
 import { createProxy, sendProxyError } from './proxy.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
+import { UpstreamAvailability } from './upstream-health.js';
 import { matchUpstream, upstreamsFrom } from './upstreams.js';
 import type { routerSettings } from './config.js';
 import type { z } from 'zod';
@@ -21,13 +22,17 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const concurrency = new ConcurrencyLimit(config.ROUTER_MAX_CONCURRENT_PER_SERVICE);
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
+  const availability = new UpstreamAvailability(logger);
 
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
-    onUpstreamError: (upstream, kind) => routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind }),
+    onUpstreamError: (upstream, kind, code) => {
+      routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind });
+      if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') availability.markDown(upstream);
+    },
     onResponseHeaders: (upstream, req, proxyRes) => {
       const challenge = proxyRes.headers['www-authenticate'];
       if (oauthConfigured && upstream.service === 'quilt-mcp' && proxyRes.statusCode === 401 && typeof challenge === 'string') {
@@ -49,6 +54,12 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     const service = match.upstream.service;
+    if (availability.isDown(match.upstream)) {
+      routerMetrics.upstreamErrors.inc({ upstream: service, kind: 'unavailable' });
+      sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, { 'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS) });
+      req.resume();
+      return;
+    }
     const decision = limiter.take(rateLimitKey(req, service));
     if (!decision.allowed) {
       routerMetrics.rateLimited.inc({ upstream: service });
@@ -85,6 +96,9 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
         socket.once('close', () => routerMetrics.openConnections.dec());
       });
     },
-    close: () => proxy.close(),
+    close: () => {
+      availability.close();
+      proxy.close();
+    },
   };
 }

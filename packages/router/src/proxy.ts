@@ -14,7 +14,7 @@ export interface ProxyOptions {
   retryAfterSeconds: number;
   maxBodyBytes: number;
   credentials: CredentialPolicy;
-  onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind) => void;
+  onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
   /** Last look at an upstream's response headers before they go to the client. */
   onResponseHeaders?: (upstream: Upstream, req: IncomingMessage, proxyRes: IncomingMessage) => void;
 }
@@ -91,7 +91,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     }
     const service = state?.upstream.service ?? 'upstream';
     const kind: UpstreamErrorKind = state?.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
-    if (state) options.onUpstreamError?.(state.upstream, kind);
+    if (state) options.onUpstreamError?.(state.upstream, kind, err.code);
     logger.warn({ service, requestId: state?.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
     const retry = { 'retry-after': String(options.retryAfterSeconds) };
     if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retry);

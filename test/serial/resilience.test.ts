@@ -7,7 +7,7 @@ import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 import { percentile, steadyLoad, toolCall, toolsList } from '../helpers/load.js';
 
 // High limits: these tests are about faults and restarts, not about the rate limiter (tested on its own).
-const bundle = await startPm2Bundle({ ROUTER_RATE_LIMIT_PER_MINUTE: '10000000', ROUTER_RATE_LIMIT_BURST: '1000000', ROUTER_MAX_CONCURRENT_PER_SERVICE: '256' });
+const bundle = await startPm2Bundle({ ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000', ROUTER_MAX_CONCURRENT_PER_SERVICE: '256' });
 t.teardown(() => bundle.stop());
 const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'load-tester', scopes: ['read:packages'] });
 const quilt = { url: `${bundle.routerUrl}/quilt/mcp`, headers: { authorization: `Bearer ${token}` }, body: toolCall('registries_list') };
@@ -22,7 +22,7 @@ t.test('kill -9 of one server under load: the other loses nothing, the killed on
     killedAt = Date.now();
     process.kill(victim!.pid, 'SIGKILL');
     while (Date.now() - killedAt < 30_000) {
-      const res = await fetch(`${bundle.routerUrl}/quilt/health`).catch(() => undefined);
+      const res = await fetch(`${bundle.routerUrl}/quilt/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
       if (res?.status === 200) {
         recoveredAt = Date.now();
         break;
@@ -39,7 +39,9 @@ t.test('kill -9 of one server under load: the other loses nothing, the killed on
   t.comment(`quilt-mcp recovery after kill -9: ${recoveredAt - killedAt} ms`);
   t.equal(other.failed, 0, `benchling-mcp lost no request (${other.ok} ok)`);
   t.ok(other.ok > 50, 'benchling-mcp kept serving');
-  t.ok(killed.ok > 50, 'quilt-mcp served before and after');
+  t.ok(killed.ok > 0, 'quilt-mcp served before the kill');
+  const after = await fetch(quilt.url, { method: 'POST', headers: { 'content-type': 'application/json', ...quilt.headers }, body: quilt.body });
+  t.equal(after.status, 200, 'and serves again after the restart');
   const unexpected = Object.keys(killed.failures).filter((k) => k !== '503' && k !== '502');
   t.same(unexpected, [], `the killed service failed only with fast 502/503 answers (${JSON.stringify(killed.failures)})`);
 });
