@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { repoRoot } from '../helpers/bundle.js';
+
+const base = mkdtempSync(path.join(tmpdir(), 'labmcp-config-'));
+t.teardown(() => rmSync(base, { recursive: true, force: true }));
+
+function run(pkg: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'packages', pkg, 'dist', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', LABMCP_ENV_FILE: path.join(base, 'none.env'), LABMCP_DATA_DIR: path.join(base, 'data'), ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+const cases: [string, Record<string, string>, RegExp][] = [
+  ['router', { ROUTER_PORT: 'eighty' }, /ROUTER_PORT: .*port number/],
+  ['router', { ROUTER_RATE_LIMIT_BURST: '0' }, /ROUTER_RATE_LIMIT_BURST: must be at least 1/],
+  ['quilt-mcp', { LOG_LEVEL: 'chatty' }, /LOG_LEVEL/],
+  ['quilt-mcp', { QUILT_REGISTRIES: 'http://not-a-registry' }, /QUILT_REGISTRIES/],
+  ['quilt-mcp', { QUILT_JWT_SECRET: 'short' }, /QUILT_JWT_SECRET: must be at least 32 characters/],
+  ['benchling-mcp', { BENCHLING_URL: 'tenant.benchling.com' }, /BENCHLING_URL: must be an http\(s\) URL/],
+  ['benchling-mcp', { BENCHLING_KEY_MODE: 'service' }, /BENCHLING_API_KEY/],
+  ['benchling-sandbox', { BENCHLING_SANDBOX_PORT: '-1' }, /BENCHLING_SANDBOX_PORT/],
+];
+
+for (const [pkg, env, message] of cases) {
+  t.test(`${pkg} refuses ${Object.keys(env).join(', ')}`, async (t) => {
+    const { code, stderr } = await run(pkg, env);
+    t.equal(code, 78, 'exits with EX_CONFIG, which PM2 is told not to restart');
+    t.match(stderr, message, 'names the variable and what is wrong');
+    t.notMatch(stderr, /at .*\.js:\d+/, 'a message, not a stack trace');
+  });
+}
