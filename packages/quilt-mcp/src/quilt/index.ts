@@ -1,0 +1,15 @@
+/** The Quilt core library: everything the quilt-mcp tools need, by module. */
+export * from './codepoint.js';
+export * from './file-hash.js';
+export * from './json-parse.js';
+export * from './json-value.js';
+export * from './line-reader.js';
+export * from './local-storage.js';
+export * from './manifest.js';
+export * from './python-json.js';
+export * from './registry.js';
+export * from './s3-storage.js';
+export * from './storage.js';
+export * from './top-hash.js';
+export * from './walk-order.js';
+export type { ByteSource } from './byte-source.js';

@@ -1,0 +1,435 @@
+/**
+ * A Quilt registry (quilt3's `PackageRegistryV1`) over an ObjectStorage:
+ * - `.quilt/named_packages/<user>/<pkg>/<unix-timestamp>` and `.../latest`: pointer files, each holding
+ *   a top hash as 64 lowercase hex characters (no newline);
+ * - `.quilt/packages/<top-hash>`: the manifests.
+ * Pushing writes the manifest, then the timestamp pointer, then `latest`, as quilt3 does, so a reader
+ * never finds a pointer to a missing manifest. Deleting only ever removes pointers.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { compareCodePoints } from './codepoint.js';
+import { LocalStorage } from './local-storage.js';
+import {
+  computeManifestTopHash,
+  readManifest,
+  readManifestHeader,
+  writeManifest,
+  type ManifestHashSummary,
+  type ManifestHeader,
+  type ManifestItem,
+  type ManifestRecord,
+  type ManifestSummary,
+  type ManifestWriterOptions,
+  type ReadManifestOptions,
+} from './manifest.js';
+import { S3Storage } from './s3-storage.js';
+import { StorageError, type ObjectStorage } from './storage.js';
+
+const NAMED = '.quilt/named_packages/';
+const MANIFESTS = '.quilt/packages/';
+const LATEST = 'latest';
+/** A pointer is 64 bytes; anything much larger is not a pointer and isn't read whole. */
+const MAX_POINTER_BYTES = 1024;
+/** Pointer files read at once when listing revisions. */
+const POINTER_READ_CONCURRENCY = 8;
+/** quilt3's shortest accepted top-hash prefix. */
+const MIN_HASH_PREFIX = 6;
+const TOP_HASH = /^[0-9a-f]{64}$/;
+const HASH_PREFIX = /^[0-9a-f]{6,63}$/;
+const TIMESTAMP = /^[0-9]{1,15}$/;
+/** quilt3's `[\w-]+/[\w-]+` (Python's `\w` on str is letters, digits and underscore in any script). */
+const PACKAGE_NAME = /^[\p{L}\p{N}_-]+\/[\p{L}\p{N}_-]+$/u;
+/** A user prefix ("de"), or a user and a package prefix ("demo/si"). */
+const PACKAGE_PREFIX = /^[\p{L}\p{N}_-]*(?:\/[\p{L}\p{N}_-]*)?$/u;
+
+export type RegistryErrorCode =
+  | 'InvalidUrl'
+  | 'InvalidName'
+  | 'InvalidRevision'
+  | 'PackageNotFound'
+  | 'RevisionNotFound'
+  | 'AmbiguousRevision'
+  | 'CorruptPointer'
+  | 'InvalidArgument';
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type RegistryLocation = { kind: 's3'; bucket: string } | { kind: 'file'; path: string };
+
+/** Parses `s3://bucket` or `file:///abs/path`. */
+export function parseRegistryUrl(url: string): RegistryLocation {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new RegistryError('InvalidUrl', `Invalid registry URL ${JSON.stringify(url)}: expected s3://bucket or file:///abs/path`, { cause: err });
+  }
+  if (parsed.protocol === 's3:') {
+    if (parsed.hostname === '' || (parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search !== '' || parsed.hash !== '') {
+      throw new RegistryError('InvalidUrl', `Invalid registry URL ${JSON.stringify(url)}: an S3 registry is a whole bucket, s3://bucket`);
+    }
+    return { kind: 's3', bucket: parsed.hostname };
+  }
+  if (parsed.protocol === 'file:') {
+    if (parsed.hostname !== '' && parsed.hostname !== 'localhost') {
+      throw new RegistryError('InvalidUrl', `Invalid registry URL ${JSON.stringify(url)}: file URLs must be local (file:///abs/path)`);
+    }
+    return { kind: 'file', path: fileURLToPath(parsed) };
+  }
+  throw new RegistryError('InvalidUrl', `Unsupported registry URL ${JSON.stringify(url)}: expected s3://bucket or file:///abs/path`);
+}
+
+/** Opens the registry at `url`; an S3 registry needs the caller's client (user credentials). */
+export async function openRegistry(url: string, options: { s3Client?: S3Client } = {}): Promise<Registry> {
+  const location = parseRegistryUrl(url);
+  if (location.kind === 'file') return new Registry(await LocalStorage.open(location.path));
+  if (options.s3Client === undefined) throw new RegistryError('InvalidArgument', `Opening ${url} needs an S3 client`);
+  return new Registry(new S3Storage(options.s3Client, location.bucket));
+}
+
+export function validatePackageName(name: string): void {
+  if (typeof name !== 'string' || !PACKAGE_NAME.test(name)) {
+    throw new RegistryError('InvalidName', `Invalid package name ${JSON.stringify(name)}: expected "user/package" of letters, digits, "_" and "-"`);
+  }
+}
+
+export interface Revision {
+  /** Unix seconds, from the pointer's name. */
+  timestamp: number;
+  topHash: string;
+}
+
+export interface PageOptions {
+  /** Default 100, at most 1000. */
+  maxKeys?: number;
+  continuationToken?: string;
+}
+
+export interface PushOptions extends ManifestWriterOptions {
+  /** Unix seconds for the revision pointer; default now. */
+  timestamp?: number;
+}
+
+export interface PushResult extends ManifestSummary {
+  timestamp: number;
+}
+
+export class Registry {
+  constructor(readonly storage: ObjectStorage) {}
+
+  get url(): string {
+    return this.storage.url;
+  }
+
+  /**
+   * Package names ("user/pkg"), in S3 key order of "user/pkg/". A `prefix` without "/" filters users
+   * ("de" matches "demo/..."); with one it fixes the user and filters that user's packages ("demo/si").
+   *
+   * Like quilt3's `list_packages`, this lists the pointer files themselves (no delimiter) and keeps one
+   * name per package: it costs a listing of every revision pointer, but works on stores whose
+   * common-prefix support is partial (s3rver only reports prefixes one level deep).
+   */
+  async listPackages(options: PageOptions & { prefix?: string } = {}): Promise<{ packages: string[]; nextContinuationToken?: string }> {
+    const maxKeys = pageSize(options.maxKeys);
+    const prefix = options.prefix ?? '';
+    if (!PACKAGE_PREFIX.test(prefix)) throw new RegistryError('InvalidName', `Invalid package name prefix ${JSON.stringify(prefix)}`);
+    const state = decodeState(options.continuationToken);
+    let pageToken = state.t;
+    let after = state.after;
+    const packages: string[] = [];
+    for (;;) {
+      const page = await this.storage.list(NAMED + prefix, { maxKeys: 1000, ...(pageToken === undefined ? {} : { continuationToken: pageToken }) });
+      for (const object of page.objects) {
+        const parts = object.key.slice(NAMED.length).split('/');
+        if (parts.length !== 3) continue;
+        const name = `${parts[0]}/${parts[1]}`;
+        if (!PACKAGE_NAME.test(name)) continue;
+        // Pointers of one package are adjacent; `after` is the last name emitted, from this page or the previous call.
+        if (after !== undefined && compareCodePoints(`${name}/`, `${after}/`) <= 0) continue;
+        if (packages.length === maxKeys) return { packages, nextContinuationToken: encodeState({ t: pageToken, after }) };
+        packages.push(name);
+        after = name;
+      }
+      if (page.nextContinuationToken === undefined) return { packages };
+      pageToken = page.nextContinuationToken;
+    }
+  }
+
+  /** Revisions of a package in pointer-key order (oldest first for same-length timestamps), plus `latest`. */
+  async listRevisions(name: string, options: PageOptions = {}): Promise<{ revisions: Revision[]; latest?: string; nextContinuationToken?: string }> {
+    validatePackageName(name);
+    const maxKeys = pageSize(options.maxKeys);
+    const dir = `${NAMED}${name}/`;
+    const page = await this.storage.list(dir, { maxKeys, ...(options.continuationToken === undefined ? {} : { continuationToken: options.continuationToken }) });
+    if (options.continuationToken === undefined && page.objects.length === 0) throw packageNotFound(name, this.url);
+    const pointers = page.objects.map((o) => o.key.slice(dir.length)).filter((p) => TIMESTAMP.test(p));
+    const hashes = await mapLimit(pointers, POINTER_READ_CONCURRENCY, (p) => this.readPointer(dir + p));
+    const revisions = pointers.map((p, k) => ({ timestamp: Number(p), topHash: hashes[k] as string }));
+    const latest = await this.readPointerIfExists(dir + LATEST);
+    return {
+      revisions,
+      ...(latest === undefined ? {} : { latest }),
+      ...(page.nextContinuationToken === undefined ? {} : { nextContinuationToken: page.nextContinuationToken }),
+    };
+  }
+
+  /**
+   * Turns a revision spec into a top hash: `latest`; a full top hash (its manifest must exist); a unix
+   * timestamp naming a pointer; or a unique prefix of at least 6 hex digits, matched against all
+   * manifests in the registry as quilt3 does. An all-digit spec is tried as a timestamp first.
+   */
+  async resolveRevision(name: string, spec = LATEST): Promise<string> {
+    validatePackageName(name);
+    const dir = `${NAMED}${name}/`;
+    if (spec === LATEST) {
+      const latest = await this.readPointerIfExists(dir + LATEST);
+      if (latest === undefined) throw packageNotFound(name, this.url);
+      return latest;
+    }
+    const lower = spec.toLowerCase();
+    if (TOP_HASH.test(lower)) {
+      if ((await this.storage.head(MANIFESTS + lower)) === undefined) {
+        throw new RegistryError('RevisionNotFound', `No manifest ${lower} in ${this.url}`);
+      }
+      return lower;
+    }
+    if (TIMESTAMP.test(spec)) {
+      const pointed = await this.readPointerIfExists(dir + spec);
+      if (pointed !== undefined) return pointed;
+    }
+    if (HASH_PREFIX.test(lower)) {
+      const page = await this.storage.list(MANIFESTS + lower, { maxKeys: 2 });
+      const matches = page.objects.map((o) => o.key.slice(MANIFESTS.length)).filter((h) => TOP_HASH.test(h));
+      if (matches.length === 1) return matches[0] as string;
+      if (matches.length > 1) throw new RegistryError('AmbiguousRevision', `Top hash prefix ${JSON.stringify(spec)} matches more than one manifest; give more digits`);
+      throw new RegistryError('RevisionNotFound', `No revision of ${name} matches ${JSON.stringify(spec)} in ${this.url}`);
+    }
+    if (TIMESTAMP.test(spec)) throw new RegistryError('RevisionNotFound', `${name} has no revision at timestamp ${spec}`);
+    throw new RegistryError(
+      'InvalidRevision',
+      `Invalid revision ${JSON.stringify(spec)}: expected "latest", a unix timestamp, or a top hash (or a unique prefix of at least ${MIN_HASH_PREFIX} hex digits)`,
+    );
+  }
+
+  /** Streams a manifest's records; with `verify`, a top-hash mismatch raises at the end. */
+  async *readManifest(topHash: string, options: Omit<ReadManifestOptions, 'expectedTopHash'> & { verify?: boolean } = {}): AsyncGenerator<ManifestRecord> {
+    const { verify, ...readOptions } = options;
+    const body = await this.getManifest(topHash, options.signal);
+    yield* readManifest(body, { ...readOptions, ...(verify === true ? { expectedTopHash: topHash } : {}) });
+  }
+
+  async readManifestHeader(topHash: string, options: { signal?: AbortSignal } = {}): Promise<ManifestHeader> {
+    return readManifestHeader(await this.getManifest(topHash, options.signal), options);
+  }
+
+  /** Recomputes a stored manifest's top hash in one pass; `ok` says whether it matches the manifest's name. */
+  async verifyManifest(topHash: string, options: { signal?: AbortSignal } = {}): Promise<ManifestHashSummary & { ok: boolean }> {
+    const summary = await computeManifestTopHash(await this.getManifest(topHash, options.signal), options);
+    return { ...summary, ok: summary.topHash === topHash };
+  }
+
+  /**
+   * Writes a new revision: the manifest (spooled to a temporary file first, since its key is the top
+   * hash, known only at the end), then the timestamp pointer, then `latest`. `items` are the directory
+   * metadata and entries in walk order.
+   */
+  async pushRevision(
+    name: string,
+    header: ManifestHeader,
+    items: Iterable<ManifestItem> | AsyncIterable<ManifestItem>,
+    options: PushOptions = {},
+  ): Promise<PushResult> {
+    validatePackageName(name);
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RegistryError('InvalidArgument', `Invalid timestamp ${String(timestamp)}`);
+    const tempDir = await mkdtemp(path.join(tmpdir(), 'labmcp-manifest-'));
+    try {
+      const file = path.join(tempDir, 'manifest.jsonl');
+      const out = createWriteStream(file);
+      let summary: ManifestSummary;
+      try {
+        summary = await writeManifest(out, header, items, options);
+      } finally {
+        out.end();
+        await finished(out).catch(() => undefined);
+      }
+      if (out.errored) throw out.errored;
+      const manifest = createReadStream(file);
+      try {
+        await this.storage.put(MANIFESTS + summary.topHash, manifest, { size: summary.bytes });
+      } finally {
+        manifest.destroy(); // if the store gave up before reading it all
+      }
+      const dir = `${NAMED}${name}/`;
+      await this.storage.put(dir + String(timestamp), summary.topHash);
+      await this.storage.put(dir + LATEST, summary.topHash);
+      return { ...summary, timestamp };
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Deletes every pointer of `name` to the revision `spec` resolves to (as quilt3's
+   * `delete_package_version`); if that removes `latest`, it is re-pointed at the newest remaining
+   * timestamp. Manifests and data are never deleted.
+   */
+  async deleteRevision(name: string, spec: string): Promise<{ topHash: string; deletedPointers: string[]; latest?: string }> {
+    const topHash = await this.resolveRevision(name, spec);
+    const dir = `${NAMED}${name}/`;
+    const deleted: string[] = [];
+    let newest: { timestamp: number; topHash: string } | undefined;
+    let latestDeleted = false;
+    for await (const pointer of this.pointers(name)) {
+      const hash = await this.readPointer(dir + pointer);
+      if (hash === topHash) {
+        if (pointer === LATEST) latestDeleted = true;
+        else deleted.push(pointer);
+      } else if (TIMESTAMP.test(pointer) && (newest === undefined || Number(pointer) > newest.timestamp)) {
+        newest = { timestamp: Number(pointer), topHash: hash };
+      }
+    }
+    if (deleted.length === 0 && !latestDeleted) throw new RegistryError('RevisionNotFound', `${name} has no pointer to ${topHash}`);
+    for (const pointer of deleted) await this.storage.delete(dir + pointer);
+    if (!latestDeleted) return { topHash, deletedPointers: deleted };
+    if (newest === undefined) {
+      await this.storage.delete(dir + LATEST);
+      return { topHash, deletedPointers: [...deleted, LATEST] };
+    }
+    await this.storage.put(dir + LATEST, newest.topHash);
+    return { topHash, deletedPointers: deleted, latest: newest.topHash };
+  }
+
+  /** Deletes all of a package's pointers (`latest` last); its manifests and data stay. */
+  async deletePackage(name: string): Promise<{ deletedPointers: number }> {
+    validatePackageName(name);
+    const dir = `${NAMED}${name}/`;
+    let count = 0;
+    let hasLatest = false;
+    for await (const pointer of this.pointers(name)) {
+      if (pointer === LATEST) {
+        hasLatest = true;
+        continue;
+      }
+      await this.storage.delete(dir + pointer);
+      count++;
+    }
+    if (hasLatest) {
+      await this.storage.delete(dir + LATEST);
+      count++;
+    }
+    if (count === 0) throw packageNotFound(name, this.url);
+    return { deletedPointers: count };
+  }
+
+  /** Names of all pointer files of a package, page by page. */
+  private async *pointers(name: string): AsyncGenerator<string> {
+    validatePackageName(name);
+    const dir = `${NAMED}${name}/`;
+    let token: string | undefined;
+    do {
+      const page = await this.storage.list(dir, { maxKeys: 1000, ...(token === undefined ? {} : { continuationToken: token }) });
+      for (const o of page.objects) {
+        const pointer = o.key.slice(dir.length);
+        if (!pointer.includes('/')) yield pointer;
+      }
+      token = page.nextContinuationToken;
+    } while (token !== undefined);
+  }
+
+  private async getManifest(topHash: string, signal: AbortSignal | undefined): Promise<AsyncIterable<Uint8Array>> {
+    if (!TOP_HASH.test(topHash)) throw new RegistryError('InvalidRevision', `Invalid top hash ${JSON.stringify(topHash)}`);
+    try {
+      return (await this.storage.get(MANIFESTS + topHash, signal === undefined ? {} : { signal })).body;
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') throw new RegistryError('RevisionNotFound', `No manifest ${topHash} in ${this.url}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async readPointerIfExists(key: string): Promise<string | undefined> {
+    try {
+      return await this.readPointer(key);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') return undefined;
+      throw err;
+    }
+  }
+
+  private async readPointer(key: string): Promise<string> {
+    const { body, contentLength } = await this.storage.get(key);
+    if (contentLength > MAX_POINTER_BYTES) {
+      body.destroy();
+      throw new RegistryError('CorruptPointer', `Pointer ${key} is ${contentLength} bytes, not a top hash`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+    // quilt3 strips whitespace when it reads `latest`.
+    const text = Buffer.concat(chunks).toString('utf8').trim();
+    if (!TOP_HASH.test(text)) throw new RegistryError('CorruptPointer', `Pointer ${key} does not hold a top hash`);
+    return text;
+  }
+}
+
+function pageSize(maxKeys: number | undefined): number {
+  const n = maxKeys ?? 100;
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new RegistryError('InvalidArgument', `maxKeys must be an integer from 1 to 1000, got ${String(maxKeys)}`);
+  return n;
+}
+
+function packageNotFound(name: string, url: string): RegistryError {
+  return new RegistryError('PackageNotFound', `No package ${name} in ${url}`);
+}
+
+/** Where a package listing resumes: the storage page to re-read and the last package name returned. */
+interface ListState {
+  t?: string | undefined;
+  after?: string | undefined;
+}
+
+function encodeState(state: ListState): string {
+  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+}
+
+function decodeState(token: string | undefined): ListState {
+  if (token === undefined) return {};
+  try {
+    const state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (typeof state === 'object' && state !== null && !Array.isArray(state)) {
+      const { t, after } = state as Record<string, unknown>;
+      if ((t === undefined || typeof t === 'string') && (after === undefined || typeof after === 'string')) return { t, after };
+    }
+  } catch {
+    // reported below
+  }
+  throw new RegistryError('InvalidArgument', 'Invalid continuation token');
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let nextIndex = 0;
+  const worker = async (): Promise<void> => {
+    while (nextIndex < items.length) {
+      const k = nextIndex++;
+      results[k] = await fn(items[k] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
