@@ -1,6 +1,8 @@
 import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
-import { benchlingBaseUrl, benchlingSettings } from './config.js';
+import { BenchlingClient } from './benchling/client.js';
+import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
+import { LookupCache } from './context.js';
 import { keyResolver } from './keys.js';
 import { benchlingServerFactory } from './server.js';
 
@@ -22,11 +24,25 @@ try {
 }
 if (sandbox) logger.warn({ baseUrl }, 'BENCHLING_URL is unset: using the bundled Benchling sandbox (demo data)');
 
-const endpoint = createMcpEndpoint(benchlingServerFactory({ version, logger, metrics, baseUrl }), {
-  maxRequestBodySize: config.BENCHLING_MCP_MAX_BODY_BYTES,
-  keepAliveMs: config.BENCHLING_MCP_SSE_KEEPALIVE_MS,
-  onerror: (err) => logger.warn({ err }, 'MCP request error'),
+const clientSettings = clientSettingsFrom(config);
+const client = new BenchlingClient({
+  baseUrl,
+  ...clientSettings,
+  logger,
+  // Benchling refusing a key is an authentication failure like any other, for the dashboards.
+  onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' }),
 });
+const toolSettings = toolSettingsFrom(config);
+logger.info({ benchling: { baseUrl, keyMode: config.BENCHLING_KEY_MODE, ...clientSettings, ...toolSettings } }, 'Benchling client settings');
+
+const endpoint = createMcpEndpoint(
+  benchlingServerFactory({ version, logger, metrics, client, settings: toolSettings, cache: new LookupCache(toolSettings.cacheTtlMs) }),
+  {
+    maxRequestBodySize: config.BENCHLING_MCP_MAX_BODY_BYTES,
+    keepAliveMs: config.BENCHLING_MCP_SSE_KEEPALIVE_MS,
+    onerror: (err) => logger.warn({ err }, 'MCP request error'),
+  },
+);
 
 const service = await runHttpService({
   service: SERVICE,
@@ -36,10 +52,18 @@ const service = await runHttpService({
   logger,
   metrics,
   handler: mcpRoute({ endpoint, metrics, authenticate }),
-  health: () => ({
-    benchling: { status: 'ok', url: baseUrl, sandbox },
-    keys: { status: 'ok', mode: config.BENCHLING_KEY_MODE },
-  }),
+  health: () => {
+    const pace = client.pacer.state();
+    return {
+      benchling: {
+        status: 'ok',
+        url: baseUrl,
+        sandbox,
+        rateLimit: { limit: pace.limit ?? null, remaining: pace.remaining ?? null, resetInMs: pace.resetAt ? Math.max(0, pace.resetAt - Date.now()) : null },
+      },
+      keys: { status: 'ok', mode: config.BENCHLING_KEY_MODE },
+    };
+  },
   onShutdown: () => endpoint.close(),
 });
 manageProcess(service, logger);

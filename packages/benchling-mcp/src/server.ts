@@ -1,5 +1,7 @@
 import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
 import { callerFrom, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
+import type { BenchlingClient } from './benchling/client.js';
+import { DEFAULT_TOOL_SETTINGS, LookupCache, type ToolSettings } from './context.js';
 import type { BenchlingCaller } from './keys.js';
 import { benchlingTools } from './tools/index.js';
 
@@ -7,15 +9,21 @@ export interface BenchlingServerDeps {
   version: string;
   logger: Logger;
   metrics: ServiceMetrics;
-  baseUrl: string;
+  client: BenchlingClient;
+  settings?: ToolSettings;
+  cache?: LookupCache;
 }
 
 const INSTRUCTIONS =
-  'Find and read Benchling notebook entries, folders, projects, sequences and registered entities, and create new ones ' +
-  'carefully, acting as the user through their own API key.';
+  'Find and read Benchling notebook entries, folders, projects, DNA and AA sequences, custom entities and schemas, and create ' +
+  'entries, DNA sequences and custom entities, acting as the user through their own API key. Lists page with page_size and ' +
+  'cursor (pass back next_cursor). `search` finds things by name or id; schemas_list shows the fields a create needs. ' +
+  'Creates are not undoable from here: confirm names, folders and field values with the user first.';
 
 /** One fresh MCP server per request (stateless), bound to the caller and their Benchling key. */
 export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFactory {
+  const settings = deps.settings ?? DEFAULT_TOOL_SETTINGS;
+  const cache = deps.cache ?? new LookupCache(settings.cacheTtlMs);
   return (ctx) => {
     const caller = callerFrom<BenchlingCaller>(ctx.authInfo);
     const server = new McpServer({ name: 'benchling-mcp', version: deps.version }, { instructions: INSTRUCTIONS });
@@ -24,7 +32,14 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
       userId: caller.userId,
       logger: deps.logger,
       metrics: deps.metrics,
-      context: { caller, baseUrl: deps.baseUrl, logger: deps.logger },
+      context: {
+        caller: { userId: caller.userId, keySource: caller.keySource },
+        benchling: deps.client.session(caller.apiKey, { keySource: caller.keySource }),
+        settings,
+        cache,
+        baseUrl: deps.client.baseUrl,
+        logger: deps.logger,
+      },
     });
     return server;
   };

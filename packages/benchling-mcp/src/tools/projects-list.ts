@@ -1,30 +1,31 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import type { ApiProject } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
+import { archiveQuery, archivedArg, cursorArg, listPage, nextCursorOut, pageSizeArg, projectOut, READ_ANNOTATIONS, shapeProject, sortArg, sortQuery } from './common.js';
 
 export const projectsList = benchlingTool({
   name: 'projects_list',
   title: 'List Benchling projects',
-  description: 'Lists the Benchling projects your API key can see, a page at a time.',
+  description: 'Lists the Benchling projects your API key can see, a page at a time. Folders, entries and entities live in projects.',
   input: z.object({
-    page_size: z.number().int().min(1).max(100).default(50).describe('Projects per page (1-100)'),
-    cursor: z.string().max(2048).optional().describe('nextToken from the previous page'),
+    name: z.string().trim().min(1).max(500).optional().describe('Only the project with exactly this name'),
+    archived: archivedArg,
+    sort: sortArg,
+    page_size: pageSizeArg(50),
+    cursor: cursorArg,
   }),
-  output: z.object({
-    projects: z.array(z.object({ id: z.string(), name: z.string() }).passthrough()),
-    next_cursor: z.string().nullable(),
-  }),
-  annotations: { readOnlyHint: true, openWorldHint: true },
+  output: z.object({ projects: z.array(projectOut), next_cursor: nextCursorOut }),
+  annotations: READ_ANNOTATIONS,
+  targets: (args) => ({ ...(args.name && { name: args.name }) }),
   run: async (args, ctx) => {
-    const url = new URL(`${ctx.baseUrl}/api/v2/projects`);
-    url.searchParams.set('pageSize', String(args.page_size));
-    if (args.cursor) url.searchParams.set('nextToken', args.cursor);
-    const res = await fetch(url, {
-      headers: { authorization: `Basic ${Buffer.from(`${ctx.caller.apiKey}:`).toString('base64')}`, accept: 'application/json' },
-      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(30_000)]),
+    const { page_size, cursor, ...filters } = args;
+    const page = await listPage<ApiProject>(ctx, 'projects_list', filters, {
+      path: '/projects',
+      envelope: 'projects',
+      query: { name: args.name, archiveReason: archiveQuery(args.archived), sort: sortQuery(args.sort) },
+      pageSize: page_size,
+      cursor,
     });
-    const body = (await res.json().catch(() => ({}))) as { projects?: { id: string; name: string }[]; nextToken?: string; error?: { message?: string; userMessage?: string } };
-    if (!res.ok) throw new ToolError(`Benchling answered ${res.status}: ${body.error?.userMessage ?? body.error?.message ?? res.statusText}`);
-    return { projects: body.projects ?? [], next_cursor: body.nextToken || null };
+    return { projects: page.items.map(shapeProject), next_cursor: page.next_cursor };
   },
 });
