@@ -47,7 +47,7 @@ for (const connect of [connectModern, connectLegacy]) {
     const benchlingTools = (await benchling.listTools()).tools.map((x) => x.name);
     t.ok(benchlingTools.includes('projects_list'));
     const projects = await benchling.callTool('projects_list', {});
-    t.notOk(projects.isError, projects.content?.[0]?.text);
+    t.notOk(projects.isError, projects.content?.[0]?.text ?? 'projects_list succeeds');
     t.ok(((projects.structuredContent?.projects as unknown[]) ?? []).length > 0, 'the sandbox has projects');
   });
 }

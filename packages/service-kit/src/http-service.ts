@@ -50,7 +50,7 @@ export interface RunningService {
   stop: () => Promise<void>;
 }
 
-declare module 'node:http' {
+declare module 'http' {
   interface IncomingMessage {
     /** Set by whoever authenticated the request, for the access log. */
     userId?: string;
