@@ -1,18 +1,31 @@
-// A flood from another process (so it does not share the measuring test's event loop):
-// node flood.mjs <url> <authorization> <body> <concurrency> <durationMs>
-const [url, authorization, body, concurrency, durationMs] = process.argv.slice(2);
+// A flood from another process (so it does not share the measuring test's event loop), open loop: requests
+// leave at a fixed rate whatever the answers, with at most <maxInFlight> outstanding.
+// node flood.mjs <url> <authorization> <body> <maxInFlight> <durationMs> <requestsPerSecond>
+const [url, authorization, body, maxInFlight, durationMs, rate] = process.argv.slice(2);
 const end = Date.now() + Number(durationMs);
+const intervalMs = 1000 / Number(rate);
 let sent = 0;
-async function worker() {
-  while (Date.now() < end) {
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
-      await res.arrayBuffer();
-    } catch {
-      // A flood does not care.
-    }
-    sent++;
+let inFlight = 0;
+const statuses = {};
+const fire = async () => {
+  inFlight++;
+  sent++;
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  } catch (err) {
+    const code = err.cause?.code ?? err.name;
+    statuses[code] = (statuses[code] ?? 0) + 1;
+  } finally {
+    inFlight--;
   }
+};
+const started = Date.now();
+while (Date.now() < end) {
+  const due = Math.floor((Date.now() - started) / intervalMs);
+  while (sent < due && inFlight < Number(maxInFlight)) void fire();
+  await new Promise((r) => setTimeout(r, 1));
 }
-await Promise.all(Array.from({ length: Number(concurrency) }, worker));
-process.stdout.write(`# flood sent ${sent} requests\n`);
+while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+process.stdout.write(`# flood sent ${sent} requests in ${Date.now() - started} ms: ${JSON.stringify(statuses)}\n`);

@@ -14,6 +14,8 @@ export interface LoadOptions {
   /** Stops after this long, or when `until` resolves, whichever comes first. */
   durationMs: number;
   until?: Promise<unknown>;
+  /** Pause after each request, per worker (an interactive client's pace rather than a benchmark's). */
+  paceMs?: number;
   /** Statuses that count as success; default 200. */
   okStatuses?: number[];
 }
@@ -43,6 +45,7 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
         result.failed++;
         result.failures[code] = (result.failures[code] ?? 0) + 1;
       }
+      if (options.paceMs) await new Promise((r) => setTimeout(r, options.paceMs));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
