@@ -1,5 +1,7 @@
 import { defineTool, type Caller, type Logger } from '@labmcp/service-kit';
 import type { Principal } from '@labmcp/service-kit/auth';
+import type { QuiltLimits } from './config.js';
+import type { RegistryAccess } from './registry-access.js';
 
 export interface RegistryRef {
   /** `s3://bucket` or `file:///abs/path` */
@@ -22,6 +24,9 @@ export interface QuiltToolContext {
   caller: QuiltCaller;
   registries: RegistryRef[];
   logger: Logger;
+  /** Opens registries with this caller's credentials. */
+  access: RegistryAccess;
+  limits: QuiltLimits;
 }
 
 export const quiltTool = defineTool<QuiltToolContext>();

@@ -1,19 +1,44 @@
 import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
-import { localRegistryPath, quiltSettings } from './config.js';
+import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
+import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
 import { quiltAuthenticator } from './http-auth.js';
+import type { RegistryRef } from './context.js';
 import { registryRefs } from './registries.js';
+import { RegistryAccess } from './registry-access.js';
+import { seedDemoRegistry } from './seed/demo.js';
 import { quiltServerFactory } from './server.js';
 
 const SERVICE = 'quilt-mcp';
-const config = loadConfigOrExit({ ...quiltSettings, ...jwtSettingsSchema.shape });
+const config = loadConfigOrExit({ ...quiltConfigShape, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
-const registries = registryRefs(localRegistryPath(config), config.QUILT_REGISTRIES);
+const localRegistry = localRegistryPath(config);
+let registries: RegistryRef[];
+try {
+  registries = registryRefs(localRegistry, config.QUILT_REGISTRIES);
+} catch (err) {
+  process.stderr.write(`Invalid configuration:\n  - ${(err as Error).message}\n`);
+  process.exit(78);
+}
 const verifier = await createJwtVerifier(config, { dataDir: config.dataDir, logger });
 
-const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries }), {
+if (config.QUILT_SEED_DEMO) {
+  try {
+    await seedDemoRegistry(localRegistry, logger);
+  } catch (err) {
+    // The server is still useful without the demo package; say why it is missing.
+    logger.error({ err, registry: localRegistry }, 'could not seed the demo package');
+  }
+}
+
+const pool = new S3ClientPool(config);
+const resolver = createAwsCredentialResolver(config, { logger });
+const access = new RegistryAccess(registries, { resolver, pool, s3Compatible: config.AWS_ENDPOINT_URL !== undefined });
+const limits = limitsFrom(config);
+
+const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries, access, limits }), {
   maxRequestBodySize: config.QUILT_MCP_MAX_BODY_BYTES,
   keepAliveMs: config.QUILT_MCP_SSE_KEEPALIVE_MS,
   onerror: (err) => logger.warn({ err }, 'MCP request error'),
@@ -30,7 +55,11 @@ const service = await runHttpService({
   health: () => ({
     auth: { status: 'ok', mode: verifier.mode },
     registries: { status: 'ok', count: registries.length },
+    s3Clients: { status: 'ok', count: pool.size },
   }),
-  onShutdown: () => endpoint.close(),
+  onShutdown: async () => {
+    await endpoint.close();
+    access.close();
+  },
 });
 manageProcess(service, logger);

@@ -1,6 +1,8 @@
 import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
 import { callerFrom, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
+import type { QuiltLimits } from './config.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
+import type { RegistryAccess } from './registry-access.js';
 import { quiltTools } from './tools/index.js';
 
 export interface QuiltServerDeps {
@@ -8,11 +10,14 @@ export interface QuiltServerDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   registries: RegistryRef[];
+  access: RegistryAccess;
+  limits: QuiltLimits;
 }
 
 const INSTRUCTIONS =
-  'Browse, search, compare, verify and publish Quilt data packages. Start with registries_list and packages_list; ' +
-  'package_browse shows what a revision holds.';
+  'Browse, search, compare, verify and publish Quilt data packages. Start with registries_list and packages_list (or search); ' +
+  'package_browse shows what a revision holds, package_file_read reads a file, package_history lists revisions and package_diff compares them. ' +
+  'S3 registries are read and written with your own AWS credentials.';
 
 /** One fresh MCP server per request (stateless), bound to the authenticated caller. */
 export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
@@ -25,7 +30,7 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
       scopes: caller.scopes,
       logger: deps.logger,
       metrics: deps.metrics,
-      context: { caller, registries: deps.registries, logger: deps.logger },
+      context: { caller, registries: deps.registries, logger: deps.logger, access: deps.access, limits: deps.limits },
     });
     return server;
   };

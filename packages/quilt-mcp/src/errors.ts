@@ -1,0 +1,38 @@
+/** Failures of the Quilt core and of AWS credential resolution, as messages for the caller (ToolError). */
+import { ToolError } from '@labmcp/service-kit';
+import { AwsCredentialsError } from './auth/index.js';
+import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RegistryError, StorageError } from './quilt/index.js';
+
+const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
+  PackageNotFound: ' (packages_list shows the packages there)',
+  RevisionNotFound: ' (package_history lists the revisions)',
+};
+
+/** Maps a known failure to a ToolError (an `isError` result); anything else is returned as it is (an internal error). */
+export function toToolError(err: unknown): unknown {
+  if (err instanceof ToolError) return err;
+  if (err instanceof RegistryError) {
+    const code = err.code === 'PackageNotFound' || err.code === 'RevisionNotFound' ? 'not_found' : err.code === 'CorruptPointer' ? 'corrupt_registry' : 'invalid_request';
+    return new ToolError(`${err.message}${REGISTRY_HINTS[err.code] ?? ''}`, code);
+  }
+  if (err instanceof StorageError) {
+    switch (err.code) {
+      case 'PathEscape':
+        return new ToolError(`Refused: ${err.message}; nothing outside the registry is read or written.`, 'path_escape');
+      case 'AccessDenied':
+        return new ToolError(err.message, 'access_denied');
+      case 'NotFound':
+        return new ToolError(err.message, 'not_found');
+      case 'NotSupported':
+        return new ToolError(err.message, 'not_supported');
+      default:
+        return new ToolError(err.message, 'invalid_request');
+    }
+  }
+  if (err instanceof ManifestError) return new ToolError(`The manifest cannot be read: ${err.message}`, 'bad_manifest');
+  if (err instanceof LogicalKeyError) return new ToolError(err.message, 'invalid_key');
+  if (err instanceof HashError) return new ToolError(err.message, 'hash_error');
+  if (err instanceof PythonJsonError) return new ToolError(err.message, 'invalid_metadata');
+  if (err instanceof AwsCredentialsError) return new ToolError(err.message, err.code);
+  return err;
+}

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import { quiltTool, type QuiltToolContext } from '../context.js';
+import { toToolError } from '../errors.js';
+import { toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
+
+export type QuiltCtx = QuiltToolContext & ToolRunContext;
+
+/** `quiltTool` plus the translation of core failures (unknown package, access denied, bad manifest…) into ToolErrors. */
+export function tool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O, QuiltToolContext>): ToolDefinition<I, O, QuiltToolContext> {
+  return quiltTool({
+    ...def,
+    run: async (args, ctx) => {
+      try {
+        return await def.run(args, ctx);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        throw toToolError(err);
+      }
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Annotations
+// ---------------------------------------------------------------------------------------------------------------
+
+type Annotations = ToolAnnotations;
+
+export const READ_SCOPE = 'read:packages';
+export const WRITE_SCOPE = 'write:packages';
+
+/** Reads a registry: S3 (the open world) or a local folder. */
+export const READ: Annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+export const WRITE: Annotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+export const DESTRUCTIVE: Annotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------------------------------------------
+
+export const PACKAGE_NAME = /^[\w-]+\/[\w-]+$/;
+export const REVISION = /^(latest|[0-9]{1,15}|[0-9a-fA-F]{6,64}|\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?)$/;
+export const TOP_HASH = /^[0-9a-f]{6,64}$/;
+
+export const registryArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1100)
+  .optional()
+  .describe('Registry from registries_list: s3://bucket or file:///path (a bare bucket name works too); default: the default registry');
+
+export const packageArg = z
+  .string()
+  .min(3)
+  .max(256)
+  .regex(PACKAGE_NAME, 'must be "user/package": letters, digits, "_" and "-", one "/"')
+  .describe('Package name, "user/package"');
+
+export const revisionArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(REVISION, 'must be "latest", a top hash (or a unique prefix of at least 6 hex digits), a unix timestamp, or an ISO date/date-time')
+  .default('latest')
+  .describe(
+    'Revision: "latest" (default), a top hash or a unique prefix of it (6+ hex digits), the unix timestamp of a revision, or an ISO date-time (the revision current then)',
+  );
+
+export const cursorArg = z.string().min(1).max(4096).optional().describe('next_cursor from the previous page of the same call; omit for the first page');
+
+export const pageSizeArg = (defaultSize: number, max: number) => z.number().int().min(1).max(max).default(defaultSize).describe(`Items per page, 1-${max}`);
+
+export const logicalKeyArg = z.string().min(1).max(1024).describe('Logical key of a package entry, e.g. "data/a.csv"');
+
+export const objectKeyArg = z.string().min(1).max(1024).describe("Object key in the registry's bucket (or folder), e.g. \"raw/run1/a.csv\"");
+
+export const MAX_META_BYTES = 64 * 1024;
+
+/** User metadata (a JSON object), bounded in size and depth. */
+export const metaArg = z
+  .record(z.string().max(256), z.unknown())
+  .refine((v) => jsonSize(v) <= MAX_META_BYTES, `metadata must be at most ${MAX_META_BYTES} bytes of JSON`)
+  .refine((v) => jsonDepth(v) <= 32, 'metadata must nest at most 32 levels');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output pieces
+// ---------------------------------------------------------------------------------------------------------------
+
+export const nextCursorOut = z.string().nullable().describe('Pass as cursor to get the next page; null on the last page');
+
+export const hashOut = z.object({ type: z.string(), value: z.string() });
+
+export const entryOut = z.object({
+  logical_key: z.string(),
+  size: z.number(),
+  hash: hashOut,
+  physical_key: z.string().nullable(),
+  meta: z.unknown().describe("The entry's metadata (user metadata under user_meta); large values are elided"),
+});
+
+export type EntryOut = z.infer<typeof entryOut>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+export function jsonSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+function jsonDepth(value: unknown, depth = 0): number {
+  if (depth > 64) return depth;
+  if (Array.isArray(value)) return Math.max(depth + 1, ...value.map((v) => jsonDepth(v, depth + 1)));
+  if (value !== null && typeof value === 'object') return Math.max(depth + 1, ...Object.values(value).map((v) => jsonDepth(v, depth + 1)));
+  return depth;
+}
+
+/**
+ * A manifest value as plain JSON for a client (bigints, Python floats), or a short marker when it is larger
+ * than `maxBytes`, so one entry's huge metadata cannot flood the answer.
+ */
+export function boundedJson(value: JsonValue | undefined, maxBytes = 4096): unknown {
+  if (value === undefined) return null;
+  const plain = toPlainJson(value);
+  const size = jsonSize(plain);
+  if (size <= maxBytes) return plain;
+  return { _elided: true, bytes: size, preview: JSON.stringify(plain).slice(0, 200) };
+}
+
+/**
+ * Caller-given JSON (already parsed by the MCP layer) as the manifest JSON model: plain objects with own data
+ * properties (a "__proto__" key stays a key), finite numbers only.
+ */
+export function toJsonModel(value: unknown, where = 'metadata'): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new ToolError(`${where}: numbers must be finite`, 'invalid_metadata');
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => toJsonModel(v, where));
+  if (typeof value === 'object') {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      Object.defineProperty(out, k, { value: toJsonModel(v, where), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  throw new ToolError(`${where}: ${typeof value} is not a JSON value`, 'invalid_metadata');
+}
+
+export function encodeCursor(state: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+}
+
+export function decodeCursor<T extends Record<string, unknown>>(cursor: string, check: (v: Record<string, unknown>) => v is T): T {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && check(parsed as Record<string, unknown>)) return parsed as T;
+  } catch {
+    // reported below
+  }
+  throw new ToolError('Invalid cursor: pass next_cursor from the previous page of the same call unchanged.', 'invalid_cursor');
+}
+
+/** Calls `fn` on each item with at most `limit` in flight, in order of start. */
+export async function forEachLimit<T>(items: Iterable<T>, limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let index = 0;
+  let failed: unknown;
+  const worker = async () => {
+    for (;;) {
+      if (failed !== undefined) return;
+      const next = iterator.next();
+      if (next.done) return;
+      const k = index++;
+      try {
+        await fn(next.value, k);
+      } catch (err) {
+        failed ??= err;
+        return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+/** Throttled progress: at most one notification per `intervalMs`, plus the last. */
+export function progressReporter(ctx: Pick<ToolRunContext, 'progress'>, intervalMs = 250) {
+  let last = 0;
+  return (done: number, total?: number, message?: string, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < intervalMs) return;
+    last = now;
+    void ctx.progress(done, total, message);
+  };
+}

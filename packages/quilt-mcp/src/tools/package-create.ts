@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ToolError } from '@labmcp/service-kit';
+import { buildEntries, directorySpec, entrySpec, MAX_ENTRY_SPECS } from '../build.js';
+import { freeTimestamp, packageExists } from '../packages.js';
+import type { ManifestHeader } from '../quilt/index.js';
+import { metaArg, packageArg, registryArg, toJsonModel, tool, WRITE, WRITE_SCOPE } from './common.js';
+import { quiltPlusUri } from './catalog-uri.js';
+
+export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
+
+export const revisionOut = z.object({
+  registry: z.string(),
+  package: z.string(),
+  top_hash: z.string(),
+  timestamp: z.number(),
+  entries: z.number(),
+  total_size: z.number(),
+  manifest_bytes: z.number(),
+  uri: z.string().describe('Quilt+ URI of the new revision'),
+});
+
+export const packageCreate = tool({
+  name: 'package_create',
+  title: 'Create a Quilt package revision',
+  description:
+    "Creates a package revision from objects already in the registry's storage (entries[].physical_key: a key or s3:// / file:// URL in the same " +
+    'bucket or folder; or directories[]: everything under a prefix) and/or small inline texts (entries[].text). The server hashes every file ' +
+    '(sha2-256-chunked, reporting MCP progress if asked) and writes a quilt3-compatible manifest, then the revision pointer and latest. ' +
+    'Refuses an existing package unless replace_existing is true (package_update edits the latest revision instead).',
+  input: z.object({
+    registry: registryArg,
+    package: packageArg,
+    message: messageArg,
+    meta: metaArg.optional().describe('Package metadata (user_meta), a JSON object'),
+    entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
+    directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
+    replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
+  }),
+  output: revisionOut.extend({ bytes_hashed: z.number(), inline_written: z.number() }),
+  annotations: WRITE,
+  scope: WRITE_SCOPE,
+  targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, entries: args.entries?.length ?? 0, directories: args.directories?.length ?? 0 }),
+  summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
+  run: async (args, ctx) => {
+    if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
+    const opened = await ctx.access.open(ctx.caller, args.registry);
+    if (!args.replace_existing && (await packageExists(opened, args.package))) {
+      throw new ToolError(`${args.package} already exists in ${opened.ref.url}: use package_update to change it, or pass replace_existing: true.`, 'conflict');
+    }
+    const { entries, stats } = await buildEntries(ctx, opened, args.package, args.entries, args.directories);
+    const header: ManifestHeader = { version: 'v0' };
+    if (args.meta !== undefined) header.user_meta = toJsonModel(args.meta, 'meta');
+    header.message = args.message ?? null;
+    const timestamp = await freeTimestamp(opened, args.package);
+    const pushed = await opened.registry.pushRevision(args.package, header, entries.map((entry) => ({ entry })), { timestamp });
+    return {
+      registry: opened.ref.url,
+      package: args.package,
+      top_hash: pushed.topHash,
+      timestamp: pushed.timestamp,
+      entries: pushed.entries,
+      total_size: pushed.totalSize,
+      manifest_bytes: pushed.bytes,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash: pushed.topHash }),
+      bytes_hashed: stats.bytes_hashed,
+      inline_written: stats.inline_written,
+    };
+  },
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ToolError } from '@labmcp/service-kit';
+import { resolveRevision } from '../packages.js';
+import { DESTRUCTIVE, packageArg, registryArg, REVISION, tool, WRITE_SCOPE } from './common.js';
+
+export const packageDelete = tool({
+  name: 'package_delete',
+  title: 'Delete a Quilt package (or one revision)',
+  description:
+    "Deletes a package's revision pointers: all of them (the package disappears from packages_list), or with revision only those naming that " +
+    'revision (latest moves to the newest remaining one). Manifests and data files are never deleted, so a revision stays reachable by its top hash. ' +
+    'Refuses unless confirm repeats the package name exactly.',
+  input: z.object({
+    registry: registryArg,
+    package: packageArg,
+    revision: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(REVISION, 'must be "latest", a top hash or 6+ digit prefix, a unix timestamp, or an ISO date-time')
+      .optional()
+      .describe('Delete only this revision; default: the whole package'),
+    confirm: z.string().max(256).optional().describe('Must equal the package name ("user/package") to delete'),
+  }),
+  output: z.object({
+    registry: z.string(),
+    package: z.string(),
+    deleted: z.enum(['package', 'revision']),
+    top_hash: z.string().nullable().describe('The revision deleted (revision mode)'),
+    deleted_pointers: z.number(),
+    latest: z.string().nullable().describe('Where latest points now (revision mode); null when the package has no revision left'),
+    data_kept: z.literal(true).describe('Manifests and data files are kept'),
+  }),
+  annotations: DESTRUCTIVE,
+  scope: WRITE_SCOPE,
+  targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, ...(args.revision !== undefined && { revision: args.revision }) }),
+  summarize: (r) =>
+    r.deleted === 'package'
+      ? `Deleted ${r.package} from ${r.registry} (${r.deleted_pointers} pointers); its manifests and data are kept.`
+      : `Deleted revision ${r.top_hash} of ${r.package} (${r.deleted_pointers} pointers); latest is now ${r.latest ?? 'gone'}. Data kept.`,
+  run: async (args, ctx) => {
+    if (args.confirm !== args.package) {
+      throw new ToolError(
+        `Refusing to delete ${args.package}${args.revision ? ` revision ${args.revision}` : ''} without confirmation: call again with confirm: "${args.package}".`,
+        'confirmation_required',
+      );
+    }
+    const opened = await ctx.access.open(ctx.caller, args.registry);
+    if (args.revision === undefined) {
+      const result = await opened.registry.deletePackage(args.package);
+      return { registry: opened.ref.url, package: args.package, deleted: 'package' as const, top_hash: null, deleted_pointers: result.deletedPointers, latest: null, data_kept: true as const };
+    }
+    const topHash = await resolveRevision(opened, args.package, args.revision);
+    const result = await opened.registry.deleteRevision(args.package, topHash);
+    const latestRemoved = result.deletedPointers.includes('latest');
+    const latest = result.latest ?? (latestRemoved ? null : await opened.registry.resolveRevision(args.package, 'latest').catch(() => null));
+    return {
+      registry: opened.ref.url,
+      package: args.package,
+      deleted: 'revision' as const,
+      top_hash: result.topHash,
+      deleted_pointers: result.deletedPointers.length,
+      latest,
+      data_kept: true as const,
+    };
+  },
+});

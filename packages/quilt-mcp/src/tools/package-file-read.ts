@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ToolError } from '@labmcp/service-kit';
+import { contentOut, readArgs, readContent } from '../content.js';
+import { findEntry, packageTargets, resolveRevision } from '../packages.js';
+import { boundedJson, hashOut, logicalKeyArg, packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE } from './common.js';
+
+export const packageFileRead = tool({
+  name: 'package_file_read',
+  title: 'Read a file of a Quilt package',
+  description:
+    'Reads one file of a package revision by logical key. Text comes a window at a time (offset, max_bytes; next_offset continues); ' +
+    'binary files give their metadata and the first 64 bytes in hex and base64, never the whole file (use bucket_object_link for a download URL on S3).',
+  input: z.object({
+    registry: registryArg,
+    package: packageArg,
+    revision: revisionArg,
+    logical_key: logicalKeyArg,
+    ...readArgs,
+  }),
+  output: contentOut.extend({
+    registry: z.string(),
+    package: z.string(),
+    top_hash: z.string(),
+    logical_key: z.string(),
+    physical_key: z.string(),
+    hash: hashOut,
+    meta: z.unknown(),
+  }),
+  annotations: READ,
+  scope: READ_SCOPE,
+  targets: (args) => ({ ...packageTargets(args), logical_key: args.logical_key }),
+  summarize: (r) =>
+    r.is_text
+      ? `${r.logical_key} (${r.size} bytes, bytes ${r.offset}-${r.offset + r.bytes_read}${r.truncated ? `, more from offset ${r.next_offset}` : ''}):\n${r.text}`
+      : `${r.logical_key}: binary, ${r.size} bytes; first bytes (hex): ${r.head_hex}`,
+  run: async (args, ctx) => {
+    const opened = await ctx.access.open(ctx.caller, args.registry);
+    const topHash = await resolveRevision(opened, args.package, args.revision);
+    const entry = await findEntry(opened, topHash, args.logical_key, ctx.signal);
+    if (!entry) {
+      throw new ToolError(`${args.package}@${topHash.slice(0, 12)} has no file ${JSON.stringify(args.logical_key)} (package_browse lists its files).`, 'not_found');
+    }
+    const physicalKey = entry.physical_keys[0] as string;
+    const object = await ctx.access.physical(ctx.caller, opened, physicalKey);
+    const content = await readContent(args.logical_key, entry.size, (range) => object.get({ ...(range ? { range } : {}), signal: ctx.signal }), args);
+    return {
+      registry: opened.ref.url,
+      package: args.package,
+      top_hash: topHash,
+      logical_key: entry.logical_key,
+      physical_key: physicalKey,
+      hash: { type: entry.hash.type, value: entry.hash.value },
+      meta: boundedJson(entry.meta),
+      ...content,
+    };
+  },
+});

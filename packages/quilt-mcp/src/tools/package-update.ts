@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { ToolError } from '@labmcp/service-kit';
+import { buildEntries, directorySpec, entryMeta, entrySpec, MAX_ENTRY_SPECS } from '../build.js';
+import { freeTimestamp, openManifest } from '../packages.js';
+import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
+import { metaArg, packageArg, registryArg, toJsonModel, tool, TOP_HASH, WRITE, WRITE_SCOPE } from './common.js';
+import { quiltPlusUri } from './catalog-uri.js';
+import { messageArg, revisionOut } from './package-create.js';
+
+export const packageUpdate = tool({
+  name: 'package_update',
+  title: 'Update a Quilt package',
+  description:
+    'Makes a new revision from the latest one: set adds or replaces files (physical_key: an object of the same registry; text: small inline content; ' +
+    'neither: only replace that file\'s metadata), remove drops files (a key, or "folder/" for everything under it), directories adds whole prefixes, ' +
+    'meta replaces (or with meta_mode "merge" updates; null deletes a key) the package metadata. The latest manifest is streamed and merged; new ' +
+    'files are hashed server-side (sha2-256-chunked) with MCP progress. expected_top_hash guards against someone else having pushed in between.',
+  input: z.object({
+    registry: registryArg,
+    package: packageArg,
+    message: messageArg,
+    expected_top_hash: z.string().regex(TOP_HASH, 'must be 6-64 lowercase hex digits').optional().describe('Refuse unless latest is (starts with) this top hash'),
+    set: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe('Files to add or replace'),
+    remove: z.array(z.string().min(1).max(1024)).max(MAX_ENTRY_SPECS).default([]).describe('Logical keys to remove; "folder/" removes everything under it'),
+    directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to add'),
+    meta: metaArg.optional().describe('Package metadata (user_meta)'),
+    meta_mode: z.enum(['replace', 'merge']).default('replace').describe('replace user_meta with meta, or merge meta into it (top-level keys; null deletes)'),
+  }),
+  output: revisionOut.extend({
+    base_top_hash: z.string(),
+    changes: z.object({ added: z.number(), replaced: z.number(), removed: z.number(), meta_updated: z.number() }),
+  }),
+  annotations: WRITE,
+  scope: WRITE_SCOPE,
+  targets: (args) => ({
+    ...(args.registry !== undefined && { registry: args.registry }),
+    package: args.package,
+    set: args.set?.length ?? 0,
+    remove: args.remove?.length ?? 0,
+  }),
+  summarize: (r) =>
+    `Updated ${r.package}: ${r.base_top_hash.slice(0, 12)} → ${r.top_hash} (${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
+    `${r.changes.meta_updated} metadata changes; ${r.entries} entries, ${r.total_size} bytes)\n${r.uri}`,
+  run: async (args, ctx) => {
+    if (args.set.length + args.remove.length + args.directories.length === 0 && args.meta === undefined && args.message === undefined) {
+      throw new ToolError('Nothing to change: give set, remove, directories, meta or message.', 'invalid_request');
+    }
+    const opened = await ctx.access.open(ctx.caller, args.registry);
+    const base = await opened.registry.resolveRevision(args.package, 'latest');
+    if (args.expected_top_hash !== undefined && !base.startsWith(args.expected_top_hash)) {
+      throw new ToolError(`The latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`, 'conflict');
+    }
+
+    const seen = new Set<string>();
+    for (const key of [...args.set.map((s) => s.logical_key), ...args.remove]) {
+      if (seen.has(key)) throw new ToolError(`${JSON.stringify(key)} is named twice in set/remove.`, 'invalid_request');
+      seen.add(key);
+    }
+    const contentSpecs = args.set.filter((s) => s.physical_key !== undefined || s.text !== undefined);
+    const metaOnly = new Map<string, JsonObject>();
+    for (const s of args.set) {
+      if (s.physical_key !== undefined || s.text !== undefined) continue;
+      if (s.meta === undefined) throw new ToolError(`set entry ${JSON.stringify(s.logical_key)} has no physical_key, text or meta: nothing to set.`, 'invalid_request');
+      metaOnly.set(s.logical_key, entryMeta(s.meta, `meta of ${s.logical_key}`).user_meta as JsonObject);
+    }
+    const removeExact = new Set(args.remove.filter((k) => !k.endsWith('/')));
+    const removePrefixes = args.remove.filter((k) => k.endsWith('/'));
+
+    const built =
+      contentSpecs.length + args.directories.length > 0
+        ? await buildEntries(ctx, opened, args.package, contentSpecs, args.directories)
+        : { entries: [] as ManifestEntry[], stats: { files: 0, bytes_hashed: 0, inline_written: 0 } };
+    const adds = built.entries;
+
+    const { header: baseHeader, records } = await openManifest(opened, base, ctx.signal);
+    const changes = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
+    const removedSeen = new Set<string>();
+    const prefixSeen = new Set<string>();
+    const metaSeen = new Set<string>();
+    const underRemoved = (key: string) => removePrefixes.find((p) => key.startsWith(p));
+
+    async function* items(): AsyncGenerator<ManifestItem> {
+      let i = 0;
+      for await (const record of records) {
+        if (record.kind === 'directory') {
+          if (underRemoved(record.directory.logical_key) === undefined) yield { directory: record.directory };
+          continue;
+        }
+        if (record.kind !== 'entry') continue;
+        const entry = record.entry;
+        while (i < adds.length && compareLogicalKeys((adds[i] as ManifestEntry).logical_key, entry.logical_key) < 0) {
+          yield { entry: adds[i++] as ManifestEntry };
+          changes.added++;
+        }
+        if (i < adds.length && (adds[i] as ManifestEntry).logical_key === entry.logical_key) {
+          yield { entry: adds[i++] as ManifestEntry };
+          changes.replaced++;
+          const prefix = underRemoved(entry.logical_key);
+          if (prefix !== undefined) prefixSeen.add(prefix);
+          continue;
+        }
+        if (removeExact.has(entry.logical_key)) {
+          removedSeen.add(entry.logical_key);
+          changes.removed++;
+          continue;
+        }
+        const prefix = underRemoved(entry.logical_key);
+        if (prefix !== undefined) {
+          prefixSeen.add(prefix);
+          changes.removed++;
+          continue;
+        }
+        const userMeta = metaOnly.get(entry.logical_key);
+        if (userMeta !== undefined) {
+          metaSeen.add(entry.logical_key);
+          changes.meta_updated++;
+          const meta: JsonObject = { ...entry.meta };
+          meta.user_meta = userMeta;
+          yield { entry: { ...entry, meta } };
+          continue;
+        }
+        yield { entry };
+      }
+      while (i < adds.length) {
+        yield { entry: adds[i++] as ManifestEntry };
+        changes.added++;
+      }
+      const missing = [...[...removeExact].filter((k) => !removedSeen.has(k)), ...removePrefixes.filter((p) => !prefixSeen.has(p)), ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k))];
+      if (missing.length > 0) {
+        throw new ToolError(`${args.package}@${base.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`, 'not_found');
+      }
+    }
+
+    const header = newHeader(baseHeader, args.message, args.meta, args.meta_mode);
+    const timestamp = await freeTimestamp(opened, args.package);
+    let pushed;
+    try {
+      pushed = await opened.registry.pushRevision(args.package, header, items(), { timestamp });
+    } finally {
+      await records.return(undefined);
+    }
+    return {
+      registry: opened.ref.url,
+      package: args.package,
+      base_top_hash: base,
+      top_hash: pushed.topHash,
+      timestamp: pushed.timestamp,
+      entries: pushed.entries,
+      total_size: pushed.totalSize,
+      manifest_bytes: pushed.bytes,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash: pushed.topHash }),
+      changes,
+    };
+  },
+});
+
+/** The new revision's header in quilt3's key order: version, user_meta, workflow, message, then anything else the base had. */
+function newHeader(base: ManifestHeader, message: string | undefined, meta: Record<string, unknown> | undefined, mode: 'replace' | 'merge'): ManifestHeader {
+  let userMeta = base.user_meta;
+  if (meta !== undefined) {
+    const given = toJsonModel(meta, 'meta') as JsonObject;
+    if (mode === 'replace') userMeta = given;
+    else {
+      const merged: JsonObject = isJsonObject(base.user_meta) ? { ...base.user_meta } : {};
+      for (const [k, v] of Object.entries(given)) {
+        if (v === null) delete merged[k];
+        else Object.defineProperty(merged, k, { value: v, enumerable: true, writable: true, configurable: true });
+      }
+      userMeta = merged;
+    }
+  }
+  const header: ManifestHeader = { version: base.version };
+  if (userMeta !== undefined) header.user_meta = userMeta;
+  if (base.workflow !== undefined) header.workflow = base.workflow;
+  header.message = message ?? null;
+  for (const [k, v] of Object.entries(base)) {
+    if (!Object.hasOwn(header, k) && k !== 'top_hash') Object.defineProperty(header, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return header;
+}
