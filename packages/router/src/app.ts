@@ -31,7 +31,12 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
     onUpstreamError: (upstream, kind, code) => {
       routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind });
-      if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') availability.markDown(upstream);
+      if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') {
+        if (!availability.isDown(upstream)) {
+          availability.markDown(upstream);
+          proxy.abandonWaiting(upstream);
+        }
+      }
     },
     onResponseHeaders: (upstream, req, proxyRes) => {
       const challenge = proxyRes.headers['www-authenticate'];

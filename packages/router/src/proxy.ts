@@ -25,11 +25,15 @@ interface ProxyState {
   timer?: NodeJS.Timeout;
   proxyReq?: ClientRequest;
   timedOut?: boolean;
+  responded?: boolean;
+  /** Cut because its upstream was found down while it waited for a connection to be served. */
+  abandoned?: boolean;
   body: Buffer;
   retried: boolean;
 }
 
 const states = new WeakMap<IncomingMessage, ProxyState>();
+const pending = new Map<string, Set<ProxyState>>();
 
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
@@ -61,6 +65,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
     const state = states.get(req);
     clearTimeout(state?.timer);
+    if (state) state.responded = true;
     // The upstream's connection headers describe its link to us, not ours to the client. http-proxy copies
     // `Connection` into the response, so set it to what this connection should do (`close` while draining).
     delete proxyRes.headers['keep-alive'];
@@ -90,7 +95,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       return;
     }
     const service = state?.upstream.service ?? 'upstream';
-    const kind: UpstreamErrorKind = state?.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
+    const kind: UpstreamErrorKind = state?.abandoned ? 'unavailable' : state?.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
     if (state) options.onUpstreamError?.(state.upstream, kind, err.code);
     logger.warn({ service, requestId: state?.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
     const retry = { 'retry-after': String(options.retryAfterSeconds) };
@@ -141,8 +146,27 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         req.headers['content-length'] = String(body.length);
         delete req.headers['transfer-encoding'];
       }
-      res.once('close', () => clearTimeout(state.timer));
+      const waiting = pending.get(upstream.service) ?? new Set<ProxyState>();
+      pending.set(upstream.service, waiting);
+      waiting.add(state);
+      res.once('close', () => {
+        clearTimeout(state.timer);
+        waiting.delete(state);
+      });
       send(req, res, state);
+    },
+    /**
+     * Answers at once the requests still waiting on a fresh connection to an upstream just found down. In PM2
+     * cluster mode the master accepts connections for a crashed worker and holds them until a new one is up;
+     * without this, those requests would hang for the whole restart. Requests on reused connections, or already
+     * answering, are left alone.
+     */
+    abandonWaiting(upstream: Upstream): void {
+      for (const state of pending.get(upstream.service) ?? []) {
+        if (state.responded || !state.proxyReq || state.proxyReq.reusedSocket) continue;
+        state.abandoned = true;
+        state.proxyReq.destroy(new Error(`${upstream.service} is down`));
+      }
     },
     close(): void {
       agent.destroy();
