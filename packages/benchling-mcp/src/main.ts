@@ -1,4 +1,4 @@
-import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
+import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, orExitOnConfigError, packageVersion, runHttpService } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
 import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
@@ -13,15 +13,12 @@ const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where the shared service key may be used.
-const verifier = config.BENCHLING_KEY_MODE === 'user' ? undefined : await createJwtVerifier(config, { dataDir: config.dataDir, logger });
-
-let authenticate;
-try {
-  authenticate = keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier });
-} catch (err) {
-  process.stderr.write(`Invalid configuration:\n  - ${(err as Error).message}\n`);
-  process.exit(78);
-}
+const verifier =
+  config.BENCHLING_KEY_MODE === 'user' ? undefined : await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
+const authenticate = await orExitOnConfigError(
+  () => keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier }),
+  true,
+);
 if (sandbox) logger.warn({ baseUrl }, 'BENCHLING_URL is unset: using the bundled Benchling sandbox (demo data)');
 
 const clientSettings = clientSettingsFrom(config);

@@ -1,4 +1,4 @@
-import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, packageVersion, runHttpService } from '@labmcp/service-kit';
+import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, orExitOnConfigError, packageVersion, runHttpService } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
 import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
@@ -15,14 +15,8 @@ const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
 const localRegistry = localRegistryPath(config);
-let registries: RegistryRef[];
-try {
-  registries = registryRefs(localRegistry, config.QUILT_REGISTRIES);
-} catch (err) {
-  process.stderr.write(`Invalid configuration:\n  - ${(err as Error).message}\n`);
-  process.exit(78);
-}
-const verifier = await createJwtVerifier(config, { dataDir: config.dataDir, logger });
+const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);
+const verifier = await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
 
 if (config.QUILT_SEED_DEMO) {
   try {

@@ -101,3 +101,19 @@ export function loadConfigOrExit<S extends z.ZodRawShape>(shape: S): ReturnType<
     throw err;
   }
 }
+
+/**
+ * Runs a start-up step that may find the configuration unusable (a check across several settings, a key that
+ * does not parse): a ConfigError, or a plain Error when `anyError` is set, is printed and the process exits with
+ * EX_CONFIG, which PM2 is told not to restart on.
+ */
+export async function orExitOnConfigError<T>(step: () => Promise<T> | T, anyError = false): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else if (anyError && err instanceof Error) process.stderr.write(`Invalid configuration:\n  - ${err.message}\n`);
+    else throw err;
+    process.exit(78);
+  }
+}

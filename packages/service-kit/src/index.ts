@@ -1,4 +1,4 @@
-export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, port, positiveInt } from './config.js';
+export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, orExitOnConfigError, port, positiveInt } from './config.js';
 export { createLogger, fingerprint, REDACT_PATHS, type Logger } from './logger.js';
 export { createMetrics, statusClass, type ServiceMetrics } from './metrics.js';
 export { healthReport, type CheckResult, type CheckStatus, type HealthChecks, type HealthReport } from './health.js';
