@@ -203,7 +203,7 @@ t.test('rate limit per credential: 429 with Retry-After, others unaffected', asy
 });
 
 t.test('concurrency bound per service: excess is refused at once, the other service is unaffected', async (t) => {
-  const bounded = await startRouter({ ROUTER_MAX_CONCURRENT_PER_SERVICE: '2' });
+  const bounded = await startRouter({ ROUTER_MAX_CONCURRENT_PER_SERVICE: '2', ROUTER_UPSTREAM_TIMEOUT_MS: '10000' });
   t.teardown(() => bounded.stop());
   const held = [fetch(`${bounded.base}/quilt/hold`), fetch(`${bounded.base}/quilt/hold`)];
   await new Promise((r) => setTimeout(r, 100));
