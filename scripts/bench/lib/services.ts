@@ -1,0 +1,90 @@
+// The bundle's processes started directly (no PM2), one each, on free loopback ports, with a temp data/log dir.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { spawnChild, tempDir, type Child } from './processes.js';
+import { freePort, httpOk, repoRoot, waitFor } from './util.js';
+
+export type ServiceName = 'router' | 'quilt-mcp' | 'benchling-mcp' | 'benchling-sandbox';
+
+export const scriptOf = (name: ServiceName) => path.join(repoRoot, 'packages', name, 'dist', 'main.js');
+
+/** Router limits raised so that a benchmark measures forwarding, not the rate limiter saying no. */
+export const UNLIMITED_ROUTER = {
+  ROUTER_RATE_LIMIT_PER_MINUTE: '1000000',
+  ROUTER_RATE_LIMIT_BURST: '100000',
+  ROUTER_MAX_CONCURRENT_PER_SERVICE: '100000',
+};
+
+export interface DirectBundle {
+  base: string;
+  dataDir: string;
+  logDir: string;
+  ports: Record<ServiceName, number>;
+  env: Record<string, string>;
+  children: Partial<Record<ServiceName, Child>>;
+  start: (name: ServiceName, options?: { nodeArgs?: string[]; env?: Record<string, string>; port?: number; label?: string }) => Promise<Child>;
+}
+
+export async function directBundle(extraEnv: Record<string, string> = {}): Promise<DirectBundle> {
+  const base = tempDir('labmcp-bench-');
+  const dataDir = path.join(base, 'data');
+  const logDir = path.join(base, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ports: Record<ServiceName, number> = {
+    router: await freePort(),
+    'quilt-mcp': await freePort(),
+    'benchling-mcp': await freePort(),
+    'benchling-sandbox': await freePort(),
+  };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? base,
+    LABMCP_ENV_FILE: path.join(base, 'no.env'),
+    LABMCP_DATA_DIR: dataDir,
+    LABMCP_LOG_DIR: logDir,
+    ROUTER_HOST: '127.0.0.1',
+    ROUTER_PORT: String(ports.router),
+    QUILT_MCP_PORT: String(ports['quilt-mcp']),
+    BENCHLING_MCP_PORT: String(ports['benchling-mcp']),
+    BENCHLING_SANDBOX_PORT: String(ports['benchling-sandbox']),
+    ...extraEnv,
+  };
+  const children: DirectBundle['children'] = {};
+
+  async function start(name: ServiceName, options: { nodeArgs?: string[]; env?: Record<string, string>; port?: number; label?: string } = {}): Promise<Child> {
+    const label = options.label ?? name;
+    const port = options.port ?? ports[name];
+    const childEnv = { ...env, ...options.env };
+    if (name === 'router') childEnv.ROUTER_PORT = String(port);
+    const child = spawnChild(label, process.execPath, [...(options.nodeArgs ?? []), scriptOf(name)], {
+      env: childEnv,
+      cwd: base,
+      logFile: path.join(logDir, `${label}.log`),
+    });
+    let exitedEarly = false;
+    void child.exited.then(() => (exitedEarly = true));
+    // The router's own /health also probes every server; a routed server's health says the router is forwarding.
+    const probe = name === 'router' ? `http://127.0.0.1:${port}/quilt/health` : `http://127.0.0.1:${port}/health`;
+    await waitFor(
+      `${label} (${probe})`,
+      async () => {
+        if (exitedEarly) throw new Error(`${label} exited; see ${child.logFile}`);
+        return httpOk(probe);
+      },
+      30_000,
+    );
+    if (!options.label) children[name] = child;
+    return child;
+  }
+
+  return { base, dataDir, logDir, ports, env, children, start };
+}
+
+/** A demo-auth JWT for quilt-mcp, signed with the key in the data dir (created on first use). */
+export async function demoToken(dataDir: string): Promise<string> {
+  const auth = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
+    mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
+  };
+  return auth.mintDemoToken({ dataDir, subject: 'bench', scopes: ['read:packages'], expiresIn: '2h' });
+}
