@@ -1,0 +1,107 @@
+/**
+ * The official MCP conformance suite (@modelcontextprotocol/conformance, `conformance server --url ...`, a root
+ * devDependency) against quilt-mcp and benchling-mcp through the router, as deployed.
+ *
+ * The suite cannot send headers of its own, and both servers need a credential, so it talks to a test-only
+ * loopback proxy that adds them (helpers/header-proxy.ts) and passes everything else through untouched.
+ * It runs on Node.js >= 22 (it imports fs.globSync); on an older Node.js the image's Node.js line is used.
+ *
+ * Every scenario that applies to servers without the suite's own fixture tools runs, for both servers; each
+ * must pass by the suite's own verdict with test/deploy/conformance-baseline.yml as its expected-failures
+ * baseline, and this test also reads each scenario's checks.json. docs/conformance.md says which scenarios do not
+ * apply and why.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { repoRoot, type Bundle } from '../helpers/bundle.js';
+import { startBundleRetrying } from './helpers/bundle-start.js';
+import { startHeaderProxy, type HeaderProxy } from './helpers/header-proxy.js';
+import { cleanEnv, runCommand } from './helpers/procs.js';
+import { findNpmTool, missing, nodeForTool } from './helpers/tools.js';
+
+/** Scenario, and the protocol revision to run it at (the suite's default where none). */
+const APPLICABLE: { scenario: string; spec?: string; why: string }[] = [
+  { scenario: 'server-initialize', why: '2025-era initialize handshake' },
+  { scenario: 'ping', why: '2025-era ping' },
+  { scenario: 'tools-list', why: 'tools/list shape and tool names (2025 era)' },
+  { scenario: 'tools-list', spec: '2026-07-28', why: 'tools/list shape and tool names (2026-07-28)' },
+  { scenario: 'server-stateless', spec: '2026-07-28', why: 'per-request _meta, server/discover, version negotiation, removed methods' },
+  { scenario: 'http-header-validation', spec: '2026-07-28', why: 'Mcp-Method / Mcp-Name header validation' },
+  { scenario: 'server-sse-multiple-streams', spec: '2026-07-28', why: 'concurrent POST streams' },
+  { scenario: 'dns-rebinding-protection', why: 'foreign Host/Origin refused, localhost accepted' },
+];
+
+/** The suite release the scenarios, the baseline and docs/conformance.md were written against. */
+const SUITE_VERSION = '0.2.0-alpha.12';
+
+const baselineFile = path.join(repoRoot, 'test', 'deploy', 'conformance-baseline.yml');
+const baseline = new Set(
+  readFileSync(baselineFile, 'utf8')
+    .split('\n')
+    .map((l) => /^\s*-\s*([\w-]+:[\w-]+)\s*$/.exec(l)?.[1])
+    .filter((x): x is string => Boolean(x)),
+);
+
+const suite = findNpmTool('@modelcontextprotocol/conformance');
+if (!suite) {
+  t.plan(0, missing('@modelcontextprotocol/conformance is not installed (a root devDependency)'));
+} else {
+  await main(suite);
+}
+
+async function main(tool: NonNullable<typeof suite>): Promise<void> {
+  t.setTimeout(600_000);
+  if (tool.version !== SUITE_VERSION) {
+    t.fail(`@modelcontextprotocol/conformance ${tool.version} is installed; this test and docs/conformance.md are for ${SUITE_VERSION} (update all three together)`);
+    return;
+  }
+  const node = await nodeForTool(tool, { major: 22 });
+  const cli = tool.bin('conformance');
+  const work = mkdtempSync(path.join(tmpdir(), 'labmcp-conformance-'));
+  // The suite makes many requests in a short time: lift the router's per-credential rate limit for this run.
+  let bundle: Bundle;
+  try {
+    bundle = await startBundleRetrying({ env: { ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000' } });
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    t.fail((err as Error).message);
+    return;
+  }
+  const proxies: HeaderProxy[] = [];
+  t.teardown(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    await bundle.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+  t.comment(`conformance ${tool.version} on Node.js ${node === process.execPath ? process.version : node}`);
+  const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'conformance@example.com', scopes: ['read:packages'] });
+
+  const servers: { name: string; prefix: string; headers: Record<string, string> }[] = [
+    { name: 'quilt-mcp', prefix: '/quilt', headers: { authorization: `Bearer ${token}` } },
+    { name: 'benchling-mcp', prefix: '/benchling', headers: { 'x-benchling-api-key': 'sandbox-key-alice' } },
+  ];
+  for (const server of servers) {
+    const proxy = await startHeaderProxy(`${bundle.routerUrl}${server.prefix}`, server.headers);
+    proxies.push(proxy);
+    for (const { scenario, spec, why } of APPLICABLE) {
+      t.test(`${server.name}: ${scenario}${spec ? ` @ ${spec}` : ''} (${why})`, async (t) => {
+        const out = path.join(work, `${server.name}-${scenario}-${spec ?? 'default'}`);
+        const args = [cli, 'server', '--url', `${proxy.url}/mcp`, '--scenario', scenario, '--expected-failures', baselineFile, '-o', out, '--timeout', '60000'];
+        if (spec) args.push('--spec-version', spec);
+        const res = await runCommand(node, args, { cwd: repoRoot, env: cleanEnv({ NO_COLOR: '1' }, { HOME: work }), timeoutMs: 120_000 });
+        const output = `${res.stdout}\n${res.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+        t.equal(res.code, 0, `the suite's verdict with the baseline: ${/Baseline[^\n]*|Passed:[^\n]*/.exec(output)?.[0] ?? output.slice(-1500)}`);
+        const dirs = existsSync(out) ? readdirSync(out) : [];
+        t.equal(dirs.length, 1, 'one result folder');
+        if (dirs.length !== 1) return;
+        const checks = JSON.parse(readFileSync(path.join(out, dirs[0] ?? '', 'checks.json'), 'utf8')) as { id: string; status: string; errorMessage?: string }[];
+        t.ok(checks.some((c) => c.status === 'SUCCESS'), `${checks.filter((c) => c.status === 'SUCCESS').length} checks passed`);
+        const unexpected = checks.filter((c) => !['SUCCESS', 'INFO', 'SKIPPED'].includes(c.status) && !baseline.has(`${scenario}:${c.id}`));
+        t.same(unexpected.map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? ''}`), [], 'no failure or warning outside the baseline');
+      });
+    }
+  }
+}
