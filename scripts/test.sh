@@ -5,6 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/pnpm.sh install --frozen-lockfile --prefer-offline
 bash scripts/pnpm.sh exec tsc -b
 bash scripts/pnpm.sh exec tsc -p tsconfig.test.json
+# tap compiles its runner with the plugins named in .taprc; a fresh install has the default set (with its own
+# TypeScript loader) until this runs, and would otherwise use it for the first run.
+node_modules/.bin/tap build >/dev/null
 if [ "$#" -gt 0 ]; then
   exec node_modules/.bin/tap "$@"
 fi
