@@ -4,7 +4,7 @@ import { ConcurrencyLimit } from './concurrency.js';
 import { probeUpstreams } from './health.js';
 import { bundleMetrics, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy } from './origins.js';
-import { createProxy, sendProxyError } from './proxy.js';
+import { createProxy, sendProxyError, sendUnavailable } from './proxy.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
 import { UpstreamAvailability } from './upstream-health.js';
@@ -61,7 +61,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const service = match.upstream.service;
     if (availability.isDown(match.upstream)) {
       routerMetrics.upstreamErrors.inc({ upstream: service, kind: 'unavailable' });
-      sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, { 'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS) });
+      sendUnavailable(req, res, service, config.ROUTER_RETRY_AFTER_SECONDS);
       req.resume();
       return;
     }

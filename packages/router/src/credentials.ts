@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 
 export interface CredentialPolicy {
   /** Whether benchling-mcp needs the caller's Quilt JWT (service/either key modes, for the audit trail). */
@@ -9,16 +9,16 @@ export interface CredentialPolicy {
 // which re-frames the body itself.)
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
 
-const isBasic = (authorization: string | undefined) => authorization !== undefined && /^basic\s/i.test(authorization);
-const isBearer = (authorization: string | undefined) => authorization !== undefined && /^bearer\s/i.test(authorization);
+const isBasic = (authorization: unknown) => typeof authorization === 'string' && /^basic\s/i.test(authorization);
+const isBearer = (authorization: unknown) => typeof authorization === 'string' && /^bearer\s/i.test(authorization);
 
 /**
  * Shapes the headers an upstream sees: no hop-by-hop headers, no cookies (MCP does not use them), and only the
  * credential meant for that service: quilt-mcp never gets a Benchling key (header or Basic), benchling-mcp never
  * gets the Quilt JWT unless its key mode needs it.
  */
-export function prepareUpstreamHeaders(service: string, headers: IncomingHttpHeaders, policy: CredentialPolicy): void {
-  const named = (headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+export function prepareUpstreamHeaders(service: string, headers: OutgoingHttpHeaders, policy: CredentialPolicy): void {
+  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
   for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
   delete headers.cookie;
   if (service === 'quilt-mcp') {

@@ -1,11 +1,12 @@
-import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { createProxyServer } from 'http-proxy-3';
-import { REQUEST_ID_HEADER, sendJson, type Logger } from '@labmcp/service-kit';
-import { Readable } from 'node:stream';
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
+import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { Upstream } from './upstreams.js';
+
+export { sendProxyError, sendUnavailable } from './proxy-errors.js';
 
 export type UpstreamErrorKind = 'unavailable' | 'timeout' | 'bad_gateway';
 
@@ -19,103 +20,120 @@ export interface ProxyOptions {
   onResponseHeaders?: (upstream: Upstream, req: IncomingMessage, proxyRes: IncomingMessage) => void;
 }
 
-interface ProxyState {
+/** One client request on its way through: its body is held so it can be sent again once (see `onError`). */
+interface Exchange {
   upstream: Upstream;
   requestId: string;
-  timer?: NodeJS.Timeout;
-  proxyReq?: ClientRequest;
-  timedOut?: boolean;
-  responded?: boolean;
-  /** Cut because its upstream was found down while it waited for a connection to be served. */
-  abandoned?: boolean;
+  path: string;
+  headers: OutgoingHttpHeaders;
   body: Buffer;
   retried: boolean;
+  timer?: NodeJS.Timeout;
+  proxyReq?: ClientRequest;
+  proxyRes?: IncomingMessage;
+  timedOut?: boolean;
+  /** Cut because its upstream was found down while it waited for a connection to be served. */
+  abandoned?: boolean;
 }
-
-const states = new WeakMap<IncomingMessage, ProxyState>();
-const pending = new Map<string, Set<ProxyState>>();
 
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
-function looksLikeJsonRpc(req: IncomingMessage): boolean {
-  return req.method === 'POST' && (req.headers['content-type'] ?? '').includes('json');
-}
+// Describe one connection only (RFC 9110 §7.6.1); Node frames the client's response itself.
+const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
 
-/** A fast, machine-readable failure; JSON-RPC shaped for MCP clients, so they report it instead of choking. */
-export function sendProxyError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (looksLikeJsonRpc(req)) sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message, data: { reason: code } }, id: null }, headers);
-  else sendJson(res, status, { error: code, message }, headers);
-}
-
+/**
+ * Forwards requests to the upstreams over keep-alive connections. A plain `http.request` rather than a proxy
+ * library: the router already buffers the body, shapes the headers and answers every failure itself, and a
+ * library's per-request passes and stream plumbing cost as much CPU as the rest of the router (see BENCHMARKS.md).
+ */
 export function createProxy(logger: Logger, options: ProxyOptions) {
   // Keep-alive to the upstreams: a new TCP connection per MCP request would double the router's overhead.
-  const agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' });
-  const proxy = createProxyServer({ agent, xfwd: true, ws: false });
+  const agentOptions = { keepAlive: true, maxSockets: 512, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+  const pending = new Map<string, Set<Exchange>>();
 
-  proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
-    const state = states.get(req);
-    if (state) state.proxyReq = proxyReq;
-  });
+  function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    const { target } = exchange.upstream;
+    const secure = target.protocol === 'https:';
+    const basePath = target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, '');
+    exchange.timedOut = false;
+    clearTimeout(exchange.timer);
+    const proxyReq = (secure ? https : http).request({
+      agent: secure ? httpsAgent : httpAgent,
+      protocol: target.protocol,
+      hostname: target.hostname.replace(/^\[|\]$/g, ''),
+      port: target.port || (secure ? 443 : 80),
+      method: req.method,
+      path: basePath + exchange.path,
+      headers: exchange.headers,
+    });
+    exchange.proxyReq = proxyReq;
+    // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
+    // quiet for long, and keep-alive comments are the servers' job), so this is not a socket idle timeout.
+    exchange.timer = setTimeout(() => {
+      exchange.timedOut = true;
+      proxyReq.destroy(new Error('upstream response timeout'));
+    }, options.upstreamTimeoutMs);
+    proxyReq.on('response', (proxyRes) => onResponse(req, res, exchange, proxyRes));
+    proxyReq.on('error', (err: NodeJS.ErrnoException) => onError(req, res, exchange, proxyReq, err));
+    proxyReq.end(exchange.body.length > 0 ? exchange.body : undefined);
+  }
 
-  proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => {
-    const state = states.get(req);
-    clearTimeout(state?.timer);
-    if (state) state.responded = true;
-    // The upstream's connection headers describe its link to us, not ours to the client. http-proxy copies
-    // `Connection` into the response, so set it to what this connection should do (`close` while draining).
-    delete proxyRes.headers['keep-alive'];
-    proxyRes.headers.connection = String(res.getHeader('connection') ?? 'keep-alive');
-    proxyRes.socket?.setNoDelay(true);
-    if ((proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+  function onResponse(req: IncomingMessage, res: ServerResponse, exchange: Exchange, proxyRes: IncomingMessage): void {
+    clearTimeout(exchange.timer);
+    exchange.proxyRes = proxyRes;
+    if (res.destroyed) {
+      proxyRes.destroy();
+      return;
+    }
+    const sse = (proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream');
+    if (sse) {
       // Tell nginx or a load balancer in front not to buffer the stream either.
       proxyRes.headers['x-accel-buffering'] = 'no';
       proxyRes.headers['cache-control'] = 'no-cache, no-transform';
     }
-    if (state) options.onResponseHeaders?.(state.upstream, req, proxyRes);
-  });
+    options.onResponseHeaders?.(exchange.upstream, req, proxyRes);
+    // Headers already set on `res` (request id, CORS, `Connection: close` while draining) stay unless the
+    // upstream sends the same one.
+    const headers: OutgoingHttpHeaders = { ...proxyRes.headers };
+    for (const name of HOP_BY_HOP_RESPONSE) delete headers[name];
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+    if (sse) res.flushHeaders();
+    proxyRes.on('error', () => res.destroy());
+    // An upstream that dies mid-body: the client must see a cut response, not a short one that looks whole.
+    proxyRes.on('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
+    proxyRes.pipe(res);
+  }
 
-  proxy.on('error', (err: NodeJS.ErrnoException, req: IncomingMessage, res: ServerResponse | Socket) => {
-    const state = states.get(req);
-    clearTimeout(state?.timer);
-    if (!('writeHead' in res)) {
+  function onError(req: IncomingMessage, res: ServerResponse, exchange: Exchange, proxyReq: ClientRequest, err: NodeJS.ErrnoException): void {
+    // A later attempt owns the exchange now; this is the attempt it replaced.
+    if (exchange.proxyReq !== proxyReq) return;
+    clearTimeout(exchange.timer);
+    if (res.destroyed) return;
+    if (exchange.proxyRes) {
       res.destroy();
       return;
     }
     // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
     // request never reached a handler, so sending it once more on a fresh connection is safe.
-    if (state && !state.retried && !state.timedOut && !res.headersSent && state.proxyReq?.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-      state.retried = true;
-      logger.debug({ service: state.upstream.service, requestId: state.requestId }, 'retrying on a fresh upstream connection');
-      send(req, res, state);
+    if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      exchange.retried = true;
+      logger.debug({ service: exchange.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
+      send(req, res, exchange);
       return;
     }
-    const service = state?.upstream.service ?? 'upstream';
-    const kind: UpstreamErrorKind = state?.abandoned ? 'unavailable' : state?.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
-    if (state) options.onUpstreamError?.(state.upstream, kind, err.code);
-    logger.warn({ service, requestId: state?.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
-    const retry = { 'retry-after': String(options.retryAfterSeconds) };
-    if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retry);
-    else if (kind === 'unavailable') sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, retry);
-    else sendProxyError(req, res, 502, 'bad_gateway', `${service} failed (${err.code ?? 'bad gateway'})`, retry);
-  });
-
-  function send(req: IncomingMessage, res: ServerResponse, state: ProxyState): void {
-    state.proxyReq = undefined;
-    state.timedOut = false;
-    clearTimeout(state.timer);
-    // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
-    // quiet for long, and keep-alive comments are the servers' job). http-proxy's proxyTimeout is an idle
-    // timeout on the socket and would cut such streams, so it is not used.
-    state.timer = setTimeout(() => {
-      state.timedOut = true;
-      state.proxyReq?.destroy(new Error('upstream response timeout'));
-    }, options.upstreamTimeoutMs);
-    proxy.web(req, res, { target: state.upstream.target, buffer: Readable.from(state.body.length ? [state.body] : []) });
+    const service = exchange.upstream.service;
+    const kind: UpstreamErrorKind = exchange.abandoned ? 'unavailable' : exchange.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
+    options.onUpstreamError?.(exchange.upstream, kind, err.code);
+    logger.warn({ service, requestId: exchange.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
+    const retryAfter = { 'retry-after': String(options.retryAfterSeconds) };
+    if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retryAfter);
+    else if (kind === 'unavailable') sendUnavailable(req, res, service, options.retryAfterSeconds);
+    else sendProxyError(req, res, 502, 'bad_gateway', `${service} failed (${err.code ?? 'bad gateway'})`, retryAfter);
   }
 
   return {
@@ -137,23 +155,21 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         } else res.destroy();
         return;
       }
-      const state: ProxyState = { upstream, requestId, body, retried: false };
-      states.set(req, state);
-      req.url = path;
-      prepareUpstreamHeaders(upstream.service, req.headers, options.credentials);
-      req.headers[REQUEST_ID_HEADER] = requestId;
-      if (req.headers['content-length'] !== undefined || body.length > 0) {
-        req.headers['content-length'] = String(body.length);
-        delete req.headers['transfer-encoding'];
-      }
-      const waiting = pending.get(upstream.service) ?? new Set<ProxyState>();
+      if (res.destroyed) return;
+      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false };
+      const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
       pending.set(upstream.service, waiting);
-      waiting.add(state);
+      waiting.add(exchange);
       res.once('close', () => {
-        clearTimeout(state.timer);
-        waiting.delete(state);
+        clearTimeout(exchange.timer);
+        waiting.delete(exchange);
+        // The client went away (or the answer was cut): stop the upstream work too, e.g. a running tool call.
+        if (!res.writableFinished) {
+          exchange.proxyRes?.destroy();
+          exchange.proxyReq?.destroy();
+        }
       });
-      send(req, res, state);
+      send(req, res, exchange);
     },
     /**
      * Answers at once the requests still waiting on a fresh connection to an upstream just found down. In PM2
@@ -162,15 +178,35 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      * answering, are left alone.
      */
     abandonWaiting(upstream: Upstream): void {
-      for (const state of pending.get(upstream.service) ?? []) {
-        if (state.responded || !state.proxyReq || state.proxyReq.reusedSocket) continue;
-        state.abandoned = true;
-        state.proxyReq.destroy(new Error(`${upstream.service} is down`));
+      for (const exchange of pending.get(upstream.service) ?? []) {
+        if (exchange.proxyRes || !exchange.proxyReq || exchange.proxyReq.reusedSocket) continue;
+        exchange.abandoned = true;
+        exchange.proxyReq.destroy(new Error(`${upstream.service} is down`));
       }
     },
     close(): void {
-      agent.destroy();
-      proxy.close();
+      httpAgent.destroy();
+      httpsAgent.destroy();
     },
   };
+}
+
+/** The client's headers as the upstream should see them: its own credential only, forwarding headers, framing. */
+function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...req.headers };
+  prepareUpstreamHeaders(upstream.service, headers, credentials);
+  // The whole body is in hand: send it with its length, and there is nothing left to wait a `100 Continue` for.
+  delete headers.expect;
+  delete headers['transfer-encoding'];
+  if (req.headers['content-length'] !== undefined || body.length > 0) headers['content-length'] = String(body.length);
+  headers[REQUEST_ID_HEADER] = requestId;
+  const clientAddress = req.socket.remoteAddress;
+  if (clientAddress) {
+    const before = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = before ? `${String(before)}, ${clientAddress}` : clientAddress;
+  }
+  // What a proxy in front already said about the original request is kept; otherwise this hop is the edge.
+  headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
+  return headers;
 }

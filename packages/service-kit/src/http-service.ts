@@ -87,15 +87,12 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
-    wrapSerializers: true,
+    // Only what an access line needs. Serialising every header (and redacting them) on each request was the
+    // largest cost of the router's hot path, and a header-free line cannot leak a credential.
+    wrapSerializers: false,
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-        headers: req.headers,
-        remoteAddress: req.remoteAddress,
-      }),
+      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.socket?.remoteAddress }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
 

@@ -33,6 +33,8 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
+const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+
 export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
@@ -41,7 +43,18 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? standardOutput());
+}
+
+/**
+ * stdout without holding up the event loop: a line goes out at once when no write is under way, and lines
+ * logged meanwhile go out together in the next write (one system call for many requests under load). A slow
+ * reader of stdout (a busy PM2 daemon, a stalled disk) then delays log lines instead of every request. What is
+ * pending is flushed synchronously when the process exits. The buffer is bounded: past it, lines are dropped
+ * rather than memory growing without limit.
+ */
+function standardOutput(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: LOG_BUFFER_BYTES });
 }
 
 /** A short, stable stand-in for a secret, so logs can tell callers apart without holding the secret. */

@@ -33,3 +33,29 @@ t.test('fingerprints are stable, short and not the secret', async (t) => {
   t.not(fingerprint('abc'), fingerprint('abd'));
   t.equal(fingerprint('sk_live_123').length, 12);
 });
+
+t.test('stdout logging loses nothing when the process exits right after a burst, even into a slow pipe', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const loggerModule = fileURLToPath(new URL('../src/logger.ts', import.meta.url));
+  // 20k lines (~3 MB) then process.exit: far more than a pipe holds, so most are still pending at exit.
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(loggerModule)});
+    const log = createLogger('burst', 'info');
+    for (let i = 0; i < 20000; i++) log.info({ i, pad: 'x'.repeat(100) }, 'line');
+    process.exit(0);
+  `;
+  const child = spawn(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  // A slow reader: pause now and then, so the child's writes meet a full pipe.
+  child.stdout.on('data', (c: Buffer) => {
+    chunks.push(c);
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), 1);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.equal(code, 0);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+  t.equal(lines.length, 20000, 'every line arrived');
+  t.equal((JSON.parse(lines.at(-1) ?? '{}') as { i?: number }).i, 19999, 'in order, the last one last');
+});
