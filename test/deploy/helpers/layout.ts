@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../helpers/bundle.js';
 import { freePort } from '../../helpers/ports.js';
 import { cleanEnv, runCommand, startProc, waitForOk, type Proc } from './procs.js';
@@ -23,19 +23,6 @@ export interface ComposeFile {
   services: Record<string, ComposeService>;
 }
 
-/** The `yaml` package: a root devDependency, or (until it is one) the copy the sandbox package already has. */
-function yamlParse(text: string): unknown {
-  for (const from of [path.join(repoRoot, 'package.json'), path.join(repoRoot, 'packages', 'benchling-sandbox', 'package.json')]) {
-    try {
-      const yaml = createRequire(from)('yaml') as { parse: (s: string, opts?: Record<string, unknown>) => unknown };
-      return yaml.parse(text, { merge: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
-    }
-  }
-  throw new Error('the yaml package is not installed (add it to the root devDependencies)');
-}
-
 /** Compose's own interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, $$ for a literal $. */
 export function interpolate(value: string, vars: Record<string, string | undefined>): string {
   return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g, (all, name: string | undefined, op: string | undefined, def: string | undefined) => {
@@ -49,7 +36,7 @@ export function interpolate(value: string, vars: Record<string, string | undefin
 
 /** deploy/docker-compose.yml, interpolated with `vars` (none: every default), YAML merge keys resolved. */
 export function loadCompose(vars: Record<string, string | undefined> = {}): ComposeFile {
-  const raw = yamlParse(readFileSync(composeFile, 'utf8')) as ComposeFile;
+  const raw = parseYaml(readFileSync(composeFile, 'utf8'), { merge: true }) as ComposeFile;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return interpolate(v, vars);
     if (Array.isArray(v)) return v.map(walk);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '../../helpers/bundle.js';
@@ -74,18 +74,35 @@ export async function nodeBinary(major: number): Promise<string> {
   if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
   const pkg = `node-${process.platform}-${process.arch}`;
   const dir = path.join(cacheDir, `${pkg}-${major}`);
-  const bin = path.join(dir, 'node_modules', pkg, 'bin', 'node');
-  if (existsSync(bin) && nodeMajor(bin) === major) return bin;
-  mkdirSync(dir, { recursive: true });
-  const npm = await runCommand('npm', ['install', '--prefix', dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--no-update-notifier', `${pkg}@${major}`], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, ...networkEnv() },
-    timeoutMs: 300_000,
-  });
-  if (npm.code !== 0 || !existsSync(bin)) {
-    throw new Error(`could not install Node.js ${major} (${pkg}@${major}) from the npm registry:\n${npm.stdout}\n${npm.stderr}`);
+  const binIn = (root: string) => path.join(root, 'node_modules', pkg, 'bin', 'node');
+  if (existsSync(binIn(dir)) && nodeMajor(binIn(dir)) === major) return binIn(dir);
+  // Test files run in parallel and may all want it at once: each installs into a folder of its own, and the
+  // first to finish renames it into place (atomic); the others use that one and drop theirs.
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = mkdtempSync(path.join(cacheDir, `.${pkg}-${major}-`));
+  try {
+    const npm = await runCommand('npm', ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--no-update-notifier', '--prefer-offline', `${pkg}@${major}`], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp, ...networkEnv() },
+      timeoutMs: 300_000,
+    });
+    if (npm.code !== 0 || !existsSync(binIn(tmp)) || nodeMajor(binIn(tmp)) !== major) {
+      throw new Error(`could not install Node.js ${major} (${pkg}@${major}) from the npm registry:\n${npm.stdout}\n${npm.stderr}`);
+    }
+    if (!existsSync(binIn(dir))) {
+      // A leftover without the binary (an interrupted run before this scheme) is in the way.
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+      try {
+        renameSync(tmp, dir);
+      } catch (err) {
+        // Another test file won the race: its copy is as good.
+        if (!existsSync(binIn(dir))) throw err;
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  return bin;
+  return binIn(dir);
 }
 
 /** nginx, from the Debian package (`apt-get install nginx`), or LABMCP_NGINX. */
