@@ -24,14 +24,20 @@ import { findNpmTool, missing, nodeForTool } from './helpers/tools.js';
 
 /** Scenario, and the protocol revision to run it at (the suite's default where none). */
 const APPLICABLE: { scenario: string; spec?: string; why: string }[] = [
-  { scenario: 'server-initialize', why: '2025-era initialize handshake' },
-  { scenario: 'ping', why: '2025-era ping' },
-  { scenario: 'tools-list', why: 'tools/list shape and tool names (2025 era)' },
+  { scenario: 'server-initialize', why: 'initialize handshake (2025-11-25)' },
+  { scenario: 'server-initialize', spec: '2025-06-18', why: 'initialize handshake (2025-06-18)' },
+  { scenario: 'ping', why: 'ping (2025-11-25)' },
+  { scenario: 'ping', spec: '2025-06-18', why: 'ping (2025-06-18)' },
+  { scenario: 'tools-list', why: 'tools/list shape and tool names (2025-11-25)' },
+  { scenario: 'tools-list', spec: '2025-06-18', why: 'tools/list shape and tool names (2025-06-18)' },
   { scenario: 'tools-list', spec: '2026-07-28', why: 'tools/list shape and tool names (2026-07-28)' },
   { scenario: 'server-stateless', spec: '2026-07-28', why: 'per-request _meta, server/discover, version negotiation, removed methods' },
   { scenario: 'http-header-validation', spec: '2026-07-28', why: 'Mcp-Method / Mcp-Name header validation' },
   { scenario: 'server-sse-multiple-streams', spec: '2026-07-28', why: 'concurrent POST streams' },
-  { scenario: 'dns-rebinding-protection', why: 'foreign Host/Origin refused, localhost accepted' },
+  { scenario: 'caching', spec: '2026-07-28', why: 'tools/list caching hints (ttlMs, cacheScope)' },
+  { scenario: 'input-required-result-unsupported-methods', spec: '2026-07-28', why: 'no input-required result on list methods' },
+  { scenario: 'dns-rebinding-protection', why: 'foreign Host/Origin refused, localhost accepted (2025-11-25)' },
+  { scenario: 'dns-rebinding-protection', spec: '2026-07-28', why: 'foreign Host/Origin refused, localhost accepted (2026-07-28)' },
 ];
 
 /** The suite release the scenarios, the baseline and docs/conformance.md were written against. */
