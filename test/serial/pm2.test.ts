@@ -46,6 +46,17 @@ t.test('each process writes its own log files under the configured folder', asyn
     const first = readFileSync(out, 'utf8').split('\n').find(Boolean) ?? '{}';
     t.equal((JSON.parse(first) as { service?: string }).service, name, `${name} logs pino JSON with its service`);
   }
+  // Request lines too, not only start-up: under PM2 they must go through its stdout (a process writing to file
+  // descriptor 1 itself bypasses PM2's log files in cluster mode).
+  const id = `pm2-log-${Date.now()}`;
+  const res = await fetch(`${bundle.routerUrl}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  t.equal(res.status, 401);
+  for (const name of ['router', 'quilt-mcp']) {
+    const out = path.join(bundle.logDir, `${name}.out.log`);
+    const deadline = Date.now() + 5000;
+    while (!readFileSync(out, 'utf8').includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    t.ok(readFileSync(out, 'utf8').includes(id), `${name}'s access line for the request is in ${name}.out.log`);
+  }
 });
 
 t.test('pm2 stop lets a process shut down gracefully', async (t) => {

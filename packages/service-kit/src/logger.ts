@@ -49,12 +49,56 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
 /**
  * stdout without holding up the event loop: a line goes out at once when no write is under way, and lines
  * logged meanwhile go out together in the next write (one system call for many requests under load). A slow
- * reader of stdout (a busy PM2 daemon, a stalled disk) then delays log lines instead of every request. What is
- * pending is flushed synchronously when the process exits. The buffer is bounded: past it, lines are dropped
- * rather than memory growing without limit.
+ * reader of stdout (a stalled disk, a full pipe) then delays log lines instead of every request. What is pending
+ * is flushed synchronously when the process exits. The buffer is bounded: past it, lines are dropped rather than
+ * memory growing without limit.
+ *
+ * Under PM2, `process.stdout.write` is PM2's own: it writes to the app's log file and relays each call to the
+ * daemon as an IPC message (for `pm2 logs` and pm2-runtime's container output). Writing to file descriptor 1
+ * would bypass both and lose the lines; calling it once per line costs more CPU than serving the request. So
+ * there, lines logged in one turn of the event loop go to it together.
  */
 function standardOutput(): pino.DestinationStream {
+  if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return new BatchedStdout(LOG_BUFFER_BYTES);
   return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: LOG_BUFFER_BYTES });
+}
+
+/** Collects lines and hands them to `process.stdout.write` once per turn of the event loop. */
+export class BatchedStdout implements pino.DestinationStream {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+  /** Lines dropped because the buffer was full (a stdout that stopped taking them). */
+  dropped = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly out: { write: (chunk: string) => unknown } = process.stdout,
+  ) {
+    process.once('exit', () => this.flush());
+  }
+
+  write(line: string): void {
+    if (this.pendingBytes + line.length > this.maxBytes) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.out.write(text);
+  }
 }
 
 /** A short, stable stand-in for a secret, so logs can tell callers apart without holding the secret. */

@@ -59,3 +59,21 @@ t.test('stdout logging loses nothing when the process exits right after a burst,
   t.equal(lines.length, 20000, 'every line arrived');
   t.equal((JSON.parse(lines.at(-1) ?? '{}') as { i?: number }).i, 19999, 'in order, the last one last');
 });
+
+t.test('batched stdout (under PM2): one write per turn of the event loop, bounded, flushed on demand', async (t) => {
+  const { BatchedStdout } = await import('../src/logger.js');
+  const writes: string[] = [];
+  const out = new BatchedStdout(100, { write: (chunk: string) => writes.push(chunk) });
+  out.write('a\n');
+  out.write('b\n');
+  t.same(writes, [], 'nothing written within the turn');
+  await new Promise((r) => setImmediate(r));
+  t.same(writes, ['a\nb\n'], 'both lines in one write');
+  out.write('x'.repeat(60));
+  out.write('y'.repeat(60));
+  t.equal(out.dropped, 1, 'a line past the bound is dropped, not buffered');
+  out.flush();
+  t.same(writes.at(-1), 'x'.repeat(60), 'flush writes what is pending at once');
+  out.flush();
+  t.equal(writes.length, 2, 'nothing pending, nothing written');
+});
