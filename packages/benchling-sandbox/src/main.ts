@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit';
+import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit/service';
 import { createSandboxServer, MAX_CONNECTIONS, routeLabel, SERVICE_NAME, storeFileFor, type Sandbox } from './server.js';
 import { sandboxOptionsFromConfig, sandboxSettings } from './settings.js';
 

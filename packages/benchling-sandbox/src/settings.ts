@@ -1,4 +1,4 @@
-import { flag, list, port, positiveInt } from '@labmcp/service-kit';
+import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
 import { z } from 'zod';
 import type { SandboxLogger, SandboxOptions } from './server.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, type Logger, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit';
+import { defaultRoute, sendJson, type Logger, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit/service';
 import { ConcurrencyLimit } from './concurrency.js';
 import { probeUpstreams } from './health.js';
 import { bundleMetrics, createRouterMetrics } from './metrics.js';
@@ -88,9 +88,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     handler,
     routeOf: (req: IncomingMessage) => {
       const match = matchUpstream(upstreams, req.url ?? '/');
-      if (match) return match.upstream.service;
-      const path = (req.url ?? '/').split('?')[0];
-      return path === '/health' || path === '/metrics' ? path : 'other';
+      return match ? match.upstream.service : defaultRoute(req);
     },
     health: () => probeUpstreams(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),
     metricsText: () => bundleMetrics(metrics, upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, list, port, positiveInt } from '@labmcp/service-kit';
+import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),

@@ -1,4 +1,4 @@
-import type { CheckResult } from '@labmcp/service-kit';
+import type { CheckResult } from '@labmcp/service-kit/service';
 import type { Upstream } from './upstreams.js';
 
 /** Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. */

@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit';
+import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit/service';
 import { createRouterApp } from './app.js';
 import { routerSettings } from './config.js';
 

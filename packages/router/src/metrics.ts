@@ -1,7 +1,7 @@
 import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 type metric = MetricObjectWithValues<MetricValue<string>>;
-import type { ServiceMetrics } from '@labmcp/service-kit';
+import type { ServiceMetrics } from '@labmcp/service-kit/service';
 import type { Upstream } from './upstreams.js';
 
 export interface RouterMetrics {

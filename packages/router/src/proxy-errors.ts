@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '@labmcp/service-kit';
+import { sendJson } from '@labmcp/service-kit/service';
 
 function looksLikeJsonRpc(req: IncomingMessage): boolean {
   return req.method === 'POST' && (req.headers['content-type'] ?? '').includes('json');

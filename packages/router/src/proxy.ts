@@ -1,6 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit';
+import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit/service';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';

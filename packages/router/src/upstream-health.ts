@@ -1,4 +1,4 @@
-import type { Logger } from '@labmcp/service-kit';
+import type { Logger } from '@labmcp/service-kit/service';
 import type { Upstream } from './upstreams.js';
 
 /**

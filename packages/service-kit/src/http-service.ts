@@ -57,7 +57,8 @@ declare module 'http' {
   }
 }
 
-function defaultRoute(req: IncomingMessage): string {
+/** The metric label of a request: the fixed paths every service has, anything else `other` (never raw URLs). */
+export function defaultRoute(req: IncomingMessage): string {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (path === '/health' || path === '/metrics' || path === '/mcp') return path;
   return 'other';

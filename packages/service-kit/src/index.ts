@@ -1,12 +1,4 @@
-export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, orExitOnConfigError, port, positiveInt } from './config.js';
-export { createLogger, fingerprint, REDACT_PATHS, type Logger } from './logger.js';
-export { createMetrics, statusClass, type ServiceMetrics } from './metrics.js';
-export { healthReport, type CheckResult, type CheckStatus, type HealthChecks, type HealthReport } from './health.js';
-export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
-export { sendJson, sendJsonRpcError } from './responses.js';
-export { manageProcess, runHttpService, type HttpServiceOptions, type RequestContext, type RunningService, type ServiceHandler } from './http-service.js';
+export * from './service.js';
 export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 export { defineTool, registerTools, ToolError, type AnyTool, type ToolDefinition, type ToolRunContext } from './tools.js';
-export { packageVersion } from './version.js';
-export { HttpError } from './http-error.js';
 export { callerFrom, mcpRoute, type Caller, type McpRouteOptions } from './mcp-route.js';
