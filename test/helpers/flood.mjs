@@ -1,6 +1,7 @@
 // A flood from another process (so it does not share the measuring test's event loop), open loop: requests
 // leave at a fixed rate whatever the answers, with at most <maxInFlight> outstanding.
 // node flood.mjs <url> <authorization> <body> <maxInFlight> <durationMs> <requestsPerSecond>
+// Prints one JSON line at the end: {"sent", "ms", "statuses": {status or error code: count}}.
 const [url, authorization, body, maxInFlight, durationMs, rate] = process.argv.slice(2);
 const end = Date.now() + Number(durationMs);
 const intervalMs = 1000 / Number(rate);
@@ -28,4 +29,4 @@ while (Date.now() < end) {
   await new Promise((r) => setTimeout(r, 1));
 }
 while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
-process.stdout.write(`# flood sent ${sent} requests in ${Date.now() - started} ms: ${JSON.stringify(statuses)}\n`);
+process.stdout.write(`${JSON.stringify({ sent, ms: Date.now() - started, statuses })}\n`);
