@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       t.notOk(existsSync(path.join(app, 'packages', pkg, 'test')), `no ${pkg}/test`);
     }
     const store = readdirSync(path.join(app, 'node_modules', '.pnpm'));
-    for (const dev of ['typescript@', 'tap@', 'tsx@', 'supertest@', 'autocannon@', 's3rver@']) {
+    for (const dev of ['typescript@', 'tap@', 'tsx@', 'supertest@', 'autocannon@', 's3rver@', '@modelcontextprotocol+inspector@', '@modelcontextprotocol+conformance@', 'mcp-remote@']) {
       t.notOk(store.some((d) => d.startsWith(dev)), `no devDependency ${dev.slice(0, -1)}`);
     }
     t.ok(store.some((d) => d.startsWith('pm2@')), 'pm2 (a production dependency)');
