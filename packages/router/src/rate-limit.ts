@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 
@@ -52,6 +52,6 @@ export class RateLimiter {
  */
 export function rateLimitKey(req: IncomingMessage, service: string): string {
   const credential = req.headers.authorization ?? (req.headers['x-benchling-api-key'] as string | undefined);
-  if (credential) return `${service}:cred:${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}`;
+  if (credential) return `${service}:cred:${hash('sha256', credential, 'base64url').slice(0, 22)}`;
   return `${service}:addr:${req.socket.remoteAddress ?? 'unknown'}`;
 }

@@ -47,20 +47,19 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
 }
 
 /**
- * stdout without holding up the event loop: a line goes out at once when no write is under way, and lines
- * logged meanwhile go out together in the next write (one system call for many requests under load). A slow
- * reader of stdout (a stalled disk, a full pipe) then delays log lines instead of every request. What is pending
- * is flushed synchronously when the process exits. The buffer is bounded: past it, lines are dropped rather than
+ * stdout with one write per turn of the event loop, however many requests logged in it: under load that is one
+ * system call for dozens of lines instead of one each, and at low load a line still goes out right after the
+ * request that logged it (no thread-pool round trip, unlike an asynchronous file stream). What is pending is
+ * written synchronously when the process exits. The buffer is bounded: past it, lines are dropped rather than
  * memory growing without limit.
  *
  * Under PM2, `process.stdout.write` is PM2's own: it writes to the app's log file and relays each call to the
  * daemon as an IPC message (for `pm2 logs` and pm2-runtime's container output). Writing to file descriptor 1
- * would bypass both and lose the lines; calling it once per line costs more CPU than serving the request. So
- * there, lines logged in one turn of the event loop go to it together.
+ * would bypass both and lose the lines, so there the batches go through it, one IPC message per batch.
  */
 function standardOutput(): pino.DestinationStream {
-  if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return new BatchedStdout(LOG_BUFFER_BYTES);
-  return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: LOG_BUFFER_BYTES });
+  const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
+  return new BatchedStdout(LOG_BUFFER_BYTES, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
 }
 
 /** Collects lines and hands them to `process.stdout.write` once per turn of the event loop. */

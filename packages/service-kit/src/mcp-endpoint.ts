@@ -22,6 +22,18 @@ export interface McpEndpoint {
   close: () => Promise<void>;
 }
 
+/**
+ * A JSON answer is one string already; with its length declared it leaves in one write. Without it, the Node
+ * adapter sends it chunked: two writes here, and the router in front has to re-chunk it (two more).
+ */
+async function withContentLength(response: Response): Promise<Response> {
+  if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+  const body = new Uint8Array(await response.arrayBuffer());
+  const headers = new Headers(response.headers);
+  headers.set('content-length', String(body.byteLength));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
 function acceptsEventStream(request: Request): boolean {
   return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
 }
@@ -72,9 +84,9 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
           !acceptsEventStream(request) &&
           (await isLegacyRequest(request, undefined, maxRequestBodySize !== undefined ? { maxRequestBodySize } : undefined))
         ) {
-          return jsonOnlyLegacy(request, opts);
+          return withContentLength(await jsonOnlyLegacy(request, opts));
         }
-        return handler.fetch(request, opts);
+        return withContentLength(await handler.fetch(request, opts));
       },
     },
     { ...(maxRequestBodySize !== undefined && { maxRequestBodySize }), ...(onerror && { onerror }) },

@@ -105,6 +105,8 @@ t.test('plain JSON clients get plain JSON-RPC, not 406', async (t) => {
   t.equal(initBody.result.serverInfo.name, 'svc-test');
   const call = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'greet', arguments: { name: 'Carol' } } });
   t.equal(call.status, 200);
+  t.ok(Number(call.headers.get('content-length')) > 0, 'a JSON answer is sent with its length (one write), not chunked');
+  t.equal(call.headers.get('transfer-encoding'), null);
   const callBody = (await call.json()) as { result: { structuredContent: unknown } };
   t.same(callBody.result.structuredContent, { text: 'Hello, Carol (from alice)' });
   // No Accept header at all, as some scripts send.
