@@ -6,6 +6,7 @@ import { bundleMetrics, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy } from './origins.js';
 import { createProxy, sendProxyError, sendUnavailable } from './proxy.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
+import { RefusalLog } from './refusal-log.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
 import { UpstreamAvailability } from './upstream-health.js';
 import { matchUpstream, upstreamsFrom } from './upstreams.js';
@@ -23,6 +24,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
   const availability = new UpstreamAvailability(logger);
+  const refusals = new RefusalLog(logger);
 
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
@@ -65,9 +67,12 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       req.resume();
       return;
     }
-    const decision = limiter.take(rateLimitKey(req, service));
+    const caller = rateLimitKey(req, service);
+    const decision = limiter.take(caller);
     if (!decision.allowed) {
       routerMetrics.rateLimited.inc({ upstream: service });
+      req.accessLogSummarized = true;
+      refusals.refused(service, caller);
       sendProxyError(req, res, 429, 'rate_limited', `Too many requests to ${service}; retry in ${decision.retryAfterSeconds} s`, { 'retry-after': String(decision.retryAfterSeconds) });
       req.resume();
       return;
@@ -100,6 +105,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       });
     },
     close: () => {
+      refusals.close();
       availability.close();
       proxy.close();
     },

@@ -237,6 +237,16 @@ t.test('rate limit per credential: 429 with Retry-After, others unaffected', asy
   const res = await call('Bearer one');
   t.equal(res.headers.get('retry-after'), '1');
   t.equal((await call('Bearer two')).status, 200, 'another credential has its own bucket');
+  // The refusals are summarized per caller (a flood must not become a flood of log lines), never named by secret.
+  const before = logLines.length;
+  await limited.stop();
+  const lines = logLines.slice(before).map((l) => JSON.parse(l) as { event?: string; refused?: number; caller?: string });
+  const summary = lines.filter((l) => l.event === 'rate_limited');
+  t.equal(summary.length, 1, 'one summary line for the one refused caller');
+  t.equal(summary[0]?.refused, 3, 'counting all three refusals');
+  t.notMatch(summary[0]?.caller ?? '', /one/, 'the caller is a hash, not the credential');
+  const accessLinesOf429 = logLines.filter((l) => l.includes('"statusCode":429'));
+  t.equal(accessLinesOf429.length, 0, 'no access line per refused request');
 });
 
 t.test('concurrency bound per service: excess is refused at once, the other service is unaffected', async (t) => {

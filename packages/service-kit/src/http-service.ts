@@ -54,6 +54,8 @@ declare module 'http' {
   interface IncomingMessage {
     /** Set by whoever authenticated the request, for the access log. */
     userId?: string;
+    /** Set by a handler that accounts for this request in a summary line of its own instead (e.g. refusals in a flood). */
+    accessLogSummarized?: boolean;
   }
 }
 
@@ -85,7 +87,7 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     },
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
     customProps: (req) => (req.userId ? { userId: req.userId } : {}),
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (req, res, err) => (req.accessLogSummarized ? 'silent' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     // Only what an access line needs. Serialising every header (and redacting them) on each request was the
