@@ -45,7 +45,7 @@ const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'tr
 /**
  * Forwards requests to the upstreams over keep-alive connections. A plain `http.request` rather than a proxy
  * library: the router already buffers the body, shapes the headers and answers every failure itself, and a
- * library's per-request passes and stream plumbing cost as much CPU as the rest of the router (see BENCHMARKS.md).
+ * library's per-request passes and stream plumbing were a large share of the router's CPU (see BENCHMARKS.md).
  */
 export function createProxy(logger: Logger, options: ProxyOptions) {
   // Keep-alive to the upstreams: a new TCP connection per MCP request would double the router's overhead.

@@ -58,9 +58,15 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
  * would bypass both and lose the lines, so there the batches go through it, one IPC message per batch.
  */
 function standardOutput(): pino.DestinationStream {
-  const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
-  return new BatchedStdout(LOG_BUFFER_BYTES, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
+  // One per process, whatever the number of loggers: their lines share the batches, in order.
+  if (!sharedStdout) {
+    const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
+    sharedStdout = new BatchedStdout(LOG_BUFFER_BYTES, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
+  }
+  return sharedStdout;
 }
+
+let sharedStdout: BatchedStdout | undefined;
 
 /** Collects lines and hands them to `process.stdout.write` once per turn of the event loop. */
 export class BatchedStdout implements pino.DestinationStream {

@@ -80,6 +80,9 @@ export function runCommand(command: string, args: string[], options: { cwd: stri
     let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // A command that exits without reading its input (a failing probe, a missing binary) closes the pipe first;
+    // that EPIPE is its business, not an uncaught exception in the test.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       timedOut = true;
