@@ -4,13 +4,11 @@
  * tools/call on each server, in both protocol eras. Exit codes and output are checked. It runs offline: the
  * Inspector is installed, and nothing is fetched at run time.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { repoRoot, type Bundle } from '../helpers/bundle.js';
-import { startBundleRetrying } from './helpers/bundle-start.js';
+import { repoRoot } from '../helpers/bundle.js';
+import { startBundleForClient } from './helpers/bundle-start.js';
 import { cleanEnv, runCommand } from './helpers/procs.js';
 import { findNpmTool, missing, nodeForTool } from './helpers/tools.js';
 
@@ -25,20 +23,9 @@ async function main(tool: NonNullable<typeof inspector>): Promise<void> {
   t.setTimeout(420_000);
   const node = await nodeForTool(tool);
   const cli = tool.bin('mcp-inspector');
-  const home = mkdtempSync(path.join(tmpdir(), 'labmcp-inspector-'));
-  let bundle: Bundle;
-  try {
-    bundle = await startBundleRetrying();
-  } catch (err) {
-    rmSync(home, { recursive: true, force: true });
-    t.fail((err as Error).message);
-    return;
-  }
-  t.teardown(async () => {
-    await bundle.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
-  const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice@example.com', scopes: ['read:packages'] });
+  const setup = await startBundleForClient(t, 'labmcp-inspector-');
+  if (!setup) return;
+  const { bundle, home, token } = setup;
   t.test('docs/clients.md shows the tested Inspector version', async (t) => {
     const doc = readFileSync(path.join(repoRoot, 'docs', 'clients.md'), 'utf8');
     const pinned = [...doc.matchAll(/@modelcontextprotocol\/inspector@([\w.-]+)/g)].map((m) => m[1]);

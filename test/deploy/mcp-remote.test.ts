@@ -4,15 +4,13 @@
  * `npx -y mcp-remote@...`), with the doc's URL pointed at a real bundle and its placeholder credential replaced
  * by a real one, and an MCP client lists and calls one tool on each.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { repoRoot, type Bundle } from '../helpers/bundle.js';
-import { startBundleRetrying } from './helpers/bundle-start.js';
+import { repoRoot } from '../helpers/bundle.js';
+import { startBundleForClient } from './helpers/bundle-start.js';
 import { cleanEnv } from './helpers/procs.js';
 import { findNpmTool, missing, nodeForTool } from './helpers/tools.js';
 
@@ -37,20 +35,9 @@ if (!block) {
 async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNullable<typeof remote>): Promise<void> {
   t.setTimeout(180_000);
   const node = await nodeForTool(tool);
-  const home = mkdtempSync(path.join(tmpdir(), 'labmcp-mcp-remote-'));
-  let bundle: Bundle;
-  try {
-    bundle = await startBundleRetrying();
-  } catch (err) {
-    rmSync(home, { recursive: true, force: true });
-    t.fail((err as Error).message);
-    return;
-  }
-  t.teardown(async () => {
-    await bundle.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
-  const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice@example.com', scopes: ['read:packages'] });
+  const setup = await startBundleForClient(t, 'labmcp-mcp-remote-');
+  if (!setup) return;
+  const { bundle, home, token } = setup;
   const expected: Record<string, string> = { quilt: 'registries_list', benchling: 'projects_list' };
   t.same(Object.keys(config.mcpServers).sort(), Object.keys(expected).sort(), 'the doc configures both servers');
 
