@@ -6,8 +6,6 @@ import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js'
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { Upstream } from './upstreams.js';
 
-export { sendProxyError, sendUnavailable } from './proxy-errors.js';
-
 export type UpstreamErrorKind = 'unavailable' | 'timeout' | 'bad_gateway';
 
 export interface ProxyOptions {
@@ -36,6 +34,15 @@ interface Exchange {
   abandoned?: boolean;
 }
 
+interface Destination {
+  request: typeof http.request;
+  agent: http.Agent;
+  protocol: string;
+  hostname: string;
+  port: string | number;
+  basePath: string;
+}
+
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
@@ -54,21 +61,31 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   const httpsAgent = new https.Agent(agentOptions);
   const pending = new Map<string, Set<Exchange>>();
 
+  /** How to reach an upstream, worked out once per upstream rather than on every request. */
+  const destinations = new WeakMap<Upstream, Destination>();
+  function destinationOf(upstream: Upstream): Destination {
+    let destination = destinations.get(upstream);
+    if (!destination) {
+      const { target } = upstream;
+      const secure = target.protocol === 'https:';
+      destination = {
+        request: secure ? https.request : http.request,
+        agent: secure ? httpsAgent : httpAgent,
+        protocol: target.protocol,
+        hostname: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port || (secure ? 443 : 80),
+        basePath: target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, ''),
+      };
+      destinations.set(upstream, destination);
+    }
+    return destination;
+  }
+
   function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
-    const { target } = exchange.upstream;
-    const secure = target.protocol === 'https:';
-    const basePath = target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, '');
+    const { request, basePath, ...connection } = destinationOf(exchange.upstream);
     exchange.timedOut = false;
     clearTimeout(exchange.timer);
-    const proxyReq = (secure ? https : http).request({
-      agent: secure ? httpsAgent : httpAgent,
-      protocol: target.protocol,
-      hostname: target.hostname.replace(/^\[|\]$/g, ''),
-      port: target.port || (secure ? 443 : 80),
-      method: req.method,
-      path: basePath + exchange.path,
-      headers: exchange.headers,
-    });
+    const proxyReq = request({ ...connection, method: req.method, path: basePath + exchange.path, headers: exchange.headers });
     exchange.proxyReq = proxyReq;
     // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
     // quiet for long, and keep-alive comments are the servers' job), so this is not a socket idle timeout.

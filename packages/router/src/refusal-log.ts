@@ -29,7 +29,7 @@ export class RefusalLog {
 
   flush(): void {
     for (const [caller, { service, refused }] of this.counts) {
-      this.logger.warn({ event: 'rate_limited', service: 'router', upstream: service, caller, refused }, `rate limit: refused ${refused} request(s) to ${service}`);
+      this.logger.warn({ event: 'rate_limited', upstream: service, caller, refused }, `rate limit: refused ${refused} request(s) to ${service}`);
     }
     this.counts.clear();
   }

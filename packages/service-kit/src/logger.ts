@@ -33,7 +33,8 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
-const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+// Counted in UTF-16 units (string length): log lines are nearly all ASCII, so this is ~16 MiB.
+const LOG_BUFFER_CHARS = 16 * 1024 * 1024;
 
 export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
@@ -61,7 +62,7 @@ function standardOutput(): pino.DestinationStream {
   // One per process, whatever the number of loggers: their lines share the batches, in order.
   if (!sharedStdout) {
     const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
-    sharedStdout = new BatchedStdout(LOG_BUFFER_BYTES, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
+    sharedStdout = new BatchedStdout(LOG_BUFFER_CHARS, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
   }
   return sharedStdout;
 }
@@ -71,25 +72,25 @@ let sharedStdout: BatchedStdout | undefined;
 /** Collects lines and hands them to `process.stdout.write` once per turn of the event loop. */
 export class BatchedStdout implements pino.DestinationStream {
   private pending: string[] = [];
-  private pendingBytes = 0;
+  private pendingChars = 0;
   private scheduled = false;
   /** Lines dropped because the buffer was full (a stdout that stopped taking them). */
   dropped = 0;
 
   constructor(
-    private readonly maxBytes: number,
+    private readonly maxChars: number,
     private readonly out: { write: (chunk: string) => unknown } = process.stdout,
   ) {
     process.once('exit', () => this.flush());
   }
 
   write(line: string): void {
-    if (this.pendingBytes + line.length > this.maxBytes) {
+    if (this.pendingChars + line.length > this.maxChars) {
       this.dropped++;
       return;
     }
     this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.pendingChars += line.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -101,7 +102,7 @@ export class BatchedStdout implements pino.DestinationStream {
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     this.pending = [];
-    this.pendingBytes = 0;
+    this.pendingChars = 0;
     this.out.write(text);
   }
 }
