@@ -6,12 +6,11 @@
  * Each answer must be the JSON-RPC result the example is about, never an error.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { repoRoot, type Bundle } from '../helpers/bundle.js';
-import { startBundleRetrying } from './helpers/bundle-start.js';
+import { repoRoot } from '../helpers/bundle.js';
+import { startBundleForClient } from './helpers/bundle-start.js';
 import { cleanEnv, runCommand } from './helpers/procs.js';
 import { missing } from './helpers/tools.js';
 
@@ -79,18 +78,9 @@ if (!hasCurl) {
   t.plan(0, missing('curl is not installed (the Debian package curl)'));
 } else {
   t.setTimeout(120_000);
-  const home = mkdtempSync(path.join(tmpdir(), 'labmcp-curl-'));
-  let bundle: Bundle | undefined;
-  try {
-    bundle = await startBundleRetrying();
-  } catch (err) {
-    t.fail((err as Error).message);
-  }
-  t.teardown(async () => {
-    await bundle?.stop();
-    rmSync(home, { recursive: true, force: true });
-  });
-  if (bundle) {
+  const setup = await startBundleForClient(t, 'labmcp-curl-');
+  if (setup) {
+    const { bundle, home } = setup;
     const port = new URL(bundle.routerUrl).port;
     const env = cleanEnv({ LABMCP_DATA_DIR: bundle.dataDir, LABMCP_ENV_FILE: path.join(home, 'no.env') }, { HOME: home });
     const run = async (t: Test, script: string) => {
