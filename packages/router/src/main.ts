@@ -18,6 +18,7 @@ const service = await runHttpService({
   metrics,
   maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES,
   routeOf: app.routeOf,
+  refuseEarly: app.refuseEarly,
   handler: app.handler,
   health: app.health,
   metricsText: app.metricsText,

@@ -17,6 +17,13 @@ export function originAllowed(origin: string, policy: OriginPolicy): boolean {
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, X-Benchling-API-Key, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';
 const EXPOSED_HEADERS = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After, X-Request-Id';
 
+/** The CORS answer headers for an allowed origin. */
+export function setCorsHeaders(res: ServerResponse, origin: string): void {
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+}
+
 /**
  * MCP's DNS-rebinding rule and CORS in one place. Requests without `Origin` (curl, SDK clients, servers) pass;
  * a browser request from an origin not on the list is refused before it reaches a service. Answers preflights
@@ -30,9 +37,7 @@ export function applyOriginPolicy(req: IncomingMessage, res: ServerResponse, pol
     res.end(JSON.stringify({ error: 'origin_not_allowed', message: `Origin ${origin} is not allowed; configure ROUTER_ALLOWED_ORIGINS` }));
     return false;
   }
-  res.setHeader('access-control-allow-origin', origin);
-  res.setHeader('vary', 'Origin');
-  res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+  setCorsHeaders(res, origin);
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {
       'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',

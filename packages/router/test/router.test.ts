@@ -79,7 +79,7 @@ const logLines: string[] = [];
 const logger = createLogger('router', 'info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
 const sharedMetrics = createMetrics('router');
 
-async function startRouter(env: Record<string, string> = {}): Promise<RunningService & { base: string }> {
+async function startRouter(env: Record<string, string> = {}): Promise<RunningService & { base: string; metrics: ReturnType<typeof createMetrics> }> {
   // The main router keeps the shared registry (its metrics page is checked); extra ones get their own.
   const metrics = Object.keys(env).length === 0 ? sharedMetrics : createMetrics('router');
   const config = loadConfig(routerSettings, {
@@ -90,9 +90,9 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES });
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES });
   app.trackConnections(svc.server);
-  return Object.assign(svc, { base: svc.url });
+  return Object.assign(svc, { base: svc.url, metrics });
 }
 
 const router = await startRouter();
@@ -247,6 +247,29 @@ t.test('rate limit per credential: 429 with Retry-After, others unaffected', asy
   t.notMatch(summary[0]?.caller ?? '', /one/, 'the caller is a hash, not the credential');
   const accessLinesOf429 = logLines.filter((l) => l.includes('"statusCode":429'));
   t.equal(accessLinesOf429.length, 0, 'no access line per refused request');
+});
+
+t.test('rate-limit refusals come before the rest of the work, and still carry what every answer carries', async (t) => {
+  const limited = await startRouter({ ROUTER_RATE_LIMIT_PER_MINUTE: '60', ROUTER_RATE_LIMIT_BURST: '1', ROUTER_ALLOWED_ORIGINS: 'https://app.example.org' });
+  t.teardown(() => limited.stop());
+  const call = (headers: Record<string, string>) =>
+    fetch(`${limited.base}/quilt/mcp`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"ping"}', headers: { authorization: 'Bearer one', 'content-type': 'application/json', ...headers } });
+  t.equal((await call({})).status, 200);
+  const refused = await call({ 'x-request-id': 'flood-7' });
+  t.equal(refused.status, 429);
+  t.equal(refused.headers.get('x-request-id'), 'flood-7', 'the request id is kept');
+  t.match(await refused.json(), { jsonrpc: '2.0', error: { data: { reason: 'rate_limited' } }, id: null }, 'a JSON-RPC error for a JSON-RPC request');
+  t.match((await call({})).headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'or assigned');
+
+  const fromBrowser = await call({ origin: 'https://app.example.org' });
+  t.equal(fromBrowser.status, 429);
+  t.equal(fromBrowser.headers.get('access-control-allow-origin'), 'https://app.example.org', 'a browser client can read the refusal');
+  const preflight = await fetch(`${limited.base}/quilt/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+  t.equal(preflight.status, 204, 'preflights are answered, not limited');
+  t.equal((await call({ origin: 'http://evil.example' })).status, 403, 'a refused origin is told so, not rate-limited');
+
+  const text = await limited.metrics.registry.metrics();
+  t.match(text, /labmcp_http_requests_total\{route="quilt-mcp",status_class="4xx"[^}]*\} 4/, 'each refusal is counted as a request');
 });
 
 t.test('concurrency bound per service: excess is refused at once, the other service is unaffected', async (t) => {

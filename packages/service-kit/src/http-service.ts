@@ -41,6 +41,13 @@ export interface HttpServiceOptions {
   maxHeaderSize?: number;
   /** Replaces this process's own `/metrics` text (the router serves every process's metrics in one). */
   metricsText?: () => Promise<string>;
+  /**
+   * Runs first, before the access log and the request's own metrics, and may answer the request itself (returning
+   * true): for refusals that must stay cheap when a client floods the service, such as the router's rate limit.
+   * Such a request carries its request id and is counted in the request metrics, but has no access line: whoever
+   * refused it logs a summary instead.
+   */
+  refuseEarly?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RunningService {
@@ -54,8 +61,6 @@ declare module 'http' {
   interface IncomingMessage {
     /** Set by whoever authenticated the request, for the access log. */
     userId?: string;
-    /** Set by a handler that accounts for this request in a summary line of its own instead (e.g. refusals in a flood). */
-    accessLogSummarized?: boolean;
   }
 }
 
@@ -80,14 +85,10 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
 
   const accessLog = pinoHttp({
     logger,
-    genReqId: (req, res) => {
-      const id = requestIdFrom(req);
-      res.setHeader(REQUEST_ID_HEADER, id);
-      return id;
-    },
+    genReqId: (req, res) => String(res.getHeader(REQUEST_ID_HEADER)),
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
     customProps: (req) => (req.userId ? { userId: req.userId } : {}),
-    customLogLevel: (req, res, err) => (req.accessLogSummarized ? 'silent' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     // Only what an access line needs. Serialising every header (and redacting them) on each request was the
@@ -99,9 +100,21 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     },
   });
 
+  const { refuseEarly } = options;
   const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+    const requestId = requestIdFrom(req);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (stopping) res.setHeader('connection', 'close');
+    if (refuseEarly) {
+      const began = performance.now();
+      if (refuseEarly(req, res)) {
+        const labels = { route: routeOf(req), status_class: statusClass(res.statusCode) };
+        metrics.httpDuration.observe(labels, (performance.now() - began) / 1000);
+        metrics.httpRequests.inc(labels);
+        return;
+      }
+    }
     accessLog(req, res);
-    const requestId = String(req.id);
     const route = routeOf(req);
     const endTimer = metrics.httpDuration.startTimer({ route });
     metrics.activeRequests.inc();
@@ -111,7 +124,6 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
       endTimer(labels);
       metrics.httpRequests.inc(labels);
     });
-    if (stopping) res.setHeader('connection', 'close');
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     void serve(req, res, { requestId, log: req.log }).catch((err: unknown) => {
