@@ -34,6 +34,9 @@ function app(name, pkg, { maxMemory, single = false }) {
     error_file: path.join(logDir, `${name}.err.log`),
     merge_logs: true,
     env: { LABMCP_LOG_DIR: logDir },
+    // PM2's in-process agent (@pm2/io) would wrap every HTTP request of every process with metrics of its own;
+    // the processes export theirs (the router's GET /metrics covers all of them), so it is left out.
+    pmx: false,
   };
 }
 
