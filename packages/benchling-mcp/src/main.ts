@@ -1,5 +1,5 @@
 import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, orExitOnConfigError, packageVersion, runHttpService } from '@labmcp/service-kit';
-import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
+import { createJwtVerifier, jwtSettingsSchema, type AuthErrorReason } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
 import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
 import { LookupCache } from './context.js';
@@ -27,7 +27,7 @@ const client = new BenchlingClient({
   ...clientSettings,
   logger,
   // Benchling refusing a key is an authentication failure like any other, for the dashboards.
-  onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' }),
+  onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' satisfies AuthErrorReason }),
 });
 const toolSettings = toolSettingsFrom(config);
 logger.info({ benchling: { baseUrl, keyMode: config.BENCHLING_KEY_MODE, ...clientSettings, ...toolSettings } }, 'Benchling client settings');

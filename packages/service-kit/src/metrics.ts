@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AUTH_ERROR_REASONS } from './auth/errors.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -15,6 +16,14 @@ export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry, prefix: 'labmcp_' });
+  const authFailures = new Counter({
+    name: 'labmcp_auth_failures_total',
+    help: 'Requests refused for authentication, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Every reason from the start, at zero: dashboards and alerts see the whole (closed) set, not only what happened.
+  for (const reason of AUTH_ERROR_REASONS) authFailures.inc({ reason }, 0);
   return {
     registry,
     httpRequests: new Counter({
@@ -44,12 +53,7 @@ export function createMetrics(service: string): ServiceMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers: [registry],
     }),
-    authFailures: new Counter({
-      name: 'labmcp_auth_failures_total',
-      help: 'Requests refused for authentication, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
+    authFailures,
   };
 }
 

@@ -137,6 +137,9 @@ t.test('health, request ids, metrics and unknown routes', async (t) => {
   const text = await (await fetch(`${service.url}/metrics`)).text();
   t.match(text, /labmcp_tool_calls_total\{tool="greet",outcome="ok",service="svc-test"\} \d+/);
   t.match(text, /labmcp_auth_failures_total\{reason="invalid",service="svc-test"\} 1/);
+  for (const reason of ['missing', 'expired', 'invalid_signature', 'key_rejected']) {
+    t.match(text, new RegExp(`labmcp_auth_failures_total\\{reason="${reason}",service="svc-test"\\} \\d+`), `${reason} is on the page before it first happens`);
+  }
   t.match(text, /labmcp_process_resident_memory_bytes/);
 });
 

@@ -15,6 +15,8 @@ export const AUTH_ERROR_REASONS = [
   'algorithm_not_allowed',
   'unknown_key',
   'insufficient_scope',
+  /** The backend (Benchling) refused the caller's own API key. */
+  'key_rejected',
 ] as const;
 
 export type AuthErrorReason = (typeof AUTH_ERROR_REASONS)[number];
