@@ -93,7 +93,10 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.set(name, child);
-    await waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000).catch((err: Error) => {
+    // A process that exits (invalid settings, say) is reported at once, not after the health wait runs out.
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
+    exited.catch(() => {}); // an exit after it came up is the test's business (kill), not a failure to start
+    await Promise.race([waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000), exited]).catch((err: Error) => {
       throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
     });
   }
@@ -107,7 +110,19 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     children.delete(name);
   }
 
-  for (const name of names) await start(name);
+  const stop = async () => {
+    await Promise.all([...children.keys()].map((n) => kill(n, 'SIGTERM')));
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  try {
+    for (const name of names) await start(name);
+  } catch (err) {
+    // Nobody will get a handle to stop what did start: do it here, or those processes outlive the test run.
+    await Promise.all([...children.keys()].map((n) => kill(n, 'SIGKILL')));
+    rmSync(base, { recursive: true, force: true });
+    throw err;
+  }
 
   return {
     routerUrl: `http://127.0.0.1:${ports.router}`,
@@ -118,10 +133,7 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     start,
     kill,
     logs: () => readdirSync(logDir).map((f) => safeRead(path.join(logDir, f))).join('\n'),
-    stop: async () => {
-      await Promise.all([...children.keys()].map((n) => kill(n, 'SIGTERM')));
-      rmSync(base, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
