@@ -44,7 +44,7 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
   };
-  return pino(options, destination ?? standardOutput());
+  return pino(options, destination ?? standardOutput(service));
 }
 
 /**
@@ -58,11 +58,11 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
  * daemon as an IPC message (for `pm2 logs` and pm2-runtime's container output). Writing to file descriptor 1
  * would bypass both and lose the lines, so there the batches go through it, one IPC message per batch.
  */
-function standardOutput(): pino.DestinationStream {
+function standardOutput(service: string): pino.DestinationStream {
   // One per process, whatever the number of loggers: their lines share the batches, in order.
   if (!sharedStdout) {
     const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
-    sharedStdout = new BatchedStdout(LOG_BUFFER_CHARS, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }));
+    sharedStdout = new BatchedStdout(LOG_BUFFER_CHARS, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }), { service, pid: process.pid });
   }
   return sharedStdout;
 }
@@ -74,23 +74,24 @@ export class BatchedStdout implements pino.DestinationStream {
   private pending: string[] = [];
   private pendingChars = 0;
   private scheduled = false;
-  /** Lines dropped because the buffer was full (a stdout that stopped taking them). */
+  /** Lines dropped because the buffer was full, since the last report of it. */
   dropped = 0;
 
   constructor(
     private readonly maxChars: number,
     private readonly out: { write: (chunk: string) => unknown } = process.stdout,
+    /** Fields for the line that reports dropped lines (it is written here, not through a logger). */
+    private readonly source: Record<string, unknown> = {},
   ) {
     process.once('exit', () => this.flush());
   }
 
   write(line: string): void {
-    if (this.pendingChars + line.length > this.maxChars) {
-      this.dropped++;
-      return;
+    if (this.pendingChars + line.length > this.maxChars) this.dropped++;
+    else {
+      this.pending.push(line);
+      this.pendingChars += line.length;
     }
-    this.pending.push(line);
-    this.pendingChars += line.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -99,11 +100,25 @@ export class BatchedStdout implements pino.DestinationStream {
 
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.dropped === 0) return;
     const text = this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
-    this.out.write(text);
+    this.out.write(this.dropped > 0 ? text + this.droppedReport() : text);
+  }
+
+  /** What was lost is said in the log itself, once per batch, so a gap in the lines is never silent. */
+  private droppedReport(): string {
+    const line = JSON.stringify({
+      level: 'warn',
+      time: new Date().toISOString(),
+      ...this.source,
+      event: 'log_lines_dropped',
+      dropped: this.dropped,
+      msg: `${this.dropped} log line(s) dropped: more than the log buffer holds was logged in one turn of the event loop`,
+    });
+    this.dropped = 0;
+    return `${line}\n`;
   }
 }
 

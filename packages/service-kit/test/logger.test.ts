@@ -63,7 +63,7 @@ t.test('stdout logging loses nothing when the process exits right after a burst,
 t.test('batched stdout (under PM2): one write per turn of the event loop, bounded, flushed on demand', async (t) => {
   const { BatchedStdout } = await import('../src/logger.js');
   const writes: string[] = [];
-  const out = new BatchedStdout(100, { write: (chunk: string) => writes.push(chunk) });
+  const out = new BatchedStdout(100, { write: (chunk: string) => writes.push(chunk) }, { service: 'svc' });
   out.write('a\n');
   out.write('b\n');
   t.same(writes, [], 'nothing written within the turn');
@@ -73,7 +73,13 @@ t.test('batched stdout (under PM2): one write per turn of the event loop, bounde
   out.write('y'.repeat(60));
   t.equal(out.dropped, 1, 'a line past the bound is dropped, not buffered');
   out.flush();
-  t.same(writes.at(-1), 'x'.repeat(60), 'flush writes what is pending at once');
+  const [kept, report] = writes.at(-1)!.split(/(?<=x)(?=\{)/);
+  t.equal(kept, 'x'.repeat(60), 'flush writes what is pending at once');
+  t.match(JSON.parse(report!), { level: 'warn', service: 'svc', event: 'log_lines_dropped', dropped: 1 }, 'and says how many lines were dropped');
+  t.equal(out.dropped, 0, 'each drop is reported once');
   out.flush();
   t.equal(writes.length, 2, 'nothing pending, nothing written');
+  out.write('z'.repeat(200));
+  await new Promise((r) => setImmediate(r));
+  t.match(JSON.parse(writes.at(-1)!), { event: 'log_lines_dropped', dropped: 1 }, 'a line larger than the whole buffer is reported too');
 });
