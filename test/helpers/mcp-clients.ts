@@ -7,6 +7,8 @@ export interface McpTestClient {
   era: 'modern' | 'legacy';
   listTools: () => Promise<{ tools: { name: string; annotations?: Record<string, unknown>; outputSchema?: unknown }[] }>;
   callTool: (name: string, args?: Record<string, unknown>) => Promise<ToolResult>;
+  /** What the server declared (initialize or server/discover). */
+  capabilities: () => { tools?: { listChanged?: boolean } } | undefined;
   close: () => Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function connectModern(url: string, headers: Record<string, string>
     era: 'modern',
     listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,
     callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as ToolResult,
+    capabilities: () => client.getServerCapabilities(),
     close: () => client.close(),
   };
 }
@@ -36,6 +39,7 @@ export async function connectLegacy(url: string, headers: Record<string, string>
     era: 'legacy',
     listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,
     callTool: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as ToolResult,
+    capabilities: () => client.getServerCapabilities(),
     close: () => client.close(),
   };
 }

@@ -39,6 +39,7 @@ for (const connect of [connectModern, connectLegacy]) {
     t.teardown(() => quilt.close());
     const quiltTools = (await quilt.listTools()).tools.map((x) => x.name);
     t.ok(quiltTools.includes('registries_list'));
+    t.equal(quilt.capabilities()?.tools?.listChanged, false, 'no list-changed notifications promised: the list is fixed');
     const registries = await quilt.callTool('registries_list');
     t.match(registries.structuredContent, { registries: [{ kind: 'local', isDefault: true }] });
 
@@ -46,6 +47,7 @@ for (const connect of [connectModern, connectLegacy]) {
     t.teardown(() => benchling.close());
     const benchlingTools = (await benchling.listTools()).tools.map((x) => x.name);
     t.ok(benchlingTools.includes('projects_list'));
+    t.equal(benchling.capabilities()?.tools?.listChanged, false);
     const projects = await benchling.callTool('projects_list', {});
     t.notOk(projects.isError, projects.content?.[0]?.text ?? 'projects_list succeeds');
     t.ok(((projects.structuredContent?.projects as unknown[]) ?? []).length > 0, 'the sandbox has projects');

@@ -26,7 +26,9 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
   const cache = deps.cache ?? new LookupCache(settings.cacheTtlMs);
   return (ctx) => {
     const caller = callerFrom<BenchlingCaller>(ctx.authInfo);
-    const server = new McpServer({ name: 'benchling-mcp', version: deps.version }, { instructions: INSTRUCTIONS });
+    // listChanged: false, said outright (the SDK would declare true): the tool list is fixed, and a stateless
+    // server has no session on which to send the notification.
+    const server = new McpServer({ name: 'benchling-mcp', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
     registerTools(server, benchlingTools, {
       service: 'benchling-mcp',
       userId: caller.userId,

@@ -23,7 +23,9 @@ const INSTRUCTIONS =
 export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
   return (ctx) => {
     const caller = callerFrom<QuiltCaller>(ctx.authInfo);
-    const server = new McpServer({ name: 'quilt-mcp', version: deps.version }, { instructions: INSTRUCTIONS });
+    // listChanged: false, said outright (the SDK would declare true): the tool list is fixed, and a stateless
+    // server has no session on which to send the notification.
+    const server = new McpServer({ name: 'quilt-mcp', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
     registerTools(server, quiltTools, {
       service: 'quilt-mcp',
       userId: caller.userId,
