@@ -29,7 +29,7 @@ if (config.QUILT_SEED_DEMO) {
 
 const pool = new S3ClientPool(config);
 const resolver = createAwsCredentialResolver(config, { logger });
-const access = new RegistryAccess(registries, { resolver, pool, s3Compatible: config.AWS_ENDPOINT_URL !== undefined });
+const access = new RegistryAccess(registries, { resolver, pool });
 const limits = limitsFrom(config);
 
 const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries, access, limits }), {

@@ -39,8 +39,6 @@ export interface PhysicalObject {
 export interface RegistryAccessOptions {
   resolver: AwsCredentialResolver;
   pool: S3ClientPool;
-  /** Set when AWS_ENDPOINT_URL points at an S3-compatible server (see GuardOptions.bufferStreamedPuts). */
-  s3Compatible?: boolean;
 }
 
 const RESERVED_PREFIX = '.quilt/';
@@ -101,7 +99,7 @@ export class RegistryAccess {
       if (err instanceof StorageError) throw new ToolError(err.message, 'invalid_request');
       throw err;
     }
-    return new GuardedStorage(storage, { bufferStreamedPuts: this.options.s3Compatible === true });
+    return new GuardedStorage(storage);
   }
 
   /** Where a manifest entry's bytes are. Local files must lie inside the registry root; S3 objects are read with the caller's credentials. */

@@ -3,7 +3,6 @@
  * cannot read s3://bucket/key", "the bucket does not exist", "S3 could not be reached"), keeping the
  * StorageError codes the registry relies on (NotFound, above all).
  */
-import { Readable } from 'node:stream';
 import { ToolError } from '@labmcp/service-kit';
 import { StorageError, type ByteRange, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStorage, type PutBody, type PutOptions } from './quilt/index.js';
 
@@ -11,24 +10,10 @@ type Operation = 'read' | 'list' | 'write' | 'delete' | 'sign a link for';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET']);
 
-/** Streamed uploads up to this size are sent as one buffer on S3-compatible endpoints (see `bufferStreamedPuts`). */
-const MAX_BUFFERED_PUT = 64 * 1024 * 1024;
-
-export interface GuardOptions {
-  /**
-   * Send streamed uploads as a single buffer. The SDK uploads streams with aws-chunked encoding and a CRC
-   * trailer by default, which S3 understands but some S3-compatible servers (s3rver) store verbatim.
-   */
-  bufferStreamedPuts?: boolean;
-}
-
 export class GuardedStorage implements ObjectStorage {
   readonly url: string;
 
-  constructor(
-    readonly inner: ObjectStorage,
-    private readonly options: GuardOptions = {},
-  ) {
+  constructor(readonly inner: ObjectStorage) {
     this.url = inner.url;
   }
 
@@ -40,14 +25,8 @@ export class GuardedStorage implements ObjectStorage {
     return this.guard('read', key, () => this.inner.head(key));
   }
 
-  async put(key: string, body: PutBody, options?: PutOptions): Promise<{ etag?: string }> {
-    let payload = body;
-    if (this.options.bufferStreamedPuts && body instanceof Readable && (options?.size ?? Infinity) <= MAX_BUFFERED_PUT) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      payload = Buffer.concat(chunks);
-    }
-    return this.guard('write', key, () => this.inner.put(key, payload, options));
+  put(key: string, body: PutBody, options?: PutOptions): Promise<{ etag?: string }> {
+    return this.guard('write', key, () => this.inner.put(key, body, options));
   }
 
   list(prefix: string, options?: ListOptions): Promise<ListPage> {

@@ -66,7 +66,7 @@ export function harness(options: { localRoot: string; registries?: string[]; end
   const pool = new S3ClientPool(settings, { destroyGraceMs: 0 });
   const resolver = createAwsCredentialResolver(settings);
   const refs = registryRefs(options.localRoot, options.registries ?? []);
-  const access = new RegistryAccess(refs, { resolver, pool, s3Compatible: options.endpoint !== undefined });
+  const access = new RegistryAccess(refs, { resolver, pool });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = createLogger('quilt-mcp-test', 'silent');
   const progress: Harness['progress'] = [];
