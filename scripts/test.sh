@@ -9,7 +9,7 @@ bash scripts/pnpm.sh exec tsc -p tsconfig.test.json
 # TypeScript loader) until this runs, and would otherwise use it for the first run.
 node_modules/.bin/tap build >/dev/null
 if [ "$#" -gt 0 ]; then
-  exec node_modules/.bin/tap "$@"
+  exec node_modules/.bin/tap --allow-incomplete-coverage "$@"
 fi
 # Unit and integration tests, two files at a time; then the suites that load the whole machine (faults under
 # load, reloads, latency under a flood) one at a time, so they measure the bundle and not each other.
@@ -17,7 +17,7 @@ summary="$(mktemp)"
 trap 'rm -f "$summary"' EXIT
 status=0
 node_modules/.bin/tap | tee -a "$summary" || status=$?
-node_modules/.bin/tap --jobs=1 test/serial/*.test.ts | tee -a "$summary" || status=$?
+node_modules/.bin/tap --jobs=1 --disable-coverage test/serial/*.test.ts | tee -a "$summary" || status=$?
 # One closing line over both runs, in the plain form CI reads.
 node -e '
   const text = require("fs").readFileSync(process.argv[1], "utf8");
