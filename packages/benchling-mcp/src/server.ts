@@ -1,5 +1,5 @@
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
-import { callerFrom, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
+import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { BenchlingClient } from './benchling/client.js';
 import { DEFAULT_TOOL_SETTINGS, LookupCache, type ToolSettings } from './context.js';
 import type { BenchlingCaller } from './keys.js';
@@ -26,9 +26,7 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
   const cache = deps.cache ?? new LookupCache(settings.cacheTtlMs);
   return (ctx) => {
     const caller = callerFrom<BenchlingCaller>(ctx.authInfo);
-    // listChanged: false, said outright (the SDK would declare true): the tool list is fixed, and a stateless
-    // server has no session on which to send the notification.
-    const server = new McpServer({ name: 'benchling-mcp', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
+    const server = createStatelessMcpServer('benchling-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, benchlingTools, {
       service: 'benchling-mcp',
       userId: caller.userId,

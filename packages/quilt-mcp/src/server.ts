@@ -1,5 +1,5 @@
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
-import { callerFrom, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
+import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { QuiltLimits } from './config.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
 import type { RegistryAccess } from './registry-access.js';
@@ -23,9 +23,7 @@ const INSTRUCTIONS =
 export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
   return (ctx) => {
     const caller = callerFrom<QuiltCaller>(ctx.authInfo);
-    // listChanged: false, said outright (the SDK would declare true): the tool list is fixed, and a stateless
-    // server has no session on which to send the notification.
-    const server = new McpServer({ name: 'quilt-mcp', version: deps.version }, { instructions: INSTRUCTIONS, capabilities: { tools: { listChanged: false } } });
+    const server = createStatelessMcpServer('quilt-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, quiltTools, {
       service: 'quilt-mcp',
       userId: caller.userId,

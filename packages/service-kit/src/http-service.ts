@@ -105,17 +105,17 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
+    const route = routeOf(req);
     if (refuseEarly) {
       const began = performance.now();
       if (refuseEarly(req, res)) {
-        const labels = { route: routeOf(req), status_class: statusClass(res.statusCode) };
+        const labels = { route, status_class: statusClass(res.statusCode) };
         metrics.httpDuration.observe(labels, (performance.now() - began) / 1000);
         metrics.httpRequests.inc(labels);
         return;
       }
     }
     accessLog(req, res);
-    const route = routeOf(req);
     const endTimer = metrics.httpDuration.startTimer({ route });
     metrics.activeRequests.inc();
     res.once('close', () => {

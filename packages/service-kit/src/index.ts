@@ -1,4 +1,4 @@
 export * from './service.js';
-export { createMcpEndpoint, type McpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
+export { createMcpEndpoint, createStatelessMcpServer, type McpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 export { defineTool, registerTools, ToolError, type AnyTool, type ToolDefinition, type ToolRunContext } from './tools.js';
 export { callerFrom, mcpRoute, type Caller, type McpRouteOptions } from './mcp-route.js';

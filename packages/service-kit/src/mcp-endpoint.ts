@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createMcpHandler,
   isLegacyRequest,
+  McpServer,
   WebStandardStreamableHTTPServerTransport,
   type AuthInfo,
   type McpHandlerRequestOptions,
@@ -32,6 +33,14 @@ async function withContentLength(response: Response): Promise<Response> {
   const headers = new Headers(response.headers);
   headers.set('content-length', String(body.byteLength));
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * An MCP server for this endpoint's factory. It declares `tools.listChanged: false` outright (the SDK would declare
+ * true): the tool lists are fixed, and a stateless server has no session on which to send the notification.
+ */
+export function createStatelessMcpServer(name: string, version: string, instructions: string): McpServer {
+  return new McpServer({ name, version }, { instructions, capabilities: { tools: { listChanged: false } } });
 }
 
 function acceptsEventStream(request: Request): boolean {
