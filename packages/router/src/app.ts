@@ -32,6 +32,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    isDown: (upstream) => availability.isDown(upstream),
     onUpstreamError: (upstream, kind, code) => {
       routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind });
       if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') {

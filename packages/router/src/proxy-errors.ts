@@ -8,7 +8,9 @@ function looksLikeJsonRpc(req: IncomingMessage): boolean {
 /** A fast, machine-readable failure; JSON-RPC shaped for MCP clients, so they report it instead of choking. */
 export function sendProxyError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
-    res.destroy();
+    // Mid-answer, cutting the connection is the only way left to say it failed; once the answer is whole, the
+    // connection is the client's to reuse and is left alone.
+    if (!res.writableEnded) res.destroy();
     return;
   }
   if (looksLikeJsonRpc(req)) sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message, data: { reason: code } }, id: null }, headers);

@@ -14,6 +14,8 @@ export interface ProxyOptions {
   maxBodyBytes: number;
   credentials: CredentialPolicy;
   onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
+  /** Whether an upstream is known to be down right now (see UpstreamAvailability). */
+  isDown?: (upstream: Upstream) => boolean;
   /** Last look at an upstream's response headers before they go to the client. */
   onResponseHeaders?: (upstream: Upstream, req: IncomingMessage, proxyRes: IncomingMessage) => void;
 }
@@ -82,6 +84,14 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   }
 
   function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    // Checked again at each attempt, not only when the request came in: the upstream may have been found down
+    // while the body was read or since the attempt being retried, and a request sent now would be held by PM2's
+    // master (or handed to the dead worker) instead of failing fast.
+    if (options.isDown?.(exchange.upstream)) {
+      options.onUpstreamError?.(exchange.upstream, 'unavailable', undefined);
+      sendUnavailable(req, res, exchange.upstream.service, options.retryAfterSeconds);
+      return;
+    }
     const { request, basePath, ...connection } = destinationOf(exchange.upstream);
     exchange.timedOut = false;
     clearTimeout(exchange.timer);
@@ -127,12 +137,16 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   }
 
   function onError(req: IncomingMessage, res: ServerResponse, exchange: Exchange, proxyReq: ClientRequest, err: NodeJS.ErrnoException): void {
-    // A later attempt owns the exchange now; this is the attempt it replaced.
+    // Either a later attempt owns the exchange now, or this attempt's failure was handled already: a request can
+    // fail twice (destroying one whose connection was just hung up on emits a second error), and answering twice
+    // would cut the client's connection under its next request.
     if (exchange.proxyReq !== proxyReq) return;
+    exchange.proxyReq = undefined;
     clearTimeout(exchange.timer);
     if (res.destroyed) return;
     if (exchange.proxyRes) {
-      res.destroy();
+      // Cut only an answer that did not arrive whole; a whole one still flows out to the client.
+      if (!exchange.proxyRes.complete) res.destroy();
       return;
     }
     // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
@@ -191,8 +205,9 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     /**
      * Answers at once the requests still waiting on a fresh connection to an upstream just found down. In PM2
      * cluster mode the master accepts connections for a crashed worker and holds them until a new one is up;
-     * without this, those requests would hang for the whole restart. Requests on reused connections, or already
-     * answering, are left alone.
+     * without this, those requests would hang for the whole restart. Requests on reused connections, already
+     * answering, or whose attempt has already failed (the one that found the upstream down among them) are left
+     * alone. Requests sent from now on are answered by `send`'s own check.
      */
     abandonWaiting(upstream: Upstream): void {
       for (const exchange of pending.get(upstream.service) ?? []) {

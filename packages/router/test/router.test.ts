@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { z } from 'zod';
@@ -35,7 +35,7 @@ function upstream(name: string, handler?: (req: IncomingMessage, res: ServerResp
   return { server, seen, closed };
 }
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server | NetServer): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
 }
@@ -212,6 +212,80 @@ t.test('a dead upstream gets a fast 503 with Retry-After; the other still answer
   const health = await fetch(`${dead.base}/health`);
   t.equal(health.status, 503);
   t.match(await health.json(), { status: 'down', checks: { 'quilt-mcp': { status: 'down' }, 'benchling-mcp': { status: 'ok' } } });
+});
+
+t.test('a service found down while a request was on its way gets a fast 503, not a connection that is only held', async (t) => {
+  // Nothing listens on the port at first, as while PM2 restarts a crashed server.
+  const held = createNetServer();
+  const port = await listen(held);
+  await new Promise<void>((r) => held.close(() => r()));
+  const router = await startRouter({ QUILT_MCP_PORT: String(port), ROUTER_UPSTREAM_TIMEOUT_MS: '5000' });
+  t.teardown(() => router.stop());
+  const body = '{"jsonrpc":"2.0","id":7,"method":"tools/list"}';
+  // This request is past the router's "is it down?" check and waits for its body...
+  const slow = request(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+  const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    slow.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => (text += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    slow.on('error', reject);
+  });
+  slow.flushHeaders();
+  await new Promise((r) => setTimeout(r, 100));
+  // ...when another request finds the service down...
+  const first = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  t.equal(first.status, 503);
+  await first.arrayBuffer();
+  // ...and then something accepts connections on its port without answering (PM2's master holding them for a
+  // worker that is not there yet, or handing them to the one that just died).
+  const accepted: Socket[] = [];
+  const holding = createNetServer((socket) => accepted.push(socket));
+  await new Promise<void>((r) => holding.listen(port, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const socket of accepted) socket.destroy();
+    holding.close();
+  });
+  const started = Date.now();
+  slow.end(body);
+  const { status, text } = await answered;
+  t.equal(status, 503, 'answered as unavailable');
+  t.match(JSON.parse(text), { jsonrpc: '2.0', error: { message: /quilt-mcp is unavailable/ } });
+  t.ok(Date.now() - started < 1000, `at once (${Date.now() - started} ms), not after the upstream timeout`);
+  t.equal(accepted.length, 0, 'and not sent to the port while the service is known to be down');
+});
+
+t.test('a client whose request found the service down keeps its connection: the 503 is the whole answer', async (t) => {
+  // The upstream accepts and hangs up at once: the router's first sign that the service is gone, as when PM2's
+  // master drops the connections it held for a worker that died.
+  const hangsUp = createNetServer((socket) => socket.end());
+  const port = await listen(hangsUp);
+  t.teardown(() => hangsUp.close());
+  const router = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => router.stop());
+  const client = connect(Number(new URL(router.base).port), '127.0.0.1');
+  t.teardown(() => client.destroy());
+  let received = '';
+  let closed = false;
+  client.on('data', (chunk) => (received += String(chunk)));
+  client.on('close', () => (closed = true));
+  const body = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
+  const ask = () => client.write(`POST /quilt/mcp HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+  const answers = () => received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+  ask();
+  const deadline = Date.now() + 2000;
+  while (answers().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.same(answers(), ['HTTP/1.1 503'], 'the first request is answered 503');
+  const errors = await router.metrics.registry.getSingleMetric('labmcp_router_upstream_errors_total')!.get();
+  t.same(errors.values.map((v) => v.value), [1], 'one upstream error counted for it, not one per report of the failure');
+  // The connection must stay usable: a keep-alive client sends its next request on it straight away, and a
+  // connection closed under that request fails it with a reset instead of a clear answer.
+  await new Promise((r) => setTimeout(r, 200));
+  t.notOk(closed, 'the router did not close the connection after answering');
+  ask();
+  while (answers().length < 2 && !closed && Date.now() < deadline + 2000) await new Promise((r) => setTimeout(r, 10));
+  t.same(answers(), ['HTTP/1.1 503', 'HTTP/1.1 503'], 'and the next request on it is answered too');
 });
 
 t.test('bodies over the limit get 413, declared or chunked', async (t) => {
