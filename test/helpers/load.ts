@@ -4,7 +4,23 @@ export interface LoadResult {
   /** Count per HTTP status or error code of the failures. */
   failures: Record<string, number>;
   latenciesMs: number[];
+  /** The first few failures of each kind in detail: when each request began and ended, and what it got. */
+  failureLog: FailureRecord[];
+  /** How long the slowest failed request took, start to failure (0 when none failed). */
+  slowestFailureMs: number;
 }
+
+export interface FailureRecord {
+  /** Epoch milliseconds. */
+  startedAt: number;
+  endedAt: number;
+  /** The HTTP status or error code, as counted in `failures`. */
+  kind: string;
+  /** The error's message and its cause's, or the start of the answer's body. */
+  detail: string;
+}
+
+const FAILURES_LOGGED_PER_KIND = 5;
 
 export interface LoadOptions {
   url: string;
@@ -22,7 +38,13 @@ export interface LoadOptions {
 
 /** A steady, bounded request loop (in count of workers and in time), recording every outcome. */
 export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { ok: 0, failed: 0, failures: {}, latenciesMs: [] };
+  const result: LoadResult = { ok: 0, failed: 0, failures: {}, latenciesMs: [], failureLog: [], slowestFailureMs: 0 };
+  const fail = (startedAt: number, kind: string, detail: string) => {
+    result.failed++;
+    result.slowestFailureMs = Math.max(result.slowestFailureMs, Date.now() - startedAt);
+    result.failures[kind] = (result.failures[kind] ?? 0) + 1;
+    if (result.failures[kind]! <= FAILURES_LOGGED_PER_KIND) result.failureLog.push({ startedAt, endedAt: Date.now(), kind, detail });
+  };
   const okStatuses = new Set(options.okStatuses ?? [200]);
   let stop = false;
   const timer = setTimeout(() => (stop = true), options.durationMs);
@@ -30,20 +52,17 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
   const worker = async () => {
     while (!stop) {
       const started = performance.now();
+      const startedAt = Date.now();
       try {
         const res = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: options.body, signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
+        const body = await res.text();
         if (okStatuses.has(res.status)) {
           result.ok++;
           result.latenciesMs.push(performance.now() - started);
-        } else {
-          result.failed++;
-          result.failures[res.status] = (result.failures[res.status] ?? 0) + 1;
-        }
+        } else fail(startedAt, String(res.status), body.slice(0, 200));
       } catch (err) {
-        const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-        result.failed++;
-        result.failures[code] = (result.failures[code] ?? 0) + 1;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        fail(startedAt, cause?.code ?? (err as Error).name, `${(err as Error).message}${cause?.message ? `: ${cause.message}` : ''}`);
       }
       if (options.paceMs) await new Promise((r) => setTimeout(r, options.paceMs));
     }
