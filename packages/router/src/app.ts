@@ -5,7 +5,7 @@ import { probeUpstreams } from './health.js';
 import { bundleMetrics, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed, setCorsHeaders } from './origins.js';
 import { createProxy } from './proxy.js';
-import { sendProxyError, sendUnavailable } from './proxy-errors.js';
+import { sendProxyError } from './proxy-errors.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
 import { RefusalLog } from './refusal-log.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
@@ -87,9 +87,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     const service = match.upstream.service;
-    if (availability.isDown(match.upstream)) {
-      routerMetrics.upstreamErrors.inc({ upstream: service, kind: 'unavailable' });
-      sendUnavailable(req, res, service, config.ROUTER_RETRY_AFTER_SECONDS);
+    // Before the body is read or a slot taken; the proxy checks again at each attempt.
+    if (proxy.refuseIfDown(req, res, match.upstream)) {
       req.resume();
       return;
     }

@@ -83,15 +83,19 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     return destination;
   }
 
+  /** Answers 503 at once when the upstream is known to be down; a request sent there would not fail fast. */
+  function refuseIfDown(req: IncomingMessage, res: ServerResponse, upstream: Upstream): boolean {
+    if (!options.isDown?.(upstream)) return false;
+    options.onUpstreamError?.(upstream, 'unavailable', undefined);
+    sendUnavailable(req, res, upstream.service, options.retryAfterSeconds);
+    return true;
+  }
+
   function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     // Checked again at each attempt, not only when the request came in: the upstream may have been found down
     // while the body was read or since the attempt being retried, and a request sent now would be held by PM2's
     // master (or handed to the dead worker) instead of failing fast.
-    if (options.isDown?.(exchange.upstream)) {
-      options.onUpstreamError?.(exchange.upstream, 'unavailable', undefined);
-      sendUnavailable(req, res, exchange.upstream.service, options.retryAfterSeconds);
-      return;
-    }
+    if (refuseIfDown(req, res, exchange.upstream)) return;
     const { request, basePath, ...connection } = destinationOf(exchange.upstream);
     exchange.timedOut = false;
     clearTimeout(exchange.timer);
@@ -168,6 +172,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   }
 
   return {
+    refuseIfDown,
     async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): Promise<void> {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
