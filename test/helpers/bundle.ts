@@ -132,9 +132,16 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     env,
     start,
     kill,
-    logs: () => readdirSync(logDir).map((f) => safeRead(path.join(logDir, f))).join('\n'),
+    logs: () => readLogs(logDir),
     stop,
   };
+}
+
+/** Every log file in a folder, concatenated (each process's lines carry its `service`). */
+export function readLogs(logDir: string): string {
+  return readdirSync(logDir)
+    .map((f) => safeRead(path.join(logDir, f)))
+    .join('\n');
 }
 
 function safeRead(file: string): string {

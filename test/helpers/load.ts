@@ -3,7 +3,6 @@ export interface LoadResult {
   failed: number;
   /** Count per HTTP status or error code of the failures. */
   failures: Record<string, number>;
-  latenciesMs: number[];
   /** The first few failures of each kind in detail: when each request began and ended, and what it got. */
   failureLog: FailureRecord[];
   /** How long the slowest failed request took, start to failure (0 when none failed). */
@@ -30,20 +29,19 @@ export interface LoadOptions {
   /** Stops after this long, or when `until` resolves, whichever comes first. */
   durationMs: number;
   until?: Promise<unknown>;
-  /** Pause after each request, per worker (an interactive client's pace rather than a benchmark's). */
-  paceMs?: number;
   /** Statuses that count as success; default 200. */
   okStatuses?: number[];
 }
 
 /** A steady, bounded request loop (in count of workers and in time), recording every outcome. */
 export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { ok: 0, failed: 0, failures: {}, latenciesMs: [], failureLog: [], slowestFailureMs: 0 };
+  const result: LoadResult = { ok: 0, failed: 0, failures: {}, failureLog: [], slowestFailureMs: 0 };
   const fail = (startedAt: number, kind: string, detail: string) => {
+    const endedAt = Date.now();
     result.failed++;
-    result.slowestFailureMs = Math.max(result.slowestFailureMs, Date.now() - startedAt);
+    result.slowestFailureMs = Math.max(result.slowestFailureMs, endedAt - startedAt);
     result.failures[kind] = (result.failures[kind] ?? 0) + 1;
-    if (result.failures[kind]! <= FAILURES_LOGGED_PER_KIND) result.failureLog.push({ startedAt, endedAt: Date.now(), kind, detail });
+    if (result.failures[kind]! <= FAILURES_LOGGED_PER_KIND) result.failureLog.push({ startedAt, endedAt, kind, detail });
   };
   const okStatuses = new Set(options.okStatuses ?? [200]);
   let stop = false;
@@ -51,20 +49,16 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
   void options.until?.then(() => (stop = true));
   const worker = async () => {
     while (!stop) {
-      const started = performance.now();
       const startedAt = Date.now();
       try {
         const res = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: options.body, signal: AbortSignal.timeout(10_000) });
         const body = await res.text();
-        if (okStatuses.has(res.status)) {
-          result.ok++;
-          result.latenciesMs.push(performance.now() - started);
-        } else fail(startedAt, String(res.status), body.slice(0, 200));
+        if (okStatuses.has(res.status)) result.ok++;
+        else fail(startedAt, String(res.status), body.slice(0, 200));
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         fail(startedAt, cause?.code ?? (err as Error).name, `${(err as Error).message}${cause?.message ? `: ${cause.message}` : ''}`);
       }
-      if (options.paceMs) await new Promise((r) => setTimeout(r, options.paceMs));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));

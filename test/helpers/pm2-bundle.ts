@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, waitForHealth } from './bundle.js';
+import { readLogs, repoRoot, waitForHealth } from './bundle.js';
 import { freePort } from './ports.js';
 
 const run = promisify(execFile);
@@ -13,6 +13,8 @@ export interface Pm2Bundle {
   env: Record<string, string>;
   logDir: string;
   dataDir: string;
+  /** Every process's log files, concatenated. */
+  logs: () => string;
   pm2: (...args: string[]) => Promise<{ stdout: string; stderr: string }>;
   processes: () => Promise<{ name: string; pid: number; pm_id: number; pm2_env: { status: string; restart_time: number } }[]>;
   health: () => Promise<{ status: number; body: { checks: Record<string, { status: string }> } }>;
@@ -62,6 +64,7 @@ export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Pro
     env,
     logDir: env.LABMCP_LOG_DIR!,
     dataDir: env.LABMCP_DATA_DIR!,
+    logs: () => readLogs(env.LABMCP_LOG_DIR!),
     pm2,
     processes: async () => JSON.parse((await pm2('jlist')).stdout),
     health: async () => {
