@@ -175,7 +175,10 @@ t.test('writes to S3 with the user\'s credentials', async (t) => {
   const v = await ok(bob, 'package_verify', { registry: REG, package: 'team/copy', check_files: true });
   t.match(v, { ok: true, top_hash: created.top_hash, files: { ok: 2 } });
   t.match(await refused(carol, 'package_create', { registry: REG, package: 'team/nope', entries: [{ logical_key: 'a', text: 'a' }] }), /your credentials cannot/);
+  const notes = (await ok(bob, 'package_browse', { registry: REG, package: 'team/copy' })).entries.find((e: Any) => e.logical_key === 'notes.md');
+  const notesKey = decodeURIComponent(String(notes.physical_key).slice(`${REG}/`.length));
+  t.match(notesKey, /^team\/copy\/\.inline\/[^/]+\/notes\.md$/, 'inline text stored under a key unique to its write');
   const removed = await ok(alice, 'package_delete', { registry: REG, package: 'team/copy', confirm: 'team/copy' });
   t.match(removed, { deleted: 'package', data_kept: true });
-  t.match(await ok(bob, 'bucket_object_info', { registry: REG, key: 'team/copy/notes.md' }), { size: 20 }, 'the data stays');
+  t.match(await ok(bob, 'bucket_object_info', { registry: REG, key: notesKey }), { size: 20 }, 'the data stays');
 });

@@ -16,6 +16,11 @@ export const quiltSettings = {
   QUILT_MCP_SSE_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   /** Seed the local registry with the demo package `demo/cells` on first start. */
   QUILT_SEED_DEMO: flag(true),
+  /**
+   * S3 conditional writes (If-None-Match / If-Match): `auto` probes each bucket once per process; `on` and
+   * `off` skip the probe. Without them, pointer claims and latest moves are atomic only within one process.
+   */
+  QUILT_S3_CONDITIONAL_WRITES: z.enum(['auto', 'on', 'off']).default('auto'),
   /** `search`: packages whose latest manifest is read per call (names beyond it still match by name). */
   QUILT_SEARCH_MAX_PACKAGES: positiveInt(100, 10_000),
   /** `search`: manifest entries examined per call, over all packages. */

@@ -6,13 +6,21 @@ import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RegistryErr
 const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
   PackageNotFound: ' (packages_list shows the packages there)',
   RevisionNotFound: ' (package_history lists the revisions)',
+  Conflict: '. Nothing of this call was kept; look at the package again and retry.',
 };
 
 /** Maps a known failure to a ToolError (an `isError` result); anything else is returned as it is (an internal error). */
 export function toToolError(err: unknown): unknown {
   if (err instanceof ToolError) return err;
   if (err instanceof RegistryError) {
-    const code = err.code === 'PackageNotFound' || err.code === 'RevisionNotFound' ? 'not_found' : err.code === 'CorruptPointer' ? 'corrupt_registry' : 'invalid_request';
+    const code =
+      err.code === 'PackageNotFound' || err.code === 'RevisionNotFound'
+        ? 'not_found'
+        : err.code === 'CorruptPointer'
+          ? 'corrupt_registry'
+          : err.code === 'Conflict'
+            ? 'conflict'
+            : 'invalid_request';
     return new ToolError(`${err.message}${REGISTRY_HINTS[err.code] ?? ''}`, code);
   }
   if (err instanceof StorageError) {
@@ -25,6 +33,8 @@ export function toToolError(err: unknown): unknown {
         return new ToolError(err.message, 'not_found');
       case 'NotSupported':
         return new ToolError(err.message, 'not_supported');
+      case 'Busy':
+        return new ToolError(`${err.message}; try again.`, 'conflict');
       default:
         return new ToolError(err.message, 'invalid_request');
     }

@@ -3,9 +3,7 @@ import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
 import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
 import { quiltAuthenticator } from './http-auth.js';
-import type { RegistryRef } from './context.js';
-import { registryRefs } from './registries.js';
-import { RegistryAccess } from './registry-access.js';
+import { RegistryAccess, registryRefs, type RegistryRef } from './registry/index.js';
 import { seedDemoRegistry } from './seed/demo.js';
 import { quiltServerFactory } from './server.js';
 
@@ -29,7 +27,9 @@ if (config.QUILT_SEED_DEMO) {
 
 const pool = new S3ClientPool(config);
 const resolver = createAwsCredentialResolver(config, { logger });
-const access = new RegistryAccess(registries, { resolver, pool });
+const access = new RegistryAccess(registries, { resolver, pool, conditionalWrites: config.QUILT_S3_CONDITIONAL_WRITES, logger });
+// Writes that a previous process of this machine left unfinished (killed mid-write) are undone before serving.
+await access.sweepLocal();
 const limits = limitsFrom(config);
 
 const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries, access, limits }), {

@@ -2,7 +2,7 @@ import type { McpServerFactory } from '@modelcontextprotocol/server';
 import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { QuiltLimits } from './config.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
-import type { RegistryAccess } from './registry-access.js';
+import type { RegistryAccess } from './registry/index.js';
 import { quiltTools } from './tools/index.js';
 
 export interface QuiltServerDeps {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import { looksLikeText, readContent } from '../src/content.js';
-import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../src/physical-keys.js';
+import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../src/registry/physical-keys.js';
 import type { ByteRange, GetResult } from '../src/quilt/index.js';
 
 function reader(bytes: Buffer) {

@@ -9,16 +9,22 @@
  * system calls, so a process that can rearrange folders inside the root while we run could race them;
  * the guard is against hostile keys, not hostile local users.
  *
- * Writes are atomic: a temporary file in the target's own folder (same file system), fsync, rename.
+ * Writes are atomic: a temporary file in the store's own work folder (same file system), fsync, then a rename
+ * (replace), a hard link (create only if absent: the link fails when the name exists, whoever else is writing),
+ * or, for compare-and-swap, a rename under a lock file that every process of this machine honours
+ * (proper-lockfile; a lock left by a dead process goes stale after seconds). Temporary files carry their
+ * owner's process id and start time, so `sweepTemporary` can remove those of a process that died mid-write.
  * Folders are S3-style "prefixes": created on write, removed on delete once empty.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import lockfile from 'proper-lockfile';
 import { compareCodePoints } from './codepoint.js';
+import { isOwnerAlive, ownerFromTag, ownerTag } from './process-owner.js';
 import {
   StorageError,
   checkMaxKeys,
@@ -31,10 +37,15 @@ import {
   type ObjectStorage,
   type PutBody,
   type PutOptions,
+  type PutResult,
 } from './storage.js';
 
-/** Temporary files carry this prefix; keys may not use it and listings hide it. */
-const TEMP_PREFIX = '.~labmcp-tmp-';
+/** Names the store keeps for itself (its work folder; older temporary files): keys may not use it, listings hide it. */
+const TEMP_PREFIX = '.~labmcp-';
+/** The work folder under the root: `tmp/` (files being written) and `locks/`. */
+const WORK_DIR = '.~labmcp-work';
+/** A compare-and-swap holds its lock for milliseconds; one older than this was left by a dead process. */
+const LOCK_STALE_MS = 10_000;
 
 interface Child {
   name: string;
@@ -118,7 +129,100 @@ export class LocalStorage implements ObjectStorage {
     return stats.isFile() ? objectInfo(key, stats) : undefined;
   }
 
-  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<{ etag?: string }> {
+  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {
+    const target = await this.prepareTarget(key);
+    const temp = await this.writeTemp(key, body, options);
+    await this.commitTemp(temp, target, (t) => rename(t, target));
+    return { etag: etagOf(await stat(target)) };
+  }
+
+  async putIfAbsent(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult & { created: boolean }> {
+    const target = await this.prepareTarget(key);
+    if ((await lstatOrUndefined(target)) !== undefined) return { created: false };
+    const temp = await this.writeTemp(key, body, options);
+    let created = true;
+    await this.commitTemp(temp, target, async (t) => {
+      try {
+        await link(t, target);
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        created = false;
+      }
+      await unlink(t);
+    });
+    return created ? { created, etag: etagOf(await stat(target)) } : { created };
+  }
+
+  async putIfMatch(key: string, body: PutBody, etag: string, options: PutOptions = {}): Promise<boolean> {
+    const target = await this.prepareTarget(key);
+    const temp = await this.writeTemp(key, body, options);
+    let replaced = false;
+    await this.commitTemp(temp, target, (t) =>
+      this.withKeyLock(key, async () => {
+        const current = await statOrUndefined(target);
+        if (current?.isFile() && etagOf(current) === etag) {
+          await rename(t, target);
+          replaced = true;
+        } else {
+          await unlink(t);
+        }
+      }),
+    );
+    return replaced;
+  }
+
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    const target = path.join(this.root, ...keySegments(key));
+    try {
+      await this.assertInside(path.dirname(target), key);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NotFound') return false;
+      throw err;
+    }
+    const deleted = await this.withKeyLock(key, async () => {
+      const current = await statOrUndefined(target);
+      if (!current?.isFile() || etagOf(current) !== etag) return false;
+      await unlink(target);
+      return true;
+    });
+    if (deleted) await this.removeEmptyFolders(path.dirname(target));
+    return deleted;
+  }
+
+  /** Every operation here is atomic across processes (hard links, renames, lock files). */
+  conditionalWrites(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  /**
+   * Removes temporary files left by processes of this machine that are no longer running (a write killed midway),
+   * and any older than `maxAgeMs` (a process elsewhere sharing the folder). Returns how many it removed.
+   */
+  async sweepTemporary(maxAgeMs = 24 * 3600_000): Promise<number> {
+    const dir = path.join(this.root, WORK_DIR, 'tmp');
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const owner = ownerFromTag(name);
+      const full = path.join(dir, name);
+      const stats = await lstatOrUndefined(full);
+      if (stats === undefined) continue;
+      const old = Date.now() - stats.mtimeMs > maxAgeMs;
+      if (old || owner === undefined || !isOwnerAlive(owner)) {
+        await rm(full, { force: true, recursive: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** The real path a key is written at, its folders created and checked to lie inside the root. */
+  private async prepareTarget(key: string): Promise<string> {
     const segments = keySegments(key);
     const name = segments[segments.length - 1] as string;
     const parent = await this.prepareParent(key, segments.slice(0, -1));
@@ -126,36 +230,79 @@ export class LocalStorage implements ObjectStorage {
     const existing = await lstatOrUndefined(target);
     if (existing?.isSymbolicLink()) await this.assertInside(target, key);
     if (existing?.isDirectory()) throw new StorageError('InvalidKey', `Can't write ${JSON.stringify(key)}: a folder of that name has objects under it`);
+    return target;
+  }
 
-    const temp = path.join(parent, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  /** Writes the body to a new temporary file (synced to disk) and returns its path. */
+  private async writeTemp(key: string, body: PutBody, options: PutOptions): Promise<string> {
+    const dir = path.join(this.root, WORK_DIR, 'tmp');
+    await mkdir(dir, { recursive: true });
+    const temp = path.join(dir, `${ownerTag()}-${randomBytes(8).toString('hex')}`);
     const handle = await open(temp, 'wx');
-    let written = 0;
     try {
-      try {
-        if (typeof body === 'string' || body instanceof Uint8Array) {
-          const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      let written = 0;
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+        await handle.write(bytes);
+        written = bytes.length;
+      } else {
+        for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           await handle.write(bytes);
-          written = bytes.length;
-        } else {
-          for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-            const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-            await handle.write(bytes);
-            written += bytes.length;
-          }
+          written += bytes.length;
         }
-        if (options.size !== undefined && written !== options.size) {
-          throw new StorageError('SizeMismatch', `Wrote ${written} bytes to ${JSON.stringify(key)} but ${options.size} were declared`);
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
       }
-      await rename(temp, target);
+      if (options.size !== undefined && written !== options.size) {
+        throw new StorageError('SizeMismatch', `Wrote ${written} bytes to ${JSON.stringify(key)} but ${options.size} were declared`);
+      }
+      await handle.sync();
     } catch (err) {
+      await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw err;
     }
-    return { etag: etagOf(await stat(target)) };
+    await handle.close();
+    return temp;
+  }
+
+  /** Runs the step that moves a temporary file into place; the temporary file never outlives a failure. */
+  private async commitTemp(temp: string, target: string, step: (temp: string) => Promise<void>): Promise<void> {
+    try {
+      await step(temp);
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      if (isErrno(err, 'EXDEV')) throw new StorageError('InvalidArgument', `${target} is on another file system than the registry root ${this.root}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const dir = path.join(this.root, WORK_DIR, 'locks');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, createHash('sha256').update(key).digest('hex').slice(0, 40));
+    const release = await lockfile.lock(file, {
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      retries: { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 50 },
+      // The section it guards takes milliseconds; a lock "compromised" by a very slow machine is not a reason to crash.
+      onCompromised: () => undefined,
+    });
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  private async removeEmptyFolders(from: string): Promise<void> {
+    // Emulate S3, where a prefix vanishes with its last object.
+    for (let dir = from; dir !== this.root && dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+    }
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
@@ -212,14 +359,7 @@ export class LocalStorage implements ObjectStorage {
     await unlink(target).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
-    // Emulate S3, where a prefix vanishes with its last object.
-    for (let dir = parent; dir !== this.root && dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
-      try {
-        await rmdir(dir);
-      } catch {
-        break;
-      }
-    }
+    await this.removeEmptyFolders(parent);
   }
 
   presign(key: string, expiresSeconds: number): Promise<string> {
@@ -371,9 +511,13 @@ function objectInfo(key: string, stats: Stats): ObjectInfo {
   return { key, size: stats.size, lastModified: stats.mtime, etag: etagOf(stats) };
 }
 
-/** Changes whenever the file is replaced or rewritten (size, mtime or inode), like a weak HTTP ETag. */
+/**
+ * Changes whenever the file is replaced or rewritten (inode, size, change and modification times to the
+ * sub-millisecond), like a weak HTTP ETag; compare-and-swap relies on it, so a freed inode number that comes
+ * back for a new file must not make an old ETag match again.
+ */
 function etagOf(stats: Stats): string {
-  return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+  return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${stats.mtimeMs.toString(36)}-${stats.ctimeMs.toString(36)}"`;
 }
 
 function encodeToken(after: string): string {
@@ -388,6 +532,15 @@ function decodeToken(token: string): string {
     // reported below
   }
   throw new StorageError('InvalidArgument', 'Invalid continuation token');
+}
+
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await stat(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+    throw err;
+  }
 }
 
 async function lstatOrUndefined(p: string): Promise<Stats | undefined> {

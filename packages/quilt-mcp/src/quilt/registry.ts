@@ -5,6 +5,12 @@
  * - `.quilt/packages/<top-hash>`: the manifests.
  * Pushing writes the manifest, then the timestamp pointer, then `latest`, as quilt3 does, so a reader
  * never finds a pointer to a missing manifest. Deleting only ever removes pointers.
+ *
+ * Concurrent writers: a manifest is created only if absent (its name is its content's hash, so an existing one
+ * is never replaced, even by one with other physical keys); a timestamp pointer is claimed only if absent (a
+ * taken second moves on to the next); `latest` moves by compare-and-swap, checked against the commit's
+ * condition (a new package, an expected latest, or any). All three are atomic across processes where the store
+ * says `conditionalWrites()`, and within this process always.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -28,6 +34,9 @@ import {
   type ManifestWriterOptions,
   type ReadManifestOptions,
 } from './manifest.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { mapLimit } from './limit.js';
+import { ownerTag } from './process-owner.js';
 import { S3Storage } from './s3-storage.js';
 import { StorageError, type ObjectStorage } from './storage.js';
 
@@ -36,6 +45,14 @@ const MANIFESTS = '.quilt/packages/';
 const LATEST = 'latest';
 /** A pointer is 64 bytes; anything much larger is not a pointer and isn't read whole. */
 const MAX_POINTER_BYTES = 1024;
+/** Seconds a revision pointer may move on from the one asked for when earlier ones are taken. */
+const MAX_POINTER_CLAIMS = 1000;
+/** Compare-and-swap rounds on `latest` before a commit gives up (each lost round means another writer moved it). */
+const MAX_LATEST_ROUNDS = 200;
+/** Temporary manifest folders in the OS temp folder: `labmcp-manifest-<owner tag>-<random>`. */
+export const MANIFEST_SPOOL_PREFIX = 'labmcp-manifest-';
+/** This process's commits and deletes, one at a time per registry and package. */
+const packageLocks = new KeyedMutex();
 /** Pointer files read at once when listing revisions. */
 const POINTER_READ_CONCURRENCY = 8;
 /** quilt3's shortest accepted top-hash prefix. */
@@ -56,17 +73,34 @@ export type RegistryErrorCode =
   | 'RevisionNotFound'
   | 'AmbiguousRevision'
   | 'CorruptPointer'
-  | 'InvalidArgument';
+  | 'InvalidArgument'
+  /** A commit's condition did not hold (`latest` says where the package is now; undefined when it has none). */
+  | 'Conflict';
 
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
   constructor(
     readonly code: RegistryErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; latest?: string | undefined },
   ) {
     super(message, options);
+    this.latest = options?.latest;
   }
+
+  /** With `Conflict`: the package's latest top hash when the conflict was found. */
+  readonly latest: string | undefined;
+}
+
+/** What must hold when `latest` moves: the package is new, latest is still a given revision, or anything goes. */
+export type CommitCondition = { kind: 'new' } | { kind: 'latest'; topHash: string } | { kind: 'any' };
+
+/** A manifest written to a local temporary file: its top hash is known before anything reaches the store. */
+export interface SpooledManifest extends ManifestSummary {
+  /** Creates `.quilt/packages/<top hash>` unless it exists; `created` says which. */
+  store(): Promise<{ created: boolean }>;
+  /** Removes the temporary file (always call it). */
+  dispose(): Promise<void>;
 }
 
 export type RegistryLocation = { kind: 's3'; bucket: string } | { kind: 'file'; path: string };
@@ -244,9 +278,8 @@ export class Registry {
   }
 
   /**
-   * Writes a new revision: the manifest (spooled to a temporary file first, since its key is the top
-   * hash, known only at the end), then the timestamp pointer, then `latest`. `items` are the directory
-   * metadata and entries in walk order.
+   * Writes a new revision: the manifest (if absent), then a free timestamp pointer (from `timestamp`, default
+   * now), then `latest` whatever it held. For seeding and tests; tools use spoolManifest and commitRevision.
    */
   async pushRevision(
     name: string,
@@ -255,9 +288,25 @@ export class Registry {
     options: PushOptions = {},
   ): Promise<PushResult> {
     validatePackageName(name);
-    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RegistryError('InvalidArgument', `Invalid timestamp ${String(timestamp)}`);
-    const tempDir = await mkdtemp(path.join(tmpdir(), 'labmcp-manifest-'));
+    if (options.timestamp !== undefined) checkTimestamp(options.timestamp);
+    const spooled = await this.spoolManifest(header, items, options);
+    try {
+      await spooled.store();
+      const { timestamp } = await this.commitRevision(name, spooled.topHash, { kind: 'any' }, options.timestamp === undefined ? {} : { timestamp: options.timestamp });
+      const { store: _store, dispose: _dispose, ...summary } = spooled;
+      return { ...summary, timestamp };
+    } finally {
+      await spooled.dispose();
+    }
+  }
+
+  /**
+   * Writes a manifest to a temporary file (its key is its top hash, known only at the end), ready to store.
+   * The file's folder is named for this process, so one a crash leaves behind can be recognized and removed.
+   */
+  async spoolManifest(header: ManifestHeader, items: Iterable<ManifestItem> | AsyncIterable<ManifestItem>, options: ManifestWriterOptions = {}): Promise<SpooledManifest> {
+    const tempDir = await mkdtemp(path.join(tmpdir(), `${MANIFEST_SPOOL_PREFIX}${ownerTag()}-`));
+    const dispose = () => rm(tempDir, { recursive: true, force: true });
     try {
       const file = path.join(tempDir, 'manifest.jsonl');
       const out = createWriteStream(file);
@@ -269,76 +318,145 @@ export class Registry {
         await finished(out).catch(() => undefined);
       }
       if (out.errored) throw out.errored;
-      const manifest = createReadStream(file);
-      try {
-        await this.storage.put(MANIFESTS + summary.topHash, manifest, { size: summary.bytes });
-      } finally {
-        manifest.destroy(); // if the store gave up before reading it all
-      }
-      const dir = `${NAMED}${name}/`;
-      await this.storage.put(dir + String(timestamp), summary.topHash);
-      await this.storage.put(dir + LATEST, summary.topHash);
-      return { ...summary, timestamp };
-    } finally {
-      await rm(tempDir, { recursive: true, force: true });
+      const store = async (): Promise<{ created: boolean }> => {
+        const manifest = createReadStream(file);
+        try {
+          const { created } = await this.storage.putIfAbsent(MANIFESTS + summary.topHash, manifest, { size: summary.bytes });
+          return { created };
+        } finally {
+          manifest.destroy(); // if the store gave up before reading it all, or did not need it
+        }
+      };
+      return { ...summary, store, dispose };
+    } catch (err) {
+      await dispose();
+      throw err;
     }
+  }
+
+  /**
+   * Makes a stored manifest a revision of `name`: claims the first free timestamp pointer from `timestamp`
+   * (default now), then moves `latest` to it if `condition` holds, atomically. When the condition fails, the
+   * claimed pointer is removed again and a `Conflict` RegistryError names the current latest.
+   */
+  async commitRevision(
+    name: string,
+    topHash: string,
+    condition: CommitCondition,
+    options: { timestamp?: number; onPointer?: (timestamp: number) => Promise<void> } = {},
+  ): Promise<{ timestamp: number }> {
+    validatePackageName(name);
+    if (!TOP_HASH.test(topHash)) throw new RegistryError('InvalidRevision', `Invalid top hash ${JSON.stringify(topHash)}`);
+    const dir = `${NAMED}${name}/`;
+    return packageLocks.run(`${this.url}|${name}`, async () => {
+      let claimed: { timestamp: number; etag: string | undefined } | undefined;
+      try {
+        for (let round = 0; round < MAX_LATEST_ROUNDS; round++) {
+          const current = await this.readPointerWithEtag(dir + LATEST);
+          checkCondition(name, condition, current?.topHash);
+          if (claimed === undefined) {
+            claimed = await this.claimPointer(name, topHash, options.timestamp);
+            await options.onPointer?.(claimed.timestamp);
+          }
+          const moved =
+            current === undefined
+              ? (await this.storage.putIfAbsent(dir + LATEST, topHash)).created
+              : current.etag !== undefined && (await this.storage.putIfMatch(dir + LATEST, topHash, current.etag));
+          if (moved) return { timestamp: claimed.timestamp };
+        }
+        throw new RegistryError('Conflict', `${name}: latest kept moving under ${MAX_LATEST_ROUNDS} other writers; try again`);
+      } catch (err) {
+        if (claimed !== undefined) await this.releasePointer(dir + String(claimed.timestamp), claimed.etag);
+        throw err;
+      }
+    });
+  }
+
+  /** The first timestamp pointer from `from` (default now) that this call creates; taken ones are skipped. */
+  private async claimPointer(name: string, topHash: string, from?: number): Promise<{ timestamp: number; etag: string | undefined }> {
+    const dir = `${NAMED}${name}/`;
+    const start = from ?? Math.floor(Date.now() / 1000);
+    for (let ts = start; ts < start + MAX_POINTER_CLAIMS; ts++) {
+      const claim = await this.storage.putIfAbsent(dir + String(ts), topHash);
+      if (claim.created) return { timestamp: ts, etag: claim.etag };
+    }
+    throw new RegistryError('Conflict', `${name}: no free revision pointer in the ${MAX_POINTER_CLAIMS} seconds from ${start}`);
+  }
+
+  /** Removes a pointer this call created and did not commit (not one someone else wrote since). */
+  private async releasePointer(key: string, etag: string | undefined): Promise<void> {
+    if (etag !== undefined) await this.storage.deleteIfMatch(key, etag);
+    else await this.storage.delete(key);
   }
 
   /**
    * Deletes every pointer of `name` to the revision `spec` resolves to (as quilt3's
    * `delete_package_version`); if that removes `latest`, it is re-pointed at the newest remaining
-   * timestamp. Manifests and data are never deleted.
+   * timestamp. Manifests and data are never deleted. Only pointers this call removed are reported: of
+   * concurrent calls, the ones that found them gone get `RevisionNotFound`.
    */
   async deleteRevision(name: string, spec: string): Promise<{ topHash: string; deletedPointers: string[]; latest?: string }> {
     const topHash = await this.resolveRevision(name, spec);
     const dir = `${NAMED}${name}/`;
-    const deleted: string[] = [];
-    let newest: { timestamp: number; topHash: string } | undefined;
-    let latestDeleted = false;
-    for await (const pointer of this.pointers(name)) {
-      const hash = await this.readPointer(dir + pointer);
-      if (hash === topHash) {
-        if (pointer === LATEST) latestDeleted = true;
-        else deleted.push(pointer);
-      } else if (TIMESTAMP.test(pointer) && (newest === undefined || Number(pointer) > newest.timestamp)) {
-        newest = { timestamp: Number(pointer), topHash: hash };
+    return packageLocks.run(`${this.url}|${name}`, async () => {
+      const deleted: string[] = [];
+      for (let round = 0; round < MAX_LATEST_ROUNDS; round++) {
+        let newest: { timestamp: number; topHash: string } | undefined;
+        let latest: { topHash: string; etag: string | undefined } | undefined;
+        for await (const pointer of this.pointers(name)) {
+          const read = await this.readPointerWithEtag(dir + pointer.name);
+          if (read === undefined) continue;
+          if (pointer.name === LATEST) latest = read;
+          else if (read.topHash === topHash) {
+            if (read.etag !== undefined && (await this.storage.deleteIfMatch(dir + pointer.name, read.etag))) deleted.push(pointer.name);
+          } else if (TIMESTAMP.test(pointer.name) && (newest === undefined || Number(pointer.name) > newest.timestamp)) {
+            newest = { timestamp: Number(pointer.name), topHash: read.topHash };
+          }
+        }
+        if (latest === undefined || latest.topHash !== topHash) {
+          if (deleted.length === 0) throw new RegistryError('RevisionNotFound', `${name} has no pointer to ${topHash} (any more)`);
+          return { topHash, deletedPointers: deleted };
+        }
+        if (latest.etag === undefined) break;
+        if (newest === undefined) {
+          if (await this.storage.deleteIfMatch(dir + LATEST, latest.etag)) return { topHash, deletedPointers: [...deleted, LATEST] };
+        } else if (await this.storage.putIfMatch(dir + LATEST, newest.topHash, latest.etag)) {
+          return { topHash, deletedPointers: deleted, latest: newest.topHash };
+        }
       }
-    }
-    if (deleted.length === 0 && !latestDeleted) throw new RegistryError('RevisionNotFound', `${name} has no pointer to ${topHash}`);
-    for (const pointer of deleted) await this.storage.delete(dir + pointer);
-    if (!latestDeleted) return { topHash, deletedPointers: deleted };
-    if (newest === undefined) {
-      await this.storage.delete(dir + LATEST);
-      return { topHash, deletedPointers: [...deleted, LATEST] };
-    }
-    await this.storage.put(dir + LATEST, newest.topHash);
-    return { topHash, deletedPointers: deleted, latest: newest.topHash };
+      throw new RegistryError('Conflict', `${name}: latest kept moving while revision ${topHash} was being deleted; try again`);
+    });
   }
 
-  /** Deletes all of a package's pointers (`latest` last); its manifests and data stay. */
+  /**
+   * Deletes all of a package's pointers (`latest` last, and only if no other call moved or removed it
+   * meanwhile); its manifests and data stay. Of concurrent calls, exactly one removes `latest`; the others
+   * get `PackageNotFound`.
+   */
   async deletePackage(name: string): Promise<{ deletedPointers: number }> {
     validatePackageName(name);
     const dir = `${NAMED}${name}/`;
-    let count = 0;
-    let hasLatest = false;
-    for await (const pointer of this.pointers(name)) {
-      if (pointer === LATEST) {
-        hasLatest = true;
-        continue;
+    return packageLocks.run(`${this.url}|${name}`, async () => {
+      let count = 0;
+      for (let round = 0; round < MAX_LATEST_ROUNDS; round++) {
+        const latest = await this.readPointerWithEtag(dir + LATEST);
+        if (latest === undefined) {
+          throw new RegistryError('PackageNotFound', `No package ${name} in ${this.url}${round > 0 ? ' (another call deleted it meanwhile)' : ''}`);
+        }
+        for await (const pointer of this.pointers(name)) {
+          if (pointer.name === LATEST) continue;
+          await this.storage.delete(dir + pointer.name);
+          count++;
+        }
+        if (latest.etag !== undefined && (await this.storage.deleteIfMatch(dir + LATEST, latest.etag))) return { deletedPointers: count + 1 };
+        // Another call moved latest (a new revision: delete again) or removed it (reported above).
       }
-      await this.storage.delete(dir + pointer);
-      count++;
-    }
-    if (hasLatest) {
-      await this.storage.delete(dir + LATEST);
-      count++;
-    }
-    if (count === 0) throw packageNotFound(name, this.url);
-    return { deletedPointers: count };
+      throw new RegistryError('Conflict', `${name} kept getting new revisions while it was being deleted; try again`);
+    });
   }
 
-  /** Names of all pointer files of a package, page by page. */
-  private async *pointers(name: string): AsyncGenerator<string> {
+  /** All pointer files of a package, page by page. */
+  private async *pointers(name: string): AsyncGenerator<{ name: string }> {
     validatePackageName(name);
     const dir = `${NAMED}${name}/`;
     let token: string | undefined;
@@ -346,7 +464,7 @@ export class Registry {
       const page = await this.storage.list(dir, { maxKeys: 1000, ...(token === undefined ? {} : { continuationToken: token }) });
       for (const o of page.objects) {
         const pointer = o.key.slice(dir.length);
-        if (!pointer.includes('/')) yield pointer;
+        if (!pointer.includes('/')) yield { name: pointer };
       }
       token = page.nextContinuationToken;
     } while (token !== undefined);
@@ -363,8 +481,13 @@ export class Registry {
   }
 
   private async readPointerIfExists(key: string): Promise<string | undefined> {
+    return (await this.readPointerWithEtag(key))?.topHash;
+  }
+
+  /** A pointer's top hash and ETag (for compare-and-swap), or undefined when it does not exist. */
+  async readPointerWithEtag(key: string): Promise<{ topHash: string; etag: string | undefined } | undefined> {
     try {
-      return await this.readPointer(key);
+      return await this.readPointerAndEtag(key);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NotFound') return undefined;
       throw err;
@@ -372,7 +495,11 @@ export class Registry {
   }
 
   private async readPointer(key: string): Promise<string> {
-    const { body, contentLength } = await this.storage.get(key);
+    return (await this.readPointerAndEtag(key)).topHash;
+  }
+
+  private async readPointerAndEtag(key: string): Promise<{ topHash: string; etag: string | undefined }> {
+    const { body, contentLength, etag } = await this.storage.get(key);
     if (contentLength > MAX_POINTER_BYTES) {
       body.destroy();
       throw new RegistryError('CorruptPointer', `Pointer ${key} is ${contentLength} bytes, not a top hash`);
@@ -382,7 +509,26 @@ export class Registry {
     // quilt3 strips whitespace when it reads `latest`.
     const text = Buffer.concat(chunks).toString('utf8').trim();
     if (!TOP_HASH.test(text)) throw new RegistryError('CorruptPointer', `Pointer ${key} does not hold a top hash`);
-    return text;
+    return { topHash: text, etag };
+  }
+}
+
+function checkTimestamp(timestamp: number): void {
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RegistryError('InvalidArgument', `Invalid timestamp ${String(timestamp)}`);
+}
+
+function checkCondition(name: string, condition: CommitCondition, latest: string | undefined): void {
+  if (condition.kind === 'new' && latest !== undefined) {
+    throw new RegistryError('Conflict', `Conflict: ${name} already exists (latest is ${latest})`, { latest });
+  }
+  if (condition.kind === 'latest' && latest !== condition.topHash) {
+    throw new RegistryError(
+      'Conflict',
+      latest === undefined
+        ? `Conflict: ${name} was deleted meanwhile (it had latest ${condition.topHash})`
+        : `Conflict: the latest revision of ${name} is now ${latest}, not ${condition.topHash}: someone else pushed in between`,
+      { latest },
+    );
   }
 }
 
@@ -418,18 +564,4 @@ function decodeState(token: string | undefined): ListState {
     // reported below
   }
   throw new RegistryError('InvalidArgument', 'Invalid continuation token');
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let nextIndex = 0;
-  const worker = async (): Promise<void> => {
-    while (nextIndex < items.length) {
-      const k = nextIndex++;
-      results[k] = await fn(items[k] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

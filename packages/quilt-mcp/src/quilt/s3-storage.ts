@@ -1,6 +1,12 @@
 /**
  * ObjectStorage over one S3 bucket. The S3Client comes from the caller, built with the user's
  * credentials and region (and, for S3-compatible servers, an endpoint and `forcePathStyle`).
+ *
+ * Conditional writes (`If-None-Match: *`, `If-Match: <etag>`, answered 412 when they do not hold) make
+ * create-if-absent and compare-and-swap atomic across every writer of the bucket. AWS S3 has them; some
+ * S3-compatible servers do not (s3rver ignores the headers), so with `conditionalWrites: 'auto'` the first
+ * conditional operation on a bucket probes it once per process. Without them, the same operations are a read
+ * then a write, made atomic only among this process's own calls.
  */
 import {
   DeleteObjectCommand,
@@ -12,7 +18,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
+import { KeyedMutex } from './keyed-mutex.js';
 import {
   MAX_PRESIGN_SECONDS,
   StorageError,
@@ -26,10 +34,22 @@ import {
   type ObjectStorage,
   type PutBody,
   type PutOptions,
+  type PutResult,
 } from './storage.js';
 
 /** S3's limit on a key's UTF-8 length. */
 const MAX_KEY_BYTES = 1024;
+/** Where the conditional-write probe writes (twice) once per bucket and process. */
+const PROBE_KEY = '.quilt/labmcp/conditional-write-probe';
+/** S3 answers 409 ConditionalRequestConflict while another conditional write to the key is in flight: retry. */
+const CONFLICT_RETRIES = 5;
+
+export type ConditionalWriteMode = 'auto' | 'on' | 'off';
+
+/** Probe results per bucket, for this process (a bucket's server does not change while we run). */
+const probed = new Map<string, Promise<boolean>>();
+/** Without conditional writes: this process's own read-then-write sequences, one at a time per key. */
+const fallbackLocks = new KeyedMutex();
 
 export class S3Storage implements ObjectStorage {
   readonly url: string;
@@ -37,6 +57,7 @@ export class S3Storage implements ObjectStorage {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
+    private readonly options: { conditionalWrites?: ConditionalWriteMode } = {},
   ) {
     // Allows the legacy us-east-1 names (capitals, underscores) as well as today's DNS-style ones.
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket)) throw new StorageError('InvalidArgument', `Invalid S3 bucket name ${JSON.stringify(bucket)}`);
@@ -72,6 +93,7 @@ export class S3Storage implements ObjectStorage {
       etag: out.ETag,
       lastModified: out.LastModified,
       contentType: out.ContentType,
+      ...(out.VersionId === undefined || out.VersionId === 'null' ? {} : { versionId: out.VersionId }),
     };
   }
 
@@ -85,6 +107,7 @@ export class S3Storage implements ObjectStorage {
         etag: out.ETag,
         lastModified: out.LastModified,
         contentType: out.ContentType,
+        ...(out.VersionId === undefined || out.VersionId === 'null' ? {} : { versionId: out.VersionId }),
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -92,7 +115,91 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<{ etag?: string }> {
+  put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult> {
+    return this.putWith(key, body, options, {});
+  }
+
+  async putIfAbsent(key: string, body: PutBody, options: PutOptions = {}): Promise<PutResult & { created: boolean }> {
+    if (!(await this.conditionalWrites())) {
+      return fallbackLocks.run(this.lockKey(key), async () => {
+        if ((await this.head(key)) !== undefined) return { created: false };
+        return { created: true, ...(await this.putWith(key, body, options, {})) };
+      });
+    }
+    try {
+      return { created: true, ...(await this.putWith(key, body, options, { IfNoneMatch: '*' })) };
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'PreconditionFailed') return { created: false };
+      throw err;
+    }
+  }
+
+  async putIfMatch(key: string, body: PutBody, etag: string, options: PutOptions = {}): Promise<boolean> {
+    if (!(await this.conditionalWrites())) {
+      return fallbackLocks.run(this.lockKey(key), async () => {
+        if ((await this.head(key))?.etag !== etag) return false;
+        await this.putWith(key, body, options, {});
+        return true;
+      });
+    }
+    try {
+      await this.putWith(key, body, options, { IfMatch: etag });
+      return true;
+    } catch (err) {
+      if (err instanceof StorageError && (err.code === 'PreconditionFailed' || err.code === 'NotFound')) return false;
+      throw err;
+    }
+  }
+
+  /** With conditional writes, `If-Match` on the delete (AWS S3 and moto honour it); otherwise a read, then a delete. */
+  async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    checkKey(key);
+    if (!(await this.conditionalWrites())) {
+      return fallbackLocks.run(this.lockKey(key), async () => {
+        if ((await this.head(key))?.etag !== etag) return false;
+        await this.delete(key);
+        return true;
+      });
+    }
+    try {
+      await this.send(key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag })));
+      return true;
+    } catch (err) {
+      if (err instanceof StorageError && (err.code === 'PreconditionFailed' || err.code === 'NotFound')) return false;
+      throw err;
+    }
+  }
+
+  conditionalWrites(): Promise<boolean> {
+    const mode = this.options.conditionalWrites ?? 'auto';
+    if (mode !== 'auto') return Promise.resolve(mode === 'on');
+    let known = probed.get(this.bucket);
+    if (known === undefined) {
+      known = this.probeConditionalWrites();
+      probed.set(this.bucket, known);
+      // A probe that could not run (no access yet, say) is tried again by the next caller.
+      known.catch(() => probed.delete(this.bucket));
+    }
+    return known;
+  }
+
+  /** Writes a probe object, then asks for it again only if absent: a server that honours the header refuses. */
+  private async probeConditionalWrites(): Promise<boolean> {
+    await this.putWith(PROBE_KEY, 'probe', {}, {});
+    try {
+      await this.putWith(PROBE_KEY, 'probe', {}, { IfNoneMatch: '*' });
+      return false;
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'PreconditionFailed') return true;
+      throw err;
+    }
+  }
+
+  private lockKey(key: string): string {
+    return `${this.bucket}/${key}`;
+  }
+
+  private async putWith(key: string, body: PutBody, options: PutOptions, conditions: { IfNoneMatch?: string; IfMatch?: string }): Promise<PutResult> {
     checkKey(key);
     let length = options.size;
     if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -105,18 +212,27 @@ export class S3Storage implements ObjectStorage {
       // PutObject needs the length before the first byte; an unknown length would need a multipart upload.
       throw new StorageError('InvalidArgument', `Putting a stream to S3 needs its size (key ${JSON.stringify(key)})`);
     }
-    const out = await this.send(key, () =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: length,
-          ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
-        }),
-      ),
-    );
-    return { etag: out.ETag };
+    const retriable = typeof body === 'string' || body instanceof Uint8Array;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.send(key, () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: key,
+              Body: body,
+              ContentLength: length,
+              ...conditions,
+              ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+            }),
+          ),
+        );
+        return { etag: out.ETag, ...(out.VersionId === undefined || out.VersionId === 'null' ? {} : { versionId: out.VersionId }) };
+      } catch (err) {
+        if (!(err instanceof StorageError && err.code === 'Busy') || !retriable || attempt >= CONFLICT_RETRIES) throw err;
+        await sleep(20 * attempt + Math.random() * 30);
+      }
+    }
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
@@ -182,5 +298,7 @@ function mapError(err: unknown, key: string, bucket: string): unknown {
   if (err.name === 'NoSuchKey' || status === 404) return new StorageError('NotFound', `No object at ${JSON.stringify(key)}`, { cause: err });
   if (err.name === 'InvalidRange' || status === 416) return new StorageError('InvalidRange', `Range not satisfiable for ${JSON.stringify(key)}`, { cause: err });
   if (err.name === 'AccessDenied' || status === 403) return new StorageError('AccessDenied', `Access denied for ${JSON.stringify(key)}`, { cause: err });
+  if (err.name === 'PreconditionFailed' || status === 412) return new StorageError('PreconditionFailed', `A condition of the write to ${JSON.stringify(key)} did not hold`, { cause: err });
+  if (err.name === 'ConditionalRequestConflict' || status === 409) return new StorageError('Busy', `Another write to ${JSON.stringify(key)} is in flight`, { cause: err });
   return err;
 }

@@ -9,6 +9,8 @@ export interface ObjectInfo {
   /** Bytes. */
   size: number;
   etag?: string;
+  /** S3, on a versioned bucket: the version read (or written). */
+  versionId?: string;
   lastModified?: Date;
   contentType?: string;
 }
@@ -52,6 +54,12 @@ export interface PutOptions {
   contentType?: string;
 }
 
+export interface PutResult {
+  etag?: string;
+  /** S3, on a versioned bucket: the version this put created. */
+  versionId?: string;
+}
+
 export interface ObjectStorage {
   /** Human-readable location, e.g. `s3://bucket` or `file:///abs/root`. */
   readonly url: string;
@@ -60,7 +68,18 @@ export interface ObjectStorage {
   /** `undefined` when the key doesn't exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Creates or replaces the object; readers never see a partial object. */
-  put(key: string, body: PutBody, options?: PutOptions): Promise<{ etag?: string }>;
+  put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult>;
+  /**
+   * Creates the object only if no object has that key: `created: false` (nothing written) when one exists.
+   * Atomic against other writers when `conditionalWrites()` says so; otherwise only within this process.
+   */
+  putIfAbsent(key: string, body: PutBody, options?: PutOptions): Promise<PutResult & { created: boolean }>;
+  /** Replaces the object only while its ETag is still `etag`: false (nothing written) when it changed or is gone. */
+  putIfMatch(key: string, body: PutBody, etag: string, options?: PutOptions): Promise<boolean>;
+  /** Deletes the object only while its ETag is still `etag`: false when it changed or was already gone. */
+  deleteIfMatch(key: string, etag: string): Promise<boolean>;
+  /** Whether the conditional operations above are atomic across processes (S3 without conditional writes: no). */
+  conditionalWrites(): Promise<boolean>;
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Deleting a missing key is not an error (as on S3). */
   delete(key: string): Promise<void>;
@@ -77,7 +96,11 @@ export type StorageErrorCode =
   | 'InvalidArgument'
   | 'AccessDenied'
   | 'NotSupported'
-  | 'SizeMismatch';
+  | 'SizeMismatch'
+  /** A conditional write's condition did not hold (S3 412). */
+  | 'PreconditionFailed'
+  /** A conditional write lost to a concurrent one (S3 409 ConditionalRequestConflict, retried and still busy). */
+  | 'Busy';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';

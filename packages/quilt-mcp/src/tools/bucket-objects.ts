@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
 import { contentOut, readArgs, readContent } from '../content.js';
-import type { OpenedRegistry } from '../registry-access.js';
+import type { OpenedRegistry } from '../registry/index.js';
 import type { ObjectInfo } from '../quilt/index.js';
 import { cursorArg, nextCursorOut, objectKeyArg, pageSizeArg, READ, registryArg, tool, READ_SCOPE } from './common.js';
 
@@ -86,7 +86,7 @@ export const bucketObjectInfo = tool({
   run: async (args, ctx) => {
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const info = await headOrThrow(opened, args.key);
-    return { registry: opened.ref.url, url: ctx.access.physicalKey(opened, args.key), ...shapeObject(info), content_type: info.contentType ?? null };
+    return { registry: opened.ref.url, url: opened.physicalKey(args.key), ...shapeObject(info), content_type: info.contentType ?? null };
   },
 });
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
 import type { RegistryRef } from '../context.js';
-import { pathInManifest, packageTargets, resolveRevision } from '../packages.js';
-import { pyQuote } from '../physical-keys.js';
-import { packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE } from './common.js';
+import { pyQuote } from '../registry/physical-keys.js';
+import { packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 /**
  * The Quilt+ URI of a package: `quilt+s3://bucket#package=user/pkg@<top hash>&path=a/b.csv` (or `:latest`
@@ -44,10 +43,10 @@ export const catalogUri = tool({
   run: async (args, ctx) => {
     if (!args.pin && args.revision !== 'latest') throw new ToolError('pin=false makes a ":latest" URI; leave revision at "latest" or pin it.', 'invalid_request');
     const opened = await ctx.access.open(ctx.caller, args.registry);
-    const topHash = await resolveRevision(opened, args.package, args.revision);
+    const topHash = await opened.resolveRevision(args.package, args.revision);
     let kind: 'file' | 'folder' | undefined;
     if (args.path !== undefined) {
-      kind = await pathInManifest(opened, topHash, args.path, ctx.signal);
+      kind = await opened.pathInManifest(topHash, args.path, ctx.signal);
       if (kind === undefined) throw new ToolError(`${args.package}@${topHash.slice(0, 12)} has no file or folder ${JSON.stringify(args.path)}.`, 'not_found');
     }
     return {

@@ -156,6 +156,14 @@ export function toJsonModel(value: unknown, where = 'metadata'): JsonValue {
   throw new ToolError(`${where}: ${typeof value} is not a JSON value`, 'invalid_metadata');
 }
 
+export function packageTargets(args: { registry?: string | undefined; package?: string; revision?: string }): Record<string, unknown> {
+  return {
+    ...(args.registry !== undefined && { registry: args.registry }),
+    ...(args.package !== undefined && { package: args.package }),
+    ...(args.revision !== undefined && { revision: args.revision }),
+  };
+}
+
 export function encodeCursor(state: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
 }
@@ -168,29 +176,6 @@ export function decodeCursor<T extends Record<string, unknown>>(cursor: string, 
     // reported below
   }
   throw new ToolError('Invalid cursor: pass next_cursor from the previous page of the same call unchanged.', 'invalid_cursor');
-}
-
-/** Calls `fn` on each item with at most `limit` in flight, in order of start. */
-export async function forEachLimit<T>(items: Iterable<T>, limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  const iterator = items[Symbol.iterator]();
-  let index = 0;
-  let failed: unknown;
-  const worker = async () => {
-    for (;;) {
-      if (failed !== undefined) return;
-      const next = iterator.next();
-      if (next.done) return;
-      const k = index++;
-      try {
-        await fn(next.value, k);
-      } catch (err) {
-        failed ??= err;
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  if (failed !== undefined) throw failed;
 }
 
 /** Throttled progress: at most one notification per `intervalMs`, plus the last. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import { openManifest, packageTargets, resolveRevision } from '../packages.js';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 import {
   boundedJson,
@@ -17,6 +16,7 @@ import {
   tool,
   type EntryOut,
   READ_SCOPE,
+  packageTargets,
 } from './common.js';
 
 const MAX_DIRECTORIES = 100;
@@ -103,9 +103,9 @@ export const packageBrowse = tool({
       topHash = cursor.h;
       after = cursor.k;
     } else {
-      topHash = await resolveRevision(opened, args.package, args.revision);
+      topHash = await opened.resolveRevision(args.package, args.revision);
     }
-    const { header, records } = await openManifest(opened, topHash, ctx.signal);
+    const { header, records } = await opened.openManifest(topHash, ctx.signal);
     const entries: EntryOut[] = [];
     const directories: { logical_key: string; meta: unknown }[] = [];
     let count = 0;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import { buildEntries, directorySpec, entrySpec, MAX_ENTRY_SPECS } from '../build.js';
-import { freeTimestamp, packageExists } from '../packages.js';
 import type { ManifestHeader } from '../quilt/index.js';
-import { metaArg, packageArg, registryArg, toJsonModel, tool, WRITE, WRITE_SCOPE } from './common.js';
+import { buildEntries } from '../registry/index.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE, WRITE_SCOPE } from './common.js';
 import { quiltPlusUri } from './catalog-uri.js';
+import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
 
@@ -26,7 +26,8 @@ export const packageCreate = tool({
     "Creates a package revision from objects already in the registry's storage (entries[].physical_key: a key or s3:// / file:// URL in the same " +
     'bucket or folder; or directories[]: everything under a prefix) and/or small inline texts (entries[].text). The server hashes every file ' +
     '(sha2-256-chunked, reporting MCP progress if asked) and writes a quilt3-compatible manifest, then the revision pointer and latest. ' +
-    'Refuses an existing package unless replace_existing is true (package_update edits the latest revision instead).',
+    'Refuses an existing package unless replace_existing is true (package_update edits the latest revision instead); of concurrent creates of ' +
+    'one new package, one wins and the others get a conflict naming its top hash.',
   input: z.object({
     registry: registryArg,
     package: packageArg,
@@ -43,27 +44,37 @@ export const packageCreate = tool({
   summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
   run: async (args, ctx) => {
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
-    const opened = await ctx.access.open(ctx.caller, args.registry);
-    if (!args.replace_existing && (await packageExists(opened, args.package))) {
-      throw new ToolError(`${args.package} already exists in ${opened.ref.url}: use package_update to change it, or pass replace_existing: true.`, 'conflict');
-    }
-    const { entries, stats } = await buildEntries(ctx, opened, args.package, args.entries, args.directories);
     const header: ManifestHeader = { version: 'v0' };
     if (args.meta !== undefined) header.user_meta = toJsonModel(args.meta, 'meta');
     header.message = args.message ?? null;
-    const timestamp = await freeTimestamp(opened, args.package);
-    const pushed = await opened.registry.pushRevision(args.package, header, entries.map((entry) => ({ entry })), { timestamp });
+    const entries = entryInputs(args.entries);
+    const opened = await ctx.access.open(ctx.caller, args.registry);
+    // An early, cheap refusal; the same condition is checked again, atomically, when latest moves.
+    const existing = args.replace_existing ? undefined : await opened.latest(args.package);
+    if (existing !== undefined) {
+      throw new ToolError(
+        `Conflict: ${args.package} already exists in ${opened.ref.url} (latest is ${existing}): use package_update to change it, or pass replace_existing: true.`,
+        'conflict',
+      );
+    }
+    const built = await buildEntries(opened, entries, directoryInputs(args.directories), { limits: ctx.limits, signal: ctx.signal, onProgress: progressReporter(ctx) });
+    const committed = await opened.writeRevision(
+      args.package,
+      built,
+      async () => ({ header, items: built.entries.map((entry) => ({ entry })), condition: args.replace_existing ? { kind: 'any' } : { kind: 'new' } }),
+      { rebase: false, logger: ctx.logger },
+    );
     return {
       registry: opened.ref.url,
       package: args.package,
-      top_hash: pushed.topHash,
-      timestamp: pushed.timestamp,
-      entries: pushed.entries,
-      total_size: pushed.totalSize,
-      manifest_bytes: pushed.bytes,
-      uri: quiltPlusUri(opened.ref, args.package, { topHash: pushed.topHash }),
-      bytes_hashed: stats.bytes_hashed,
-      inline_written: stats.inline_written,
+      top_hash: committed.topHash,
+      timestamp: committed.timestamp,
+      entries: committed.entries,
+      total_size: committed.totalSize,
+      manifest_bytes: committed.bytes,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
+      bytes_hashed: built.stats.bytes_hashed,
+      inline_written: committed.manifestCreated ? built.stats.inline_written : 0,
     };
   },
 });

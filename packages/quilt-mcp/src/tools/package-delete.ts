@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import { resolveRevision } from '../packages.js';
 import { DESTRUCTIVE, packageArg, registryArg, REVISION, tool, WRITE_SCOPE } from './common.js';
 
 export const packageDelete = tool({
@@ -51,10 +50,10 @@ export const packageDelete = tool({
       const result = await opened.registry.deletePackage(args.package);
       return { registry: opened.ref.url, package: args.package, deleted: 'package' as const, top_hash: null, deleted_pointers: result.deletedPointers, latest: null, data_kept: true as const };
     }
-    const topHash = await resolveRevision(opened, args.package, args.revision);
+    const topHash = await opened.resolveRevision(args.package, args.revision);
     const result = await opened.registry.deleteRevision(args.package, topHash);
     const latestRemoved = result.deletedPointers.includes('latest');
-    const latest = result.latest ?? (latestRemoved ? null : await opened.registry.resolveRevision(args.package, 'latest').catch(() => null));
+    const latest = result.latest ?? (latestRemoved ? null : await opened.resolveRevision(args.package, 'latest').catch(() => null));
     return {
       registry: opened.ref.url,
       package: args.package,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { type ManifestStream } from '../registry/index.js';
 import { ToolError } from '@labmcp/service-kit';
-import { openManifest, previousRevision, resolveRevision, type ManifestStream } from '../packages.js';
 import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 import { boundedJson, hashOut, packageArg, READ, registryArg, REVISION, tool, READ_SCOPE } from './common.js';
 
@@ -62,20 +62,20 @@ export const packageDiff = tool({
     const fromOpened = await ctx.access.open(ctx.caller, args.registry);
     const toOpened = args.other_registry === undefined ? fromOpened : await ctx.access.open(ctx.caller, args.other_registry);
     const toPackage = args.other_package ?? args.package;
-    const toHash = await resolveRevision(toOpened, toPackage, args.to_revision);
+    const toHash = await toOpened.resolveRevision(toPackage, args.to_revision);
     let fromHash: string;
-    if (args.from_revision !== undefined) fromHash = await resolveRevision(fromOpened, args.package, args.from_revision);
-    else if (args.other_package !== undefined || args.other_registry !== undefined) fromHash = await resolveRevision(fromOpened, args.package, 'latest');
+    if (args.from_revision !== undefined) fromHash = await fromOpened.resolveRevision(args.package, args.from_revision);
+    else if (args.other_package !== undefined || args.other_registry !== undefined) fromHash = await fromOpened.resolveRevision(args.package, 'latest');
     else {
-      const previous = await previousRevision(fromOpened, args.package, toHash);
+      const previous = await fromOpened.previousRevision(args.package, toHash);
       if (previous === undefined) throw new ToolError(`${args.package} has no revision before ${toHash.slice(0, 12)}; give from_revision (package_history lists them).`, 'not_found');
       fromHash = previous;
     }
 
-    const from = await openManifest(fromOpened, fromHash, ctx.signal);
+    const from = await fromOpened.openManifest(fromHash, ctx.signal);
     let to: ManifestStream;
     try {
-      to = await openManifest(toOpened, toHash, ctx.signal);
+      to = await toOpened.openManifest(toHash, ctx.signal);
     } catch (err) {
       await from.records.return(undefined);
       throw err;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
 import { contentOut, readArgs, readContent } from '../content.js';
-import { findEntry, packageTargets, resolveRevision } from '../packages.js';
-import { boundedJson, hashOut, logicalKeyArg, packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE } from './common.js';
+import { boundedJson, hashOut, logicalKeyArg, packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 export const packageFileRead = tool({
   name: 'package_file_read',
@@ -35,13 +34,13 @@ export const packageFileRead = tool({
       : `${r.logical_key}: binary, ${r.size} bytes; first bytes (hex): ${r.head_hex}`,
   run: async (args, ctx) => {
     const opened = await ctx.access.open(ctx.caller, args.registry);
-    const topHash = await resolveRevision(opened, args.package, args.revision);
-    const entry = await findEntry(opened, topHash, args.logical_key, ctx.signal);
+    const topHash = await opened.resolveRevision(args.package, args.revision);
+    const entry = await opened.findEntry(topHash, args.logical_key, ctx.signal);
     if (!entry) {
       throw new ToolError(`${args.package}@${topHash.slice(0, 12)} has no file ${JSON.stringify(args.logical_key)} (package_browse lists its files).`, 'not_found');
     }
     const physicalKey = entry.physical_keys[0] as string;
-    const object = await ctx.access.physical(ctx.caller, opened, physicalKey);
+    const object = await opened.physical(physicalKey);
     const content = await readContent(args.logical_key, entry.size, (range) => object.get({ ...(range ? { range } : {}), signal: ctx.signal }), args);
     return {
       registry: opened.ref.url,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { packageTargets } from '../packages.js';
-import { cursorArg, forEachLimit, nextCursorOut, packageArg, pageSizeArg, READ, registryArg, tool, READ_SCOPE } from './common.js';
+import { forEachLimit } from '../quilt/index.js';
+import { cursorArg, nextCursorOut, packageArg, pageSizeArg, READ, registryArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 const HEADER_CONCURRENCY = 6;
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import { buildEntries, directorySpec, entryMeta, entrySpec, MAX_ENTRY_SPECS } from '../build.js';
-import { freeTimestamp, openManifest } from '../packages.js';
 import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
-import { metaArg, packageArg, registryArg, toJsonModel, tool, TOP_HASH, WRITE, WRITE_SCOPE } from './common.js';
+import { buildEntries, type BuildStats } from '../registry/index.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, TOP_HASH, WRITE, WRITE_SCOPE } from './common.js';
 import { quiltPlusUri } from './catalog-uri.js';
+import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { messageArg, revisionOut } from './package-create.js';
 
 export const packageUpdate = tool({
@@ -14,7 +14,8 @@ export const packageUpdate = tool({
     'Makes a new revision from the latest one: set adds or replaces files (physical_key: an object of the same registry; text: small inline content; ' +
     'neither: only replace that file\'s metadata), remove drops files (a key, or "folder/" for everything under it), directories adds whole prefixes, ' +
     'meta replaces (or with meta_mode "merge" updates; null deletes a key) the package metadata. The latest manifest is streamed and merged; new ' +
-    'files are hashed server-side (sha2-256-chunked) with MCP progress. expected_top_hash guards against someone else having pushed in between.',
+    'files are hashed server-side (sha2-256-chunked) with MCP progress. With expected_top_hash, the update is refused (a conflict naming the new latest) ' +
+    'if someone else pushed in between; without it, a push in between is merged: the changes are applied again on the new latest.',
   input: z.object({
     registry: registryArg,
     package: packageArg,
@@ -46,9 +47,9 @@ export const packageUpdate = tool({
       throw new ToolError('Nothing to change: give set, remove, directories, meta or message.', 'invalid_request');
     }
     const opened = await ctx.access.open(ctx.caller, args.registry);
-    const base = await opened.registry.resolveRevision(args.package, 'latest');
+    let base = await opened.resolveRevision(args.package, 'latest');
     if (args.expected_top_hash !== undefined && !base.startsWith(args.expected_top_hash)) {
-      throw new ToolError(`The latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`, 'conflict');
+      throw new ToolError(`Conflict: the latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`, 'conflict');
     }
 
     const seen = new Set<string>();
@@ -65,80 +66,95 @@ export const packageUpdate = tool({
     }
     const removeExact = new Set(args.remove.filter((k) => !k.endsWith('/')));
     const removePrefixes = args.remove.filter((k) => k.endsWith('/'));
+    const given = args.meta === undefined ? undefined : (toJsonModel(args.meta, 'meta') as JsonObject);
 
+    const nothingBuilt = { entries: [] as ManifestEntry[], newObjects: [], attach: () => undefined, stats: { files: 0, bytes_hashed: 0, inline_written: 0 } as BuildStats };
     const built =
       contentSpecs.length + args.directories.length > 0
-        ? await buildEntries(ctx, opened, args.package, contentSpecs, args.directories)
-        : { entries: [] as ManifestEntry[], stats: { files: 0, bytes_hashed: 0, inline_written: 0 } };
+        ? await buildEntries(opened, entryInputs(contentSpecs), directoryInputs(args.directories), { limits: ctx.limits, signal: ctx.signal, onProgress: progressReporter(ctx) })
+        : nothingBuilt;
     const adds = built.entries;
+    let changes = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
 
-    const { header: baseHeader, records } = await openManifest(opened, base, ctx.signal);
-    const changes = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
-    const removedSeen = new Set<string>();
-    const prefixSeen = new Set<string>();
-    const metaSeen = new Set<string>();
-    const underRemoved = (key: string) => removePrefixes.find((p) => key.startsWith(p));
+    const committed = await opened.writeRevision(
+      args.package,
+      built,
+      async (attempt) => {
+        // A rebase: someone else's revision became latest meanwhile; the same changes are applied to it.
+        if (attempt > 0) base = await opened.resolveRevision(args.package, 'latest');
+        const { header: baseHeader, records } = await opened.openManifest(base, ctx.signal);
+        const counted = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
+        changes = counted;
+        const removedSeen = new Set<string>();
+        const prefixSeen = new Set<string>();
+        const metaSeen = new Set<string>();
+        const underRemoved = (key: string) => removePrefixes.find((p) => key.startsWith(p));
+        const baseHash = base;
 
-    async function* items(): AsyncGenerator<ManifestItem> {
-      let i = 0;
-      for await (const record of records) {
-        if (record.kind === 'directory') {
-          if (underRemoved(record.directory.logical_key) === undefined) yield { directory: record.directory };
-          continue;
+        async function* items(): AsyncGenerator<ManifestItem> {
+          let i = 0;
+          for await (const record of records) {
+            if (record.kind === 'directory') {
+              if (underRemoved(record.directory.logical_key) === undefined) yield { directory: record.directory };
+              continue;
+            }
+            if (record.kind !== 'entry') continue;
+            const entry = record.entry;
+            while (i < adds.length && compareLogicalKeys((adds[i] as ManifestEntry).logical_key, entry.logical_key) < 0) {
+              yield { entry: adds[i++] as ManifestEntry };
+              counted.added++;
+            }
+            if (i < adds.length && (adds[i] as ManifestEntry).logical_key === entry.logical_key) {
+              yield { entry: adds[i++] as ManifestEntry };
+              counted.replaced++;
+              const prefix = underRemoved(entry.logical_key);
+              if (prefix !== undefined) prefixSeen.add(prefix);
+              continue;
+            }
+            if (removeExact.has(entry.logical_key)) {
+              removedSeen.add(entry.logical_key);
+              counted.removed++;
+              continue;
+            }
+            const prefix = underRemoved(entry.logical_key);
+            if (prefix !== undefined) {
+              prefixSeen.add(prefix);
+              counted.removed++;
+              continue;
+            }
+            const userMeta = metaOnly.get(entry.logical_key);
+            if (userMeta !== undefined) {
+              metaSeen.add(entry.logical_key);
+              counted.meta_updated++;
+              const meta: JsonObject = { ...entry.meta };
+              meta.user_meta = userMeta;
+              yield { entry: { ...entry, meta } };
+              continue;
+            }
+            yield { entry };
+          }
+          while (i < adds.length) {
+            yield { entry: adds[i++] as ManifestEntry };
+            counted.added++;
+          }
+          const missing = [...[...removeExact].filter((k) => !removedSeen.has(k)), ...removePrefixes.filter((p) => !prefixSeen.has(p)), ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k))];
+          if (missing.length > 0) {
+            throw new ToolError(`${args.package}@${baseHash.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`, 'not_found');
+          }
         }
-        if (record.kind !== 'entry') continue;
-        const entry = record.entry;
-        while (i < adds.length && compareLogicalKeys((adds[i] as ManifestEntry).logical_key, entry.logical_key) < 0) {
-          yield { entry: adds[i++] as ManifestEntry };
-          changes.added++;
-        }
-        if (i < adds.length && (adds[i] as ManifestEntry).logical_key === entry.logical_key) {
-          yield { entry: adds[i++] as ManifestEntry };
-          changes.replaced++;
-          const prefix = underRemoved(entry.logical_key);
-          if (prefix !== undefined) prefixSeen.add(prefix);
-          continue;
-        }
-        if (removeExact.has(entry.logical_key)) {
-          removedSeen.add(entry.logical_key);
-          changes.removed++;
-          continue;
-        }
-        const prefix = underRemoved(entry.logical_key);
-        if (prefix !== undefined) {
-          prefixSeen.add(prefix);
-          changes.removed++;
-          continue;
-        }
-        const userMeta = metaOnly.get(entry.logical_key);
-        if (userMeta !== undefined) {
-          metaSeen.add(entry.logical_key);
-          changes.meta_updated++;
-          const meta: JsonObject = { ...entry.meta };
-          meta.user_meta = userMeta;
-          yield { entry: { ...entry, meta } };
-          continue;
-        }
-        yield { entry };
-      }
-      while (i < adds.length) {
-        yield { entry: adds[i++] as ManifestEntry };
-        changes.added++;
-      }
-      const missing = [...[...removeExact].filter((k) => !removedSeen.has(k)), ...removePrefixes.filter((p) => !prefixSeen.has(p)), ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k))];
-      if (missing.length > 0) {
-        throw new ToolError(`${args.package}@${base.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`, 'not_found');
-      }
-    }
 
-    const header = newHeader(baseHeader, args.message, args.meta, args.meta_mode);
-    const timestamp = await freeTimestamp(opened, args.package);
-    let pushed;
-    try {
-      pushed = await opened.registry.pushRevision(args.package, header, items(), { timestamp });
-    } finally {
-      await records.return(undefined);
-    }
+        return {
+          header: newHeader(baseHeader, args.message, given, args.meta_mode),
+          items: items(),
+          condition: { kind: 'latest', topHash: base },
+          close: async () => {
+            await records.return(undefined);
+          },
+        };
+      },
+      { rebase: args.expected_top_hash === undefined, logger: ctx.logger },
+    );
+    const pushed = { topHash: committed.topHash, timestamp: committed.timestamp, entries: committed.entries, totalSize: committed.totalSize, bytes: committed.bytes };
     return {
       registry: opened.ref.url,
       package: args.package,
@@ -155,10 +171,9 @@ export const packageUpdate = tool({
 });
 
 /** The new revision's header in quilt3's key order: version, user_meta, workflow, message, then anything else the base had. */
-function newHeader(base: ManifestHeader, message: string | undefined, meta: Record<string, unknown> | undefined, mode: 'replace' | 'merge'): ManifestHeader {
+function newHeader(base: ManifestHeader, message: string | undefined, given: JsonObject | undefined, mode: 'replace' | 'merge'): ManifestHeader {
   let userMeta = base.user_meta;
-  if (meta !== undefined) {
-    const given = toJsonModel(meta, 'meta') as JsonObject;
+  if (given !== undefined) {
     if (mode === 'replace') userMeta = given;
     else {
       const merged: JsonObject = isJsonObject(base.user_meta) ? { ...base.user_meta } : {};

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import { openManifest, packageTargets, resolveRevision } from '../packages.js';
-import type { OpenedRegistry } from '../registry-access.js';
+import type { OpenedRegistry } from '../registry/index.js';
 import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashStream, isHashType, type ManifestEntry } from '../quilt/index.js';
-import { packageArg, progressReporter, READ, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE } from './common.js';
+import { packageArg, progressReporter, READ, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
 
 const MAX_MISMATCHES = 100;
 const FILE_CONCURRENCY = 4;
@@ -65,7 +64,7 @@ export const packageVerify = tool({
     r.mismatches.map((m) => `\n${m.problem}: ${m.logical_key ?? ''} ${m.detail}`).join(''),
   run: async (args, ctx) => {
     const opened = await ctx.access.open(ctx.caller, args.registry);
-    const topHash = await resolveRevision(opened, args.package, args.revision);
+    const topHash = await opened.resolveRevision(args.package, args.revision);
     const mismatches: Mismatch[] = [];
     let mismatchesTotal = 0;
     const report = (m: Mismatch) => {
@@ -81,7 +80,7 @@ export const packageVerify = tool({
     let recomputed: string | null = null;
     const prefix = args.path ?? '';
     try {
-      const { header, records } = await openManifest(opened, topHash, ctx.signal);
+      const { header, records } = await opened.openManifest(topHash, ctx.signal);
       const hasher = new TopHasher(header);
       let hashable = true;
       for await (const record of records) {
@@ -157,7 +156,7 @@ async function checkFiles(
     const physicalKey = entry.physical_keys[0] as string;
     let reported = 0;
     try {
-      const object = await ctx.access.physical(ctx.caller, opened, physicalKey);
+      const object = await opened.physical(physicalKey);
       const got = await object.get({ signal: ctx.signal });
       if (got.size !== entry.size) {
         got.body.destroy();
@@ -196,7 +195,7 @@ async function checkFiles(
     }
   };
 
-  const { records } = await openManifest(opened, topHash, ctx.signal);
+  const { records } = await opened.openManifest(topHash, ctx.signal);
   const running = new Set<Promise<void>>();
   let failure: unknown;
   try {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
 import type { RegistryRef } from '../context.js';
-import type { OpenedRegistry } from '../registry-access.js';
+import type { OpenedRegistry } from '../registry/index.js';
 import { PackageScorer, queryTerms, type EntryHit, type Match } from '../search/score.js';
-import { forEachLimit, progressReporter, READ, tool, type QuiltCtx, READ_SCOPE } from './common.js';
+import { forEachLimit } from '../quilt/index.js';
+import { progressReporter, READ, tool, type QuiltCtx, READ_SCOPE } from './common.js';
 
 const MANIFEST_CONCURRENCY = 4;
 /** Names listed per registry: cheap (pointer listings), and every listed name is matched by name. */
@@ -137,7 +138,7 @@ async function runSearch(ctx: QuiltCtx, query: string, terms: string[], refs: Re
       return;
     }
     try {
-      const topHash = await c.opened.registry.resolveRevision(c.name, 'latest');
+      const topHash = await c.opened.resolveRevision(c.name, 'latest');
       c.topHash = topHash;
       for await (const record of c.opened.registry.readManifest(topHash, { signal: ctx.signal })) {
         if (record.kind === 'header') {

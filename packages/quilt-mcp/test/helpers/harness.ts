@@ -8,8 +8,7 @@ import type { Principal } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, quiltAwsSettingsSchema, S3ClientPool } from '../../src/auth/index.js';
 import { DEFAULT_LIMITS, type QuiltLimits } from '../../src/config.js';
 import type { QuiltCaller, QuiltToolContext } from '../../src/context.js';
-import { registryRefs } from '../../src/registries.js';
-import { RegistryAccess } from '../../src/registry-access.js';
+import { RegistryAccess, registryRefs } from '../../src/registry/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const VECTORS = path.join(FIXTURES, 'quilt-vectors');

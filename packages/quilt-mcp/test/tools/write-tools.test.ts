@@ -1,6 +1,7 @@
 /** package_create / package_update / package_delete on a local registry, and path confinement through the tools. */
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -36,6 +37,8 @@ function snapshot(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).map((d) => `${path.relative(dir, path.join(d.parentPath, d.name))}:${d.isFile() ? statSync(path.join(d.parentPath, d.name)).mtimeMs : 'dir'}`).sort();
 }
 const outsideBefore = snapshot(outside);
+/** Where the first revision's inline README.md was stored. */
+let firstReadme = '';
 
 async function recompute(topHash: string) {
   return computeManifestTopHash(createReadStream(path.join(root, '.quilt', 'packages', topHash)));
@@ -63,7 +66,10 @@ t.test('package_create from objects, a folder and inline text', async (t) => {
   const browse = await h.call<Any>(packageBrowse, { package: 'lab/run1' });
   t.same(browse.entries.map((e: Any) => e.logical_key), ['data/a.csv', 'data/b.bin', 'extra/notes-again.txt', 'notes.txt', 'README.md'].sort((a, b) => (a < b ? -1 : 1)));
   t.match(browse.meta, { message: 'first run', user_meta: { project: 'x', n: 1, ratio: 0.5 } });
-  t.equal(readFileSync(path.join(root, 'lab', 'run1', 'README.md'), 'utf8'), '# Run 1\nnotes here\n', 'inline text stored as <package>/<key>');
+  const readme = browse.entries.find((e: Any) => e.logical_key === 'README.md');
+  t.match(readme.physical_key, new RegExp(`^file://${root}/lab/run1/\\.inline/\\d{8}T\\d{6}Z-[0-9a-f]{16}/README\\.md$`), 'inline text stored under a key unique to its write');
+  firstReadme = fileURLToPath(readme.physical_key);
+  t.equal(readFileSync(firstReadme, 'utf8'), '# Run 1\nnotes here\n');
   t.match(await h.call<Any>(packageVerify, { package: 'lab/run1', check_files: true }), { ok: true, files: { checked: 5, ok: 5 } });
   const first = readFileSync(path.join(root, '.quilt', 'packages', created.top_hash), 'utf8').split('\n')[0];
   t.equal(first, '{"version": "v0", "user_meta": {"project": "x", "n": 1, "ratio": 0.5, "tags": ["a", "b"]}, "message": "first run"}', 'quilt3 header layout');
@@ -92,8 +98,9 @@ t.test('package_update: add, replace, remove, metadata', async (t) => {
   t.same(browse.entries.map((e: Any) => e.logical_key), ['README.md', 'data/a.csv', 'data/c.txt', 'notes.txt']);
   t.same(browse.meta.user_meta, { project: 'x', n: 2, ratio: 0.5 });
   t.same(browse.entries.find((e: Any) => e.logical_key === 'notes.txt').meta, { user_meta: { reviewed: true } });
-  // README.md changed, so the new bytes went beside the old object, which the first revision still needs.
-  t.equal(readFileSync(path.join(root, 'lab', 'run1', 'README.md'), 'utf8'), '# Run 1\nnotes here\n');
+  // The new README.md went to a key of its own: the object the first revision needs is untouched.
+  t.equal(readFileSync(firstReadme, 'utf8'), '# Run 1\nnotes here\n');
+  t.not(fileURLToPath(browse.entries.find((e: Any) => e.logical_key === 'README.md').physical_key), firstReadme);
   t.match((await h.call<Any>(packageFileRead, { package: 'lab/run1', logical_key: 'README.md' })).text, /revised/);
   t.match(await h.call<Any>(packageVerify, { package: 'lab/run1', revision: before.latest, check_files: true }), { ok: true }, 'the old revision still verifies');
   t.equal((await h.call<Any>(packageHistory, { package: 'lab/run1' })).revisions.length, 2, 'two pointers even within one second');
@@ -112,7 +119,7 @@ t.test('package_delete needs confirmation and keeps the data', async (t) => {
   const all = await h.call<Any>(packageDelete, { package: 'lab/run1', confirm: 'lab/run1' });
   t.match(all, { deleted: 'package', deleted_pointers: 2, data_kept: true });
   t.ok(existsSync(path.join(root, '.quilt', 'packages', history.latest)), 'manifest kept');
-  t.ok(existsSync(path.join(root, 'lab', 'run1', 'README.md')), 'data kept');
+  t.ok(existsSync(firstReadme), 'data kept');
   t.match(await h.fail(packageHistory, { package: 'lab/run1' }), /No package lab\/run1/);
   t.match(await h.fail(packageDelete, { package: 'lab/run1', confirm: 'lab/run1' }), /No package/);
 });

@@ -4,7 +4,7 @@
  * StorageError codes the registry relies on (NotFound, above all).
  */
 import { ToolError } from '@labmcp/service-kit';
-import { StorageError, type ByteRange, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStorage, type PutBody, type PutOptions } from './quilt/index.js';
+import { StorageError, type ByteRange, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStorage, type PutBody, type PutOptions, type PutResult } from '../quilt/index.js';
 
 type Operation = 'read' | 'list' | 'write' | 'delete' | 'sign a link for';
 
@@ -25,8 +25,24 @@ export class GuardedStorage implements ObjectStorage {
     return this.guard('read', key, () => this.inner.head(key));
   }
 
-  put(key: string, body: PutBody, options?: PutOptions): Promise<{ etag?: string }> {
+  put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
     return this.guard('write', key, () => this.inner.put(key, body, options));
+  }
+
+  putIfAbsent(key: string, body: PutBody, options?: PutOptions): Promise<PutResult & { created: boolean }> {
+    return this.guard('write', key, () => this.inner.putIfAbsent(key, body, options));
+  }
+
+  putIfMatch(key: string, body: PutBody, etag: string, options?: PutOptions): Promise<boolean> {
+    return this.guard('write', key, () => this.inner.putIfMatch(key, body, etag, options));
+  }
+
+  deleteIfMatch(key: string, etag: string): Promise<boolean> {
+    return this.guard('delete', key, () => this.inner.deleteIfMatch(key, etag));
+  }
+
+  conditionalWrites(): Promise<boolean> {
+    return this.guard('write', '.quilt/', () => this.inner.conditionalWrites());
   }
 
   list(prefix: string, options?: ListOptions): Promise<ListPage> {

@@ -1,7 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import type { RegistryRef } from './context.js';
-import { parseRegistryUrl } from './quilt/index.js';
+import { parseRegistryUrl } from '../quilt/index.js';
+
+export interface RegistryRef {
+  /** `s3://bucket` or `file:///abs/path` */
+  url: string;
+  kind: 's3' | 'local';
+  isDefault: boolean;
+}
 
 /** `s3://bucket` or `file:///abs/path`, in one spelling (no trailing slash, percent-encoded path). */
 export function normaliseRegistryUrl(url: string): string {

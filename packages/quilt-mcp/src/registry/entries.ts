@@ -1,0 +1,201 @@
+/**
+ * The entries of a new revision: from objects already in the registry's store (one by key, or all under a
+ * prefix) and from small inline texts, each hashed here with sha2-256-chunked and put in walk order. Everything
+ * is checked before anything is written: building writes nothing; the inline texts become new objects only when
+ * the revision is written (revision-writer.ts).
+ */
+import { ToolError } from '@labmcp/service-kit';
+import { compareLogicalKeys, forEachLimit, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
+import type { OpenedRegistry } from './opened-registry.js';
+import type { NewObject } from './revision-writer.js';
+
+const HEAD_CONCURRENCY = 8;
+const HASH_CONCURRENCY = 4;
+
+export interface EntryInput {
+  logical_key: string;
+  /** An object already in the registry's store (a key, or its s3:// / file:// URL)… */
+  physical_key?: string | undefined;
+  /** …or small inline content. */
+  text?: string | undefined;
+  /** The entry's metadata as written in the manifest (`{user_meta: …}`). */
+  meta: JsonObject;
+}
+
+export interface DirectoryInput {
+  physical_prefix: string;
+  logical_prefix: string;
+}
+
+export interface BuildLimits {
+  inlineMaxBytes: number;
+  createMaxEntries: number;
+  hashMaxBytes: number;
+}
+
+export interface BuildOptions {
+  limits: BuildLimits;
+  signal: AbortSignal;
+  onProgress?: (done: number, total: number, message: string, force?: boolean) => void;
+}
+
+export interface BuildStats {
+  files: number;
+  bytes_hashed: number;
+  inline_written: number;
+}
+
+export interface BuiltEntries {
+  /** In walk order; the entries of `newObjects` have no physical key until `attach` gives them theirs. */
+  entries: ManifestEntry[];
+  /** Inline texts to write as new objects. */
+  newObjects: NewObject[];
+  /** Sets the physical keys of the new objects' entries, in `newObjects` order. */
+  attach: (physicalKeys: string[]) => void;
+  stats: BuildStats;
+}
+
+interface Source {
+  logical_key: string;
+  meta: JsonObject;
+  key?: string;
+  inline?: Buffer;
+  size?: number;
+  versionId?: string;
+}
+
+export function checkLogicalKey(key: string): void {
+  if (key.startsWith('/')) throw new ToolError(`Invalid logical key ${JSON.stringify(key)}: logical keys are relative ("data/a.csv"), not absolute.`, 'invalid_key');
+  if (key.includes('\0') || key.includes('\\')) throw new ToolError(`Invalid logical key ${JSON.stringify(key)}: no NUL or backslash.`, 'invalid_key');
+  validateLogicalKey(key);
+}
+
+/** Builds and hashes the entries for `specs` (each with physical_key or text) and `directories`. */
+export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], directories: DirectoryInput[], options: BuildOptions): Promise<BuiltEntries> {
+  const { limits, signal } = options;
+  const sources: Source[] = [];
+  let inlineBytes = 0;
+  for (const spec of specs) {
+    checkLogicalKey(spec.logical_key);
+    if ((spec.text === undefined) === (spec.physical_key === undefined)) {
+      throw new ToolError(`Entry ${JSON.stringify(spec.logical_key)} needs exactly one of physical_key and text.`, 'invalid_request');
+    }
+    if (spec.text !== undefined) {
+      const bytes = Buffer.from(spec.text, 'utf8');
+      inlineBytes += bytes.length;
+      sources.push({ logical_key: spec.logical_key, meta: spec.meta, inline: bytes, size: bytes.length });
+    } else {
+      sources.push({ logical_key: spec.logical_key, meta: spec.meta, key: opened.storageKey(spec.physical_key as string) });
+    }
+  }
+  if (inlineBytes > limits.inlineMaxBytes) {
+    throw new ToolError(`Inline text totals ${inlineBytes} bytes; at most ${limits.inlineMaxBytes} per call. Upload larger files to the bucket and use physical_key.`, 'too_large');
+  }
+  for (const dir of directories) await addDirectory(opened, dir, sources, limits);
+  if (sources.length > limits.createMaxEntries) {
+    throw new ToolError(`That is ${sources.length} entries; at most ${limits.createMaxEntries} per call on this server.`, 'too_large');
+  }
+
+  sources.sort((a, b) => compareLogicalKeys(a.logical_key, b.logical_key));
+  const guard = new WalkOrderGuard();
+  for (const s of sources) guard.accept(s.logical_key); // duplicates, and keys that are both a file and a folder
+
+  await forEachLimit(
+    sources.filter((s) => s.key !== undefined && s.size === undefined),
+    HEAD_CONCURRENCY,
+    async (s) => {
+      const info = await opened.storage.head(s.key as string);
+      if (!info) throw new ToolError(`No object ${JSON.stringify(s.key)} in ${opened.ref.url} (for entry ${JSON.stringify(s.logical_key)}).`, 'not_found');
+      s.size = info.size;
+    },
+  );
+  const totalBytes = sources.reduce((n, s) => n + (s.size ?? 0), 0);
+  if (totalBytes > limits.hashMaxBytes) {
+    throw new ToolError(`The entries hold ${totalBytes} bytes; this server hashes at most ${limits.hashMaxBytes} per call.`, 'too_large');
+  }
+
+  const stats: BuildStats = { files: sources.length, bytes_hashed: 0, inline_written: 0 };
+  let done = 0;
+  const hashes = new Map<Source, string>();
+  await forEachLimit(sources, HASH_CONCURRENCY, async (s) => {
+    let reported = 0;
+    const onProgress = (bytes: number) => {
+      done += bytes - reported;
+      reported = bytes;
+      options.onProgress?.(done, totalBytes, `hashed ${done} of ${totalBytes} bytes`);
+    };
+    let value: string;
+    if (s.inline !== undefined) {
+      value = await hashStream('sha2-256-chunked', once(s.inline), s.inline.length, { onProgress, signal });
+    } else {
+      const got = await opened.storage.get(s.key as string, { signal });
+      if (got.size !== s.size) {
+        got.body.destroy();
+        throw new ToolError(`${s.key} changed while the package was being built (size ${s.size} → ${got.size}); try again.`, 'conflict');
+      }
+      // On a versioned bucket, the version hashed is the one the entry names, whatever is written there later.
+      if (got.versionId !== undefined) s.versionId = got.versionId;
+      value = await hashStream('sha2-256-chunked', got.body, got.size, { onProgress, signal });
+    }
+    hashes.set(s, value);
+    stats.bytes_hashed += s.size ?? 0;
+  });
+  options.onProgress?.(totalBytes, totalBytes, `hashed ${sources.length} files`, true);
+
+  const entries = sources.map(
+    (s): ManifestEntry => ({
+      logical_key: s.logical_key,
+      physical_keys: s.key === undefined ? [] : [opened.physicalKey(s.key, s.versionId)],
+      size: s.size as number,
+      hash: { type: 'sha2-256-chunked', value: hashes.get(s) as string },
+      meta: s.meta,
+    }),
+  );
+  const inlineAt = sources.flatMap((s, k) => (s.inline === undefined ? [] : [k]));
+  const newObjects = inlineAt.map((k) => {
+    const s = sources[k] as Source;
+    return { logicalKey: s.logical_key, bytes: s.inline as Buffer, contentType: contentTypeOf(s.logical_key) };
+  });
+  stats.inline_written = newObjects.length;
+  const attach = (physicalKeys: string[]) => {
+    inlineAt.forEach((k, i) => {
+      (entries[k] as ManifestEntry).physical_keys = [physicalKeys[i] as string];
+    });
+  };
+  return { entries, newObjects, attach, stats };
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources: Source[], limits: BuildLimits): Promise<void> {
+  const base = opened.storageKey(dir.physical_prefix.replace(/\/+$/, ''));
+  const prefix = `${base}/`;
+  if (dir.logical_prefix !== '' && !dir.logical_prefix.endsWith('/')) {
+    throw new ToolError(`logical_prefix ${JSON.stringify(dir.logical_prefix)} must end with "/" (or be empty for the top level).`, 'invalid_request');
+  }
+  let token: string | undefined;
+  let found = 0;
+  do {
+    const page = await opened.storage.list(prefix, { maxKeys: 1000, ...(token === undefined ? {} : { continuationToken: token }) });
+    for (const object of page.objects) {
+      if (object.key.startsWith('.quilt/')) continue;
+      const logical = dir.logical_prefix + object.key.slice(prefix.length);
+      checkLogicalKey(logical);
+      sources.push({ logical_key: logical, meta: {}, key: object.key, size: object.size });
+      found++;
+      if (sources.length > limits.createMaxEntries) {
+        throw new ToolError(`${prefix} holds more objects than this server puts in one revision (${limits.createMaxEntries}).`, 'too_large');
+      }
+    }
+    token = page.nextContinuationToken;
+  } while (token !== undefined);
+  if (found === 0) throw new ToolError(`No objects under ${JSON.stringify(prefix)} in ${opened.ref.url}.`, 'not_found');
+}
+
+function contentTypeOf(key: string): string {
+  const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
+  const types: Record<string, string> = { csv: 'text/csv', tsv: 'text/tab-separated-values', json: 'application/json', md: 'text/markdown', txt: 'text/plain', html: 'text/html' };
+  return `${types[ext] ?? 'text/plain'}; charset=utf-8`;
+}
