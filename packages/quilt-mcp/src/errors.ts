@@ -6,7 +6,7 @@ import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RegistryErr
 const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
   PackageNotFound: ' (packages_list shows the packages there)',
   RevisionNotFound: ' (package_history lists the revisions)',
-  Conflict: '. Nothing of this call was kept; look at the package again and retry.',
+  Conflict: '. This call recorded no revision; look at the package again and retry.',
 };
 
 /** Maps a known failure to a ToolError (an `isError` result); anything else is returned as it is (an internal error). */

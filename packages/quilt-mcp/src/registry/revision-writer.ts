@@ -12,9 +12,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@labmcp/service-kit';
-import type { CommitCondition, ManifestHeader, ManifestItem, ManifestSummary, ObjectStorage, Registry } from '../quilt/index.js';
+import { forEachLimit, type CommitCondition, type ManifestHeader, type ManifestItem, type ManifestSummary, type ObjectStorage, type Registry } from '../quilt/index.js';
 import { checkObjectKey } from './object-keys.js';
 import { journalKey, newJournal, removeUnreferencedObjects, saveJournal, undoWrite, type KeyOf, type WriteJournal } from './write-journal.js';
+
+/** New objects written at once (each is small: inline texts are bounded per call). */
+const WRITE_CONCURRENCY = 8;
 
 export interface NewObject {
   logicalKey: string;
@@ -70,12 +73,12 @@ export class RevisionWriter {
 
   /** Writes the new objects (each to its own new key) and returns their physical keys, in the order given. */
   async writeObjects(objects: NewObject[], keys: string[]): Promise<string[]> {
-    const physical: string[] = [];
-    for (const [k, object] of objects.entries()) {
+    const physical = new Array<string>(objects.length);
+    await forEachLimit(objects, WRITE_CONCURRENCY, async (object, k) => {
       const key = keys[k] as string;
       const put = await this.parts.storage.put(key, object.bytes, { contentType: object.contentType });
-      physical.push(this.parts.physicalKey(key, put.versionId));
-    }
+      physical[k] = this.parts.physicalKey(key, put.versionId);
+    });
     return physical;
   }
 

@@ -97,4 +97,36 @@ export async function storageContract(t: Test, storage: ObjectStorage, options: 
     for (const key of keys) await storage.delete(key);
     t.same((await listAll(storage, '')).keys, []);
   });
+
+  await t.test('conditional writes: create if absent, compare-and-swap, conditional delete, under contention', async (t) => {
+    const key = 'cond/one';
+    const first = await storage.putIfAbsent(key, 'first');
+    t.equal(first.created, true);
+    t.same(await storage.putIfAbsent(key, 'second'), { created: false }, 'an existing object is not replaced');
+    t.equal((await collect((await storage.get(key)).body)).toString(), 'first');
+    const etag = (await storage.head(key))?.etag as string;
+    t.ok(etag);
+    t.equal(await storage.putIfMatch(key, 'third', '"not-the-etag"'), false, 'a stale ETag replaces nothing');
+    t.equal(await storage.putIfMatch(key, 'third', etag), true);
+    t.equal((await collect((await storage.get(key)).body)).toString(), 'third');
+    t.equal(await storage.putIfMatch(key, 'fourth', etag), false, 'the old ETag no longer matches');
+    t.equal(await storage.putIfMatch('cond/missing', 'x', etag), false, 'nothing to swap');
+    t.equal(await storage.head('cond/missing'), undefined);
+    t.equal(await storage.deleteIfMatch(key, etag), false);
+    const now = (await storage.head(key))?.etag as string;
+    t.equal(await storage.deleteIfMatch(key, now), true);
+    t.equal(await storage.deleteIfMatch(key, now), false, 'already gone');
+
+    // Twenty writers at once: one creates, one swaps, one deletes; the rest are told they did not.
+    const creates = await Promise.all(Array.from({ length: 20 }, (_, k) => storage.putIfAbsent('cond/race', `writer ${k}`)));
+    t.equal(creates.filter((c) => c.created).length, 1, 'one create wins');
+    const base = (await storage.head('cond/race'))?.etag as string;
+    const swaps = await Promise.all(Array.from({ length: 20 }, (_, k) => storage.putIfMatch('cond/race', `swapper ${k}`, base)));
+    t.equal(swaps.filter(Boolean).length, 1, 'one swap wins');
+    const current = (await storage.head('cond/race'))?.etag as string;
+    const deletes = await Promise.all(Array.from({ length: 20 }, () => storage.deleteIfMatch('cond/race', current)));
+    t.equal(deletes.filter(Boolean).length, 1, 'one delete wins');
+    t.equal(await storage.head('cond/race'), undefined);
+    t.same((await listAll(storage, 'cond/')).keys, [], 'no temporary object is listed');
+  });
 }
