@@ -10,7 +10,7 @@ import type { QuiltCaller } from '../caller.js';
 import { LocalStorage, Registry, S3Storage, StorageError, type ConditionalWriteMode } from '../quilt/index.js';
 import { OpenedRegistry, type PhysicalResolver } from './opened-registry.js';
 import { storageObject, versionedObject, type PhysicalObject } from './physical-object.js';
-import { keyInside, parsePhysicalKey } from './physical-keys.js';
+import { keyInsideAny, parsePhysicalKey } from './physical-keys.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
 import { sweepLocalLeftovers, sweepUnfinishedWrites } from './write-journal.js';
@@ -135,7 +135,7 @@ export class RegistryAccess implements PhysicalResolver {
         const keyOf = (physicalKey: string) => {
           try {
             const parsed = parsePhysicalKey(physicalKey);
-            return parsed.kind === 'file' ? (keyInside(local.root, parsed.path) ?? keyInside(configuredRoot, parsed.path)) : undefined;
+            return parsed.kind === 'file' ? keyInsideAny([local.root, configuredRoot], parsed.path) : undefined;
           } catch {
             return undefined;
           }

@@ -7,7 +7,7 @@
 import { ToolError } from '@labmcp/service-kit';
 import { compareLogicalKeys, forEachLimit, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
 import type { OpenedRegistry } from './opened-registry.js';
-import type { NewObject } from './revision-writer.js';
+import type { PendingObjects } from './revision-writer.js';
 
 const HEAD_CONCURRENCY = 8;
 const HASH_CONCURRENCY = 4;
@@ -45,13 +45,10 @@ export interface BuildStats {
   inline_written: number;
 }
 
-export interface BuiltEntries {
-  /** In walk order; the entries of `newObjects` have no physical key until `attach` gives them theirs. */
+/** Inline texts become `newObjects`; their entries have no physical key until `attach` gives them theirs. */
+export interface BuiltEntries extends PendingObjects {
+  /** In walk order. */
   entries: ManifestEntry[];
-  /** Inline texts to write as new objects. */
-  newObjects: NewObject[];
-  /** Sets the physical keys of the new objects' entries, in `newObjects` order. */
-  attach: (physicalKeys: string[]) => void;
   stats: BuildStats;
 }
 

@@ -19,12 +19,11 @@ import {
   type Registry,
   type Revision,
 } from '../quilt/index.js';
-import type { BuiltEntries } from './entries.js';
 import { checkObjectKey } from './object-keys.js';
-import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey } from './physical-keys.js';
+import { formatFilePhysicalKey, formatS3PhysicalKey, keyInsideAny, parsePhysicalKey } from './physical-keys.js';
 import type { PhysicalObject } from './physical-object.js';
 import type { RegistryRef } from './refs.js';
-import { RevisionWriter, type CommittedRevision, type NewObject } from './revision-writer.js';
+import { RevisionWriter, type CommittedRevision, type NewObject, type PendingObjects } from './revision-writer.js';
 
 const NAMED = '.quilt/named_packages/';
 /** Rounds a rebasing write (an update without an expected top hash) tries before it reports the conflict. */
@@ -219,7 +218,7 @@ export class OpenedRegistry {
    * condition; with `rebase`, a conflict calls `round` again (on the new latest) instead of failing, up to
    * MAX_REBASES times. Whatever fails is undone (revision-writer.ts).
    */
-  async writeRevision(name: string, built: BuiltEntries, round: (attempt: number) => Promise<WriteRound>, options: { rebase: boolean; logger?: Logger }): Promise<CommittedRevision> {
+  async writeRevision(name: string, built: PendingObjects, round: (attempt: number) => Promise<WriteRound>, options: { rebase: boolean; logger?: Logger }): Promise<CommittedRevision> {
     const { writer, keys } = await this.beginWrite(name, built.newObjects, options.logger);
     try {
       built.attach(await writer.writeObjects(built.newObjects, keys));
@@ -272,11 +271,6 @@ export class OpenedRegistry {
 
   /** The key below the root of a local absolute path (through the real or the configured root), if inside. */
   localKey(absolute: string): string | undefined {
-    for (const root of [this.root, this.configuredRoot]) {
-      if (root === undefined) continue;
-      const key = keyInside(root, absolute);
-      if (key !== undefined) return key;
-    }
-    return undefined;
+    return keyInsideAny([this.root, this.configuredRoot], absolute);
   }
 }

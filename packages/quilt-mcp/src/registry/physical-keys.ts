@@ -75,3 +75,13 @@ export function keyInside(root: string, absolutePath: string): string | undefine
   if (rel.split(path.sep).some((s) => s === '..')) return undefined;
   return rel.split(path.sep).join('/');
 }
+
+/** The key of `absolutePath` below the first of `roots` it lies strictly inside (a registry's real and configured root). */
+export function keyInsideAny(roots: (string | undefined)[], absolutePath: string): string | undefined {
+  for (const root of roots) {
+    if (root === undefined) continue;
+    const key = keyInside(root, absolutePath);
+    if (key !== undefined) return key;
+  }
+  return undefined;
+}

@@ -25,6 +25,13 @@ export interface NewObject {
   contentType: string;
 }
 
+/** New objects a revision needs, and how their physical keys reach its entries once they are written. */
+export interface PendingObjects {
+  newObjects: NewObject[];
+  /** Sets the physical keys of the new objects' entries, in `newObjects` order. */
+  attach: (physicalKeys: string[]) => void;
+}
+
 export interface RevisionWriterParts {
   registry: Registry;
   storage: ObjectStorage;
