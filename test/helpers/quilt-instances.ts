@@ -46,6 +46,9 @@ export async function startQuiltInstances(options: { count: number; env?: Record
     ...options.env,
   };
   const children = new Map<number, ChildProcess>();
+  // A test file that dies (an uncaught error, tap's timeout) runs no teardown: its servers must not outlive it.
+  const orphans = () => children.forEach((c) => c.kill('SIGKILL'));
+  process.once('exit', orphans);
 
   async function start(i: number): Promise<void> {
     const port = ports[i] as number;
@@ -75,6 +78,7 @@ export async function startQuiltInstances(options: { count: number; env?: Record
   }
 
   const stop = async () => {
+    process.off('exit', orphans);
     await Promise.all([...children.keys()].map((i) => kill(i, 'SIGTERM')));
     rmSync(base, { recursive: true, force: true });
   };
