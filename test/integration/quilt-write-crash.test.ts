@@ -1,5 +1,6 @@
 /**
- * Issue #13, crash safety: `kill -9` of quilt-mcp at several points of a large package_create on the local
+ * Issue #13, crash safety (bullet 4a: "kill -9 of quilt-mcp during a create of 999 inline entries left up to 999 inline
+ * files and a temporary file that nothing ever removes"): `kill -9` of quilt-mcp at several points of a large package_create on the local
  * registry, then a restart on the same data folder. Two creates are interrupted: 999 inline texts (the issue's
  * case: each text becomes an object before the manifest is written) and 600 existing objects plus a 300 MiB file
  * (long hashing, then a large manifest). Each is killed after 20, 150 and 500 ms and once its progress
@@ -127,14 +128,14 @@ function filesUnder(dir: string): string[] {
     .map((d) => path.relative(dir, path.join(d.parentPath, d.name)));
 }
 
-t.test('no temporary file is left in the registry or in TMPDIR after the restart', async (t) => {
+t.test('bullet 4a: no temporary file is left in the registry or in TMPDIR after the restart', async (t) => {
   const temps = filesUnder(root).filter((f) => path.basename(f).startsWith('.~labmcp-tmp-'));
   t.same(temps, [], `temporary files in the registry: ${temps.length}`);
   const tmp = readdirSync(q.tmpDir).filter((f) => f.startsWith('labmcp-'));
   t.same(tmp, [], `labmcp-* folders left in the process's TMPDIR: ${tmp.length}`);
 });
 
-t.test('no pointer for a killed create unless it had answered success', async (t) => {
+t.test('bullet 4a: no pointer for a killed create unless it had answered success', async (t) => {
   for (const a of attempts) {
     const pointers = filesUnder(path.join(root, '.quilt', 'named_packages', a.pkg));
     if (a.succeeded) t.ok(pointers.includes('latest'), `${a.pkg} answered success before the kill and has latest`);
@@ -142,7 +143,7 @@ t.test('no pointer for a killed create unless it had answered success', async (t
   }
 });
 
-t.test('every object under a killed package\'s prefix is referenced by some manifest', async (t) => {
+t.test('bullet 4a: every object under a killed package\'s prefix is referenced by some manifest', async (t) => {
   const referenced = new Set<string>();
   const manifests = path.join(root, '.quilt', 'packages');
   for (const name of existsSync(manifests) ? readdirSync(manifests) : []) {
@@ -163,7 +164,7 @@ t.test('every object under a killed package\'s prefix is referenced by some mani
   }
 });
 
-t.test('every revision of every package verifies with check_files after the restarts', async (t) => {
+t.test('bullet 4a: every revision of every package verifies with check_files after the restarts', async (t) => {
   const { packages } = await ok(client, 'packages_list', { page_size: 1000 });
   t.ok(packages.some((p: Any) => p.name === 'crash/before'), 'the package committed before the crashes is listed');
   for (const { name } of packages as { name: string }[]) {

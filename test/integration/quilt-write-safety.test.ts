@@ -52,7 +52,7 @@ async function clientsFor(t: Test, instances: QuiltInstances, awsCredentials?: {
   return clients;
 }
 
-/** The rows of one backend: its scenarios with 1 instance, then with `maxInstances` if more. */
+/** The rows of one backend: its scenarios with 1 instance, then with all of `clients` (one per instance) if more. */
 async function rows(t: Test, backend: string, registry: string | undefined, clients: McpTestClient[], store: Store, once: (target: WriteTarget) => Promise<void>): Promise<void> {
   await store.put(SHARED_KEY, SHARED_BYTES);
   for (const n of [...new Set([1, clients.length])]) {
