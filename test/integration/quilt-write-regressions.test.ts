@@ -80,7 +80,13 @@ t.test('bullet 6: the router retries a write call whose reused connection was re
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => upstream.close(() => r())));
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        upstream.close(() => r());
+        upstream.closeAllConnections();
+      }),
+  );
   upstream.unref();
   const target = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
   const bundle = await startBundle({ only: ['router'], env: { QUILT_MCP_UPSTREAM: target, BENCHLING_MCP_UPSTREAM: target } });
@@ -101,7 +107,9 @@ t.test('bullet 6: the router retries a write call whose reused connection was re
     // the router retries today ("a reused connection the server closed as we sent").
     t.equal((await post(service, headers, 'warm-up')).status, 200, `${service}: warm-up answered`);
     const answer = await post(service, headers, tool);
-    t.equal(sockets['/mcp warm-up'] !== undefined && sockets[`/mcp ${tool} 0`] === sockets['/mcp warm-up'], true, `${service}: the write call came on the reused connection`);
+    // Today the write call arrives on the warm-up's connection; a router that sends writes on fresh connections
+    // instead is fine too, so this is reported, not asserted: the invariant is the count below.
+    t.comment(`${service}: the write call came on ${sockets[`/mcp ${tool} 0`] === sockets['/mcp warm-up'] ? 'the reused' : 'a fresh'} connection`);
     t.equal(seen.get(tool), 1, `${service}: the upstream saw ${tool} once (saw it ${seen.get(tool)} times; answer ${answer.status})`);
     t.not(answer.status, 200, `${service}: the caller is told the call failed, not given the repeat's answer`);
     delete sockets['/mcp warm-up'];
