@@ -1,0 +1,128 @@
+/**
+ * moto_server (moto, a Python program, not an npm package) on 127.0.0.1: an S3-compatible server that, unlike
+ * s3rver, implements conditional writes (If-None-Match / If-Match answer 412) and bucket versioning, which the
+ * write protocol of issue #13 relies on. Where it is not installed, `motoMissing` says so and the tests that need
+ * it are skipped with that message. Also the S3 object helpers the write tests use on any S3 endpoint (this
+ * package's @aws-sdk/client-s3; the root test folder has none of its own).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+
+/** Why moto tests are skipped here, or false when moto_server is on the PATH. */
+export const motoMissing: string | false =
+  spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status === 0 ? false : 'moto_server is not installed (pip install "moto[server]"): S3 conditional-write and versioning tests skipped';
+
+/** Any key pair works with moto; the callers' tokens carry this one. */
+export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+export interface Moto {
+  endpoint: string;
+  client: S3Client;
+  close: () => Promise<void>;
+}
+
+export function s3Client(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
+}
+
+/** Starts moto_server on `port` and creates `buckets` (those in `versioned` with versioning Enabled). */
+export async function startMoto(port: number, buckets: string[], versioned: string[] = []): Promise<Moto> {
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Python's start takes a few seconds; bounded by 30 s.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}:\n${output}`);
+    try {
+      await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await close();
+        throw new Error(`moto_server did not answer on ${endpoint} within 30 s:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const client = s3Client(endpoint, MOTO_CREDENTIALS);
+  try {
+    for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const bucket of versioned) await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await close();
+    },
+  };
+}
+
+/** The objects of one bucket, read and written directly (not through quilt-mcp). */
+export interface BucketObjects {
+  put: (key: string, body: string | Buffer) => Promise<void>;
+  /** An object's bytes, undefined when there is none. */
+  get: (key: string) => Promise<Buffer | undefined>;
+  /** Every key of the bucket with a fingerprint (size, ETag, time): equal maps mean nothing was written. */
+  listAll: () => Promise<Map<string, string>>;
+}
+
+export function bucketObjects(client: S3Client, bucket: string): BucketObjects {
+  return {
+    put: async (key, body) => {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    get: async (key) => {
+      try {
+        const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await (got.Body as { transformToByteArray: () => Promise<Uint8Array> }).transformToByteArray());
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)) return undefined;
+        throw err;
+      }
+    },
+    listAll: async () => {
+      const all = new Map<string, string>();
+      let token: string | undefined;
+      // Bounded: 200 pages of 1000 keys is far more than any test bucket holds.
+      for (let page = 0; page < 200; page++) {
+        const out: ListObjectsV2CommandOutput = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const o of out.Contents ?? []) all.set(o.Key as string, `${o.Size} ${o.ETag} ${o.LastModified?.toISOString()}`);
+        token = out.NextContinuationToken;
+        if (!out.IsTruncated || !token) break;
+      }
+      return all;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Several quilt-mcp processes on one data folder (and one S3 endpoint), as PM2 runs them with
+ * LABMCP_INSTANCES=2 or more: each its own port, all the same settings. Unlike startBundle (one process per
+ * name), any one instance can be killed with SIGKILL and started again on the same port and data folder, and
+ * every process gets a private TMPDIR, so temporary files a killed write leaves behind can be looked for.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readLogs, repoRoot, waitForHealth } from './bundle.js';
+import { freePort } from './ports.js';
+
+export interface QuiltInstances {
+  /** `http://127.0.0.1:<port>/mcp` of each instance. */
+  urls: string[];
+  dataDir: string;
+  /** The local registry root (`<dataDir>/quilt-registry`). */
+  registryRoot: string;
+  /** The processes' TMPDIR (shared by all instances, private to this set). */
+  tmpDir: string;
+  logs: () => string;
+  /** Kills instance `i` (default SIGKILL) and waits for it to exit. */
+  kill: (i: number, signal?: NodeJS.Signals) => Promise<void>;
+  /** Starts instance `i` again (same port, data folder and settings) and waits until /health answers. */
+  start: (i: number) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+export async function startQuiltInstances(options: { count: number; env?: Record<string, string> }): Promise<QuiltInstances> {
+  const base = mkdtempSync(path.join(tmpdir(), 'labmcp-instances-'));
+  const dataDir = path.join(base, 'data');
+  const logDir = path.join(base, 'logs');
+  const tmpDir = path.join(base, 'tmp');
+  for (const dir of [dataDir, logDir, tmpDir]) mkdirSync(dir, { recursive: true });
+  const ports: number[] = [];
+  for (let i = 0; i < options.count; i++) ports.push(await freePort());
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? base,
+    TMPDIR: tmpDir,
+    LABMCP_ENV_FILE: path.join(base, 'no.env'),
+    LABMCP_DATA_DIR: dataDir,
+    LABMCP_LOG_DIR: logDir,
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+  const children = new Map<number, ChildProcess>();
+  // A test file that dies (an uncaught error, tap's timeout) runs no teardown: its servers must not outlive it.
+  const orphans = () => children.forEach((c) => c.kill('SIGKILL'));
+  process.once('exit', orphans);
+
+  async function start(i: number): Promise<void> {
+    const port = ports[i] as number;
+    const out = createWriteStream(path.join(logDir, `quilt-mcp-${i}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(repoRoot, 'packages', 'quilt-mcp', 'dist', 'main.js')], {
+      cwd: base,
+      env: { ...env, QUILT_MCP_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    children.set(i, child);
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
+    exited.catch(() => {}); // a later exit is the test's doing (kill)
+    await Promise.race([waitForHealth(`http://127.0.0.1:${port}`, 20_000), exited]).catch((err: Error) => {
+      throw new Error(`quilt-mcp instance ${i} did not come up: ${err.message}\n${readLogs(logDir)}`);
+    });
+  }
+
+  async function kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = children.get(i);
+    children.delete(i);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  const stop = async () => {
+    process.off('exit', orphans);
+    await Promise.all([...children.keys()].map((i) => kill(i, 'SIGTERM')));
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  try {
+    // One after the other: the first creates the demo signing key and seeds the registry; the others find them.
+    for (let i = 0; i < options.count; i++) await start(i);
+  } catch (err) {
+    await Promise.all([...children.keys()].map((i) => kill(i)));
+    rmSync(base, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    urls: ports.map((p) => `http://127.0.0.1:${p}/mcp`),
+    dataDir,
+    registryRoot: path.join(dataDir, 'quilt-registry'),
+    tmpDir,
+    logs: () => readLogs(logDir),
+    kill,
+    start,
+    stop,
+  };
+}
