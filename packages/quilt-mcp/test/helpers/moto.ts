@@ -6,6 +6,7 @@
  * package's @aws-sdk/client-s3; the root test folder has none of its own).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -17,9 +18,15 @@ import {
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 
-/** Why moto tests are skipped here, or false when moto_server is on the PATH. */
+/** moto_server on the PATH, or where pyenv puts it (a CI shell may not have pyenv's shims on its PATH). */
+const motoServer: string | undefined = [
+  spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).stdout.trim(),
+  `${process.env.HOME ?? '/root'}/.pyenv/shims/moto_server`,
+].find((p) => p !== '' && existsSync(p));
+
+/** Why moto tests are skipped here, or false when moto_server is installed. */
 export const motoMissing: string | false =
-  spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status === 0 ? false : 'moto_server is not installed (pip install "moto[server]"): S3 conditional-write and versioning tests skipped';
+  motoServer !== undefined ? false : 'moto_server is not installed (pip install "moto[server]"): S3 conditional-write and versioning tests skipped';
 
 /** Any key pair works with moto; the callers' tokens carry this one. */
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -44,7 +51,7 @@ export function s3Client(endpoint: string, credentials: { accessKeyId: string; s
 
 /** Starts moto_server on `port` and creates `buckets` (those in `versioned` with versioning Enabled). */
 export async function startMoto(port: number, buckets: string[], versioned: string[] = []): Promise<Moto> {
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(motoServer ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
