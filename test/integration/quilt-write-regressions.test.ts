@@ -38,21 +38,21 @@ t.test('the default bundle, local registry, one quilt-mcp behind the router', as
   // Both clients reach the one quilt-mcp: modern and legacy callers alternate, as a team's assistants would.
   const target: WriteTarget = { label: 'bundle', registry: undefined, clients, store };
 
-  await t.test('bullet 1: 20 parallel package_create of one new name all answered "Created", 19 revisions lost, some failing check_files', (t) =>
+  await t.test('bullet 1 (all 20 parallel creates of one new name answered "Created"): one creates it, 19 conflict, the one revision verifies', (t) =>
     parallelCreatesOneName(t, target, 'issue13/creates'),
   );
-  await t.test("bullet 2: identical content (same top hash) in another package overwrote the first one's manifest", (t) =>
+  await t.test("bullet 2 (identical content in another package overwrote the first manifest): the first manifest stays byte for byte", (t) =>
     identicalContentElsewhere(t, target, 'issue13/same-a', 'issue13/same-b'),
   );
-  await t.test('bullet 3a: 20 parallel package_update each adding one file all answered "added 1", only the last file survived', (t) =>
+  await t.test('bullet 3a (20 parallel updates adding one file each kept only the last file): latest holds all 20 files', (t) =>
     parallelUpdatesRebase(t, target, 'issue13/updates'),
   );
-  await t.test('bullet 3b: 20 parallel package_update with expected_top_hash = latest all succeeded, 19 lost', (t) => parallelUpdatesExpected(t, target, 'issue13/expected'));
-  await t.test('bullet 4b: a create refused for an invalid logical key still wrote one file', (t) => refusedCreateWritesNothing(t, target, 'issue13/refused'));
-  await t.test('bullet 5: 20 parallel package_delete each reported deleting the package', (t) => parallelDeletes(t, target, 'issue13/deletes'));
+  await t.test('bullet 3b (20 updates with expected_top_hash = latest all succeeded): one succeeds, 19 conflict', (t) => parallelUpdatesExpected(t, target, 'issue13/expected'));
+  await t.test('bullet 4b (a create refused for an invalid logical key still wrote a file): it writes nothing', (t) => refusedCreateWritesNothing(t, target, 'issue13/refused'));
+  await t.test('bullet 5 (20 parallel deletes all reported deleting the package): one deletes it, 19 say it is not there', (t) => parallelDeletes(t, target, 'issue13/deletes'));
 });
 
-t.test('bullet 6: the router retries a write call whose reused connection was reset, so it may run twice', async (t) => {
+t.test('bullet 6 (the router retried a write call whose reused connection was reset): a write call is sent once', async (t) => {
   // A stand-in for an MCP server that dies while handling a write call: it reads the request, then resets the
   // connection without answering, once per tool; anything else (the warm-up call, a repeat) gets an answer.
   const seen = new Map<string, number>();
