@@ -12,6 +12,7 @@ export * from './process-owner.js';
 export * from './python-json.js';
 export * from './registry.js';
 export * from './s3-storage.js';
+export * from './state-token.js';
 export * from './storage.js';
 export * from './top-hash.js';
 export * from './walk-order.js';

@@ -25,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { compareCodePoints } from './codepoint.js';
 import { isOwnerAlive, ownerFromTag, ownerTag } from './process-owner.js';
+import { decodeStateToken, encodeStateToken } from './state-token.js';
 import {
   StorageError,
   checkMaxKeys,
@@ -521,16 +522,12 @@ function etagOf(stats: Stats): string {
 }
 
 function encodeToken(after: string): string {
-  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+  return encodeStateToken({ after });
 }
 
 function decodeToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // reported below
-  }
+  const after = decodeStateToken(token)?.after;
+  if (typeof after === 'string') return after;
   throw new StorageError('InvalidArgument', 'Invalid continuation token');
 }
 

@@ -38,9 +38,12 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { mapLimit } from './limit.js';
 import { ownerTag } from './process-owner.js';
 import { S3Storage } from './s3-storage.js';
+import { decodeStateToken, encodeStateToken } from './state-token.js';
 import { StorageError, type ObjectStorage } from './storage.js';
 
-const NAMED = '.quilt/named_packages/';
+/** Where revision pointers live: `<NAMED_PACKAGES><user>/<pkg>/<pointer>`. */
+export const NAMED_PACKAGES = '.quilt/named_packages/';
+const NAMED = NAMED_PACKAGES;
 const MANIFESTS = '.quilt/packages/';
 const LATEST = 'latest';
 /** A pointer is 64 bytes; anything much larger is not a pointer and isn't read whole. */
@@ -61,7 +64,7 @@ const TOP_HASH = /^[0-9a-f]{64}$/;
 const HASH_PREFIX = /^[0-9a-f]{6,63}$/;
 const TIMESTAMP = /^[0-9]{1,15}$/;
 /** quilt3's `[\w-]+/[\w-]+` (Python's `\w` on str is letters, digits and underscore in any script). */
-const PACKAGE_NAME = /^[\p{L}\p{N}_-]+\/[\p{L}\p{N}_-]+$/u;
+export const PACKAGE_NAME = /^[\p{L}\p{N}_-]+\/[\p{L}\p{N}_-]+$/u;
 /** A user prefix ("de"), or a user and a package prefix ("demo/si"). */
 const PACKAGE_PREFIX = /^[\p{L}\p{N}_-]*(?:\/[\p{L}\p{N}_-]*)?$/u;
 
@@ -484,6 +487,18 @@ export class Registry {
     return (await this.readPointerWithEtag(key))?.topHash;
   }
 
+  /** A package's `latest` (top hash and ETag), or undefined when it has none. */
+  latest(name: string): Promise<{ topHash: string; etag: string | undefined } | undefined> {
+    validatePackageName(name);
+    return this.readPointerWithEtag(`${NAMED}${name}/${LATEST}`);
+  }
+
+  /** One timestamp pointer of a package (top hash and ETag), or undefined when there is none. */
+  pointer(name: string, timestamp: number): Promise<{ topHash: string; etag: string | undefined } | undefined> {
+    validatePackageName(name);
+    return this.readPointerWithEtag(`${NAMED}${name}/${String(timestamp)}`);
+  }
+
   /** A pointer's top hash and ETag (for compare-and-swap), or undefined when it does not exist. */
   async readPointerWithEtag(key: string): Promise<{ topHash: string; etag: string | undefined } | undefined> {
     try {
@@ -549,19 +564,15 @@ interface ListState {
 }
 
 function encodeState(state: ListState): string {
-  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+  return encodeStateToken({ ...state });
 }
 
 function decodeState(token: string | undefined): ListState {
   if (token === undefined) return {};
-  try {
-    const state = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-    if (typeof state === 'object' && state !== null && !Array.isArray(state)) {
-      const { t, after } = state as Record<string, unknown>;
-      if ((t === undefined || typeof t === 'string') && (after === undefined || typeof after === 'string')) return { t, after };
-    }
-  } catch {
-    // reported below
+  const state = decodeStateToken(token);
+  if (state !== undefined) {
+    const { t, after } = state;
+    if ((t === undefined || typeof t === 'string') && (after === undefined || typeof after === 'string')) return { t, after };
   }
   throw new RegistryError('InvalidArgument', 'Invalid continuation token');
 }

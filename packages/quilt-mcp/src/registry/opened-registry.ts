@@ -25,7 +25,6 @@ import type { PhysicalObject } from './physical-object.js';
 import type { RegistryRef } from './refs.js';
 import { RevisionWriter, type CommittedRevision, type NewObject, type PendingObjects } from './revision-writer.js';
 
-const NAMED = '.quilt/named_packages/';
 /** Rounds a rebasing write (an update without an expected top hash) tries before it reports the conflict. */
 const MAX_REBASES = 50;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
@@ -124,7 +123,7 @@ export class OpenedRegistry {
 
   /** The current latest top hash of a package, or undefined when it has none. */
   async latest(name: string): Promise<string | undefined> {
-    return (await this.registry.readPointerWithEtag(`${NAMED}${name}/latest`))?.topHash;
+    return (await this.registry.latest(name))?.topHash;
   }
 
   /** Opens a manifest: its header now, the rest as a stream. */

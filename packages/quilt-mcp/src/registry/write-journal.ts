@@ -17,6 +17,7 @@ import {
   currentOwner,
   isOwnerAlive,
   MANIFEST_SPOOL_PREFIX,
+  NAMED_PACKAGES,
   ownerFromTag,
   StorageError,
   type ObjectStorage,
@@ -25,7 +26,6 @@ import {
 } from '../quilt/index.js';
 
 const WRITES = '.quilt/labmcp/writes/';
-const NAMED = '.quilt/named_packages/';
 /** A write record (or temporary file) of a process on another machine is judged dead after this long. */
 export const ABANDONED_AFTER_MS = 24 * 3600_000;
 /** Journals are small; a larger object under WRITES is not one of ours and is left alone. */
@@ -111,12 +111,10 @@ async function referencedKeys(registry: Registry, journal: WriteJournal, keyOf: 
 }
 
 async function releasePointer(registry: Registry, name: string, timestamp: number, manifests: string[]): Promise<boolean> {
-  const dir = `${NAMED}${name}/`;
-  const pointer = await registry.readPointerWithEtag(dir + String(timestamp));
+  const pointer = await registry.pointer(name, timestamp);
   if (pointer === undefined || pointer.etag === undefined || !manifests.includes(pointer.topHash)) return false;
-  const latest = await registry.readPointerWithEtag(`${dir}latest`);
-  if (latest?.topHash === pointer.topHash) return false;
-  return registry.storage.deleteIfMatch(dir + String(timestamp), pointer.etag);
+  if ((await registry.latest(name))?.topHash === pointer.topHash) return false;
+  return registry.storage.deleteIfMatch(`${NAMED_PACKAGES}${name}/${String(timestamp)}`, pointer.etag);
 }
 
 /** Finds the write records of dead writers in a registry and undoes each. */

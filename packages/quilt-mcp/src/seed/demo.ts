@@ -11,7 +11,7 @@ import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import path from 'node:path';
 import type { Logger } from '@labmcp/service-kit';
 import { formatFilePhysicalKey } from '../registry/physical-keys.js';
-import { compareLogicalKeys, hashStream, LocalStorage, Registry, type JsonObject, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import { compareLogicalKeys, hashStream, LocalStorage, NAMED_PACKAGES, Registry, type JsonObject, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 
 export const DEMO_PACKAGE = 'demo/cells';
 const MARKER = '.quilt/labmcp-demo-seeded';
@@ -136,7 +136,7 @@ export async function seedDemoRegistry(root: string, logger?: Pick<Logger, 'info
     if (await exists(marker)) return 'seeded-by-another-process';
     const storage = await LocalStorage.open(root);
     const registry = new Registry(storage);
-    if ((await storage.head(`.quilt/named_packages/${DEMO_PACKAGE}/latest`)) !== undefined) {
+    if ((await storage.head(`${NAMED_PACKAGES}${DEMO_PACKAGE}/latest`)) !== undefined) {
       await writeMarker(root, 'existing\n');
       return 'package-exists';
     }

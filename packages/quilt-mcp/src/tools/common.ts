@@ -3,7 +3,7 @@ import { ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/ser
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { quiltTool, type QuiltToolContext } from '../context.js';
 import { toToolError } from '../errors.js';
-import { toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
+import { decodeStateToken, encodeStateToken, PACKAGE_NAME, toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
 
@@ -40,7 +40,6 @@ export const DESTRUCTIVE: Annotations = { readOnlyHint: false, destructiveHint: 
 // Arguments
 // ---------------------------------------------------------------------------------------------------------------
 
-export const PACKAGE_NAME = /^[\w-]+\/[\w-]+$/;
 export const REVISION = /^(latest|[0-9]{1,15}|[0-9a-fA-F]{6,64}|\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?)$/;
 export const TOP_HASH = /^[0-9a-f]{6,64}$/;
 
@@ -56,7 +55,9 @@ export const packageArg = z
   .string()
   .min(3)
   .max(256)
-  .regex(PACKAGE_NAME, 'must be "user/package": letters, digits, "_" and "-", one "/"')
+  // A check, not a JSON Schema `pattern`: quilt3's rule is Unicode-aware (`\w` on Python str), and a `\p{L}`
+  // pattern is not understood alike by every client's validator.
+  .refine((v) => PACKAGE_NAME.test(v), 'must be "user/package": letters, digits (any script), "_" and "-", one "/"')
   .describe('Package name, "user/package"');
 
 export const revisionArg = z
@@ -165,16 +166,12 @@ export function packageTargets(args: { registry?: string | undefined; package?: 
 }
 
 export function encodeCursor(state: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+  return encodeStateToken(state);
 }
 
 export function decodeCursor<T extends Record<string, unknown>>(cursor: string, check: (v: Record<string, unknown>) => v is T): T {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && check(parsed as Record<string, unknown>)) return parsed as T;
-  } catch {
-    // reported below
-  }
+  const state = decodeStateToken(cursor);
+  if (state !== undefined && check(state)) return state;
   throw new ToolError('Invalid cursor: pass next_cursor from the previous page of the same call unchanged.', 'invalid_cursor');
 }
 
