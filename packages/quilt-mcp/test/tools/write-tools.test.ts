@@ -124,6 +124,13 @@ t.test('package_delete needs confirmation and keeps the data', async (t) => {
   t.match(await h.fail(packageDelete, { package: 'lab/run1', confirm: 'lab/run1' }), /No package/);
 });
 
+t.test('package names follow quilt3: letters and digits of any script', async (t) => {
+  const created = await h.call<Any>(packageCreate, { package: 'labo/données_2', entries: [{ logical_key: 'a.txt', text: 'a' }] });
+  t.equal(created.package, 'labo/données_2');
+  t.equal((await h.call<Any>(packageHistory, { package: 'labo/données_2' })).latest, created.top_hash);
+  t.match(await h.fail(packageCreate, { package: 'labo/données 2', entries: [{ logical_key: 'a.txt', text: 'a' }] }), /user\/package/, 'a space is not a word character');
+});
+
 t.test('path escapes through the tools are refused and touch nothing outside', async (t) => {
   const attempts: [string, Record<string, unknown>][] = [
     ['dotdot physical key', { physical_key: '../outside/secret.txt' }],
