@@ -7,10 +7,12 @@ import { applyOriginPolicy, originAllowed, setCorsHeaders } from './origins.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
+import { ReadOnlyTools } from './read-only-tools.js';
 import { RefusalLog } from './refusal-log.js';
+import { summarizeJsonRpc } from './jsonrpc.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
 import { UpstreamAvailability } from './upstream-health.js';
-import { matchUpstream, upstreamsFrom } from './upstreams.js';
+import { matchUpstream, upstreamsFrom, type Upstream } from './upstreams.js';
 import type { routerSettings } from './config.js';
 import type { z } from 'zod';
 
@@ -26,6 +28,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
   const availability = new UpstreamAvailability(logger);
   const refusals = new RefusalLog(logger);
+  const readOnlyTools = new ReadOnlyTools(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS);
+
+  /** Names the first call in a body that must not run twice: a `tools/call` of a tool not known to only read. */
+  function sendsOnce(upstream: Upstream, body: Buffer): string | undefined {
+    const write = summarizeJsonRpc(body)?.toolCalls.find((name) => !readOnlyTools.isReadOnly(upstream, name));
+    return write === undefined ? undefined : `the tools/call of ${JSON.stringify(write.slice(0, 128))}`;
+  }
 
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
@@ -100,7 +109,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     res.once('close', release);
-    await proxy.forward(req, res, match.upstream, match.path, ctx.requestId);
+    await proxy.forward(req, res, match.upstream, match.path, ctx.requestId, req.method === 'POST' ? (body) => sendsOnce(match.upstream, body) : undefined);
   }
 
   return {
@@ -111,7 +120,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       const match = matchUpstream(upstreams, req.url ?? '/');
       return match ? match.upstream.service : defaultRoute(req);
     },
-    health: () => probeUpstreams(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),
+    health: () => probeUpstreams(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS, (upstream, body) => readOnlyTools.update(upstream, body)),
     metricsText: () => bundleMetrics(metrics, upstreams, config.ROUTER_HEALTH_TIMEOUT_MS),
     trackConnections: (server: import('node:http').Server) => {
       server.on('connection', (socket) => {

@@ -28,6 +28,12 @@ interface Exchange {
   headers: OutgoingHttpHeaders;
   body: Buffer;
   retried: boolean;
+  /**
+   * What makes the request one that must not run twice (a `tools/call` of a tool not known to only read), or
+   * undefined when sending it again is harmless. Such a request is never sent again once it may have reached the
+   * server, and a failure after that is answered as "may or may not have run".
+   */
+  once?: string;
   timer?: NodeJS.Timeout;
   proxyReq?: ClientRequest;
   proxyRes?: IncomingMessage;
@@ -153,9 +159,23 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       if (!exchange.proxyRes.complete) res.destroy();
       return;
     }
+    const reset = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+    // A call that must not run twice, on a connection that broke after it was written: the server may have begun
+    // it (a server that died under the call looks just like one that closed an idle connection), so it is neither
+    // sent again nor answered as "unavailable, retry".
+    if (exchange.once !== undefined && reset && !exchange.abandoned && !exchange.timedOut) {
+      const service = exchange.upstream.service;
+      // A reset of a reused connection is not by itself a sign that the server is down (it may only have closed
+      // an idle connection); one of a fresh connection is.
+      options.onUpstreamError?.(exchange.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
+      logger.warn({ service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' }, 'upstream connection lost under a call that is not sent twice');
+      sendProxyError(req, res, 502, 'outcome_unknown', `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`);
+      return;
+    }
     // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
-    // request never reached a handler, so sending it once more on a fresh connection is safe.
-    if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    // request most likely never reached a handler, so sending it once more on a fresh connection is safe for
+    // everything but calls that must not run twice (above).
+    if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && reset) {
       exchange.retried = true;
       logger.debug({ service: exchange.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
       send(req, res, exchange);
@@ -173,7 +193,11 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 
   return {
     refuseIfDown,
-    async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): Promise<void> {
+    /**
+     * Sends a request on, its body read whole first. `sendsOnce` says, from the body, whether the request must
+     * not run twice (see `Exchange.once`).
+     */
+    async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, sendsOnce?: (body: Buffer) => string | undefined): Promise<void> {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
         sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
@@ -192,7 +216,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         return;
       }
       if (res.destroyed) return;
-      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false };
+      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false, once: sendsOnce?.(body) };
       const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
       pending.set(upstream.service, waiting);
       waiting.add(exchange);

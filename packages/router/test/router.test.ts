@@ -408,3 +408,89 @@ t.test('unknown paths are 404 with a hint', async (t) => {
   const res = await fetch(`${router.base}/nope`);
   t.equal(res.status, 404);
 });
+
+t.test('no call runs twice: a write tools/call whose reused connection breaks is answered 502, a read-only one is retried', async (t) => {
+  // An upstream that names its read-only tools in /health as the servers do, and breaks the connection under the
+  // first sight of each call (after reading it whole), as a server that dies while handling it would.
+  const calls: string[] = [];
+  const broken = new Set<string>();
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', readOnlyTools: ['registries_list'] }));
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      const message = JSON.parse(body) as { method: string; params?: { name?: string } } | unknown[];
+      const what = Array.isArray(message) ? 'batch' : message.method === 'tools/call' ? message.params!.name! : message.method;
+      calls.push(what);
+      if (what !== 'tools/list' && !broken.has(what)) {
+        broken.add(what);
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const router = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => router.stop());
+  await (await fetch(`${router.base}/health`)).arrayBuffer(); // the router has read the upstream's read-only tools
+  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const call = (name: string) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
+  // Each call goes out on the keep-alive connection the tools/list before it left in the pool.
+  const prime = async () => {
+    t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+  };
+
+  await prime();
+  const write = await post(call('package_create'));
+  t.equal(write.status, 502, 'a write call is not sent again');
+  t.match(await write.json(), { jsonrpc: '2.0', error: { code: -32000, message: /package_create.*may or may not have run/, data: { reason: 'outcome_unknown' } } });
+  t.equal(calls.filter((c) => c === 'package_create').length, 1, 'the upstream saw it exactly once');
+
+  await prime();
+  const batch = await post([call('registries_list'), call('entry_create')]);
+  t.equal(batch.status, 502, 'nor a batch holding one');
+  t.equal(calls.filter((c) => c === 'batch').length, 1, 'sent once');
+
+  await prime();
+  const read = await post(call('registries_list'));
+  t.equal(read.status, 200, 'a read-only call is sent again on a fresh connection');
+  t.same(await read.json(), { jsonrpc: '2.0', id: 1, result: { ran: 'registries_list' } });
+  t.equal(calls.filter((c) => c === 'registries_list').length, 2, 'and so seen twice');
+});
+
+t.test('until an upstream has named its read-only tools, every call of it counts as a write', async (t) => {
+  let resets = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(503).end(); // never says
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      if (resets++ === 1) req.socket.destroy();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const router = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => router.stop());
+  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
+  await new Promise((r) => setTimeout(r, 50));
+  const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });
+  t.equal(res.status, 502);
+  t.equal(resets, 2, 'sent once');
+});
