@@ -12,7 +12,10 @@ const { privateKey } = await generateKeyPair('ES256');
 const forged = await new SignJWT({ scopes: ['write:packages'] }).setProtectedHeader({ alg: 'ES256' }).setSubject('mallory').setIssuer('labmcp-demo').setAudience('labmcp').setExpirationTime('1h').sign(privateKey);
 const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', iss: 'labmcp-demo', aud: 'labmcp', exp: 9999999999 })).toString('base64url')}.`;
 const BAD_KEY = 'sk_not_a_real_key_0123456789';
-const secrets = [good, expired, forged, unsigned, BAD_KEY, 'sandbox-key-alice'];
+// Credentials sent in a query string, where no server reads them but every access line would show them.
+const inQuery = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'query-string-user', scopes: ['read:packages'] });
+const QUERY_KEY = 'sk_query_string_key_9876543210';
+const secrets = [good, expired, forged, unsigned, BAD_KEY, 'sandbox-key-alice', inQuery, QUERY_KEY];
 
 interface Case {
   name: string;
@@ -68,6 +71,10 @@ const cases: Case[] = [
   { name: 'expired token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${expired}` }, body: rpc('tools/list'), expect: (s, b) => void (t.equal(s, 401), t.match(b, /expired/i)) },
   { name: 'forged token (unknown key)', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${forged}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   { name: 'alg none token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${unsigned}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a JWT in the query string', path: `/quilt/mcp?access_token=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a JWT in the query string, under another name', path: `/quilt/mcp?x=1&t=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a Benchling key in the query string', path: `/benchling/mcp?api_key=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a Benchling key in the query string, encoded name', path: `/benchling/mcp?X%2DBenchling%2DAPI%2DKey=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   {
     name: 'a Benchling key Benchling rejects',

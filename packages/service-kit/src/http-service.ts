@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { healthReport, type HealthChecks } from './health.js';
 import { statusClass, type ServiceMetrics } from './metrics.js';
+import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
 
@@ -92,10 +93,11 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     // Only what an access line needs. Serialising every header (and redacting them) on each request was the
-    // largest cost of the router's hot path, and a header-free line cannot leak a credential.
+    // largest cost of the router's hot path, and a header-free line cannot leak a credential. A query string
+    // can (`?access_token=`, `?api_key=`): its credential parameters are redacted.
     wrapSerializers: false,
     serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.socket?.remoteAddress }),
+      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.socket?.remoteAddress }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
