@@ -9,7 +9,7 @@ import { sendProxyError } from './proxy-errors.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
 import { ReadOnlyTools } from './read-only-tools.js';
 import { RefusalLog } from './refusal-log.js';
-import { summarizeJsonRpc } from './jsonrpc.js';
+import { summarizeJsonRpc, type JsonRpcSummary } from './jsonrpc.js';
 import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
 import { UpstreamAvailability } from './upstream-health.js';
 import { matchUpstream, upstreamsFrom, type Upstream } from './upstreams.js';
@@ -31,8 +31,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const readOnlyTools = new ReadOnlyTools(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS);
 
   /** Names the first call in a body that must not run twice: a `tools/call` of a tool not known to only read. */
-  function sendsOnce(upstream: Upstream, body: Buffer): string | undefined {
-    const write = summarizeJsonRpc(body)?.toolCalls.find((name) => !readOnlyTools.isReadOnly(upstream, name));
+  function sendsOnce(upstream: Upstream, summary: JsonRpcSummary | undefined): string | undefined {
+    const write = summary?.toolCalls.find((name) => !readOnlyTools.isReadOnly(upstream, name));
     return write === undefined ? undefined : `the tools/call of ${JSON.stringify(write.slice(0, 128))}`;
   }
 
@@ -40,6 +40,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.ROUTER_BODY_TIMEOUT_MS,
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
     isDown: (upstream) => availability.isDown(upstream),
     onUpstreamError: (upstream, kind, code) => {
@@ -96,20 +97,24 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     const service = match.upstream.service;
-    // Before the body is read or a slot taken; the proxy checks again at each attempt.
+    // Before the body is read; the proxy checks again at each attempt.
     if (proxy.refuseIfDown(req, res, match.upstream)) {
       req.resume();
       return;
     }
+    // The body first, under its own deadline, and only then a slot: a client that sends headers and stalls holds
+    // no slot, so stalled connections cannot lock valid requests out of a service.
+    const body = await proxy.readRequestBody(req, res);
+    if (!body) return;
     const release = concurrency.tryAcquire(service);
     if (!release) {
       routerMetrics.overloaded.inc({ upstream: service });
       sendProxyError(req, res, 503, 'overloaded', `${service} has too many requests in flight; retry shortly`, { 'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS) });
-      req.resume();
       return;
     }
     res.once('close', release);
-    await proxy.forward(req, res, match.upstream, match.path, ctx.requestId, req.method === 'POST' ? (body) => sendsOnce(match.upstream, body) : undefined);
+    const summary = req.method === 'POST' ? summarizeJsonRpc(body) : undefined;
+    proxy.forward(req, res, match.upstream, match.path, ctx.requestId, body, sendsOnce(match.upstream, summary));
   }
 
   return {

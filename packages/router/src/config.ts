@@ -17,6 +17,10 @@ export const routerSettings = {
   ROUTER_RETRY_AFTER_SECONDS: positiveInt(2, 3600),
   ROUTER_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024, 256 * 1024 * 1024),
   ROUTER_MAX_HEADER_BYTES: positiveInt(16 * 1024, 256 * 1024),
+  /** Time a client has to send its request headers, from its first byte; past it, 408 and the connection closes. */
+  ROUTER_HEADERS_TIMEOUT_MS: positiveInt(10_000, 600_000),
+  /** Time a client has to send its whole request body, from its headers; past it, 408 and the connection closes. */
+  ROUTER_BODY_TIMEOUT_MS: positiveInt(30_000, 3_600_000),
   /** Per credential (or per client address without one): sustained rate and burst. */
   ROUTER_RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
   ROUTER_RATE_LIMIT_BURST: positiveInt(60, 100_000),

@@ -17,6 +17,7 @@ const service = await runHttpService({
   logger,
   metrics,
   maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES,
+  headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS,
   routeOf: app.routeOf,
   refuseEarly: app.refuseEarly,
   handler: app.handler,

@@ -1,7 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit/service';
-import { BodyTooLargeError, readBody } from './body-limit.js';
+import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { Upstream } from './upstreams.js';
@@ -12,6 +12,8 @@ export interface ProxyOptions {
   upstreamTimeoutMs: number;
   retryAfterSeconds: number;
   maxBodyBytes: number;
+  /** Time a request body has to arrive whole, from when its headers were read. */
+  bodyTimeoutMs: number;
   credentials: CredentialPolicy;
   onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
   /** Whether an upstream is known to be down right now (see UpstreamAvailability). */
@@ -194,29 +196,38 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   return {
     refuseIfDown,
     /**
-     * Sends a request on, its body read whole first. `sendsOnce` says, from the body, whether the request must
-     * not run twice (see `Exchange.once`).
+     * Reads a request's body whole, answering 413 (too large) or 408 (not in time) itself; undefined then.
+     * MCP request bodies are small JSON-RPC messages; holding one (bounded) lets a request that met a keep-alive
+     * connection just closed by a restarting server be sent again, which a streamed body could not.
      */
-    async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, sendsOnce?: (body: Buffer) => string | undefined): Promise<void> {
+    async readRequestBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+      const tooLarge = () => sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
-        sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        tooLarge();
         req.resume();
-        return;
+        return undefined;
       }
-      // MCP request bodies are small JSON-RPC messages; holding one (bounded) lets a request that met a
-      // keep-alive connection just closed by a restarting server be sent again, which a streamed body could not.
-      let body: Buffer;
       try {
-        body = await readBody(req, options.maxBodyBytes);
+        const body = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+        return res.destroyed ? undefined : body;
       } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        if (err instanceof BodyTooLargeError) tooLarge();
+        else if (err instanceof BodyTimeoutError) {
+          // The connection goes with the answer: what is left of the body may never come.
+          res.once('finish', () => req.socket.destroy());
+          sendProxyError(req, res, 408, 'body_timeout', `The request body did not arrive within ${options.bodyTimeoutMs} ms`, { connection: 'close' });
         } else res.destroy();
-        return;
+        return undefined;
       }
+    },
+    /**
+     * Sends a request on, with its body already read (`readRequestBody`). `once` names what in it must not run
+     * twice, if anything (see `Exchange.once`).
+     */
+    forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, body: Buffer, once?: string): void {
       if (res.destroyed) return;
-      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false, once: sendsOnce?.(body) };
+      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false, once };
       const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
       pending.set(upstream.service, waiting);
       waiting.add(exchange);

@@ -90,7 +90,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES });
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
   app.trackConnections(svc.server);
   return Object.assign(svc, { base: svc.url, metrics });
 }
@@ -493,4 +493,72 @@ t.test('until an upstream has named its read-only tools, every call of it counts
   const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });
   t.equal(res.status, 502);
   t.equal(resets, 2, 'sent once');
+});
+
+/** Raw connections that send full headers and part of the body (or part of the headers), then stall. */
+async function stall(base: string, count: number, what: 'body' | 'headers', path: string) {
+  const port = Number(new URL(base).port);
+  const sockets = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new Promise<{ socket: Socket; received: () => string; closed: () => boolean }>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            what === 'body'
+              ? `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`
+              : `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\n`,
+          );
+          resolve({ socket, received: () => received, closed: () => closed });
+        });
+        let received = '';
+        let closed = false;
+        socket.on('data', (c) => (received += String(c)));
+        socket.on('close', () => (closed = true));
+        socket.on('error', () => {});
+      }),
+    ),
+  );
+  return sockets;
+}
+
+t.test('stalled request bodies hold no concurrency slot: valid requests keep being answered', async (t) => {
+  const router = await startRouter({ ROUTER_UPSTREAM_TIMEOUT_MS: '5000', ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000' });
+  const stalled = [...(await stall(router.base, 200, 'body', '/quilt/mcp')), ...(await stall(router.base, 200, 'body', '/benchling/mcp'))];
+  t.teardown(async () => {
+    for (const s of stalled) s.socket.destroy();
+    await router.stop();
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  for (const service of ['quilt', 'benchling']) {
+    const statuses: number[] = [];
+    let slowest = 0;
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const res = await fetch(`${router.base}/${service}/mcp`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer valid' } });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+    t.same(new Set(statuses), new Set([200]), `every valid request to ${service} answered while 200 stalled bodies sit on each service`);
+    t.ok(slowest < 1000, `promptly (slowest ${Math.round(slowest)} ms)`);
+  }
+  t.notOk(stalled.some((s) => s.closed()), 'the stalled connections are still within their deadline');
+});
+
+t.test('a body or headers that do not arrive in time get 408, and the connection is closed', async (t) => {
+  const router = await startRouter({ ROUTER_BODY_TIMEOUT_MS: '300', ROUTER_HEADERS_TIMEOUT_MS: '300', ROUTER_MAX_CONCURRENT_PER_SERVICE: '2' });
+  t.teardown(() => router.stop());
+  const bodies = await stall(router.base, 3, 'body', '/quilt/mcp');
+  const headers = await stall(router.base, 3, 'headers', '/quilt/mcp');
+  const deadline = Date.now() + 3000;
+  while ([...bodies, ...headers].some((s) => !s.closed()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const s of bodies) {
+    t.ok(s.closed(), 'stalled body: connection closed');
+    t.match(s.received(), /^HTTP\/1\.1 408 /, 'answered 408');
+    t.match(s.received(), /body_timeout/);
+  }
+  for (const s of headers) {
+    t.ok(s.closed(), 'stalled headers: connection closed');
+    t.match(s.received(), /^HTTP\/1\.1 408 /, 'answered 408');
+  }
+  t.equal((await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: '{}' })).status, 200, 'nothing is held afterwards');
 });

@@ -40,6 +40,11 @@ export interface HttpServiceOptions {
   /** Requests whose access line is noise (health probes, metric scrapes). */
   quietPaths?: string[];
   maxHeaderSize?: number;
+  /**
+   * Time a client has to send a request's headers, from its first byte (Node answers 408 and closes the
+   * connection past it); an idle keep-alive connection is not affected. Default 66 s.
+   */
+  headersTimeoutMs?: number;
   /** Replaces this process's own `/metrics` text (the router serves every process's metrics in one). */
   metricsText?: () => Promise<string>;
   /**
@@ -103,7 +108,10 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
   });
 
   const { refuseEarly } = options;
-  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? 66_000;
+  // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) => {
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
@@ -135,9 +143,9 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     });
   });
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
-  // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load).
+  // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
+  // from a request's first byte, so it may be shorter without cutting idle keep-alive connections.)
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
