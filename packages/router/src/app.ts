@@ -7,6 +7,8 @@ import { applyOriginPolicy, originAllowed, setCorsHeaders } from './origins.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimiter, rateLimitKey } from './rate-limit.js';
+import { TrustedProxies } from './client-address.js';
+import { VerifiedCredentials } from './verified-credentials.js';
 import { ReadOnlyTools } from './read-only-tools.js';
 import { RefusalLog } from './refusal-log.js';
 import { summarizeJsonRpc, type JsonRpcSummary } from './jsonrpc.js';
@@ -23,6 +25,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const upstreams = upstreamsFrom(config);
   const routerMetrics = createRouterMetrics(metrics);
   const limiter = new RateLimiter(config.ROUTER_RATE_LIMIT_PER_MINUTE, config.ROUTER_RATE_LIMIT_BURST);
+  const verified = new VerifiedCredentials({
+    perMinute: config.ROUTER_UNVERIFIED_PER_MINUTE,
+    burst: config.ROUTER_UNVERIFIED_BURST,
+    totalPerMinute: config.ROUTER_UNVERIFIED_TOTAL_PER_MINUTE,
+    totalBurst: config.ROUTER_UNVERIFIED_TOTAL_BURST,
+  });
+  const proxies = new TrustedProxies(config.ROUTER_TRUSTED_PROXIES);
   const concurrency = new ConcurrencyLimit(config.ROUTER_MAX_CONCURRENT_PER_SERVICE);
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
@@ -53,6 +62,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       }
     },
     onResponseHeaders: (upstream, req, proxyRes) => {
+      const caller = rateLimitKey(req, upstream.service, '');
+      if (caller.credential) verified.answered(caller.key, proxyRes.statusCode ?? 502);
       const challenge = proxyRes.headers['www-authenticate'];
       if (oauthConfigured && upstream.service === 'quilt-mcp' && proxyRes.statusCode === 401 && typeof challenge === 'string') {
         proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${publicBaseUrl(req, config.ROUTER_PUBLIC_URL)}${QUILT_RESOURCE_METADATA_PATH}`);
@@ -73,14 +84,39 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const match = matchUpstream(upstreams, req.url ?? '/');
     if (!match) return false;
     const service = match.upstream.service;
-    const caller = rateLimitKey(req, service);
-    const decision = limiter.take(caller);
+    const address = proxies.clientAddress(req);
+    const caller = rateLimitKey(req, service, address);
+    let decision = limiter.take(caller.key);
+    let message = `Too many requests to ${service}`;
+    if (decision.allowed && caller.credential) {
+      decision = verified.take(caller.key, address) ?? decision;
+      message = `Too many requests to ${service} with credentials it has not accepted`;
+    }
     if (decision.allowed) return false;
+    refuse(req, res, service, caller.key, `${message}; retry in ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
+    req.resume();
+    return true;
+  }
+
+  function refuse(req: IncomingMessage, res: ServerResponse, service: string, caller: string, message: string, retryAfterSeconds: number): void {
     routerMetrics.rateLimited.inc({ upstream: service });
     refusals.refused(service, caller);
+    const origin = req.headers.origin;
     if (origin !== undefined) setCorsHeaders(res, origin);
-    sendProxyError(req, res, 429, 'rate_limited', `Too many requests to ${service}; retry in ${decision.retryAfterSeconds} s`, { 'retry-after': String(decision.retryAfterSeconds) });
-    req.resume();
+    sendProxyError(req, res, 429, 'rate_limited', message, { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  /** A JSON-RPC batch costs one token per message: the first was taken in `refuseEarly`, here are the rest. */
+  function refuseBatch(req: IncomingMessage, res: ServerResponse, service: string, messages: number): boolean {
+    if (messages <= 1) return false;
+    const caller = rateLimitKey(req, service, proxies.clientAddress(req));
+    if (messages > limiter.capacity) {
+      refuse(req, res, service, caller.key, `A batch of ${messages} messages costs ${messages} requests of the rate limit, more than its burst (${limiter.capacity}) allows; send smaller batches`, config.ROUTER_RETRY_AFTER_SECONDS);
+      return true;
+    }
+    const decision = limiter.take(caller.key, messages - 1);
+    if (decision.allowed) return false;
+    refuse(req, res, service, caller.key, `Too many requests to ${service} (a batch of ${messages} messages counts as ${messages}); retry in ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
     return true;
   }
 
@@ -106,6 +142,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     // no slot, so stalled connections cannot lock valid requests out of a service.
     const body = await proxy.readRequestBody(req, res);
     if (!body) return;
+    const summary = req.method === 'POST' ? summarizeJsonRpc(body) : undefined;
+    if (summary && refuseBatch(req, res, service, summary.messages)) return;
     const release = concurrency.tryAcquire(service);
     if (!release) {
       routerMetrics.overloaded.inc({ upstream: service });
@@ -113,7 +151,6 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     res.once('close', release);
-    const summary = req.method === 'POST' ? summarizeJsonRpc(body) : undefined;
     proxy.forward(req, res, match.upstream, match.path, ctx.requestId, body, sendsOnce(match.upstream, summary));
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
+import { isAddressOrCidr } from './client-address.js';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),
@@ -24,7 +25,17 @@ export const routerSettings = {
   /** Per credential (or per client address without one): sustained rate and burst. */
   ROUTER_RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
   ROUTER_RATE_LIMIT_BURST: positiveInt(60, 100_000),
+  /**
+   * Per client address, and in total: requests whose credential its service has not (yet) accepted, i.e. new,
+   * or refused last time. A credential once accepted is limited by the per-credential bucket only.
+   */
+  ROUTER_UNVERIFIED_PER_MINUTE: positiveInt(30, 1_000_000),
+  ROUTER_UNVERIFIED_BURST: positiveInt(20, 100_000),
+  ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: positiveInt(600, 10_000_000),
+  ROUTER_UNVERIFIED_TOTAL_BURST: positiveInt(100, 1_000_000),
   ROUTER_MAX_CONCURRENT_PER_SERVICE: positiveInt(64, 100_000),
+  /** Proxies in front whose X-Forwarded-* headers are believed: addresses or CIDRs, comma-separated. */
+  ROUTER_TRUSTED_PROXIES: list().pipe(z.array(z.string().refine(isAddressOrCidr, 'must be IP addresses or CIDRs (10.0.0.0/8, ::1)'))),
   /** Browser origins allowed to call (CORS and MCP's DNS-rebinding check), comma-separated. */
   ROUTER_ALLOWED_ORIGINS: list(),
   ROUTER_ALLOW_LOCALHOST_ORIGINS: flag(true),

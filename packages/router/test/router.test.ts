@@ -521,7 +521,14 @@ async function stall(base: string, count: number, what: 'body' | 'headers', path
 }
 
 t.test('stalled request bodies hold no concurrency slot: valid requests keep being answered', async (t) => {
-  const router = await startRouter({ ROUTER_UPSTREAM_TIMEOUT_MS: '5000', ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000' });
+  const router = await startRouter({
+    ROUTER_UPSTREAM_TIMEOUT_MS: '5000',
+    ROUTER_RATE_LIMIT_PER_MINUTE: '1000000',
+    ROUTER_RATE_LIMIT_BURST: '100000',
+    ROUTER_UNVERIFIED_PER_MINUTE: '1000000',
+    ROUTER_UNVERIFIED_BURST: '100000',
+    ROUTER_UNVERIFIED_TOTAL_BURST: '100000',
+  });
   const stalled = [...(await stall(router.base, 200, 'body', '/quilt/mcp')), ...(await stall(router.base, 200, 'body', '/benchling/mcp'))];
   t.teardown(async () => {
     for (const s of stalled) s.socket.destroy();
@@ -561,4 +568,79 @@ t.test('a body or headers that do not arrive in time get 408, and the connection
     t.match(s.received(), /^HTTP\/1\.1 408 /, 'answered 408');
   }
   t.equal((await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: '{}' })).status, 200, 'nothing is held afterwards');
+});
+
+t.test('the rate limit cannot be escaped by changing bytes of the credential', async (t) => {
+  // An upstream that accepts one token and one Benchling key, as the servers do, and refuses anything else.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const auth = req.headers.authorization ?? '';
+      const ok = /^bearer\s+valid2?\s*$/i.test(auth.trim()) || req.headers['x-benchling-api-key'] === 'sk_valid' || new RegExp(`^basic\\s+${Buffer.from('sk_valid:').toString('base64')}$`, 'i').test(auth);
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => server.close());
+  const router = await startRouter({
+    QUILT_MCP_PORT: String(port),
+    BENCHLING_MCP_PORT: String(port),
+    ROUTER_TRUSTED_PROXIES: '127.0.0.1',
+    ROUTER_RATE_LIMIT_PER_MINUTE: '60',
+    ROUTER_RATE_LIMIT_BURST: '4',
+    ROUTER_UNVERIFIED_PER_MINUTE: '60',
+    ROUTER_UNVERIFIED_BURST: '3',
+    ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: '60',
+    ROUTER_UNVERIFIED_TOTAL_BURST: '8',
+  });
+  t.teardown(() => router.stop());
+  // Client addresses as a trusted proxy in front reports them.
+  const call = async (service: string, from: string, headers: Record<string, string>, body = '{}') => {
+    const res = await fetch(`${router.base}/${service}/mcp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-forwarded-for': from, ...headers } });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  t.equal(await call('quilt', '198.51.100.3', { authorization: 'Bearer valid2' }), 200, 'a credential the service accepts');
+  const junk = [];
+  for (let i = 0; i < 6; i++) junk.push(await call('quilt', '203.0.113.7', { authorization: `Bearer junk-${i}` }));
+  t.same(junk, [401, 401, 401, 429, 429, 429], 'a different junk Bearer each time meets the limit of its client address');
+  t.equal(await call('quilt', '198.51.100.1', { authorization: 'Bearer valid' }), 200, 'another address is not affected');
+
+  const variants = ['Bearer valid', 'bearer valid', 'BEARER   valid', ' Bearer valid ', 'bEaReR valid'];
+  const cased = [];
+  for (const v of variants) cased.push(await call('quilt', '198.51.100.1', { authorization: v }));
+  t.same(cased, [200, 200, 200, 429, 429], 'one token in varying case and spacing is one credential (4 left of the burst of 4)');
+
+  const keys = [];
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': 'sk_valid' }));
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': ' sk_valid ' }));
+  keys.push(await call('benchling', '198.51.100.2', { authorization: `Basic ${Buffer.from('sk_valid:').toString('base64')}` }));
+  keys.push(await call('benchling', '198.51.100.2', { authorization: `basic  ${Buffer.from('sk_valid:').toString('base64')}` }));
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': 'sk_valid' }));
+  t.same(keys, [200, 200, 200, 200, 429], 'a Benchling key is one credential however it is sent');
+
+  // Refused credentials from many addresses use up the shared budget (8): then only credentials already accepted pass.
+  const spread = [];
+  for (let i = 0; i < 6; i++) spread.push(await call('benchling', `192.0.2.${i}`, { 'x-benchling-api-key': `sk_random_${i}` }));
+  t.ok(spread.filter((s) => s === 429).length >= 2, `made-up keys from many addresses meet the total limit (${spread.join(', ')})`);
+  t.equal(await call('benchling', '192.0.2.99', { 'x-benchling-api-key': 'sk_random_new' }), 429, 'no more of them get through');
+  t.equal(await call('quilt', '198.51.100.9', { authorization: 'Bearer valid2' }), 200, 'an accepted credential still does, from any address');
+});
+
+t.test('a JSON-RPC batch costs one rate-limit token per message', async (t) => {
+  const router = await startRouter({ ROUTER_RATE_LIMIT_PER_MINUTE: '60', ROUTER_RATE_LIMIT_BURST: '5' });
+  t.teardown(() => router.stop());
+  const message = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'package_verify', arguments: {} } });
+  const batch = async (n: number) => {
+    const res = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer batcher' }, body: JSON.stringify(Array.from({ length: n }, (_, i) => message(i))) });
+    return { status: res.status, body: await res.text() };
+  };
+  t.equal((await batch(3)).status, 200, 'three messages: three of five tokens');
+  const over = await batch(3);
+  t.equal(over.status, 429, 'three more: only two are left');
+  t.match(over.body, /batch of 3 messages counts as 3/);
+  const huge = await batch(8);
+  t.equal(huge.status, 429, 'a batch larger than the burst never passes');
+  t.match(JSON.parse(huge.body), { jsonrpc: '2.0', error: { data: { reason: 'rate_limited' }, message: /send smaller batches/ } });
 });
