@@ -1,5 +1,6 @@
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultRoute, sendJson, type Logger, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit/service';
+import { defaultRoute, sendJson, type Logger, type OpsAccess, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit/service';
 import { ConcurrencyLimit } from './concurrency.js';
 import { probeUpstreams } from './health.js';
 import { bundleMetrics, createRouterMetrics } from './metrics.js';
@@ -12,7 +13,8 @@ import { VerifiedCredentials } from './verified-credentials.js';
 import { ReadOnlyTools } from './read-only-tools.js';
 import { RefusalLog } from './refusal-log.js';
 import { summarizeJsonRpc, type JsonRpcSummary } from './jsonrpc.js';
-import { publicBaseUrl, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
+import { QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
+import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { UpstreamAvailability } from './upstream-health.js';
 import { matchUpstream, upstreamsFrom, type Upstream } from './upstreams.js';
 import type { routerSettings } from './config.js';
@@ -32,6 +34,22 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     totalBurst: config.ROUTER_UNVERIFIED_TOTAL_BURST,
   });
   const proxies = new TrustedProxies(config.ROUTER_TRUSTED_PROXIES);
+  const hosts = new AllowedHosts(config.ROUTER_ALLOWED_HOSTS, config.ROUTER_PUBLIC_URL);
+  const opsToken = config.ROUTER_OPS_TOKEN === undefined ? undefined : hash('sha256', config.ROUTER_OPS_TOKEN, 'buffer');
+  const baseUrl = (req: IncomingMessage) => publicBaseUrl(req, config.ROUTER_PUBLIC_URL, hosts, proxies);
+
+  /**
+   * What of `/health` and `/metrics` (the router's and the servers' through it) a request may see: nothing for a
+   * `Host` the router does not answer to (DNS rebinding), everything from loopback or with the operations token,
+   * and otherwise the status only.
+   */
+  function opsAccess(req: IncomingMessage): OpsAccess {
+    if (!hosts.reachable(req.headers.host)) return 'refused';
+    if (isLoopback(proxies.clientAddress(req))) return 'full';
+    const presented = /^\s*bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (opsToken && presented && timingSafeEqual(opsToken, hash('sha256', presented, 'buffer'))) return 'full';
+    return 'status';
+  }
   const concurrency = new ConcurrencyLimit(config.ROUTER_MAX_CONCURRENT_PER_SERVICE);
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
@@ -51,6 +69,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     bodyTimeoutMs: config.ROUTER_BODY_TIMEOUT_MS,
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    forwardedByTrustedProxy: (req) => proxies.forwardedBy(req),
     isDown: (upstream) => availability.isDown(upstream),
     onUpstreamError: (upstream, kind, code) => {
       routerMetrics.upstreamErrors.inc({ upstream: upstream.service, kind });
@@ -66,7 +85,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       if (caller.credential) verified.answered(caller.key, proxyRes.statusCode ?? 502);
       const challenge = proxyRes.headers['www-authenticate'];
       if (oauthConfigured && upstream.service === 'quilt-mcp' && proxyRes.statusCode === 401 && typeof challenge === 'string') {
-        proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${publicBaseUrl(req, config.ROUTER_PUBLIC_URL)}${QUILT_RESOURCE_METADATA_PATH}`);
+        proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${baseUrl(req)}${QUILT_RESOURCE_METADATA_PATH}`);
       }
     },
   });
@@ -124,7 +143,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const url = req.url ?? '/';
     if (!applyOriginPolicy(req, res, originPolicy)) return;
     if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
-      sendJson(res, 200, quiltResourceMetadata(publicBaseUrl(req, config.ROUTER_PUBLIC_URL), config.QUILT_AUTHORIZATION_SERVERS));
+      sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS));
       return;
     }
     const match = matchUpstream(upstreams, url);
@@ -133,6 +152,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     const service = match.upstream.service;
+    if (req.method === 'GET' && (match.path.split('?')[0] === '/health' || match.path.split('?')[0] === '/metrics')) {
+      const access = opsAccess(req);
+      if (access !== 'full') {
+        await answerServerOps(res, match.upstream, match.path.split('?')[0]!, access);
+        return;
+      }
+    }
     // Before the body is read; the proxy checks again at each attempt.
     if (proxy.refuseIfDown(req, res, match.upstream)) {
       req.resume();
@@ -154,9 +180,21 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     proxy.forward(req, res, match.upstream, match.path, ctx.requestId, body, sendsOnce(match.upstream, summary));
   }
 
+  /** A server's `/health` for those who may see its status only, and its `/metrics` for nobody else. */
+  async function answerServerOps(res: ServerResponse, upstream: Upstream, path: string, access: OpsAccess): Promise<void> {
+    if (access === 'refused' || path === '/metrics') {
+      sendJson(res, 403, { error: 'forbidden', message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}` });
+      return;
+    }
+    const result = (await probeUpstreams([upstream], config.ROUTER_HEALTH_TIMEOUT_MS))[upstream.service];
+    const status = result?.status ?? 'down';
+    sendJson(res, status === 'down' ? 503 : 200, { status });
+  }
+
   return {
     upstreams,
     refuseEarly,
+    opsAccess,
     handler,
     routeOf: (req: IncomingMessage) => {
       const match = matchUpstream(upstreams, req.url ?? '/');

@@ -41,6 +41,10 @@ export const routerSettings = {
   ROUTER_ALLOW_LOCALHOST_ORIGINS: flag(true),
   /** OAuth authorization servers for Quilt (RFC 9728 metadata is served when set), comma-separated URLs. */
   QUILT_AUTHORIZATION_SERVERS: list(),
-  /** The router's public base URL (for resource metadata); derived from Host/X-Forwarded-* when unset. */
+  /** The router's public base URL (for resource metadata); built from an allowed Host when unset. */
   ROUTER_PUBLIC_URL: z.url().optional(),
+  /** Host names the router answers to besides loopback names (and ROUTER_PUBLIC_URL's), comma-separated. */
+  ROUTER_ALLOWED_HOSTS: list(),
+  /** A token (Authorization: Bearer) for /health details and /metrics from other than loopback. */
+  ROUTER_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };

@@ -20,6 +20,7 @@ const service = await runHttpService({
   headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS,
   routeOf: app.routeOf,
   refuseEarly: app.refuseEarly,
+  opsAccess: app.opsAccess,
   handler: app.handler,
   health: app.health,
   metricsText: app.metricsText,

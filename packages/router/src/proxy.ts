@@ -15,6 +15,8 @@ export interface ProxyOptions {
   /** Time a request body has to arrive whole, from when its headers were read. */
   bodyTimeoutMs: number;
   credentials: CredentialPolicy;
+  /** Whether the request came through a trusted proxy, whose `X-Forwarded-*` headers are passed on. */
+  forwardedByTrustedProxy: (req: IncomingMessage) => boolean;
   onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
   /** Whether an upstream is known to be down right now (see UpstreamAvailability). */
   isDown?: (upstream: Upstream) => boolean;
@@ -227,7 +229,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      */
     forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, body: Buffer, once?: string): void {
       if (res.destroyed) return;
-      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false, once };
+      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials, options.forwardedByTrustedProxy(req)), body, retried: false, once };
       const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
       pending.set(upstream.service, waiting);
       waiting.add(exchange);
@@ -264,8 +266,15 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 }
 
 /** The client's headers as the upstream should see them: its own credential only, forwarding headers, framing. */
-function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy): OutgoingHttpHeaders {
+function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy, trusted: boolean): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...req.headers };
+  // What a client says about where a request came from counts only from a trusted proxy in front.
+  if (!trusted) {
+    delete headers['x-forwarded-for'];
+    delete headers['x-forwarded-proto'];
+    delete headers['x-forwarded-host'];
+    delete headers.forwarded;
+  }
   prepareUpstreamHeaders(upstream.service, headers, credentials);
   // The whole body is in hand: send it with its length, and there is nothing left to wait a `100 Continue` for.
   delete headers.expect;
@@ -274,10 +283,10 @@ function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: st
   headers[REQUEST_ID_HEADER] = requestId;
   const clientAddress = req.socket.remoteAddress;
   if (clientAddress) {
-    const before = req.headers['x-forwarded-for'];
+    const before = headers['x-forwarded-for'];
     headers['x-forwarded-for'] = before ? `${String(before)}, ${clientAddress}` : clientAddress;
   }
-  // What a proxy in front already said about the original request is kept; otherwise this hop is the edge.
+  // What a trusted proxy in front already said about the original request is kept; otherwise this hop is the edge.
   headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
   return headers;

@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, get as httpGet, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
@@ -90,7 +90,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, opsAccess: app.opsAccess, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
   app.trackConnections(svc.server);
   return Object.assign(svc, { base: svc.url, metrics });
 }
@@ -154,9 +154,16 @@ t.test('SSE passes through event by event, unbuffered', async (t) => {
   t.ok(quilt.closed.includes('/sse'), 'upstream request closed after the client disconnected');
 });
 
-t.test('forwarding headers from a proxy in front are kept, and this hop is appended', async (t) => {
-  const res = await fetch(`${router.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' } });
+t.test('forwarding headers from a trusted proxy in front are kept, and this hop is appended', async (t) => {
+  const behindProxy = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.0/8' });
+  t.teardown(() => behindProxy.stop());
+  const res = await fetch(`${behindProxy.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' } });
   t.same(await res.json(), { for: '203.0.113.7, 127.0.0.1', proto: 'https', host: 'mcp.example.org', expect: null });
+});
+
+t.test('forwarding headers from anyone else are replaced, not passed on', async (t) => {
+  const res = await fetch(`${router.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' } });
+  t.same(await res.json(), { for: '127.0.0.1', proto: 'http', host: new URL(router.base).host, expect: null });
 });
 
 t.test('an upstream that dies mid-answer cuts the response; the client is not handed a short one as whole', async (t) => {
@@ -643,4 +650,64 @@ t.test('a JSON-RPC batch costs one rate-limit token per message', async (t) => {
   const huge = await batch(8);
   t.equal(huge.status, 429, 'a batch larger than the burst never passes');
   t.match(JSON.parse(huge.body), { jsonrpc: '2.0', error: { data: { reason: 'rate_limited' }, message: /send smaller batches/ } });
+});
+
+/** A GET with any Host header (fetch does not let a caller choose it). */
+function getWithHost(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+
+t.test('without ROUTER_PUBLIC_URL, a client\'s Host or X-Forwarded-Host does not choose the URLs the router hands out', async (t) => {
+  const oauth = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });
+  t.teardown(() => oauth.stop());
+  const port = new URL(oauth.base).port;
+  const metadata = `${oauth.base}/.well-known/oauth-protected-resource/quilt/mcp`;
+  const resourceFor = async (headers: Record<string, string>) => (JSON.parse((await getWithHost(metadata, headers)).body) as { resource: string }).resource;
+  t.equal(await resourceFor({ host: 'evil.example' }), `http://mcp.example.org/quilt/mcp`, 'an arbitrary Host is not used');
+  t.equal(await resourceFor({ host: `127.0.0.1:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), `http://127.0.0.1:${port}/quilt/mcp`, 'nor X-Forwarded-* from a client that is not a trusted proxy');
+  t.equal(await resourceFor({ host: 'mcp.example.org' }), 'http://mcp.example.org/quilt/mcp', 'an allowed host is');
+  const challenge = await getWithHost(`${oauth.base}/quilt/unauthorized`, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
+  t.equal(challenge.status, 401);
+  t.notMatch(challenge.headers['www-authenticate'] ?? '', /evil/, 'the 401 challenge does not name it either');
+  t.match(challenge.headers['www-authenticate'] ?? '', /resource_metadata="http:\/\/mcp\.example\.org\//);
+
+  const behindProxy = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org', ROUTER_TRUSTED_PROXIES: '127.0.0.1' });
+  t.teardown(() => behindProxy.stop());
+  const viaProxy = (headers: Record<string, string>) => getWithHost(`${behindProxy.base}/.well-known/oauth-protected-resource/quilt/mcp`, headers).then((r) => (JSON.parse(r.body) as { resource: string }).resource);
+  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'mcp.example.org', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'a trusted proxy\'s X-Forwarded-* are');
+  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'but only for an allowed host');
+});
+
+t.test('/health and /metrics: status only for the public, details on loopback or with the token, nothing for a foreign Host', async (t) => {
+  const token = 'ops-token-0123456789-abcdefgh';
+  const ops = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.1', ROUTER_OPS_TOKEN: token, ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });
+  t.teardown(() => ops.stop());
+  const port = new URL(ops.base).port;
+  const publicClient = { host: 'mcp.example.org', 'x-forwarded-for': '203.0.113.7' };
+
+  const health = await getWithHost(`${ops.base}/health`, publicClient);
+  t.equal(health.status, 200);
+  t.same(JSON.parse(health.body), { status: 'ok', checks: { 'quilt-mcp': { status: 'ok' }, 'benchling-mcp': { status: 'ok' } } }, 'the public sees the status per service and nothing else');
+  t.equal((await getWithHost(`${ops.base}/metrics`, publicClient)).status, 403, 'and no metrics');
+  const serverHealth = await getWithHost(`${ops.base}/quilt/health`, publicClient);
+  t.same(JSON.parse(serverHealth.body), { status: 'ok' }, "a server's own /health through the router: status only");
+  t.equal((await getWithHost(`${ops.base}/benchling/metrics`, publicClient)).status, 403, "a server's own /metrics: refused");
+
+  const withToken = await getWithHost(`${ops.base}/health`, { ...publicClient, authorization: `Bearer ${token}` });
+  t.match(JSON.parse(withToken.body), { service: 'router', version: '1', checks: { 'quilt-mcp': { status: 'ok', version: '9.9.9' } } }, 'the token shows the details');
+  t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: `Bearer ${token}` })).status, 200);
+  t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: 'Bearer ops-token-0123456789-abcdefgX' })).status, 403, 'a wrong token does not');
+  const local = await getWithHost(`${ops.base}/health`, { host: `127.0.0.1:${port}` });
+  t.match(JSON.parse(local.body), { service: 'router', checks: { 'quilt-mcp': { version: '9.9.9' } } }, 'loopback sees the details');
+  t.equal((await getWithHost(`${ops.base}/quilt/health`, { host: `localhost:${port}` })).body.includes('9.9.9'), true, "and a server's own /health");
+
+  for (const path of ['/health', '/metrics', '/quilt/health', '/benchling/metrics']) {
+    t.equal((await getWithHost(`${ops.base}${path}`, { host: `rebound.evil.example:${port}` })).status, 403, `${path} is refused for a Host the router does not answer to, even from loopback`);
+  }
 });

@@ -54,7 +54,14 @@ export interface HttpServiceOptions {
    * refused it logs a summary instead.
    */
   refuseEarly?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Who may see what of `/health` and `/metrics`: `full` (everything, the default), `status` (`/health` says
+   * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403).
+   */
+  opsAccess?: (req: IncomingMessage) => OpsAccess;
 }
+
+export type OpsAccess = 'full' | 'status' | 'refused';
 
 export interface RunningService {
   server: Server;
@@ -149,13 +156,21 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
 
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
+    const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
+    if (access === 'refused' || (access === 'status' && path === '/metrics')) {
+      sendJson(res, 403, { error: 'forbidden', message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}` });
+      return;
+    }
     if (req.method === 'GET' && path === '/health') {
       const report = await healthReport(service, version, startedAt, options.health);
       if (stopping) {
         report.status = 'down';
         report.checks.lifecycle = { status: 'down', reason: 'shutting down' };
       }
-      sendJson(res, report.status === 'down' ? 503 : 200, report);
+      const code = report.status === 'down' ? 503 : 200;
+      if (access === 'status') sendJson(res, code, statusOnly(report));
+      else sendJson(res, code, report);
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
@@ -211,6 +226,11 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     logger.info('stopped');
   };
   return { server, url, stop };
+}
+
+/** A health report with no detail: the overall status and each check's. */
+export function statusOnly(report: { status: string; checks: Record<string, { status: string }> }): { status: string; checks: Record<string, { status: string }> } {
+  return { status: report.status, checks: Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }])) };
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
