@@ -7,6 +7,7 @@ import { startBundle } from '../helpers/bundle.js';
 const bundle = await startBundle({ env: { ROUTER_MAX_BODY_BYTES: String(256 * 1024) } });
 t.teardown(() => bundle.stop());
 const good = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages'] });
+const writer = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages', 'write:packages'] });
 const expired = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', expiresIn: -3600 });
 const { privateKey } = await generateKeyPair('ES256');
 const forged = await new SignJWT({ scopes: ['write:packages'] }).setProtectedHeader({ alg: 'ES256' }).setSubject('mallory').setIssuer('labmcp-demo').setAudience('labmcp').setExpirationTime('1h').sign(privateKey);
@@ -53,6 +54,23 @@ function toolResult(body: string): { isError?: boolean; content?: { text?: strin
 
 const clientError = (status: number) => status >= 400 && status < 500;
 
+/** A tool call through the router, for checking what a refused call left behind. */
+async function callTool(path: string, headers: Record<string, string>, name: string, args: unknown): Promise<{ isError?: boolean; structuredContent?: Record<string, unknown> } | undefined> {
+  const res = await fetch(`${bundle.routerUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: rpc('tools/call', { name, arguments: args }) });
+  return toolResult(await res.text()) as { isError?: boolean; structuredContent?: Record<string, unknown> } | undefined;
+}
+
+/** A reserved key was refused with an error naming it (a JSON-RPC error or an isError result). */
+function refusedReservedKey(body: string, key: string): void {
+  const result = toolResult(body);
+  const text = result?.isError ? (result.content?.[0]?.text ?? '') : isJsonRpcError(body) ? body : '';
+  t.ok(text.length > 0, `refused: ${body.slice(0, 300)}`);
+  t.match(text, key, 'the error names the key');
+}
+
+const benchlingAlice = { 'x-benchling-api-key': 'sandbox-key-alice' };
+const writerAuth = { authorization: `Bearer ${writer}` };
+
 const cases: Case[] = [
   { name: 'malformed JSON', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"jsonrpc": "2.0", "id": 1, "method": ', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
   { name: 'JSON that is not JSON-RPC', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"hello":"world"}', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
@@ -75,6 +93,42 @@ const cases: Case[] = [
   { name: 'a JWT in the query string, under another name', path: `/quilt/mcp?x=1&t=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   { name: 'a Benchling key in the query string', path: `/benchling/mcp?api_key=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   { name: 'a Benchling key in the query string, encoded name', path: `/benchling/mcp?X%2DBenchling%2DAPI%2DKey=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  {
+    name: 'a __proto__ key in entry_create fields',
+    path: '/benchling/mcp',
+    headers: { ...json, ...benchlingAlice },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"entry_create","arguments":{"name":"proto-probe-entry","folder_id":"lib_abc123","schema_id":"ts_ExpRun01","fields":{"__proto__":{"Resistance":"Kanamycin"}}}}}',
+    expect: async (_s, b) => {
+      refusedReservedKey(b, '__proto__');
+      const found = await callTool('/benchling/mcp', benchlingAlice, 'entries_list', { folder_id: 'lib_abc123', name: 'proto-probe-entry' });
+      t.same((found?.structuredContent?.entries as unknown[] | undefined)?.length, 0, 'nothing was created');
+    },
+  },
+  {
+    name: 'a constructor key in dna_sequence_create fields',
+    path: '/benchling/mcp',
+    headers: { ...json, ...benchlingAlice },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"dna_sequence_create","arguments":{"name":"proto-probe-seq","folder_id":"lib_abc123","bases":"ACGT","is_circular":false,"fields":{"constructor":"x"}}}}',
+    expect: (_s, b) => refusedReservedKey(b, 'constructor'),
+  },
+  {
+    name: 'a __proto__ key in package_create metadata',
+    path: '/quilt/mcp',
+    headers: { ...json, ...writerAuth },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"package_create","arguments":{"package":"probe/proto","message":"m","meta":{"__proto__":{"polluted":true}},"entries":[{"logical_key":"a.txt","text":"a"}]}}}',
+    expect: async (_s, b) => {
+      refusedReservedKey(b, '__proto__');
+      const found = await callTool('/quilt/mcp', writerAuth, 'packages_list', { prefix: 'probe/' });
+      t.notMatch(JSON.stringify(found?.structuredContent ?? {}), /probe\/proto/, 'nothing was created');
+    },
+  },
+  {
+    name: 'a prototype key nested in package_update metadata',
+    path: '/quilt/mcp',
+    headers: { ...json, ...writerAuth },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"package_update","arguments":{"package":"demo/cells","message":"m","meta":{"lab":{"prototype":{"x":1}}}}}}',
+    expect: (_s, b) => refusedReservedKey(b, 'prototype'),
+  },
   { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   {
     name: 'a Benchling key Benchling rejects',
