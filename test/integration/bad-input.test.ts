@@ -129,6 +129,15 @@ const cases: Case[] = [
     body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"package_update","arguments":{"package":"demo/cells","message":"m","meta":{"lab":{"prototype":{"x":1}}}}}}',
     expect: (_s, b) => refusedReservedKey(b, 'prototype'),
   },
+  {
+    name: 'a batch of 100 tools/call in one request (more than the rate-limit burst)',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: `[${Array.from({ length: 100 }, (_, i) => rpc('tools/call', { name: 'package_verify', arguments: { package: 'demo/cells' } }, i)).join(',')}]`,
+    expect: (s, b) => void (t.equal(s, 429, `status ${s}`), t.match(b, /batch of 100 messages/)),
+  },
+  { name: '/health for a Host the router does not answer to', path: '/health', headers: { host: 'rebound.attacker.example' }, expect: (s) => void t.equal(s, 403) },
+  { name: '/metrics for a Host the router does not answer to', path: '/metrics', headers: { host: 'rebound.attacker.example:8080' }, expect: (s) => void t.equal(s, 403) },
   { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   {
     name: 'a Benchling key Benchling rejects',
