@@ -19,7 +19,8 @@ export const routerSettings = {
   ROUTER_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024, 256 * 1024 * 1024),
   ROUTER_MAX_HEADER_BYTES: positiveInt(16 * 1024, 256 * 1024),
   /** Time a client has to send its request headers, from its first byte; past it, 408 and the connection closes. */
-  ROUTER_HEADERS_TIMEOUT_MS: positiveInt(10_000, 600_000),
+  // At most Node's whole-request timeout (300 s), which it must not exceed.
+  ROUTER_HEADERS_TIMEOUT_MS: positiveInt(10_000, 300_000),
   /** Time a client has to send its whole request body, from its headers; past it, 408 and the connection closes. */
   ROUTER_BODY_TIMEOUT_MS: positiveInt(30_000, 3_600_000),
   /** Per credential (or per client address without one): sustained rate and burst. */
