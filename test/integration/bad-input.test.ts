@@ -7,12 +7,16 @@ import { startBundle } from '../helpers/bundle.js';
 const bundle = await startBundle({ env: { ROUTER_MAX_BODY_BYTES: String(256 * 1024) } });
 t.teardown(() => bundle.stop());
 const good = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages'] });
+const writer = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages', 'write:packages'] });
 const expired = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', expiresIn: -3600 });
 const { privateKey } = await generateKeyPair('ES256');
 const forged = await new SignJWT({ scopes: ['write:packages'] }).setProtectedHeader({ alg: 'ES256' }).setSubject('mallory').setIssuer('labmcp-demo').setAudience('labmcp').setExpirationTime('1h').sign(privateKey);
 const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', iss: 'labmcp-demo', aud: 'labmcp', exp: 9999999999 })).toString('base64url')}.`;
 const BAD_KEY = 'sk_not_a_real_key_0123456789';
-const secrets = [good, expired, forged, unsigned, BAD_KEY, 'sandbox-key-alice'];
+// Credentials sent in a query string, where no server reads them but every access line would show them.
+const inQuery = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'query-string-user', scopes: ['read:packages'] });
+const QUERY_KEY = 'sk_query_string_key_9876543210';
+const secrets = [good, expired, forged, unsigned, BAD_KEY, 'sandbox-key-alice', inQuery, QUERY_KEY];
 
 interface Case {
   name: string;
@@ -50,6 +54,23 @@ function toolResult(body: string): { isError?: boolean; content?: { text?: strin
 
 const clientError = (status: number) => status >= 400 && status < 500;
 
+/** A tool call through the router, for checking what a refused call left behind. */
+async function callTool(path: string, headers: Record<string, string>, name: string, args: unknown): Promise<{ isError?: boolean; structuredContent?: Record<string, unknown> } | undefined> {
+  const res = await fetch(`${bundle.routerUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: rpc('tools/call', { name, arguments: args }) });
+  return toolResult(await res.text()) as { isError?: boolean; structuredContent?: Record<string, unknown> } | undefined;
+}
+
+/** A reserved key was refused with an error naming it (a JSON-RPC error or an isError result). */
+function refusedReservedKey(body: string, key: string): void {
+  const result = toolResult(body);
+  const text = result?.isError ? (result.content?.[0]?.text ?? '') : isJsonRpcError(body) ? body : '';
+  t.ok(text.length > 0, `refused: ${body.slice(0, 300)}`);
+  t.match(text, key, 'the error names the key');
+}
+
+const benchlingAlice = { 'x-benchling-api-key': 'sandbox-key-alice' };
+const writerAuth = { authorization: `Bearer ${writer}` };
+
 const cases: Case[] = [
   { name: 'malformed JSON', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"jsonrpc": "2.0", "id": 1, "method": ', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
   { name: 'JSON that is not JSON-RPC', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"hello":"world"}', expect: (s, b) => void (t.ok(clientError(s), `status ${s}`), t.ok(isJsonRpcError(b), b)) },
@@ -68,6 +89,55 @@ const cases: Case[] = [
   { name: 'expired token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${expired}` }, body: rpc('tools/list'), expect: (s, b) => void (t.equal(s, 401), t.match(b, /expired/i)) },
   { name: 'forged token (unknown key)', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${forged}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   { name: 'alg none token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${unsigned}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a JWT in the query string', path: `/quilt/mcp?access_token=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a JWT in the query string, under another name', path: `/quilt/mcp?x=1&t=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a Benchling key in the query string', path: `/benchling/mcp?api_key=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  { name: 'a Benchling key in the query string, encoded name', path: `/benchling/mcp?X%2DBenchling%2DAPI%2DKey=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  {
+    name: 'a __proto__ key in entry_create fields',
+    path: '/benchling/mcp',
+    headers: { ...json, ...benchlingAlice },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"entry_create","arguments":{"name":"proto-probe-entry","folder_id":"lib_abc123","schema_id":"ts_ExpRun01","fields":{"__proto__":{"Resistance":"Kanamycin"}}}}}',
+    expect: async (_s, b) => {
+      refusedReservedKey(b, '__proto__');
+      const found = await callTool('/benchling/mcp', benchlingAlice, 'entries_list', { folder_id: 'lib_abc123', name: 'proto-probe-entry' });
+      t.same((found?.structuredContent?.entries as unknown[] | undefined)?.length, 0, 'nothing was created');
+    },
+  },
+  {
+    name: 'a constructor key in dna_sequence_create fields',
+    path: '/benchling/mcp',
+    headers: { ...json, ...benchlingAlice },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"dna_sequence_create","arguments":{"name":"proto-probe-seq","folder_id":"lib_abc123","bases":"ACGT","is_circular":false,"fields":{"constructor":"x"}}}}',
+    expect: (_s, b) => refusedReservedKey(b, 'constructor'),
+  },
+  {
+    name: 'a __proto__ key in package_create metadata',
+    path: '/quilt/mcp',
+    headers: { ...json, ...writerAuth },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"package_create","arguments":{"package":"probe/proto","message":"m","meta":{"__proto__":{"polluted":true}},"entries":[{"logical_key":"a.txt","text":"a"}]}}}',
+    expect: async (_s, b) => {
+      refusedReservedKey(b, '__proto__');
+      const found = await callTool('/quilt/mcp', writerAuth, 'packages_list', { prefix: 'probe/' });
+      t.notMatch(JSON.stringify(found?.structuredContent ?? {}), /probe\/proto/, 'nothing was created');
+    },
+  },
+  {
+    name: 'a prototype key nested in package_update metadata',
+    path: '/quilt/mcp',
+    headers: { ...json, ...writerAuth },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"package_update","arguments":{"package":"demo/cells","message":"m","meta":{"lab":{"prototype":{"x":1}}}}}}',
+    expect: (_s, b) => refusedReservedKey(b, 'prototype'),
+  },
+  {
+    name: 'a batch of 100 tools/call in one request (more than the rate-limit burst)',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: `[${Array.from({ length: 100 }, (_, i) => rpc('tools/call', { name: 'package_verify', arguments: { package: 'demo/cells' } }, i)).join(',')}]`,
+    expect: (s, b) => void (t.equal(s, 429, `status ${s}`), t.match(b, /batch of 100 messages/)),
+  },
+  { name: '/health for a Host the router does not answer to', path: '/health', headers: { host: 'rebound.attacker.example' }, expect: (s) => void t.equal(s, 403) },
+  { name: '/metrics for a Host the router does not answer to', path: '/metrics', headers: { host: 'rebound.attacker.example:8080' }, expect: (s) => void t.equal(s, 403) },
   { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   {
     name: 'a Benchling key Benchling rejects',

@@ -31,6 +31,9 @@ t.test('/quilt/health and /benchling/health reach the servers', async (t) => {
   t.type(quilt.uptimeSeconds, 'number');
   const benchling = (await (await fetch(`${bundle.routerUrl}/benchling/health`)).json()) as Record<string, unknown>;
   t.match(benchling, { status: 'ok', service: 'benchling-mcp' });
+  // The read-only tools, from the tools' own annotations: the router sends only calls of these twice.
+  t.ok((quilt.readOnlyTools as string[]).includes('registries_list') && !(quilt.readOnlyTools as string[]).includes('package_create'), 'quilt-mcp names its read-only tools');
+  t.ok((benchling.readOnlyTools as string[]).includes('projects_list') && !(benchling.readOnlyTools as string[]).includes('entry_create'), 'benchling-mcp names its read-only tools');
 });
 
 for (const connect of [connectModern, connectLegacy]) {

@@ -27,11 +27,15 @@ function run(pkg: string, env: Record<string, string>): Promise<{ code: number |
 const cases: [string, Record<string, string>, RegExp][] = [
   ['router', { ROUTER_PORT: 'eighty' }, /ROUTER_PORT: .*port number/],
   ['router', { ROUTER_RATE_LIMIT_BURST: '0' }, /ROUTER_RATE_LIMIT_BURST: must be at least 1/],
+  ['router', { ROUTER_TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' }, /ROUTER_TRUSTED_PROXIES.*must be IP addresses or CIDRs/],
+  ['router', { ROUTER_OPS_TOKEN: 'short-token' }, /ROUTER_OPS_TOKEN: must be at least 24 characters \(got "\[redacted\]"\)/],
+  ['router', { ROUTER_HEADERS_TIMEOUT_MS: '400000' }, /ROUTER_HEADERS_TIMEOUT_MS: must be at most 300000/],
   ['quilt-mcp', { LOG_LEVEL: 'chatty' }, /LOG_LEVEL/],
   ['quilt-mcp', { QUILT_REGISTRIES: 'http://not-a-registry' }, /QUILT_REGISTRIES/],
   ['quilt-mcp', { QUILT_JWT_SECRET: 'short' }, /QUILT_JWT_SECRET: must be at least 32 characters/],
   ['benchling-mcp', { BENCHLING_URL: 'tenant.benchling.com' }, /BENCHLING_URL: must be an http\(s\) URL/],
   ['benchling-mcp', { BENCHLING_KEY_MODE: 'service' }, /BENCHLING_API_KEY/],
+  ['benchling-mcp', { BENCHLING_REJECTED_KEY_TTL_MS: '-5' }, /BENCHLING_REJECTED_KEY_TTL_MS: must be at least 0/],
   ['benchling-sandbox', { BENCHLING_SANDBOX_PORT: '-1' }, /BENCHLING_SANDBOX_PORT/],
 ];
 

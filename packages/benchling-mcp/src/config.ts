@@ -40,6 +40,8 @@ export const benchlingSettings = {
    * are spread over the rest of the rate-limit window instead of running into 429s. 0 turns pacing off.
    */
   BENCHLING_RATE_LIMIT_SLOWDOWN_REMAINING: z.coerce.number().int().min(0).max(100_000).default(10),
+  /** How long a caller's key that Benchling refused (401) is refused here at once, without asking Benchling. 0: never. */
+  BENCHLING_REJECTED_KEY_TTL_MS: ms(300_000, 0, 86_400_000),
 
   // --- Tools ---
   /** entries_list with folder_id: upstream pages (of the folder's project) scanned per call before handing back a cursor. */
@@ -67,6 +69,7 @@ export function clientSettingsFrom(config: Settings): BenchlingClientSettings {
     maxConcurrencyPerKey: config.BENCHLING_MAX_CONCURRENCY_PER_KEY,
     maxResponseBytes: config.BENCHLING_MAX_RESPONSE_BYTES,
     slowdownRemaining: config.BENCHLING_RATE_LIMIT_SLOWDOWN_REMAINING,
+    rejectedKeyTtlMs: config.BENCHLING_REJECTED_KEY_TTL_MS,
   };
 }
 

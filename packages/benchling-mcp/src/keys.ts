@@ -29,6 +29,8 @@ export interface KeyResolverOptions {
   mode: KeyMode;
   serviceKey?: string | undefined;
   verifier?: JwtVerifier | undefined;
+  /** Whether Benchling refused this user key lately (then it is refused here, as a 401, without asking again). */
+  rejectedLately?: (apiKey: string) => boolean;
 }
 
 /** Checked at start, so a misconfigured mode fails loudly instead of refusing every request. */
@@ -44,6 +46,9 @@ export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage)
   assertKeyConfig(options);
   return async (req) => {
     const userKey = options.mode === 'service' ? undefined : userKeyFrom(req);
+    if (userKey && options.rejectedLately?.(userKey)) {
+      throw new HttpError(401, 'key_rejected', 'Benchling rejected this API key a short while ago; it is not sent to Benchling again for now. Check the key you send in X-Benchling-API-Key.', BASIC_CHALLENGE);
+    }
     if (userKey) return { userId: `key:${fingerprint(userKey)}`, apiKey: userKey, keySource: 'user' };
     if (options.mode === 'user') {
       throw new HttpError(

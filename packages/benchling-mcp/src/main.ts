@@ -15,10 +15,6 @@ const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where the shared service key may be used.
 const verifier =
   config.BENCHLING_KEY_MODE === 'user' ? undefined : await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
-const authenticate = await orExitOnConfigError(
-  () => keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier }),
-  true,
-);
 if (sandbox) logger.warn({ baseUrl }, 'BENCHLING_URL is unset: using the bundled Benchling sandbox (demo data)');
 
 const clientSettings = clientSettingsFrom(config);
@@ -29,6 +25,10 @@ const client = new BenchlingClient({
   // Benchling refusing a key is an authentication failure like any other, for the dashboards.
   onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' satisfies AuthErrorReason }),
 });
+const authenticate = await orExitOnConfigError(
+  () => keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier, rejectedLately: (key) => client.keyRejectedRecently(key) }),
+  true,
+);
 const toolSettings = toolSettingsFrom(config);
 logger.info({ benchling: { baseUrl, keyMode: config.BENCHLING_KEY_MODE, ...clientSettings, ...toolSettings } }, 'Benchling client settings');
 

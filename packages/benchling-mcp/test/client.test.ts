@@ -334,3 +334,24 @@ t.test('retries and give-ups are logged without the key', async (t) => {
   t.notOk(logs.includes(ALICE));
   t.notOk(logs.includes(Buffer.from(`${ALICE}:`).toString('base64')));
 });
+
+t.test('a key Benchling refused is refused here for a while without asking Benchling again; a working key is unaffected', async (t) => {
+  const { url } = await startSandbox(t);
+  const rec = recorder();
+  const client = makeClient(url, { onAttempt: rec.onAttempt, rejectedKeyTtlMs: 60_000 });
+  const first = await failure(client.session('sk_made_up_key_1').get('/projects'));
+  t.equal(first.kind, 'key_rejected');
+  t.equal(rec.attempts.length, 1, 'asked Benchling once');
+  t.ok(client.keyRejectedRecently('sk_made_up_key_1'));
+  const again = await failure(client.session('sk_made_up_key_1').get('/projects'));
+  t.equal(again.kind, 'key_rejected');
+  t.match(again.message, /not sent again/);
+  t.equal(rec.attempts.length, 1, 'and not again');
+  t.notOk(client.keyRejectedRecently(ALICE));
+  await client.session(ALICE).get('/projects');
+  t.equal(rec.attempts.length, 2);
+  const off = makeClient(url, { onAttempt: rec.onAttempt, rejectedKeyTtlMs: 0 });
+  await failure(off.session('sk_made_up_key_2').get('/projects'));
+  await failure(off.session('sk_made_up_key_2').get('/projects'));
+  t.equal(rec.attempts.length, 4, 'with BENCHLING_REJECTED_KEY_TTL_MS=0 nothing is remembered');
+});

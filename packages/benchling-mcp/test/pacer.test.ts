@@ -70,3 +70,21 @@ t.test('429: everyone waits until the block ends', async (t) => {
   pacer.blockUntil(now() + 4000);
   t.equal(pacer.reserve(Infinity).waitMs, 4000);
 });
+
+t.test('keys Benchling has not accepted get only spare turns: never past half the window, never waiting', async (t) => {
+  const { pacer, headers, advance } = setup(5);
+  t.same(pacer.reserveSpare(), { ok: true, waitMs: 0 }, 'budget unknown: at once');
+  pacer.settle(headers(32, 30, 60));
+  t.same(pacer.reserveSpare(), { ok: true, waitMs: 0 }, '32 of 60 left: a spare turn');
+  pacer.settle(headers(31, 30, 60));
+  t.same(pacer.reserveSpare(), { ok: true, waitMs: 0 }, '31 left: one more');
+  pacer.settle(headers(30, 30, 60));
+  t.same(pacer.reserveSpare(), { ok: false, waitMs: 30_000 }, '30 left, half the limit: no more spare turns');
+  t.equal(pacer.state().remaining, 30, 'and the refusal reserved nothing');
+  t.same(pacer.reserve(Infinity), { ok: true, waitMs: 0 }, 'a key that works still goes at once');
+  pacer.settle(headers(29, 30, 60));
+  pacer.blockUntil(pacer.state().resetAt);
+  advance(31_000);
+  pacer.blockUntil(Date.now() + 10_000_000);
+  t.equal(pacer.reserveSpare().ok, false, 'nor while the tenant is blocked (a 429)');
+});

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactUrl } from '@labmcp/service-kit/service';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { Authenticator } from './auth.js';
 import { FaultInjector, type StatusFault } from './faults.js';
@@ -231,7 +232,7 @@ function toApiError(err: unknown, log: SandboxLogger, req: IncomingMessage): Api
   if (err instanceof ApiError) return err;
   if (err instanceof StoreLimitError) return new ApiError(400, err.message);
   if (err instanceof StoreBusyError) return new ApiError(503, err.message, 'The service is busy; please retry.');
-  log.error({ err, method: req.method, url: req.url }, 'unexpected error while serving a sandbox request');
+  log.error({ err, method: req.method, url: redactUrl(req.url) }, 'unexpected error while serving a sandbox request');
   return new ApiError(500, 'Internal error in the Benchling sandbox.', 'Something went wrong; please retry.');
 }
 

@@ -7,14 +7,28 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+export class BodyTimeoutError extends Error {
+  override readonly name = 'BodyTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`request body did not arrive within ${timeoutMs} ms`);
+  }
+}
+
 /**
- * Reads a request body, failing as soon as it exceeds the limit (chunked bodies declare no length up front).
- * On failure the rest of the body is discarded rather than the socket destroyed, so the 413 can still be sent.
+ * Reads a request body, failing as soon as it exceeds the limit (chunked bodies declare no length up front) or
+ * when it has not arrived whole within `timeoutMs` (a client that sends headers and then stalls must not hold
+ * anything for long). On failure the rest of the body is discarded rather than the socket destroyed, so the 413
+ * or 408 can still be sent.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      req.resume();
+      reject(new BodyTimeoutError(timeoutMs));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
@@ -34,6 +48,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       reject(err);
     };
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
+import { isAddressOrCidr } from './client-address.js';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),
@@ -17,15 +18,34 @@ export const routerSettings = {
   ROUTER_RETRY_AFTER_SECONDS: positiveInt(2, 3600),
   ROUTER_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024, 256 * 1024 * 1024),
   ROUTER_MAX_HEADER_BYTES: positiveInt(16 * 1024, 256 * 1024),
+  /** Time a client has to send its request headers, from its first byte; past it, 408 and the connection closes. */
+  // At most Node's whole-request timeout (300 s), which it must not exceed.
+  ROUTER_HEADERS_TIMEOUT_MS: positiveInt(10_000, 300_000),
+  /** Time a client has to send its whole request body, from its headers; past it, 408 and the connection closes. */
+  ROUTER_BODY_TIMEOUT_MS: positiveInt(30_000, 3_600_000),
   /** Per credential (or per client address without one): sustained rate and burst. */
   ROUTER_RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
   ROUTER_RATE_LIMIT_BURST: positiveInt(60, 100_000),
+  /**
+   * Per client address, and in total: requests whose credential its service has not (yet) accepted, i.e. new,
+   * or refused last time. A credential once accepted is limited by the per-credential bucket only.
+   */
+  ROUTER_UNVERIFIED_PER_MINUTE: positiveInt(30, 1_000_000),
+  ROUTER_UNVERIFIED_BURST: positiveInt(20, 100_000),
+  ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: positiveInt(600, 10_000_000),
+  ROUTER_UNVERIFIED_TOTAL_BURST: positiveInt(100, 1_000_000),
   ROUTER_MAX_CONCURRENT_PER_SERVICE: positiveInt(64, 100_000),
+  /** Proxies in front whose X-Forwarded-* headers are believed: addresses or CIDRs, comma-separated. */
+  ROUTER_TRUSTED_PROXIES: list().pipe(z.array(z.string().refine(isAddressOrCidr, 'must be IP addresses or CIDRs (10.0.0.0/8, ::1)'))),
   /** Browser origins allowed to call (CORS and MCP's DNS-rebinding check), comma-separated. */
   ROUTER_ALLOWED_ORIGINS: list(),
   ROUTER_ALLOW_LOCALHOST_ORIGINS: flag(true),
   /** OAuth authorization servers for Quilt (RFC 9728 metadata is served when set), comma-separated URLs. */
   QUILT_AUTHORIZATION_SERVERS: list(),
-  /** The router's public base URL (for resource metadata); derived from Host/X-Forwarded-* when unset. */
+  /** The router's public base URL (for resource metadata); built from an allowed Host when unset. */
   ROUTER_PUBLIC_URL: z.url().optional(),
+  /** Host names the router answers to besides loopback names (and ROUTER_PUBLIC_URL's), comma-separated. */
+  ROUTER_ALLOWED_HOSTS: list(),
+  /** A token (Authorization: Bearer) for /health details and /metrics from other than loopback. */
+  ROUTER_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };

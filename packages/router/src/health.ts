@@ -1,8 +1,11 @@
 import type { CheckResult } from '@labmcp/service-kit/service';
 import type { Upstream } from './upstreams.js';
 
-/** Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. */
-export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number): Promise<Record<string, CheckResult>> {
+/**
+ * Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. `onBody` sees each
+ * upstream's answer (the router learns its read-only tools from it).
+ */
+export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number, onBody?: (upstream: Upstream, body: unknown) => void): Promise<Record<string, CheckResult>> {
   const results = await Promise.all(
     upstreams.map(async (upstream): Promise<[string, CheckResult]> => {
       const started = performance.now();
@@ -10,6 +13,7 @@ export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number): 
       try {
         const res = await fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(timeoutMs) });
         const body = (await res.json().catch(() => ({}))) as { status?: string; version?: string };
+        if (res.ok) onBody?.(upstream, body);
         const status = res.ok && (body.status === 'ok' || body.status === 'degraded') ? body.status : 'down';
         return [upstream.service, { status, latencyMs: latencyMs(), httpStatus: res.status, ...(body.version && { version: body.version }) }];
       } catch (err) {

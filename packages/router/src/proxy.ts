@@ -1,7 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit/service';
-import { BodyTooLargeError, readBody } from './body-limit.js';
+import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { Upstream } from './upstreams.js';
@@ -12,7 +12,11 @@ export interface ProxyOptions {
   upstreamTimeoutMs: number;
   retryAfterSeconds: number;
   maxBodyBytes: number;
+  /** Time a request body has to arrive whole, from when its headers were read. */
+  bodyTimeoutMs: number;
   credentials: CredentialPolicy;
+  /** Whether the request came through a trusted proxy, whose `X-Forwarded-*` headers are passed on. */
+  forwardedByTrustedProxy: (req: IncomingMessage) => boolean;
   onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
   /** Whether an upstream is known to be down right now (see UpstreamAvailability). */
   isDown?: (upstream: Upstream) => boolean;
@@ -28,6 +32,12 @@ interface Exchange {
   headers: OutgoingHttpHeaders;
   body: Buffer;
   retried: boolean;
+  /**
+   * What makes the request one that must not run twice (a `tools/call` of a tool not known to only read), or
+   * undefined when sending it again is harmless. Such a request is never sent again once it may have reached the
+   * server, and a failure after that is answered as "may or may not have run".
+   */
+  once?: string;
   timer?: NodeJS.Timeout;
   proxyReq?: ClientRequest;
   proxyRes?: IncomingMessage;
@@ -153,9 +163,23 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       if (!exchange.proxyRes.complete) res.destroy();
       return;
     }
+    const reset = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+    // A call that must not run twice, on a connection that broke after it was written: the server may have begun
+    // it (a server that died under the call looks just like one that closed an idle connection), so it is neither
+    // sent again nor answered as "unavailable, retry".
+    if (exchange.once !== undefined && reset && !exchange.abandoned && !exchange.timedOut) {
+      const service = exchange.upstream.service;
+      // A reset of a reused connection is not by itself a sign that the server is down (it may only have closed
+      // an idle connection); one of a fresh connection is.
+      options.onUpstreamError?.(exchange.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
+      logger.warn({ service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' }, 'upstream connection lost under a call that is not sent twice');
+      sendProxyError(req, res, 502, 'outcome_unknown', `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`);
+      return;
+    }
     // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
-    // request never reached a handler, so sending it once more on a fresh connection is safe.
-    if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    // request most likely never reached a handler, so sending it once more on a fresh connection is safe for
+    // everything but calls that must not run twice (above).
+    if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && reset) {
       exchange.retried = true;
       logger.debug({ service: exchange.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
       send(req, res, exchange);
@@ -173,26 +197,39 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 
   return {
     refuseIfDown,
-    async forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string): Promise<void> {
+    /**
+     * Reads a request's body whole, answering 413 (too large) or 408 (not in time) itself; undefined then.
+     * MCP request bodies are small JSON-RPC messages; holding one (bounded) lets a request that met a keep-alive
+     * connection just closed by a restarting server be sent again, which a streamed body could not.
+     */
+    async readRequestBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+      const tooLarge = () => sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
-        sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        tooLarge();
         req.resume();
-        return;
+        return undefined;
       }
-      // MCP request bodies are small JSON-RPC messages; holding one (bounded) lets a request that met a
-      // keep-alive connection just closed by a restarting server be sent again, which a streamed body could not.
-      let body: Buffer;
       try {
-        body = await readBody(req, options.maxBodyBytes);
+        const body = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+        return res.destroyed ? undefined : body;
       } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+        if (err instanceof BodyTooLargeError) tooLarge();
+        else if (err instanceof BodyTimeoutError) {
+          // The connection goes with the answer: what is left of the body may never come.
+          res.once('finish', () => req.socket.destroy());
+          sendProxyError(req, res, 408, 'body_timeout', `The request body did not arrive within ${options.bodyTimeoutMs} ms`, { connection: 'close' });
         } else res.destroy();
-        return;
+        return undefined;
       }
+    },
+    /**
+     * Sends a request on, with its body already read (`readRequestBody`). `once` names what in it must not run
+     * twice, if anything (see `Exchange.once`).
+     */
+    forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, body: Buffer, once?: string): void {
       if (res.destroyed) return;
-      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials), body, retried: false };
+      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials, options.forwardedByTrustedProxy(req)), body, retried: false, once };
       const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
       pending.set(upstream.service, waiting);
       waiting.add(exchange);
@@ -229,8 +266,15 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 }
 
 /** The client's headers as the upstream should see them: its own credential only, forwarding headers, framing. */
-function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy): OutgoingHttpHeaders {
+function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy, trusted: boolean): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...req.headers };
+  // What a client says about where a request came from counts only from a trusted proxy in front.
+  if (!trusted) {
+    delete headers['x-forwarded-for'];
+    delete headers['x-forwarded-proto'];
+    delete headers['x-forwarded-host'];
+    delete headers.forwarded;
+  }
   prepareUpstreamHeaders(upstream.service, headers, credentials);
   // The whole body is in hand: send it with its length, and there is nothing left to wait a `100 Continue` for.
   delete headers.expect;
@@ -239,10 +283,10 @@ function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: st
   headers[REQUEST_ID_HEADER] = requestId;
   const clientAddress = req.socket.remoteAddress;
   if (clientAddress) {
-    const before = req.headers['x-forwarded-for'];
+    const before = headers['x-forwarded-for'];
     headers['x-forwarded-for'] = before ? `${String(before)}, ${clientAddress}` : clientAddress;
   }
-  // What a proxy in front already said about the original request is kept; otherwise this hop is the edge.
+  // What a trusted proxy in front already said about the original request is kept; otherwise this hop is the edge.
   headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
   return headers;

@@ -32,26 +32,57 @@ export class RateLimiter {
     this.refillPerMs = perMinute / 60_000;
   }
 
-  take(key: string): RateLimitDecision {
+  /** Takes `cost` tokens (a JSON-RPC batch costs one per message), or none when there are not that many. */
+  take(key: string, cost = 1): RateLimitDecision {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return { allowed: true, retryAfterSeconds: 0 };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerMs / 1000)) };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((Math.min(cost, this.burst) - bucket.tokens) / this.refillPerMs / 1000)) };
+  }
+
+  /** At most this many tokens are ever in a bucket. */
+  get capacity(): number {
+    return this.burst;
   }
 }
 
 /**
- * Whom a request counts against: a hash of the credential it carries (never the credential itself, since keys
+ * The credential a request carries for a service, normalized so that bytes that do not change what a server
+ * accepts do not change the key either: the scheme's case and the spacing around it, and the way a Benchling key
+ * is sent (`X-Benchling-API-Key`, or `Authorization: Basic base64(key:)`, as benchling-mcp reads it).
+ */
+export function credentialOf(req: IncomingMessage, service: string): string | undefined {
+  const authorization = req.headers.authorization;
+  const match = authorization ? /^\s*(\S+)\s+(.*?)\s*$/.exec(authorization) : null;
+  const scheme = match?.[1]?.toLowerCase();
+  if (service === 'benchling-mcp') {
+    const header = req.headers['x-benchling-api-key'];
+    const key = (Array.isArray(header) ? header[0] : header)?.trim();
+    if (key) return `key ${key}`;
+    if (scheme === 'basic' && match?.[2]) {
+      const decoded = Buffer.from(match[2], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const basicKey = (colon === -1 ? decoded : decoded.slice(0, colon)).trim();
+      if (basicKey) return `key ${basicKey}`;
+    }
+  }
+  if (match && scheme) return `${scheme} ${match[2]}`;
+  const raw = authorization?.trim();
+  return raw ? `raw ${raw}` : undefined;
+}
+
+/**
+ * Whom a request counts against: a hash of its normalized credential (never the credential itself, since keys
  * are held in memory and may show up in heap dumps), or the client address when it carries none.
  */
-export function rateLimitKey(req: IncomingMessage, service: string): string {
-  const credential = req.headers.authorization ?? (req.headers['x-benchling-api-key'] as string | undefined);
-  if (credential) return `${service}:cred:${hash('sha256', credential, 'base64url').slice(0, 22)}`;
-  return `${service}:addr:${req.socket.remoteAddress ?? 'unknown'}`;
+export function rateLimitKey(req: IncomingMessage, service: string, clientAddress: string): { key: string; credential: boolean } {
+  const credential = credentialOf(req, service);
+  if (credential) return { key: `${service}:cred:${hash('sha256', credential, 'base64url').slice(0, 22)}`, credential: true };
+  return { key: `${service}:addr:${clientAddress}`, credential: false };
 }

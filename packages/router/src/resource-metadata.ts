@@ -1,14 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-
 export const QUILT_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/quilt/mcp';
-
-/** The public base URL as the client sees it: configured, or from the headers a proxy in front sets. */
-export function publicBaseUrl(req: IncomingMessage, configured: string | undefined): string {
-  if (configured) return configured.replace(/\/+$/, '');
-  const forwardedProto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim();
-  const forwardedHost = (req.headers['x-forwarded-host'] as string | undefined)?.split(',')[0]?.trim();
-  return `${forwardedProto ?? 'http'}://${forwardedHost ?? req.headers.host ?? 'localhost'}`;
-}
 
 /** RFC 9728 protected-resource metadata for the Quilt MCP endpoint. */
 export function quiltResourceMetadata(baseUrl: string, authorizationServers: string[]) {

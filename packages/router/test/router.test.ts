@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, get as httpGet, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
@@ -90,7 +90,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES });
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, opsAccess: app.opsAccess, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
   app.trackConnections(svc.server);
   return Object.assign(svc, { base: svc.url, metrics });
 }
@@ -154,9 +154,16 @@ t.test('SSE passes through event by event, unbuffered', async (t) => {
   t.ok(quilt.closed.includes('/sse'), 'upstream request closed after the client disconnected');
 });
 
-t.test('forwarding headers from a proxy in front are kept, and this hop is appended', async (t) => {
-  const res = await fetch(`${router.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' } });
+t.test('forwarding headers from a trusted proxy in front are kept, and this hop is appended', async (t) => {
+  const behindProxy = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.0/8' });
+  t.teardown(() => behindProxy.stop());
+  const res = await fetch(`${behindProxy.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' } });
   t.same(await res.json(), { for: '203.0.113.7, 127.0.0.1', proto: 'https', host: 'mcp.example.org', expect: null });
+});
+
+t.test('forwarding headers from anyone else are replaced, not passed on', async (t) => {
+  const res = await fetch(`${router.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' } });
+  t.same(await res.json(), { for: '127.0.0.1', proto: 'http', host: new URL(router.base).host, expect: null });
 });
 
 t.test('an upstream that dies mid-answer cuts the response; the client is not handed a short one as whole', async (t) => {
@@ -407,4 +414,300 @@ t.test('one metrics page for the whole bundle', async (t) => {
 t.test('unknown paths are 404 with a hint', async (t) => {
   const res = await fetch(`${router.base}/nope`);
   t.equal(res.status, 404);
+});
+
+t.test('no call runs twice: a write tools/call whose reused connection breaks is answered 502, a read-only one is retried', async (t) => {
+  // An upstream that names its read-only tools in /health as the servers do, and breaks the connection under the
+  // first sight of each call (after reading it whole), as a server that dies while handling it would.
+  const calls: string[] = [];
+  const broken = new Set<string>();
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', readOnlyTools: ['registries_list'] }));
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      const message = JSON.parse(body) as { method: string; params?: { name?: string } } | unknown[];
+      const what = Array.isArray(message) ? 'batch' : message.method === 'tools/call' ? message.params!.name! : message.method;
+      calls.push(what);
+      if (what !== 'tools/list' && !broken.has(what)) {
+        broken.add(what);
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const router = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => router.stop());
+  await (await fetch(`${router.base}/health`)).arrayBuffer(); // the router has read the upstream's read-only tools
+  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const call = (name: string) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
+  // Each call goes out on the keep-alive connection the tools/list before it left in the pool.
+  const prime = async () => {
+    t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+  };
+
+  await prime();
+  const write = await post(call('package_create'));
+  t.equal(write.status, 502, 'a write call is not sent again');
+  t.match(await write.json(), { jsonrpc: '2.0', error: { code: -32000, message: /package_create.*may or may not have run/, data: { reason: 'outcome_unknown' } } });
+  t.equal(calls.filter((c) => c === 'package_create').length, 1, 'the upstream saw it exactly once');
+
+  await prime();
+  const batch = await post([call('registries_list'), call('entry_create')]);
+  t.equal(batch.status, 502, 'nor a batch holding one');
+  t.equal(calls.filter((c) => c === 'batch').length, 1, 'sent once');
+
+  await prime();
+  const read = await post(call('registries_list'));
+  t.equal(read.status, 200, 'a read-only call is sent again on a fresh connection');
+  t.same(await read.json(), { jsonrpc: '2.0', id: 1, result: { ran: 'registries_list' } });
+  t.equal(calls.filter((c) => c === 'registries_list').length, 2, 'and so seen twice');
+});
+
+t.test('until an upstream has named its read-only tools, every call of it counts as a write', async (t) => {
+  let resets = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(503).end(); // never says
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      if (resets++ === 1) req.socket.destroy();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const router = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => router.stop());
+  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
+  await new Promise((r) => setTimeout(r, 50));
+  const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });
+  t.equal(res.status, 502);
+  t.equal(resets, 2, 'sent once');
+});
+
+/** Raw connections that send full headers and part of the body (or part of the headers), then stall. */
+async function stall(base: string, count: number, what: 'body' | 'headers', path: string) {
+  const port = Number(new URL(base).port);
+  const sockets = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new Promise<{ socket: Socket; received: () => string; closed: () => boolean }>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            what === 'body'
+              ? `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`
+              : `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\n`,
+          );
+          resolve({ socket, received: () => received, closed: () => closed });
+        });
+        let received = '';
+        let closed = false;
+        socket.on('data', (c) => (received += String(c)));
+        socket.on('close', () => (closed = true));
+        socket.on('error', () => {});
+      }),
+    ),
+  );
+  return sockets;
+}
+
+t.test('stalled request bodies hold no concurrency slot: valid requests keep being answered', async (t) => {
+  const router = await startRouter({
+    ROUTER_UPSTREAM_TIMEOUT_MS: '5000',
+    ROUTER_RATE_LIMIT_PER_MINUTE: '1000000',
+    ROUTER_RATE_LIMIT_BURST: '100000',
+    ROUTER_UNVERIFIED_PER_MINUTE: '1000000',
+    ROUTER_UNVERIFIED_BURST: '100000',
+    ROUTER_UNVERIFIED_TOTAL_BURST: '100000',
+  });
+  const stalled = [...(await stall(router.base, 200, 'body', '/quilt/mcp')), ...(await stall(router.base, 200, 'body', '/benchling/mcp'))];
+  t.teardown(async () => {
+    for (const s of stalled) s.socket.destroy();
+    await router.stop();
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  for (const service of ['quilt', 'benchling']) {
+    const statuses: number[] = [];
+    let slowest = 0;
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const res = await fetch(`${router.base}/${service}/mcp`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer valid' } });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+    t.same(new Set(statuses), new Set([200]), `every valid request to ${service} answered while 200 stalled bodies sit on each service`);
+    t.ok(slowest < 1000, `promptly (slowest ${Math.round(slowest)} ms)`);
+  }
+  t.notOk(stalled.some((s) => s.closed()), 'the stalled connections are still within their deadline');
+});
+
+t.test('a body or headers that do not arrive in time get 408, and the connection is closed', async (t) => {
+  const router = await startRouter({ ROUTER_BODY_TIMEOUT_MS: '300', ROUTER_HEADERS_TIMEOUT_MS: '300', ROUTER_MAX_CONCURRENT_PER_SERVICE: '2' });
+  t.teardown(() => router.stop());
+  const bodies = await stall(router.base, 3, 'body', '/quilt/mcp');
+  const headers = await stall(router.base, 3, 'headers', '/quilt/mcp');
+  const deadline = Date.now() + 3000;
+  while ([...bodies, ...headers].some((s) => !s.closed()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const s of bodies) {
+    t.ok(s.closed(), 'stalled body: connection closed');
+    t.match(s.received(), /^HTTP\/1\.1 408 /, 'answered 408');
+    t.match(s.received(), /body_timeout/);
+  }
+  for (const s of headers) {
+    t.ok(s.closed(), 'stalled headers: connection closed');
+    t.match(s.received(), /^HTTP\/1\.1 408 /, 'answered 408');
+  }
+  t.equal((await fetch(`${router.base}/quilt/mcp`, { method: 'POST', body: '{}' })).status, 200, 'nothing is held afterwards');
+});
+
+t.test('the rate limit cannot be escaped by changing bytes of the credential', async (t) => {
+  // An upstream that accepts one token and one Benchling key, as the servers do, and refuses anything else.
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const auth = req.headers.authorization ?? '';
+      const ok = /^bearer\s+valid2?\s*$/i.test(auth.trim()) || req.headers['x-benchling-api-key'] === 'sk_valid' || new RegExp(`^basic\\s+${Buffer.from('sk_valid:').toString('base64')}$`, 'i').test(auth);
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => server.close());
+  const router = await startRouter({
+    QUILT_MCP_PORT: String(port),
+    BENCHLING_MCP_PORT: String(port),
+    ROUTER_TRUSTED_PROXIES: '127.0.0.1',
+    ROUTER_RATE_LIMIT_PER_MINUTE: '60',
+    ROUTER_RATE_LIMIT_BURST: '4',
+    ROUTER_UNVERIFIED_PER_MINUTE: '60',
+    ROUTER_UNVERIFIED_BURST: '3',
+    ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: '60',
+    ROUTER_UNVERIFIED_TOTAL_BURST: '8',
+  });
+  t.teardown(() => router.stop());
+  // Client addresses as a trusted proxy in front reports them.
+  const call = async (service: string, from: string, headers: Record<string, string>, body = '{}') => {
+    const res = await fetch(`${router.base}/${service}/mcp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-forwarded-for': from, ...headers } });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  t.equal(await call('quilt', '198.51.100.3', { authorization: 'Bearer valid2' }), 200, 'a credential the service accepts');
+  const junk = [];
+  for (let i = 0; i < 6; i++) junk.push(await call('quilt', '203.0.113.7', { authorization: `Bearer junk-${i}` }));
+  t.same(junk, [401, 401, 401, 429, 429, 429], 'a different junk Bearer each time meets the limit of its client address');
+  t.equal(await call('quilt', '198.51.100.1', { authorization: 'Bearer valid' }), 200, 'another address is not affected');
+
+  const variants = ['Bearer valid', 'bearer valid', 'BEARER   valid', ' Bearer valid ', 'bEaReR valid'];
+  const cased = [];
+  for (const v of variants) cased.push(await call('quilt', '198.51.100.1', { authorization: v }));
+  t.same(cased, [200, 200, 200, 429, 429], 'one token in varying case and spacing is one credential (4 left of the burst of 4)');
+
+  const keys = [];
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': 'sk_valid' }));
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': ' sk_valid ' }));
+  keys.push(await call('benchling', '198.51.100.2', { authorization: `Basic ${Buffer.from('sk_valid:').toString('base64')}` }));
+  keys.push(await call('benchling', '198.51.100.2', { authorization: `basic  ${Buffer.from('sk_valid:').toString('base64')}` }));
+  keys.push(await call('benchling', '198.51.100.2', { 'x-benchling-api-key': 'sk_valid' }));
+  t.same(keys, [200, 200, 200, 200, 429], 'a Benchling key is one credential however it is sent');
+
+  // Refused credentials from many addresses use up the shared budget (8): then only credentials already accepted pass.
+  const spread = [];
+  for (let i = 0; i < 6; i++) spread.push(await call('benchling', `192.0.2.${i}`, { 'x-benchling-api-key': `sk_random_${i}` }));
+  t.ok(spread.filter((s) => s === 429).length >= 2, `made-up keys from many addresses meet the total limit (${spread.join(', ')})`);
+  t.equal(await call('benchling', '192.0.2.99', { 'x-benchling-api-key': 'sk_random_new' }), 429, 'no more of them get through');
+  t.equal(await call('quilt', '198.51.100.9', { authorization: 'Bearer valid2' }), 200, 'an accepted credential still does, from any address');
+});
+
+t.test('a JSON-RPC batch costs one rate-limit token per message', async (t) => {
+  const router = await startRouter({ ROUTER_RATE_LIMIT_PER_MINUTE: '60', ROUTER_RATE_LIMIT_BURST: '5' });
+  t.teardown(() => router.stop());
+  const message = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'package_verify', arguments: {} } });
+  const batch = async (n: number) => {
+    const res = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer batcher' }, body: JSON.stringify(Array.from({ length: n }, (_, i) => message(i))) });
+    return { status: res.status, body: await res.text() };
+  };
+  t.equal((await batch(3)).status, 200, 'three messages: three of five tokens');
+  const over = await batch(3);
+  t.equal(over.status, 429, 'three more: only two are left');
+  t.match(over.body, /batch of 3 messages counts as 3/);
+  const huge = await batch(8);
+  t.equal(huge.status, 429, 'a batch larger than the burst never passes');
+  t.match(JSON.parse(huge.body), { jsonrpc: '2.0', error: { data: { reason: 'rate_limited' }, message: /send smaller batches/ } });
+});
+
+/** A GET with any Host header (fetch does not let a caller choose it). */
+function getWithHost(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+
+t.test('without ROUTER_PUBLIC_URL, a client\'s Host or X-Forwarded-Host does not choose the URLs the router hands out', async (t) => {
+  const oauth = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });
+  t.teardown(() => oauth.stop());
+  const port = new URL(oauth.base).port;
+  const metadata = `${oauth.base}/.well-known/oauth-protected-resource/quilt/mcp`;
+  const resourceFor = async (headers: Record<string, string>) => (JSON.parse((await getWithHost(metadata, headers)).body) as { resource: string }).resource;
+  t.equal(await resourceFor({ host: 'evil.example' }), `http://mcp.example.org/quilt/mcp`, 'an arbitrary Host is not used');
+  t.equal(await resourceFor({ host: `127.0.0.1:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), `http://127.0.0.1:${port}/quilt/mcp`, 'nor X-Forwarded-* from a client that is not a trusted proxy');
+  t.equal(await resourceFor({ host: 'mcp.example.org' }), 'http://mcp.example.org/quilt/mcp', 'an allowed host is');
+  const challenge = await getWithHost(`${oauth.base}/quilt/unauthorized`, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
+  t.equal(challenge.status, 401);
+  t.notMatch(challenge.headers['www-authenticate'] ?? '', /evil/, 'the 401 challenge does not name it either');
+  t.match(challenge.headers['www-authenticate'] ?? '', /resource_metadata="http:\/\/mcp\.example\.org\//);
+
+  const behindProxy = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org', ROUTER_TRUSTED_PROXIES: '127.0.0.1' });
+  t.teardown(() => behindProxy.stop());
+  const viaProxy = (headers: Record<string, string>) => getWithHost(`${behindProxy.base}/.well-known/oauth-protected-resource/quilt/mcp`, headers).then((r) => (JSON.parse(r.body) as { resource: string }).resource);
+  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'mcp.example.org', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'a trusted proxy\'s X-Forwarded-* are');
+  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'but only for an allowed host');
+});
+
+t.test('/health and /metrics: status only for the public, details on loopback or with the token, nothing for a foreign Host', async (t) => {
+  const token = 'ops-token-0123456789-abcdefgh';
+  const ops = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.1', ROUTER_OPS_TOKEN: token, ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });
+  t.teardown(() => ops.stop());
+  const port = new URL(ops.base).port;
+  const publicClient = { host: 'mcp.example.org', 'x-forwarded-for': '203.0.113.7' };
+
+  const health = await getWithHost(`${ops.base}/health`, publicClient);
+  t.equal(health.status, 200);
+  t.same(JSON.parse(health.body), { status: 'ok', checks: { 'quilt-mcp': { status: 'ok' }, 'benchling-mcp': { status: 'ok' } } }, 'the public sees the status per service and nothing else');
+  t.equal((await getWithHost(`${ops.base}/metrics`, publicClient)).status, 403, 'and no metrics');
+  const serverHealth = await getWithHost(`${ops.base}/quilt/health`, publicClient);
+  t.same(JSON.parse(serverHealth.body), { status: 'ok' }, "a server's own /health through the router: status only");
+  t.equal((await getWithHost(`${ops.base}/benchling/metrics`, publicClient)).status, 403, "a server's own /metrics: refused");
+
+  const withToken = await getWithHost(`${ops.base}/health`, { ...publicClient, authorization: `Bearer ${token}` });
+  t.match(JSON.parse(withToken.body), { service: 'router', version: '1', checks: { 'quilt-mcp': { status: 'ok', version: '9.9.9' } } }, 'the token shows the details');
+  t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: `Bearer ${token}` })).status, 200);
+  t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: 'Bearer ops-token-0123456789-abcdefgX' })).status, 403, 'a wrong token does not');
+  const local = await getWithHost(`${ops.base}/health`, { host: `127.0.0.1:${port}` });
+  t.match(JSON.parse(local.body), { service: 'router', checks: { 'quilt-mcp': { version: '9.9.9' } } }, 'loopback sees the details');
+  t.equal((await getWithHost(`${ops.base}/quilt/health`, { host: `localhost:${port}` })).body.includes('9.9.9'), true, "and a server's own /health");
+
+  for (const path of ['/health', '/metrics', '/quilt/health', '/benchling/metrics']) {
+    t.equal((await getWithHost(`${ops.base}${path}`, { host: `rebound.evil.example:${port}` })).status, 403, `${path} is refused for a Host the router does not answer to, even from loopback`);
+  }
 });

@@ -1,3 +1,5 @@
+import { readOnlyToolNames } from './tool-catalog.js';
+
 export type CheckStatus = 'ok' | 'degraded' | 'down';
 
 export interface CheckResult {
@@ -13,6 +15,11 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   checks: Record<string, CheckResult>;
+  /**
+   * The tools of this process that only read (`readOnlyHint: true`), in a process that has tools: what the router
+   * may send again when a connection fails under a call; any other call it never sends twice.
+   */
+  readOnlyTools?: string[];
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -37,11 +44,13 @@ export async function healthReport(service: string, version: string, startedAt: 
   }
   const statuses = Object.values(results).map((r) => r.status);
   const status: CheckStatus = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
+  const readOnly = readOnlyToolNames();
   return {
     status,
     service,
     version,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     checks: results,
+    ...(readOnly && { readOnlyTools: readOnly }),
   };
 }

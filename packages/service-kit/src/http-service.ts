@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { healthReport, type HealthChecks } from './health.js';
 import { statusClass, type ServiceMetrics } from './metrics.js';
+import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
 
@@ -39,6 +40,11 @@ export interface HttpServiceOptions {
   /** Requests whose access line is noise (health probes, metric scrapes). */
   quietPaths?: string[];
   maxHeaderSize?: number;
+  /**
+   * Time a client has to send a request's headers, from its first byte (Node answers 408 and closes the
+   * connection past it); an idle keep-alive connection is not affected. Default 66 s.
+   */
+  headersTimeoutMs?: number;
   /** Replaces this process's own `/metrics` text (the router serves every process's metrics in one). */
   metricsText?: () => Promise<string>;
   /**
@@ -48,7 +54,14 @@ export interface HttpServiceOptions {
    * refused it logs a summary instead.
    */
   refuseEarly?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Who may see what of `/health` and `/metrics`: `full` (everything, the default), `status` (`/health` says
+   * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403).
+   */
+  opsAccess?: (req: IncomingMessage) => OpsAccess;
 }
+
+export type OpsAccess = 'full' | 'status' | 'refused';
 
 export interface RunningService {
   server: Server;
@@ -92,16 +105,20 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     // Only what an access line needs. Serialising every header (and redacting them) on each request was the
-    // largest cost of the router's hot path, and a header-free line cannot leak a credential.
+    // largest cost of the router's hot path, and a header-free line cannot leak a credential. A query string
+    // can (`?access_token=`, `?api_key=`): its credential parameters are redacted.
     wrapSerializers: false,
     serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.socket?.remoteAddress }),
+      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.socket?.remoteAddress }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
 
   const { refuseEarly } = options;
-  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? 66_000;
+  // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) => {
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
@@ -133,19 +150,27 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     });
   });
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
-  // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load).
+  // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
+  // from a request's first byte, so it may be shorter without cutting idle keep-alive connections.)
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
+    const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
+    if (access === 'refused' || (access === 'status' && path === '/metrics')) {
+      sendJson(res, 403, { error: 'forbidden', message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}` });
+      return;
+    }
     if (req.method === 'GET' && path === '/health') {
       const report = await healthReport(service, version, startedAt, options.health);
       if (stopping) {
         report.status = 'down';
         report.checks.lifecycle = { status: 'down', reason: 'shutting down' };
       }
-      sendJson(res, report.status === 'down' ? 503 : 200, report);
+      const code = report.status === 'down' ? 503 : 200;
+      if (access === 'status') sendJson(res, code, statusOnly(report));
+      else sendJson(res, code, report);
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
@@ -201,6 +226,11 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     logger.info('stopped');
   };
   return { server, url, stop };
+}
+
+/** A health report with no detail: the overall status and each check's. */
+export function statusOnly(report: { status: string; checks: Record<string, { status: string }> }): { status: string; checks: Record<string, { status: string }> } {
+  return { status: report.status, checks: Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }])) };
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

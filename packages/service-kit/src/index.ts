@@ -1,4 +1,5 @@
 export * from './service.js';
 export { createMcpEndpoint, createStatelessMcpServer, type McpEndpoint, type McpEndpointOptions } from './mcp-endpoint.js';
 export { defineTool, registerTools, ToolError, type AnyTool, type ToolDefinition, type ToolRunContext } from './tools.js';
+export { refuseReservedKeys, reservedKeyPath, RESERVED_KEYS } from './safe-keys.js';
 export { callerFrom, mcpRoute, type Caller, type McpRouteOptions } from './mcp-route.js';

@@ -5,7 +5,8 @@ export { createLogger, fingerprint, REDACT_PATHS, type Logger } from './logger.j
 export { createMetrics, statusClass, type ServiceMetrics } from './metrics.js';
 export { healthReport, type CheckResult, type CheckStatus, type HealthChecks, type HealthReport } from './health.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+export { redactUrl } from './redact-url.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
-export { defaultRoute, manageProcess, runHttpService, type HttpServiceOptions, type RequestContext, type RunningService, type ServiceHandler } from './http-service.js';
+export { defaultRoute, manageProcess, runHttpService, statusOnly, type OpsAccess, type HttpServiceOptions, type RequestContext, type RunningService, type ServiceHandler } from './http-service.js';
 export { packageVersion } from './version.js';
 export { HttpError } from './http-error.js';

@@ -2,6 +2,7 @@ import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextpro
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
+import { recordTool } from './tool-catalog.js';
 
 /**
  * A mistake the caller can fix (unknown package, bad id, missing permission). It becomes an `isError` tool
@@ -48,10 +49,15 @@ export type AnyTool<C> = ToolDefinition<any, any, C>;
 
 /**
  * `defineTool<Ctx>()({...})`: fixes the context type once per server, so each tool's argument and result types
- * are inferred from its own schemas.
+ * are inferred from its own schemas. Each tool defined is recorded in the process's tool catalog (its read-only
+ * ones are named in `/health`).
  */
 export function defineTool<C>() {
-  return <I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O, C>): ToolDefinition<I, O, C> => tool;
+  return <I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O, C>): ToolDefinition<I, O, C> => {
+    // Known to /health from here on (see tool-catalog.ts): the router retries only calls of read-only tools.
+    recordTool(tool.name, tool.annotations.readOnlyHint);
+    return tool;
+  };
 }
 
 export interface RegisterToolsOptions<C> {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { createLogger, fingerprint } from '../src/logger.js';
+import { redactUrl } from '../src/redact-url.js';
 
 function capture() {
   const lines: string[] = [];
@@ -82,4 +83,16 @@ t.test('batched stdout (under PM2): one write per turn of the event loop, bounde
   out.write('z'.repeat(200));
   await new Promise((r) => setImmediate(r));
   t.match(JSON.parse(writes.at(-1)!), { event: 'log_lines_dropped', dropped: 1 }, 'a line larger than the whole buffer is reported too');
+});
+
+t.test('credentials in a query string are redacted from a logged URL; the rest of it stays', async (t) => {
+  const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl';
+  t.equal(redactUrl('/mcp'), '/mcp', 'no query, no change');
+  t.equal(redactUrl(undefined), undefined);
+  t.equal(redactUrl(`/mcp?access_token=${jwt}&page=2`), '/mcp?access_token=[redacted]&page=2');
+  t.equal(redactUrl('/mcp?API_KEY=sk_abc&x'), '/mcp?API_KEY=[redacted]&x');
+  t.equal(redactUrl('/mcp?x%2Dbenchling%2Dapi%2Dkey=sk_abc'), '/mcp?x%2Dbenchling%2Dapi%2Dkey=[redacted]');
+  t.equal(redactUrl('/o?X-Amz-Signature=abc&X-Amz-Credential=AKIA&name=a'), '/o?X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&name=a');
+  t.equal(redactUrl(`/mcp?whatever=${jwt}`), '/mcp?whatever=[redacted]', 'a JWT under any name');
+  t.equal(redactUrl('/mcp?%E0%A4%A=1'), '/mcp?%E0%A4%A=1', 'an undecodable name is left as it is');
 });

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import { fingerprint, type Logger } from '@labmcp/service-kit';
 import { BenchlingError, describeErrorBody, errorBodyOf, scrub, type BenchlingErrorBody } from './errors.js';
 import { KeySlots } from './key-slots.js';
@@ -17,6 +19,8 @@ export interface BenchlingClientSettings {
   maxResponseBytes: number;
   /** See TenantPacer. */
   slowdownRemaining: number;
+  /** How long a key Benchling refused (401) is refused here without asking Benchling again; 0: not at all. */
+  rejectedKeyTtlMs: number;
 }
 
 export const DEFAULT_CLIENT_SETTINGS: BenchlingClientSettings = {
@@ -28,6 +32,7 @@ export const DEFAULT_CLIENT_SETTINGS: BenchlingClientSettings = {
   maxConcurrencyPerKey: 4,
   maxResponseBytes: 10 * 1024 * 1024,
   slowdownRemaining: 10,
+  rejectedKeyTtlMs: 300_000,
 };
 
 /** What one attempt came to; reported to `onAttempt` (tests, metrics). Never holds the key. */
@@ -104,6 +109,13 @@ export class BenchlingClient {
   readonly pacer: TenantPacer;
   private readonly slots: KeySlots;
   private readonly random: () => number;
+  /**
+   * Keys Benchling accepted lately, and keys it refused (401) lately, by a hash of the key (bounded, expiring).
+   * A refused key is not sent again while remembered; a key not yet accepted only gets a spare turn of the
+   * tenant's rate limit (TenantPacer.reserveSpare), so failed authentication cannot starve working keys.
+   */
+  private readonly acceptedKeys = new LRUCache<string, true>({ max: 10_000, ttl: 60 * 60_000 });
+  private readonly rejectedKeys: LRUCache<string, true> | undefined;
 
   constructor(private readonly options: BenchlingClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -111,6 +123,12 @@ export class BenchlingClient {
     this.random = options.random ?? Math.random;
     this.pacer = options.pacer ?? tenantPacer(this.baseUrl, { slowdownRemaining: this.settings.slowdownRemaining, random: this.random });
     this.slots = new KeySlots(this.settings.maxConcurrencyPerKey);
+    this.rejectedKeys = this.settings.rejectedKeyTtlMs > 0 ? new LRUCache({ max: 10_000, ttl: this.settings.rejectedKeyTtlMs }) : undefined;
+  }
+
+  /** Whether Benchling refused this key (401) within the last `rejectedKeyTtlMs`. */
+  keyRejectedRecently(apiKey: string): boolean {
+    return this.rejectedKeys?.has(keyHash(apiKey)) ?? false;
   }
 
   /** A handle that makes requests with one key; the key stays inside it (not enumerable, never serialised). */
@@ -127,11 +145,24 @@ export class BenchlingClient {
     const url = this.urlFor(spec);
     const log = context.log ?? this.options.logger;
     const keyId = fingerprint(apiKey);
+    const hashed = keyHash(apiKey);
     const started = Date.now();
     const { maxAttempts, maxWaitMs } = this.settings;
+    if (context.keySource === 'user' && this.rejectedKeys?.has(hashed)) {
+      throw new BenchlingError('key_rejected', `Benchling rejected this API key within the last ${seconds(this.settings.rejectedKeyTtlMs)}; it is not sent again until then. Check the key you send in X-Benchling-API-Key.`, { attempts: 0, waitedMs: 0, retryInMs: undefined });
+    }
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
-      const reservation = this.pacer.reserve(maxWaitMs - waited);
+      // A retry follows an answer that was not a refusal of the key (401 is never retried), so it waits its turn.
+      const proven = attempt > 1 || context.keySource === 'service' || this.acceptedKeys.has(hashed);
+      const reservation = proven ? this.pacer.reserve(maxWaitMs - waited) : this.pacer.reserveSpare();
+      if (!reservation.ok && !proven) {
+        throw new BenchlingError(
+          'rate_limited',
+          `Benchling's rate limit for this tenant is running low, and what is left is kept for keys Benchling has already accepted; this key has not been used successfully yet. Try again in ${seconds(reservation.waitMs)}.`,
+          { attempts: attempt - 1, waitedMs: waited, retryInMs: reservation.waitMs },
+        );
+      }
       if (!reservation.ok) {
         throw new BenchlingError(
           'rate_limited',
@@ -172,6 +203,7 @@ export class BenchlingClient {
         ...(outcome.kind === 'response' ? { status: outcome.status } : { error: outcome.kind === 'network' ? outcome.code : outcome.kind }),
       });
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
+        this.acceptedKeys.set(hashed, true);
         return { status: outcome.status, body: outcome.body as T, headers: outcome.headers, attempts: attempt };
       }
       if (outcome.kind === 'cancelled') throw cancelled();
@@ -309,6 +341,11 @@ export class BenchlingClient {
     const httpStatus = `HTTP ${status}${outcome.statusText ? ` ${scrub(outcome.statusText, apiKey)}` : ''}`;
     if (status === 401 || status === 403) {
       this.options.onKeyRejected?.(status);
+      if (status === 401 && keySource === 'user') {
+        const hashed = keyHash(apiKey);
+        this.acceptedKeys.delete(hashed);
+        this.rejectedKeys?.set(hashed, true);
+      }
       const hint =
         status === 403
           ? "The key's user is not allowed to do this."
@@ -342,6 +379,11 @@ export class BenchlingClient {
  * One key's view of the API. The key is a private field: it does not show up when the session is logged,
  * inspected or serialised, and it goes nowhere but into the Authorization header of requests to Benchling.
  */
+/** A full hash of a key for the accepted/rejected sets (a fingerprint's 48 bits could be matched on purpose). */
+function keyHash(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('base64url');
+}
+
 export class BenchlingSession {
   readonly #client: BenchlingClient;
   readonly #apiKey: string;

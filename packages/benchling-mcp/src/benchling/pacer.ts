@@ -83,6 +83,22 @@ export class TenantPacer {
     return { ok: true, waitMs };
   }
 
+  /**
+   * A turn for a request whose key Benchling has not accepted yet (new, or never seen to work): at once or not
+   * at all, and only while more than half of the window's budget (and more than `slowdownRemaining`) is left. The
+   * rest is kept for keys that work, so a flood of made-up or revoked keys cannot use up the tenant's limit and
+   * leave its real users paced or waiting.
+   */
+  reserveSpare(): Reservation {
+    const now = this.now();
+    if (this.blockedUntil > now) return { ok: false, waitMs: Math.ceil(this.blockedUntil - now) };
+    if (this.remaining !== undefined && now < this.resetAt) {
+      const kept = Math.max(this.options.slowdownRemaining, Math.ceil((this.limit ?? 0) / 2));
+      if (this.remaining - this.inFlight <= kept) return { ok: false, waitMs: Math.ceil(this.resetAt - now) };
+    }
+    return this.reserve(0);
+  }
+
   /** A reserved request is over: with the headers of its answer, or none (it failed before an answer). */
   settle(headers?: Headers): void {
     this.inFlight = Math.max(0, this.inFlight - 1);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refuseReservedKeys } from '@labmcp/service-kit';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../benchling/cursor.js';
 import type { FieldInput } from '../benchling/fields.js';
 import type { Query } from '../benchling/client.js';
@@ -53,9 +54,7 @@ export const nameIncludesArg = z.string().trim().min(1).max(200).optional().desc
 
 const fieldValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(1000), z.null()]);
 
-export const fieldsArg = z
-  .record(z.string().min(1).max(256), fieldValue)
-  .refine((o) => Object.keys(o).length <= 100, 'at most 100 fields')
+export const fieldsArg = refuseReservedKeys(z.record(z.string().min(1).max(256), fieldValue).refine((o) => Object.keys(o).length <= 100, 'at most 100 fields'))
   .optional()
   .describe('Schema field values by field name, e.g. {"Resistance": "Kanamycin", "Copy Number": "high"}; lists for multi-value fields; link fields take ids');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
+import { refuseReservedKeys, ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { quiltTool, type QuiltToolContext } from '../context.js';
 import { toToolError } from '../errors.js';
@@ -82,10 +82,12 @@ export const objectKeyArg = z.string().min(1).max(1024).describe("Object key in 
 export const MAX_META_BYTES = 64 * 1024;
 
 /** User metadata (a JSON object), bounded in size and depth. */
-export const metaArg = z
-  .record(z.string().max(256), z.unknown())
-  .refine((v) => jsonSize(v) <= MAX_META_BYTES, `metadata must be at most ${MAX_META_BYTES} bytes of JSON`)
-  .refine((v) => jsonDepth(v) <= 32, 'metadata must nest at most 32 levels');
+export const metaArg = refuseReservedKeys(
+  z
+    .record(z.string().max(256), z.unknown())
+    .refine((v) => jsonSize(v) <= MAX_META_BYTES, `metadata must be at most ${MAX_META_BYTES} bytes of JSON`)
+    .refine((v) => jsonDepth(v) <= 32, 'metadata must nest at most 32 levels'),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Output pieces

@@ -1,0 +1,26 @@
+/** What the router needs to know of a (buffered, bounded) JSON-RPC request body, read once. */
+export interface JsonRpcSummary {
+  /** Messages in the body: 1 for a single message, the length of a batch (at least 1). */
+  messages: number;
+  /** The tool named by each `tools/call` in it (an empty string where the name is missing or not a string). */
+  toolCalls: string[];
+}
+
+/** Reads a request body as JSON-RPC; undefined when it is not JSON (the server answers that itself). */
+export function summarizeJsonRpc(body: Buffer): JsonRpcSummary | undefined {
+  if (body.length === 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  const toolCalls: string[] = [];
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
+    const name = (message as { params?: { name?: unknown } }).params?.name;
+    toolCalls.push(typeof name === 'string' ? name : '');
+  }
+  return { messages: Math.max(1, messages.length), toolCalls };
+}
