@@ -3,3 +3,4 @@ export { createMcpEndpoint, createStatelessMcpServer, type McpEndpoint, type Mcp
 export { defineTool, registerTools, ToolError, type AnyTool, type ToolDefinition, type ToolRunContext } from './tools.js';
 export { refuseReservedKeys, reservedKeyPath, RESERVED_KEYS } from './safe-keys.js';
 export { callerFrom, mcpRoute, type Caller, type McpRouteOptions } from './mcp-route.js';
+export * from './tool-args.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiAaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { aaSummaryOut, customFieldsOut, fieldsOut, READ_ANNOTATIONS, shapeAaSummary, shapeCustomFields, shapeFields } from './common.js';
+import { aaSummaryOut, customFieldsOut, fieldsOut, shapeAaSummary, shapeCustomFields, shapeFields } from './common.js';
 
 const MAX_FEATURES = 500;
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import type { ApiAaSequence } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { aaSummaryOut, listPage, nextCursorOut, READ_ANNOTATIONS, shapeAaSummary } from './common.js';
+import { aaSummaryOut, listPage, shapeAaSummary } from './common.js';
 import { entityListInput, entityListQuery, entityTargets } from './entity-lists.js';
 
 export const aaSequencesList = benchlingTool({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refuseReservedKeys } from '@labmcp/service-kit';
+import { cursorArg as kitCursorArg, DATE_OR_DATE_TIME, pageSizeArg as kitPageSizeArg, refuseReservedKeys } from '@labmcp/service-kit';
 import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../benchling/cursor.js';
 import type { FieldInput } from '../benchling/fields.js';
 import type { Query } from '../benchling/client.js';
@@ -22,21 +22,14 @@ import { api, type ToolCtx } from '../context.js';
 // Inputs
 // ---------------------------------------------------------------------------------------------------------------
 
-export const pageSizeArg = (defaultSize = 25) => z.number().int().min(1).max(100).default(defaultSize).describe('Items per page, 1-100');
+export const pageSizeArg = (defaultSize = 25) => kitPageSizeArg(defaultSize, 100);
 
-export const cursorArg = z
-  .string()
-  .min(1)
-  .max(MAX_CURSOR_LENGTH)
-  .optional()
-  .describe('next_cursor from the previous page of the same call (same filters); omit for the first page');
+export const cursorArg = kitCursorArg(MAX_CURSOR_LENGTH);
 
 export const archivedArg = z
   .enum(['exclude', 'include', 'only'])
   .default('exclude')
   .describe('Archived items: exclude them (default), include them, or list only them');
-
-const DATE_OR_DATE_TIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
 export const modifiedSinceArg = z
   .string()
@@ -117,8 +110,6 @@ export const fieldsOut = z
   .describe('Schema fields by name: the stored value (ids for links) and what the Benchling UI shows');
 
 export const customFieldsOut = z.record(z.string(), z.string()).describe('Custom (schema-less) fields');
-
-export const nextCursorOut = z.string().nullable().describe('Pass as cursor to get the next page; null on the last page');
 
 export const archivedOut = z.string().nullable().describe('Why it was archived; null when it is not');
 
@@ -290,8 +281,3 @@ export function shapeSchema(s: ApiSchema, kind?: string): z.infer<typeof schemaO
     })),
   };
 }
-
-/** Annotations every read tool shares. */
-export const READ_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true } as const;
-/** Creates: they add to the tenant (never change or delete), and repeating one makes a second object. */
-export const WRITE_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;

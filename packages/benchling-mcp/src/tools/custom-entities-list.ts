@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import type { ApiEntity } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { customEntitySummaryOut, listPage, nextCursorOut, READ_ANNOTATIONS, shapeCustomEntitySummary } from './common.js';
+import { customEntitySummaryOut, listPage, shapeCustomEntitySummary } from './common.js';
 import { entityListInput, entityListQuery, entityTargets } from './entity-lists.js';
 
 export const customEntitiesList = benchlingTool({

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntity } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { aliasesArg, customEntitySummaryOut, fieldsArg, nameArg, shapeCustomEntitySummary, WRITE_ANNOTATIONS } from './common.js';
+import { aliasesArg, customEntitySummaryOut, fieldsArg, nameArg, shapeCustomEntitySummary } from './common.js';
 import { fieldsForSchema } from './create-common.js';
 
 export const customEntityCreate = benchlingTool({

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntity } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { customEntitySummaryOut, customFieldsOut, fieldsOut, READ_ANNOTATIONS, shapeCustomEntitySummary, shapeCustomFields, shapeFields } from './common.js';
+import { customEntitySummaryOut, customFieldsOut, fieldsOut, shapeCustomEntitySummary, shapeCustomFields, shapeFields } from './common.js';
 
 export const customEntityGet = benchlingTool({
   name: 'custom_entity_get',

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { aliasesArg, dnaSummaryOut, fieldsArg, nameArg, shapeDnaSummary, WRITE_ANNOTATIONS } from './common.js';
+import { aliasesArg, dnaSummaryOut, fieldsArg, nameArg, shapeDnaSummary } from './common.js';
 import { fieldsForSchema } from './create-common.js';
 
 /** Stays below the MCP request body limit (1 MiB by default) with room for the rest of the call. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { customFieldsOut, dnaSummaryOut, fieldsOut, READ_ANNOTATIONS, shapeCustomFields, shapeDnaSummary, shapeFields } from './common.js';
+import { customFieldsOut, dnaSummaryOut, fieldsOut, shapeCustomFields, shapeDnaSummary, shapeFields } from './common.js';
 
 const MAX_FEATURES = 500;
 

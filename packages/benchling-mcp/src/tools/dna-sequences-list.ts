@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { dnaSummaryOut, listPage, nextCursorOut, READ_ANNOTATIONS, shapeDnaSummary } from './common.js';
+import { dnaSummaryOut, listPage, shapeDnaSummary } from './common.js';
 import { entityListInput, entityListQuery, entityTargets } from './entity-lists.js';
 
 export const dnaSequencesList = benchlingTool({

@@ -1,27 +1,11 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { nextCursorOut, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { decodeCursor, encodeCursor, type CursorState } from '../benchling/cursor.js';
 import { idSchema } from '../benchling/ids.js';
 import type { Query } from '../benchling/client.js';
 import type { ApiEntry, ApiFolder } from '../benchling/types.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
-import {
-  archiveQuery,
-  archivedArg,
-  cursorArg,
-  entrySummaryOut,
-  folderOut,
-  listPage,
-  modifiedQuery,
-  modifiedSinceArg,
-  nextCursorOut,
-  pageSizeArg,
-  READ_ANNOTATIONS,
-  shapeEntrySummary,
-  shapeFolder,
-  sortArg,
-  sortQuery,
-} from './common.js';
+import { archiveQuery, archivedArg, cursorArg, entrySummaryOut, folderOut, listPage, modifiedQuery, modifiedSinceArg, pageSizeArg, shapeEntrySummary, shapeFolder, sortArg, sortQuery } from './common.js';
 
 const TOOL = 'entries_list';
 

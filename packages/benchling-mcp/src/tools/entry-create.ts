@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntry } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { entrySummaryOut, fieldsArg, nameArg, WRITE_ANNOTATIONS, shapeEntrySummary } from './common.js';
+import { entrySummaryOut, fieldsArg, nameArg, shapeEntrySummary } from './common.js';
 import { fieldsForSchema } from './create-common.js';
 
 export const entryCreate = benchlingTool({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { idSchema } from '../benchling/ids.js';
 import { notesAsText } from '../benchling/notes.js';
 import type { ApiEntry } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { customFieldsOut, entrySummaryOut, fieldsOut, READ_ANNOTATIONS, shapeCustomFields, shapeEntrySummary, shapeFields } from './common.js';
+import { customFieldsOut, entrySummaryOut, fieldsOut, shapeCustomFields, shapeEntrySummary, shapeFields } from './common.js';
 
 export const entryGet = benchlingTool({
   name: 'entry_get',

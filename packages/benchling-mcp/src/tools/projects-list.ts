@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import type { ApiProject } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { archiveQuery, archivedArg, cursorArg, listPage, nextCursorOut, pageSizeArg, projectOut, READ_ANNOTATIONS, shapeProject, sortArg, sortQuery } from './common.js';
+import { archiveQuery, archivedArg, cursorArg, listPage, pageSizeArg, projectOut, shapeProject, sortArg, sortQuery } from './common.js';
 
 export const projectsList = benchlingTool({
   name: 'projects_list',

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { decodeCursor, encodeCursor } from '../benchling/cursor.js';
 import { BenchlingError } from '../benchling/errors.js';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiSchema } from '../benchling/types.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
-import { cursorArg, modifiedQuery, modifiedSinceArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, schemaOut, shapeSchema } from './common.js';
+import { cursorArg, modifiedQuery, modifiedSinceArg, pageSizeArg, schemaOut, shapeSchema } from './common.js';
 
 const TOOL = 'schemas_list';
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { BenchlingError } from '../benchling/errors.js';
 import { kindOfId } from '../benchling/ids.js';
 import type { ApiAaSequence, ApiDnaSequence, ApiEntity, ApiEntry, ApiFolder, ApiProject } from '../benchling/types.js';
 import type { BenchlingSession } from '../benchling/client.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
-import { READ_ANNOTATIONS } from './common.js';
+
 import { schemaById } from './schemas-list.js';
 
 const SEARCHABLE = ['entry', 'dna_sequence', 'aa_sequence', 'custom_entity'] as const;

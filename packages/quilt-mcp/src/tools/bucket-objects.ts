@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { contentOut, readArgs, readContent } from '../content.js';
 import type { OpenedRegistry } from '../registry/index.js';
 import type { ObjectInfo } from '../quilt/index.js';
-import { cursorArg, nextCursorOut, objectKeyArg, pageSizeArg, READ, registryArg, tool, READ_SCOPE } from './common.js';
+import { objectKeyArg, registryArg, tool, READ_SCOPE } from './common.js';
 
 const objectOut = z.object({
   key: z.string(),
@@ -41,7 +41,7 @@ export const bucketObjectsList = tool({
     prefix: z.string().max(1024).default('').describe('Key prefix, e.g. "raw/2024/"'),
     delimiter: z.boolean().default(true).describe('Group keys by "/" into folders (one level at a time)'),
     page_size: pageSizeArg(100, 1000),
-    cursor: cursorArg,
+    cursor: cursorArg(),
   }),
   output: z.object({
     registry: z.string(),
@@ -50,7 +50,7 @@ export const bucketObjectsList = tool({
     prefixes: z.array(z.string()).describe('Folders directly under prefix (with delimiter)'),
     next_cursor: nextCursorOut,
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), prefix: args.prefix }),
   summarize: (r) =>
@@ -80,7 +80,7 @@ export const bucketObjectInfo = tool({
   description: "Size, last-modified time, ETag and content type of one object in a registry's bucket (or local folder), and its s3:// or file:// URL.",
   input: z.object({ registry: registryArg, key: objectKeyArg }),
   output: objectOut.extend({ registry: z.string(), url: z.string(), content_type: z.string().nullable() }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: keyTargets,
   run: async (args, ctx) => {
@@ -98,7 +98,7 @@ export const bucketObjectText = tool({
     'binary objects as metadata plus the first 64 bytes in hex and base64.',
   input: z.object({ registry: registryArg, key: objectKeyArg, ...readArgs }),
   output: contentOut.extend({ registry: z.string(), key: z.string() }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: keyTargets,
   summarize: (r) =>

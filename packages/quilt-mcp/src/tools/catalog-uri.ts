@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import type { RegistryRef } from '../context.js';
 import { pyQuote } from '../registry/physical-keys.js';
-import { packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
+import { packageArg, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 /**
  * The Quilt+ URI of a package: `quilt+s3://bucket#package=user/pkg@<top hash>&path=a/b.csv` (or `:latest`
@@ -36,7 +36,7 @@ export const catalogUri = tool({
     path_kind: z.enum(['file', 'folder']).nullable(),
     pinned: z.boolean(),
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...packageTargets(args), ...(args.path !== undefined && { path: args.path }) }),
   summarize: (r) => r.uri,

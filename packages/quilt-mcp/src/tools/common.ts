@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { refuseReservedKeys, ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
-import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
 import { quiltTool, type QuiltToolContext } from '../context.js';
 import { toToolError } from '../errors.js';
 import { decodeStateToken, encodeStateToken, PACKAGE_NAME, toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
@@ -23,24 +22,17 @@ export function tool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefi
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Annotations
+// Scopes
 // ---------------------------------------------------------------------------------------------------------------
-
-type Annotations = ToolAnnotations;
 
 export const READ_SCOPE = 'read:packages';
 export const WRITE_SCOPE = 'write:packages';
-
-/** Reads a registry: S3 (the open world) or a local folder. */
-export const READ: Annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-export const WRITE: Annotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
-export const DESTRUCTIVE: Annotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments
 // ---------------------------------------------------------------------------------------------------------------
 
-export const REVISION = /^(latest|[0-9]{1,15}|[0-9a-fA-F]{6,64}|\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?)$/;
+export const REVISION = new RegExp(`^(latest|[0-9]{1,15}|[0-9a-fA-F]{6,64}|${DATE_OR_DATE_TIME_SOURCE})$`);
 export const TOP_HASH = /^[0-9a-f]{6,64}$/;
 
 export const registryArg = z
@@ -71,10 +63,6 @@ export const revisionArg = z
     'Revision: "latest" (default), a top hash or a unique prefix of it (6+ hex digits), the unix timestamp of a revision, or an ISO date-time (the revision current then)',
   );
 
-export const cursorArg = z.string().min(1).max(4096).optional().describe('next_cursor from the previous page of the same call; omit for the first page');
-
-export const pageSizeArg = (defaultSize: number, max: number) => z.number().int().min(1).max(max).default(defaultSize).describe(`Items per page, 1-${max}`);
-
 export const logicalKeyArg = z.string().min(1).max(1024).describe('Logical key of a package entry, e.g. "data/a.csv"');
 
 export const objectKeyArg = z.string().min(1).max(1024).describe("Object key in the registry's bucket (or folder), e.g. \"raw/run1/a.csv\"");
@@ -92,8 +80,6 @@ export const metaArg = refuseReservedKeys(
 // ---------------------------------------------------------------------------------------------------------------
 // Output pieces
 // ---------------------------------------------------------------------------------------------------------------
-
-export const nextCursorOut = z.string().nullable().describe('Pass as cursor to get the next page; null on the last page');
 
 export const hashOut = z.object({ type: z.string(), value: z.string() });
 

@@ -1,23 +1,7 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
-import {
-  boundedJson,
-  cursorArg,
-  decodeCursor,
-  encodeCursor,
-  entryOut,
-  nextCursorOut,
-  packageArg,
-  pageSizeArg,
-  READ,
-  registryArg,
-  revisionArg,
-  tool,
-  type EntryOut,
-  READ_SCOPE,
-  packageTargets,
-} from './common.js';
+import { boundedJson, decodeCursor, encodeCursor, entryOut, packageArg, registryArg, revisionArg, tool, type EntryOut, READ_SCOPE, packageTargets } from './common.js';
 
 const MAX_DIRECTORIES = 100;
 
@@ -68,7 +52,7 @@ export const packageBrowse = tool({
     revision: revisionArg,
     path: z.string().max(1024).optional().describe('Only entries whose logical key starts with this, e.g. "data/"'),
     page_size: pageSizeArg(100, 1000),
-    cursor: cursorArg,
+    cursor: cursorArg(),
   }),
   output: z.object({
     registry: z.string(),
@@ -85,7 +69,7 @@ export const packageBrowse = tool({
     }),
     next_cursor: nextCursorOut,
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: packageTargets,
   summarize: (r) =>

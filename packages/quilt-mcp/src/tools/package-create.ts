@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import type { ManifestHeader } from '../quilt/index.js';
 import { buildEntries } from '../registry/index.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE_SCOPE } from './common.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 
@@ -38,7 +38,7 @@ export const packageCreate = tool({
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
   }),
   output: revisionOut.extend({ bytes_hashed: z.number(), inline_written: z.number() }),
-  annotations: WRITE,
+  annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, entries: args.entries?.length ?? 0, directories: args.directories?.length ?? 0 }),
   summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,

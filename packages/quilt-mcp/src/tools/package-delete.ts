@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
-import { DESTRUCTIVE, packageArg, registryArg, REVISION, tool, WRITE_SCOPE } from './common.js';
+import { DESTRUCTIVE_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { packageArg, registryArg, REVISION, tool, WRITE_SCOPE } from './common.js';
 
 export const packageDelete = tool({
   name: 'package_delete',
@@ -31,7 +31,7 @@ export const packageDelete = tool({
     latest: z.string().nullable().describe('Where latest points now (revision mode); null when the package has no revision left'),
     data_kept: z.literal(true).describe('Manifests and data files are kept'),
   }),
-  annotations: DESTRUCTIVE,
+  annotations: DESTRUCTIVE_ANNOTATIONS,
   scope: WRITE_SCOPE,
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, ...(args.revision !== undefined && { revision: args.revision }) }),
   summarize: (r) =>

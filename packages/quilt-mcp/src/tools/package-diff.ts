@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { type ManifestStream } from '../registry/index.js';
-import { ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
-import { boundedJson, hashOut, packageArg, READ, registryArg, REVISION, tool, READ_SCOPE } from './common.js';
+import { boundedJson, hashOut, packageArg, registryArg, REVISION, tool, READ_SCOPE } from './common.js';
 
 const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string() });
 const briefOut = z.object({ logical_key: z.string(), size: z.number(), hash: hashOut });
@@ -43,7 +43,7 @@ export const packageDiff = tool({
     meta_changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
     truncated: z.boolean().describe('True when the lists stop at max_changes (counts are still complete)'),
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({
     ...(args.registry !== undefined && { registry: args.registry }),

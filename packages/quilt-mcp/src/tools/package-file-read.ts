@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { contentOut, readArgs, readContent } from '../content.js';
-import { boundedJson, hashOut, logicalKeyArg, packageArg, READ, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
+import { boundedJson, hashOut, logicalKeyArg, packageArg, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 export const packageFileRead = tool({
   name: 'package_file_read',
@@ -25,7 +25,7 @@ export const packageFileRead = tool({
     hash: hashOut,
     meta: z.unknown(),
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...packageTargets(args), logical_key: args.logical_key }),
   summarize: (r) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { forEachLimit } from '../quilt/index.js';
-import { cursorArg, nextCursorOut, packageArg, pageSizeArg, READ, registryArg, tool, READ_SCOPE, packageTargets } from './common.js';
+import { packageArg, registryArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 const HEADER_CONCURRENCY = 6;
 
@@ -15,7 +16,7 @@ export const packageHistory = tool({
     package: packageArg,
     with_messages: z.boolean().default(true).describe("Read each revision's commit message (one small read per revision)"),
     page_size: pageSizeArg(50, 200),
-    cursor: cursorArg,
+    cursor: cursorArg(),
   }),
   output: z.object({
     registry: z.string(),
@@ -33,7 +34,7 @@ export const packageHistory = tool({
     ),
     next_cursor: nextCursorOut,
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: packageTargets,
   summarize: (r) =>

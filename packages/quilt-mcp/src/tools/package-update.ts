@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
 import { buildEntries, type BuildStats } from '../registry/index.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, TOP_HASH, WRITE, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, TOP_HASH, WRITE_SCOPE } from './common.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { messageArg, revisionOut } from './package-create.js';
@@ -31,7 +31,7 @@ export const packageUpdate = tool({
     base_top_hash: z.string(),
     changes: z.object({ added: z.number(), replaced: z.number(), removed: z.number(), meta_updated: z.number() }),
   }),
-  annotations: WRITE,
+  annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
   targets: (args) => ({
     ...(args.registry !== undefined && { registry: args.registry }),

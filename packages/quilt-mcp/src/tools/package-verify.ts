@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import type { OpenedRegistry } from '../registry/index.js';
 import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashStream, isHashType, type ManifestEntry } from '../quilt/index.js';
-import { packageArg, progressReporter, READ, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
+import { packageArg, progressReporter, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
 
 const MAX_MISMATCHES = 100;
 const FILE_CONCURRENCY = 4;
@@ -55,7 +55,7 @@ export const packageVerify = tool({
     mismatches_total: z.number(),
     ok: z.boolean().describe('No mismatch at all (and nothing skipped)'),
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...packageTargets(args), check_files: args.check_files }),
   summarize: (r) =>

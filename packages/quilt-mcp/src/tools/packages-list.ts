@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cursorArg, nextCursorOut, pageSizeArg, READ, registryArg, tool, READ_SCOPE } from './common.js';
+import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { registryArg, tool, READ_SCOPE } from './common.js';
 
 export const packagesList = tool({
   name: 'packages_list',
@@ -16,14 +17,14 @@ export const packagesList = tool({
       .optional()
       .describe('Only packages whose name starts with this'),
     page_size: pageSizeArg(100, 1000),
-    cursor: cursorArg,
+    cursor: cursorArg(),
   }),
   output: z.object({
     registry: z.string(),
     packages: z.array(z.object({ name: z.string() })),
     next_cursor: nextCursorOut,
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), ...(args.prefix && { prefix: args.prefix }) }),
   summarize: (r) => (r.packages.length === 0 ? `No packages in ${r.registry}` : r.packages.map((p) => p.name).join('\n')) + (r.next_cursor ? '\n(more: pass next_cursor)' : ''),

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import type { RegistryRef } from '../context.js';
 import type { OpenedRegistry } from '../registry/index.js';
 import { PackageScorer, queryTerms, type EntryHit, type Match } from '../search/score.js';
 import { forEachLimit } from '../quilt/index.js';
-import { progressReporter, READ, tool, type QuiltCtx, READ_SCOPE } from './common.js';
+import { progressReporter, tool, type QuiltCtx, READ_SCOPE } from './common.js';
 
 const MANIFEST_CONCURRENCY = 4;
 /** Names listed per registry: cheap (pointer listings), and every listed name is matched by name. */
@@ -57,7 +57,7 @@ export const search = tool({
     truncated: z.boolean().describe('A per-call limit (packages, entries or time) stopped the scan; narrow the query with registry or be more specific'),
     skipped: z.array(z.object({ registry: z.string(), reason: z.string() })).describe('Registries that could not be searched'),
   }),
-  annotations: READ,
+  annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ query: (args.query ?? args.params?.query ?? '').slice(0, 100), ...(args.registry !== undefined && { registry: args.registry }) }),
   summarize: (r) =>
