@@ -4,6 +4,7 @@ import type { BenchlingClient } from './benchling/client.js';
 import { DEFAULT_TOOL_SETTINGS, LookupCache, type ToolSettings } from './context.js';
 import type { BenchlingCaller } from './keys.js';
 import { benchlingTools } from './tools/index.js';
+import { toToolError } from './tool-errors.js';
 
 export interface BenchlingServerDeps {
   version: string;
@@ -40,6 +41,7 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
         baseUrl: deps.client.baseUrl,
         logger: deps.logger,
       },
+      toToolError,
     });
     return server;
   };

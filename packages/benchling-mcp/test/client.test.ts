@@ -8,6 +8,7 @@ import type { AttemptReport } from '../src/benchling/client.js';
 import { BenchlingError } from '../src/benchling/errors.js';
 import { tenantPacer } from '../src/benchling/pacer.js';
 import { captureLogger, makeClient, startSandbox } from './helpers.js';
+import { toToolError } from '../src/tool-errors.js';
 
 const ALICE = DEMO_KEYS.alice;
 const BOB = DEMO_KEYS.bob;
@@ -195,7 +196,7 @@ t.test('401 from Benchling: "Benchling rejected the API key", counted, key never
   const badKey = 'sk_bogus_key_0123456789';
   const err = await failure(client.session(badKey).get('/projects'));
   t.equal(err.kind, 'key_rejected');
-  t.equal(err.code, 'key_rejected');
+  t.equal(toToolError(err)?.code, 'key_rejected', 'the tool result carries the kind as its code');
   t.match(err.message, /^Benchling rejected the API key \(HTTP 401.*X-Benchling-API-Key/);
   t.same(rejected, [401]);
   t.notOk(err.message.includes(badKey));

@@ -5,6 +5,7 @@ import { ToolError, type AnyTool } from '@labmcp/service-kit';
 import type { BenchlingToolContext } from '../src/context.js';
 import { benchlingTools } from '../src/tools/index.js';
 import { makeClient, runTool, startSandbox } from './helpers.js';
+import { toToolError } from '../src/tool-errors.js';
 
 const { url } = await startSandbox(t);
 const client = makeClient(url);
@@ -22,7 +23,9 @@ async function toolError(promise: Promise<unknown>): Promise<ToolError> {
   try {
     await promise;
   } catch (err) {
-    if (err instanceof ToolError) return err;
+    // What the MCP frame does with a failure: the server's one translation into a ToolError.
+    const known = toToolError(err);
+    if (known !== undefined) return known;
     throw err;
   }
   throw new Error('expected a ToolError');

@@ -1,7 +1,7 @@
 /** Pure helpers: field checks against a schema, notes as text, cursors, error bodies, config. */
 import t from 'tap';
 import { ToolError, loadConfig } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor } from '../src/benchling/cursor.js';
+import { decodeCursor, encodeCursor } from '../src/tools/cursor.js';
 import { describeErrorBody, errorBodyOf } from '../src/benchling/errors.js';
 import { checkFields } from '../src/benchling/fields.js';
 import { idSchema, kindOfId } from '../src/benchling/ids.js';

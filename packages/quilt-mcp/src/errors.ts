@@ -1,7 +1,12 @@
-/** Failures of the Quilt core and of AWS credential resolution, as messages for the caller (ToolError). */
+/**
+ * The one place where quilt-mcp's failures become tool results: the Quilt core's errors, the registry layer's
+ * refusals and AWS credential resolution, each as a ToolError with a code from the shared catalogue. Anything
+ * else stays an internal error (logged, not shown).
+ */
 import { ToolError } from '@labmcp/service-kit';
 import { AwsCredentialsError } from './auth/index.js';
 import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RegistryError, StorageError } from './quilt/index.js';
+import { RegistryRequestError } from './registry/errors.js';
 
 const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
   PackageNotFound: ' (packages_list shows the packages there)',
@@ -9,9 +14,10 @@ const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
   Conflict: '. This call recorded no revision; look at the package again and retry.',
 };
 
-/** Maps a known failure to a ToolError (an `isError` result); anything else is returned as it is (an internal error). */
-export function toToolError(err: unknown): unknown {
+/** Maps a known failure to a ToolError (an `isError` result); undefined for anything else (an internal error). */
+export function toToolError(err: unknown): ToolError | undefined {
   if (err instanceof ToolError) return err;
+  if (err instanceof RegistryRequestError) return new ToolError(err.message, err.code);
   if (err instanceof RegistryError) {
     const code =
       err.code === 'PackageNotFound' || err.code === 'RevisionNotFound'
@@ -44,5 +50,5 @@ export function toToolError(err: unknown): unknown {
   if (err instanceof HashError) return new ToolError(err.message, 'hash_error');
   if (err instanceof PythonJsonError) return new ToolError(err.message, 'invalid_metadata');
   if (err instanceof AwsCredentialsError) return new ToolError(err.message, err.code);
-  return err;
+  return undefined;
 }

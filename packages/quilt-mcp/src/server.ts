@@ -1,6 +1,7 @@
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { QuiltLimits } from './config.js';
+import { toToolError } from './errors.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
 import type { RegistryAccess } from './registry/index.js';
 import { quiltTools } from './tools/index.js';
@@ -31,6 +32,7 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
       logger: deps.logger,
       metrics: deps.metrics,
       context: { caller, registries: deps.registries, logger: deps.logger, access: deps.access, limits: deps.limits },
+      toToolError,
     });
     return server;
   };

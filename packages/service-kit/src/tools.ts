@@ -3,21 +3,8 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
+import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
 
-/**
- * A mistake the caller can fix (unknown package, bad id, missing permission). It becomes an `isError` tool
- * result with this message, so the assistant can read it and correct itself; anything else is an internal error
- * whose details stay in the log.
- */
-export class ToolError extends Error {
-  override readonly name = 'ToolError';
-  constructor(
-    message: string,
-    readonly code: string = 'invalid_request',
-  ) {
-    super(message);
-  }
-}
 
 export interface ToolRunContext {
   userId: string;
@@ -68,11 +55,13 @@ export interface RegisterToolsOptions<C> {
   logger: Logger;
   metrics: ServiceMetrics;
   context: C;
+  /** The server's one translation of its domain errors into ToolErrors (a ToolError passes as it is). */
+  toToolError?: ToolErrorTranslator;
 }
 
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
-  const { service, userId, scopes, logger, metrics, context } = options;
+  const { service, userId, scopes, logger, metrics, context, toToolError } = options;
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -111,10 +100,11 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
             structuredContent: result as Record<string, unknown>,
           };
         } catch (err) {
-          if (err instanceof ToolError) {
+          const known = err instanceof ToolError ? err : ctx.mcpReq.signal.aborted ? undefined : toToolError?.(err);
+          if (known !== undefined) {
             outcome = 'user_error';
-            errorMessage = err.message;
-            return { content: [{ type: 'text' as const, text: err.message }], isError: true };
+            errorMessage = known.message;
+            return { content: [{ type: 'text' as const, text: known.message }], isError: true };
           }
           outcome = 'error';
           log.error({ err }, 'tool failed');

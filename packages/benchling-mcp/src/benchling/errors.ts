@@ -1,5 +1,3 @@
-import { ToolError } from '@labmcp/service-kit';
-
 /**
  * Why a Benchling request failed. A small closed set: it is the ToolError code the caller sees, and what tools
  * branch on (a 404 during `search` means "no match", not a failure).
@@ -27,16 +25,17 @@ export interface BenchlingErrorBody {
 }
 
 /**
- * A failed Benchling request. It is a ToolError, so a tool that lets it through becomes an `isError` result
- * with this message: written for the person (or assistant) using the tool, never holding the API key.
+ * A failed Benchling request, its message written for the person (or assistant) using the tool, never holding
+ * the API key. The client knows nothing of MCP: tool-errors.ts turns this into the tool's `isError` result.
  */
-export class BenchlingError extends ToolError {
+export class BenchlingError extends Error {
+  override readonly name = 'BenchlingError';
   constructor(
     readonly kind: BenchlingErrorKind,
     message: string,
     readonly details: { status?: number; body?: BenchlingErrorBody; attempts?: number; waitedMs?: number; retryInMs?: number } = {},
   ) {
-    super(message, kind);
+    super(message);
   }
 
   get status(): number | undefined {

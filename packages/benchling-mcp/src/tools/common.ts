@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorArg as kitCursorArg, DATE_OR_DATE_TIME, pageSizeArg as kitPageSizeArg, refuseReservedKeys } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../benchling/cursor.js';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from './cursor.js';
 import type { FieldInput } from '../benchling/fields.js';
 import type { Query } from '../benchling/client.js';
 import type {

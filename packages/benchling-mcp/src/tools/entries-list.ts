@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor, type CursorState } from '../benchling/cursor.js';
+import { decodeCursor, encodeCursor, type CursorState } from './cursor.js';
 import { idSchema } from '../benchling/ids.js';
 import type { Query } from '../benchling/client.js';
 import type { ApiEntry, ApiFolder } from '../benchling/types.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor } from '../benchling/cursor.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { BenchlingError } from '../benchling/errors.js';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiSchema } from '../benchling/types.js';

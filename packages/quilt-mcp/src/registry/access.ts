@@ -4,7 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
-import { ToolError, type Logger } from '@labmcp/service-kit';
+import type { Logger } from '@labmcp/service-kit';
 import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
 import type { QuiltCaller } from '../caller.js';
 import { LocalStorage, Registry, S3Storage, StorageError, type ConditionalWriteMode } from '../quilt/index.js';
@@ -14,6 +14,7 @@ import { keyInsideAny, parsePhysicalKey } from './physical-keys.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
 import { sweepLocalLeftovers, sweepUnfinishedWrites } from './write-journal.js';
+import { RegistryRequestError } from './errors.js';
 
 export interface RegistryAccessOptions {
   resolver: AwsCredentialResolver;
@@ -45,7 +46,7 @@ export class RegistryAccess implements PhysicalResolver {
     }
     const found = this.refs.find((r) => r.url === normalised || r.url === wanted);
     if (!found) {
-      throw new ToolError(
+      throw new RegistryRequestError(
         `Unknown registry ${JSON.stringify(wanted.slice(0, 300))}: this server serves ${this.refs.map((r) => r.url).join(', ')} (see registries_list).`,
         'unknown_registry',
       );
@@ -78,7 +79,7 @@ export class RegistryAccess implements PhysicalResolver {
     try {
       storage = new S3Storage(client, bucket, { conditionalWrites: this.options.conditionalWrites ?? 'auto' });
     } catch (err) {
-      if (err instanceof StorageError) throw new ToolError(err.message, 'invalid_request');
+      if (err instanceof StorageError) throw new RegistryRequestError(err.message, 'invalid_request');
       throw err;
     }
     return new GuardedStorage(storage);
@@ -89,11 +90,11 @@ export class RegistryAccess implements PhysicalResolver {
     const parsed = parsePhysicalKey(physicalKey);
     if (parsed.kind === 'file') {
       if (opened.kind !== 'local') {
-        throw new ToolError(`Physical key ${physicalKey} is a local file, which an S3 registry's packages cannot point at for this server.`, 'path_escape');
+        throw new RegistryRequestError(`Physical key ${physicalKey} is a local file, which an S3 registry's packages cannot point at for this server.`, 'path_escape');
       }
       const key = opened.localKey(parsed.path);
       if (key === undefined) {
-        throw new ToolError(`Refused: physical key ${physicalKey} is outside the registry root ${opened.ref.url}; nothing outside the registry is read.`, 'path_escape');
+        throw new RegistryRequestError(`Refused: physical key ${physicalKey} is outside the registry root ${opened.ref.url}; nothing outside the registry is read.`, 'path_escape');
       }
       return storageObject(physicalKey, opened.storage, key);
     }
@@ -156,7 +157,7 @@ export class RegistryAccess implements PhysicalResolver {
     if (!pending) {
       pending = LocalStorage.open(root, { create: ref.isDefault }).catch((err: unknown) => {
         this.locals.delete(ref.url);
-        if (err instanceof StorageError) throw new ToolError(`The local registry ${ref.url} cannot be opened: ${err.message}`, 'registry_unavailable');
+        if (err instanceof StorageError) throw new RegistryRequestError(`The local registry ${ref.url} cannot be opened: ${err.message}`, 'registry_unavailable');
         throw err;
       });
       this.locals.set(ref.url, pending);

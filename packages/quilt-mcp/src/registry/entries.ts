@@ -4,10 +4,10 @@
  * is checked before anything is written: building writes nothing; the inline texts become new objects only when
  * the revision is written (revision-writer.ts).
  */
-import { ToolError } from '@labmcp/service-kit';
 import { compareLogicalKeys, forEachLimit, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
 import type { OpenedRegistry } from './opened-registry.js';
 import type { PendingObjects } from './revision-writer.js';
+import { RegistryRequestError } from './errors.js';
 
 const HEAD_CONCURRENCY = 8;
 const HASH_CONCURRENCY = 4;
@@ -62,8 +62,8 @@ interface Source {
 }
 
 export function checkLogicalKey(key: string): void {
-  if (key.startsWith('/')) throw new ToolError(`Invalid logical key ${JSON.stringify(key)}: logical keys are relative ("data/a.csv"), not absolute.`, 'invalid_key');
-  if (key.includes('\0') || key.includes('\\')) throw new ToolError(`Invalid logical key ${JSON.stringify(key)}: no NUL or backslash.`, 'invalid_key');
+  if (key.startsWith('/')) throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: logical keys are relative ("data/a.csv"), not absolute.`, 'invalid_key');
+  if (key.includes('\0') || key.includes('\\')) throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: no NUL or backslash.`, 'invalid_key');
   validateLogicalKey(key);
 }
 
@@ -75,7 +75,7 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
   for (const spec of specs) {
     checkLogicalKey(spec.logical_key);
     if ((spec.text === undefined) === (spec.physical_key === undefined)) {
-      throw new ToolError(`Entry ${JSON.stringify(spec.logical_key)} needs exactly one of physical_key and text.`, 'invalid_request');
+      throw new RegistryRequestError(`Entry ${JSON.stringify(spec.logical_key)} needs exactly one of physical_key and text.`, 'invalid_request');
     }
     if (spec.text !== undefined) {
       const bytes = Buffer.from(spec.text, 'utf8');
@@ -86,11 +86,11 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
     }
   }
   if (inlineBytes > limits.inlineMaxBytes) {
-    throw new ToolError(`Inline text totals ${inlineBytes} bytes; at most ${limits.inlineMaxBytes} per call. Upload larger files to the bucket and use physical_key.`, 'too_large');
+    throw new RegistryRequestError(`Inline text totals ${inlineBytes} bytes; at most ${limits.inlineMaxBytes} per call. Upload larger files to the bucket and use physical_key.`, 'too_large');
   }
   for (const dir of directories) await addDirectory(opened, dir, sources, limits);
   if (sources.length > limits.createMaxEntries) {
-    throw new ToolError(`That is ${sources.length} entries; at most ${limits.createMaxEntries} per call on this server.`, 'too_large');
+    throw new RegistryRequestError(`That is ${sources.length} entries; at most ${limits.createMaxEntries} per call on this server.`, 'too_large');
   }
 
   sources.sort((a, b) => compareLogicalKeys(a.logical_key, b.logical_key));
@@ -102,13 +102,13 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
     HEAD_CONCURRENCY,
     async (s) => {
       const info = await opened.storage.head(s.key as string);
-      if (!info) throw new ToolError(`No object ${JSON.stringify(s.key)} in ${opened.ref.url} (for entry ${JSON.stringify(s.logical_key)}).`, 'not_found');
+      if (!info) throw new RegistryRequestError(`No object ${JSON.stringify(s.key)} in ${opened.ref.url} (for entry ${JSON.stringify(s.logical_key)}).`, 'not_found');
       s.size = info.size;
     },
   );
   const totalBytes = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   if (totalBytes > limits.hashMaxBytes) {
-    throw new ToolError(`The entries hold ${totalBytes} bytes; this server hashes at most ${limits.hashMaxBytes} per call.`, 'too_large');
+    throw new RegistryRequestError(`The entries hold ${totalBytes} bytes; this server hashes at most ${limits.hashMaxBytes} per call.`, 'too_large');
   }
 
   const stats: BuildStats = { files: sources.length, bytes_hashed: 0, inline_written: 0 };
@@ -128,7 +128,7 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
       const got = await opened.storage.get(s.key as string, { signal });
       if (got.size !== s.size) {
         got.body.destroy();
-        throw new ToolError(`${s.key} changed while the package was being built (size ${s.size} → ${got.size}); try again.`, 'conflict');
+        throw new RegistryRequestError(`${s.key} changed while the package was being built (size ${s.size} → ${got.size}); try again.`, 'conflict');
       }
       // On a versioned bucket, the version hashed is the one the entry names, whatever is written there later.
       if (got.versionId !== undefined) s.versionId = got.versionId;
@@ -170,7 +170,7 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
   const base = opened.storageKey(dir.physical_prefix.replace(/\/+$/, ''));
   const prefix = `${base}/`;
   if (dir.logical_prefix !== '' && !dir.logical_prefix.endsWith('/')) {
-    throw new ToolError(`logical_prefix ${JSON.stringify(dir.logical_prefix)} must end with "/" (or be empty for the top level).`, 'invalid_request');
+    throw new RegistryRequestError(`logical_prefix ${JSON.stringify(dir.logical_prefix)} must end with "/" (or be empty for the top level).`, 'invalid_request');
   }
   let token: string | undefined;
   let found = 0;
@@ -183,12 +183,12 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
       sources.push({ logical_key: logical, meta: {}, key: object.key, size: object.size });
       found++;
       if (sources.length > limits.createMaxEntries) {
-        throw new ToolError(`${prefix} holds more objects than this server puts in one revision (${limits.createMaxEntries}).`, 'too_large');
+        throw new RegistryRequestError(`${prefix} holds more objects than this server puts in one revision (${limits.createMaxEntries}).`, 'too_large');
       }
     }
     token = page.nextContinuationToken;
   } while (token !== undefined);
-  if (found === 0) throw new ToolError(`No objects under ${JSON.stringify(prefix)} in ${opened.ref.url}.`, 'not_found');
+  if (found === 0) throw new RegistryRequestError(`No objects under ${JSON.stringify(prefix)} in ${opened.ref.url}.`, 'not_found');
 }
 
 function contentTypeOf(key: string): string {

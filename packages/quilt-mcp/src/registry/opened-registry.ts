@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ToolError, type Logger } from '@labmcp/service-kit';
+import type { Logger } from '@labmcp/service-kit';
 import type { QuiltCaller } from '../caller.js';
 import {
   compareLogicalKeys,
@@ -24,6 +24,7 @@ import { formatFilePhysicalKey, formatS3PhysicalKey, keyInsideAny, parsePhysical
 import type { PhysicalObject } from './physical-object.js';
 import type { RegistryRef } from './refs.js';
 import { RevisionWriter, type CommittedRevision, type NewObject, type PendingObjects } from './revision-writer.js';
+import { RegistryRequestError } from './errors.js';
 
 /** Rounds a rebasing write (an update without an expected top hash) tries before it reports the conflict. */
 const MAX_REBASES = 50;
@@ -84,13 +85,13 @@ export class OpenedRegistry {
   async resolveRevision(name: string, spec: string): Promise<string> {
     if (!ISO_DATE.test(spec)) return this.registry.resolveRevision(name, spec);
     const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(spec) ? `${spec}T23:59:59Z` : spec);
-    if (!Number.isFinite(at)) throw new ToolError(`Invalid date ${JSON.stringify(spec)}`, 'invalid_request');
+    if (!Number.isFinite(at)) throw new RegistryRequestError(`Invalid date ${JSON.stringify(spec)}`, 'invalid_request');
     const seconds = Math.floor(at / 1000);
     let best: Revision | undefined;
     for (const revision of (await this.allRevisions(name)).revisions) {
       if (revision.timestamp <= seconds && (best === undefined || revision.timestamp > best.timestamp)) best = revision;
     }
-    if (!best) throw new ToolError(`${name} has no revision at or before ${new Date(seconds * 1000).toISOString()} in ${this.ref.url}`, 'not_found');
+    if (!best) throw new RegistryRequestError(`${name} has no revision at or before ${new Date(seconds * 1000).toISOString()} in ${this.ref.url}`, 'not_found');
     return best.topHash;
   }
 
@@ -132,7 +133,7 @@ export class OpenedRegistry {
     const first = await records.next();
     if (first.done || first.value.kind !== 'header') {
       await records.return(undefined);
-      throw new ToolError(`Manifest ${topHash} has no header line`, 'bad_manifest');
+      throw new RegistryRequestError(`Manifest ${topHash} has no header line`, 'bad_manifest');
     }
     return { header: first.value.header, records };
   }
@@ -187,17 +188,17 @@ export class OpenedRegistry {
     if (input.startsWith('s3://')) {
       const parsed = parsePhysicalKey(input);
       if (parsed.kind !== 's3' || this.kind !== 's3' || parsed.bucket !== this.bucket) {
-        throw new ToolError(`${input} is not in this registry's bucket (${this.ref.url}); packages are built from objects in their own registry.`, 'outside_registry');
+        throw new RegistryRequestError(`${input} is not in this registry's bucket (${this.ref.url}); packages are built from objects in their own registry.`, 'outside_registry');
       }
-      if (parsed.versionId !== undefined) throw new ToolError(`Versioned physical keys (?versionId=) cannot be used to build a package here: ${input}`, 'invalid_request');
+      if (parsed.versionId !== undefined) throw new RegistryRequestError(`Versioned physical keys (?versionId=) cannot be used to build a package here: ${input}`, 'invalid_request');
       key = parsed.key;
     } else if (input.startsWith('file:')) {
       const parsed = parsePhysicalKey(input);
       if (parsed.kind !== 'file' || this.kind !== 'local') {
-        throw new ToolError(`${input} is a local file, not an object of ${this.ref.url}.`, 'outside_registry');
+        throw new RegistryRequestError(`${input} is a local file, not an object of ${this.ref.url}.`, 'outside_registry');
       }
       const inside = this.localKey(parsed.path);
-      if (inside === undefined) throw new ToolError(`Refused: ${input} is outside the registry root ${this.ref.url}; nothing outside the registry is read.`, 'path_escape');
+      if (inside === undefined) throw new RegistryRequestError(`Refused: ${input} is outside the registry root ${this.ref.url}; nothing outside the registry is read.`, 'path_escape');
       key = inside;
     } else {
       key = input;

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '@labmcp/service-kit';
+import { RegistryRequestError } from './errors.js';
 
 export type ParsedPhysicalKey = { kind: 's3'; bucket: string; key: string; versionId?: string } | { kind: 'file'; path: string };
 
@@ -48,7 +48,7 @@ export function parsePhysicalKey(physicalKey: string): ParsedPhysicalKey {
     const rawKey = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
     const query = q === -1 ? '' : pathAndQuery.slice(q + 1);
     const key = pyUnquote(rawKey);
-    if (bucket === '' || key === '') throw new ToolError(`Physical key ${JSON.stringify(physicalKey)} names no object (expected s3://bucket/key)`, 'bad_physical_key');
+    if (bucket === '' || key === '') throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} names no object (expected s3://bucket/key)`, 'bad_physical_key');
     const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
     return { kind: 's3', bucket, key, ...(versionId ? { versionId } : {}) };
   }
@@ -57,12 +57,12 @@ export function parsePhysicalKey(physicalKey: string): ParsedPhysicalKey {
     try {
       p = fileURLToPath(new URL(physicalKey));
     } catch {
-      throw new ToolError(`Physical key ${JSON.stringify(physicalKey)} is not a local file URL (file:///absolute/path)`, 'bad_physical_key');
+      throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} is not a local file URL (file:///absolute/path)`, 'bad_physical_key');
     }
-    if (!path.isAbsolute(p)) throw new ToolError(`Physical key ${JSON.stringify(physicalKey)} is not absolute`, 'bad_physical_key');
+    if (!path.isAbsolute(p)) throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} is not absolute`, 'bad_physical_key');
     return { kind: 'file', path: path.normalize(p) };
   }
-  throw new ToolError(`Unsupported physical key ${JSON.stringify(physicalKey.slice(0, 200))}: only s3:// and file:// are readable`, 'bad_physical_key');
+  throw new RegistryRequestError(`Unsupported physical key ${JSON.stringify(physicalKey.slice(0, 200))}: only s3:// and file:// are readable`, 'bad_physical_key');
 }
 
 /**

@@ -3,8 +3,8 @@
  * cannot read s3://bucket/key", "the bucket does not exist", "S3 could not be reached"), keeping the
  * StorageError codes the registry relies on (NotFound, above all).
  */
-import { ToolError } from '@labmcp/service-kit';
 import { StorageError, type ByteRange, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStorage, type PutBody, type PutOptions, type PutResult } from '../quilt/index.js';
+import { RegistryRequestError } from './errors.js';
 
 type Operation = 'read' | 'list' | 'write' | 'delete' | 'sign a link for';
 
@@ -82,10 +82,10 @@ export function describeFailure(err: unknown, op: Operation, url: string, key: s
   const name = s3ErrorName(err);
   if (name !== undefined) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    return new ToolError(`S3 refused to ${op} ${target}: ${name}${status ? ` (HTTP ${status})` : ''}.`, 'upstream_error');
+    return new RegistryRequestError(`S3 refused to ${op} ${target}: ${name}${status ? ` (HTTP ${status})` : ''}.`, 'upstream_error');
   }
   const code = networkCode(err);
-  if (code !== undefined) return new ToolError(`S3 could not be reached to ${op} ${target} (${code}); try again later.`, 'upstream_unavailable');
+  if (code !== undefined) return new RegistryRequestError(`S3 could not be reached to ${op} ${target} (${code}); try again later.`, 'upstream_unavailable');
   return err;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { contentOut, readArgs, readContent } from '../content.js';
+import { contentOut, readArgs, readContent } from './object-content.js';
 import type { OpenedRegistry } from '../registry/index.js';
 import type { ObjectInfo } from '../quilt/index.js';
 import { objectKeyArg, registryArg, tool, READ_SCOPE } from './common.js';

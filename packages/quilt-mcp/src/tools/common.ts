@@ -1,25 +1,12 @@
 import { z } from 'zod';
-import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolDefinition, type ToolRunContext } from '@labmcp/service-kit';
+import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolRunContext } from '@labmcp/service-kit';
 import { quiltTool, type QuiltToolContext } from '../context.js';
-import { toToolError } from '../errors.js';
 import { decodeStateToken, encodeStateToken, PACKAGE_NAME, toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
 
-/** `quiltTool` plus the translation of core failures (unknown package, access denied, bad manifest…) into ToolErrors. */
-export function tool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O, QuiltToolContext>): ToolDefinition<I, O, QuiltToolContext> {
-  return quiltTool({
-    ...def,
-    run: async (args, ctx) => {
-      try {
-        return await def.run(args, ctx);
-      } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        throw toToolError(err);
-      }
-    },
-  });
-}
+/** Defines a Quilt tool (its failures are translated once, by `toToolError` in errors.ts, given to the frame). */
+export const tool = quiltTool;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Scopes

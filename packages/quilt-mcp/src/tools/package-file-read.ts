@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { contentOut, readArgs, readContent } from '../content.js';
+import { contentOut, readArgs, readContent } from './object-content.js';
 import { boundedJson, hashOut, logicalKeyArg, packageArg, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 export const packageFileRead = tool({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import type { OpenedRegistry } from '../registry/index.js';
+import { RegistryRequestError, type OpenedRegistry } from '../registry/index.js';
 import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashStream, isHashType, type ManifestEntry } from '../quilt/index.js';
 import { packageArg, progressReporter, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
 
@@ -185,10 +185,10 @@ async function checkFiles(
       } else if (err instanceof HashError) {
         files.mismatched++;
         fail('size', err.message);
-      } else if (err instanceof ToolError && err.code === 'path_escape') {
+      } else if (err instanceof RegistryRequestError && err.code === 'path_escape') {
         files.unreadable++;
         fail('outside_registry', err.message);
-      } else if (err instanceof ToolError || err instanceof StorageError) {
+      } else if (err instanceof RegistryRequestError || err instanceof StorageError) {
         files.unreadable++;
         fail('unreadable', err.message);
       } else throw err;

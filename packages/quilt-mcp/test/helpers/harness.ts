@@ -8,6 +8,7 @@ import type { Principal } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, quiltAwsSettingsSchema, S3ClientPool } from '../../src/auth/index.js';
 import { DEFAULT_LIMITS, type QuiltLimits } from '../../src/config.js';
 import type { QuiltCaller, QuiltToolContext } from '../../src/context.js';
+import { toToolError } from '../../src/errors.js';
 import { RegistryAccess, registryRefs } from '../../src/registry/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -72,7 +73,7 @@ export function harness(options: { localRoot: string; registries?: string[]; end
   const ctx = (who = caller()): QuiltToolContext => ({ caller: who, registries: refs, logger, access, limits });
   const run = async (tool: AnyTool<QuiltToolContext>, args: Record<string, unknown>, who?: QuiltCaller) => {
     const parsed = tool.input.safeParse(args);
-    if (!parsed.success) throw new ToolError(`input: ${parsed.error.message}`, 'input');
+    if (!parsed.success) throw new ToolError(`input: ${parsed.error.message}`, 'invalid_request');
     const base = ctx(who);
     if (tool.scope && !base.caller.scopes.has(tool.scope)) throw new ToolError(`${tool.name} needs the ${tool.scope} scope`, 'insufficient_scope');
     const result = await tool.run(parsed.data, {
@@ -99,7 +100,9 @@ export function harness(options: { localRoot: string; registries?: string[]; end
       try {
         await run(tool, args, who);
       } catch (err) {
-        if (err instanceof ToolError) return err.message;
+        // What the MCP frame does with a failure: the server's one translation, then the ToolError's message.
+        const known = err instanceof ToolError ? err : toToolError(err);
+        if (known !== undefined) return known.message;
         throw err;
       }
       throw new Error(`${tool.name} succeeded but was expected to fail`);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ToolError } from '@labmcp/service-kit';
-import type { ByteRange, GetResult } from './quilt/index.js';
+import type { ByteRange, GetResult } from '../quilt/index.js';
 
 export const MAX_READ_BYTES = 1024 * 1024;
 const SNIFF_BYTES = 4096;

@@ -1,9 +1,9 @@
 /** Text windows on UTF-8 boundaries, binary detection, and physical key parsing/formatting. */
 import t from 'tap';
 import { Readable } from 'node:stream';
-import { looksLikeText, readContent } from '../src/content.js';
-import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../src/registry/physical-keys.js';
-import type { ByteRange, GetResult } from '../src/quilt/index.js';
+import { looksLikeText, readContent } from '../../src/tools/object-content.js';
+import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../../src/registry/physical-keys.js';
+import type { ByteRange, GetResult } from '../../src/quilt/index.js';
 
 function reader(bytes: Buffer) {
   const reads: (ByteRange | undefined)[] = [];
