@@ -1,9 +1,9 @@
 import { defineTool, type Logger } from '@labmcp/service-kit';
-import type { QuiltCaller } from './caller.js';
+import type { QuiltCaller } from './auth/caller.js';
 import type { QuiltLimits } from './config.js';
 import type { RegistryAccess, RegistryRef } from './registry/index.js';
 
-export type { QuiltCaller } from './caller.js';
+export type { QuiltCaller } from './auth/caller.js';
 export type { RegistryRef } from './registry/index.js';
 
 /** What every Quilt tool gets besides its arguments. */

@@ -2,9 +2,9 @@ import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manag
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
 import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
-import { quiltAuthenticator } from './http-auth.js';
+import { quiltAuthenticator } from './auth/http-authenticator.js';
 import { RegistryAccess, registryRefs, type RegistryRef } from './registry/index.js';
-import { seedDemoRegistry } from './seed/demo.js';
+import { seedDemoRegistry } from './registry/demo-seed.js';
 import { quiltServerFactory } from './server.js';
 
 const SERVICE = 'quilt-mcp';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { computeManifestTopHash, LocalStorage, Registry } from '../src/quilt/index.js';
-import { DEMO_PACKAGE, DEMO_REVISIONS, seedDemoRegistry, seededTopHashes } from '../src/seed/demo.js';
+import { DEMO_PACKAGE, DEMO_REVISIONS, seedDemoRegistry, seededTopHashes } from '../src/registry/demo-seed.js';
 import { tempDir } from './helpers/harness.js';
 
 const run = promisify(execFile);

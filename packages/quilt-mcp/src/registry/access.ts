@@ -6,7 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@labmcp/service-kit';
 import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
-import type { QuiltCaller } from '../caller.js';
+import type { QuiltCaller } from '../auth/caller.js';
 import { LocalStorage, Registry, S3Storage, StorageError, type ConditionalWriteMode } from '../quilt/index.js';
 import { OpenedRegistry, type PhysicalResolver } from './opened-registry.js';
 import { storageObject, versionedObject, type PhysicalObject } from './physical-object.js';

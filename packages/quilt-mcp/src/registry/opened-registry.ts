@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@labmcp/service-kit';
-import type { QuiltCaller } from '../caller.js';
+import type { QuiltCaller } from '../auth/caller.js';
 import {
   compareLogicalKeys,
   RegistryError,

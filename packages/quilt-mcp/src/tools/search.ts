@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import type { RegistryRef } from '../context.js';
 import type { OpenedRegistry } from '../registry/index.js';
-import { PackageScorer, queryTerms, type EntryHit, type Match } from '../search/score.js';
+import { PackageScorer, queryTerms, type EntryHit, type Match } from './search-score.js';
 import { forEachLimit } from '../quilt/index.js';
 import { progressReporter, tool, type QuiltCtx, READ_SCOPE } from './common.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 import { HttpError } from '@labmcp/service-kit';
-import type { QuiltCaller } from './context.js';
+import type { QuiltCaller } from './caller.js';
 
 /** Bearer JWT → caller, or a 401 carrying the RFC 6750 challenge. */
 export function quiltAuthenticator(verifier: JwtVerifier): (req: IncomingMessage) => Promise<QuiltCaller> {

@@ -10,7 +10,7 @@
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@labmcp/service-kit';
-import { formatFilePhysicalKey } from '../registry/physical-keys.js';
+import { formatFilePhysicalKey } from './physical-keys.js';
 import { compareLogicalKeys, hashStream, LocalStorage, NAMED_PACKAGES, Registry, type JsonObject, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 
 export const DEMO_PACKAGE = 'demo/cells';
