@@ -56,7 +56,7 @@ t.test('concurrent seeding in one process and across processes', async (t) => {
 
   const root2 = path.join(await tempDir(t, 'seed-procs'), 'reg');
   const script = path.join(await tempDir(t, 'seed-script'), 'seed.mts');
-  writeFileSync(script, `import { seedDemoRegistry } from ${JSON.stringify(path.join(here, '../src/seed/demo.ts'))};\nprocess.stdout.write(await seedDemoRegistry(process.argv[2]));\n`);
+  writeFileSync(script, `import { seedDemoRegistry } from ${JSON.stringify(path.join(here, '../src/registry/demo-seed.ts'))};\nprocess.stdout.write(await seedDemoRegistry(process.argv[2]));\n`);
   const results = await Promise.all([1, 2, 3].map(() => run(process.execPath, ['--import=tsx', script, root2], { timeout: 60_000 })));
   const said = results.map((r) => r.stdout.trim());
   t.equal(said.filter((o) => o === 'seeded').length, 1, said.join(', '));
