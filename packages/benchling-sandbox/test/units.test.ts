@@ -57,6 +57,11 @@ t.test('router', async (t) => {
   t.strictSame(r.match('DELETE', '/entries'), { kind: 'method-not-allowed', allow: ['GET', 'POST'] });
   t.strictSame(r.match('GET', '/entries/'), { kind: 'not-found' });
   t.strictSame(r.match('GET', '/entries/%E0%A4%A'), { kind: 'not-found' }, 'undecodable ids do not throw');
+  const long = `etr_${'x'.repeat(500)}`;
+  t.strictSame(r.match('GET', `/entries/${long}`), { kind: 'found', value: 'get', params: { entry_id: long } }, 'a long id still reaches its handler');
+  t.strictSame(r.match('GET', '/entries/a%2Fb'), { kind: 'found', value: 'get', params: { entry_id: 'a/b' } }, 'an encoded slash stays in the id');
+  t.strictSame(r.match('HEAD', '/entries/etr_1'), { kind: 'method-not-allowed', allow: ['GET'] });
+  t.strictSame(r.match('GET', '/entries/etr_1/'), { kind: 'not-found' });
 });
 
 t.test('paging primitives', async (t) => {

@@ -20,12 +20,18 @@
  *   not root) while everything runs as the test's own user;
  * - OS packages: `apt-get`, `apt`, `apk` are no-ops (this project's image needs none; a Dockerfile that relied
  *   on one would then fail further on, which is the point).
- * Anything else the emulator does not understand (an instruction, a flag, a base image) is an error, never a
- * silent pass.
+ * Anything else the emulator does not understand (an instruction, a flag, a base image, a heredoc, another escape
+ * character) is an error, never a silent pass.
+ *
+ * The Dockerfile is read with dockerfile-ast (the parser of the Docker language server): continuation lines,
+ * comments and empty lines inside them, parser directives, flags; .dockerignore with @balena/dockerignore.
+ * Docker's variable substitution and word splitting stay here, as the emulator's own steps.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync, chmodSync } from 'node:fs';
+import dockerignoreModule from '@balena/dockerignore';
+import { DockerfileParser, ModifiableInstruction, type Instruction as AstInstruction } from 'dockerfile-ast';
 import path from 'node:path';
 import { networkEnv, runCommand, startProc, type Proc } from './procs.js';
 
@@ -51,32 +57,15 @@ export interface ParsedDockerfile {
   stages: Stage[];
 }
 
+// A CommonJS module whose types declare `export default`: at run time the default import is the function itself.
+const dockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
+
 const SUPPORTED = new Set(['FROM', 'ARG', 'ENV', 'WORKDIR', 'COPY', 'RUN', 'USER', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'LABEL', 'STOPSIGNAL']);
 
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const lines = text.split(/\r?\n/);
-  const instructions: Instruction[] = [];
-  let current: { text: string; line: number } | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
-    const trimmed = raw.trim();
-    // Comment lines (parser directives included) are dropped, even inside a continued instruction, as Docker does.
-    if (trimmed.startsWith('#')) continue;
-    if (!current) {
-      if (trimmed === '') continue;
-      current = { text: '', line: i + 1 };
-    }
-    if (/\\\s*$/.test(raw)) {
-      // Docker drops the escaped newline entirely: the next line continues this one.
-      current.text += raw.replace(/\\\s*$/, '');
-      continue;
-    }
-    current.text += raw;
-    instructions.push(toInstruction(current.text, current.line));
-    current = undefined;
-  }
-  if (current) instructions.push(toInstruction(current.text, current.line));
-
+  const dockerfile = DockerfileParser.parse(text);
+  if (dockerfile.getEscapeCharacter() !== '\\') throw new Error(`the emulator does not support the escape directive (${dockerfile.getEscapeCharacter()})`);
+  const instructions = dockerfile.getInstructions().map(toInstruction);
   const parsed: ParsedDockerfile = { globalArgs: [], stages: [] };
   for (const ins of instructions) {
     if (ins.keyword === 'FROM') {
@@ -94,12 +83,18 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   return parsed;
 }
 
-function toInstruction(text: string, line: number): Instruction {
-  const m = /^\s*([A-Za-z]+)\s*([\s\S]*)$/.exec(text);
-  if (!m) throw new Error(`line ${line}: cannot parse ${JSON.stringify(text)}`);
-  const keyword = (m[1] ?? '').toUpperCase();
+/**
+ * dockerfile-ast has joined continuation lines and dropped comments; `args` is its arguments text with the
+ * instruction's flags put back in front (`--mount=...`), as the emulator's steps read them.
+ */
+function toInstruction(ins: AstInstruction): Instruction {
+  const keyword = ins.getKeyword().toUpperCase();
+  const line = ins.getRange().start.line + 1;
   if (!SUPPORTED.has(keyword)) throw new Error(`line ${line}: the emulator does not support ${keyword}`);
-  return { keyword, args: (m[2] ?? '').trim(), line };
+  const flags = ins instanceof ModifiableInstruction ? ins.getFlags().map((f) => `--${f.getName()}${f.getValue() === null ? '' : `=${f.getValue()}`}`) : [];
+  const content = ins.getArgumentsContent() ?? '';
+  if (/^<<-?["']?[A-Za-z_]/.test(content)) throw new Error(`line ${line}: the emulator does not support heredocs (${keyword} <<...)`);
+  return { keyword, args: [...flags, content].join(' ').trim(), line };
 }
 
 /** Leading `--flag=value` options of an instruction, and the rest. */
@@ -115,7 +110,11 @@ export function splitFlags(args: string): { flags: [string, string][]; rest: str
   return { flags, rest };
 }
 
-/** Exec form (a JSON array) or undefined for shell form. */
+/**
+ * Exec form (a JSON array) or undefined for shell form. Read with JSON.parse, as Docker does, rather than with
+ * dockerfile-ast's getJSONStrings: 0.7.1 drops the spaces inside a string (`CMD ["echo", "a b"]` gives "ab")
+ * and cuts one with an escaped quote short.
+ */
 export function execForm(rest: string): string[] | undefined {
   const trimmed = rest.trim();
   if (!trimmed.startsWith('[')) return undefined;
@@ -187,31 +186,17 @@ export function keyValues(args: string): [string, string][] {
 
 // ---------------------------------------------------------------------------------------------- .dockerignore
 
-/** moby/patternmatcher rules, so the emulated context is the one `docker build` would send. */
+/**
+ * Docker's .dockerignore rules (moby/patternmatcher: anchored at the context root, `**`, `!` exceptions, a match
+ * on a parent folder excludes what is inside), so the emulated context is the one `docker build` would send.
+ * @balena/dockerignore is a port of Docker's own Go matcher, tested against `docker build`.
+ */
 export function dockerignoreMatcher(text: string): (relPath: string) => boolean {
-  const patterns = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const negate = l.startsWith('!');
-      let p = negate ? l.slice(1).trim() : l;
-      p = path.posix.normalize(p).replace(/^\/+/, '').replace(/\/+$/, '');
-      return { negate, re: globToRegExp(p) };
-    });
-  return (relPath: string) => {
-    const parts = relPath.split('/');
-    let excluded = false;
-    for (const { negate, re } of patterns) {
-      // A pattern matches the path itself or any folder above it.
-      let match = false;
-      for (let i = parts.length; i >= 1 && !match; i--) match = re.test(parts.slice(0, i).join('/'));
-      if (match) excluded = !negate;
-    }
-    return excluded;
-  };
+  const rules = dockerignore({ ignorecase: false }).add(text);
+  return (relPath: string) => rules.ignores(relPath);
 }
 
+/** Docker's wildcards in COPY sources (`*`, `?`, `[...]`; `**` as in .dockerignore). */
 export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {

@@ -1,3 +1,10 @@
+/**
+ * Query strings are parsed by Node's own WHATWG `URLSearchParams` (server.ts hands `url.searchParams` to
+ * Query); what is here is Benchling's parameter rules on top: which names an operation takes, no repeats,
+ * comma lists, time filters. qs@6.17.1 was tried and does not fit Benchling's flat names: it nests bracket
+ * keys (`schemaField[x]=1` becomes an object, `ids[21]=x` an object keyed "21"), silently drops parameters
+ * past its `parameterLimit` (1,000 of 1,001 kept), where a strict server must refuse, and adds a dependency.
+ */
 import { badRequest } from './errors.js';
 
 /**

@@ -7,6 +7,12 @@
  *
  * Insertion order: a JS object enumerates array-index keys ("1", "42") first; objects from the parser
  * remember their source order (json-value.ts `setKeyOrder`), and an object built in JS can be given one.
+ *
+ * Kept rather than a library: no npm package writes Python's float repr (1.0, 1e+16, 1e-07) or its
+ * ensure_ascii escapes. The deterministic stringifiers sort keys by UTF-16 unit, not code point, and write JS
+ * numbers: on scripts/bench/json-parser-candidates.ts's hash vector safe-stable-stringify@3.0.0 and
+ * canonicalize@5.1.0 (RFC 8785) both differ from CPython in numbers, escapes and key order, which changes
+ * every quilt3 hash; formatPythonFloat leaves the shortest-digits work to V8 and only re-spells it.
  */
 import { compareCodePoints } from './codepoint.js';
 import { PY_INT_NUMBER_LIMIT, PyFloat, insertionOrderKeys, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
