@@ -21,6 +21,8 @@ import type { BytesJob, FdJob, WorkerReply } from './chunk-hash-worker.js';
 export const PIECE_BYTES = 8 * 1024 * 1024;
 /** What a thread reads from a file at once (its only buffer): small enough to hash from the core's cache. */
 export const READ_PIECE_BYTES = 256 * 1024;
+const MAX_THREADS = 8;
+const MIN_BUFFERS = 8;
 /** Idle threads end after this long (the next hash starts them again in a few ms). */
 const IDLE_MS = 30_000;
 
@@ -73,10 +75,11 @@ export class ChunkHashPool {
   private readonly bufferWaiters: { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
 
   constructor(options: { threads?: number; buffers?: number } = {}) {
-    this.threads = Math.max(1, options.threads ?? os.availableParallelism());
+    // One per core, at most 8: past that a hash is limited by reads, and the S3 buffers (below) stay <= 128 MiB.
+    this.threads = Math.max(1, options.threads ?? Math.min(os.availableParallelism(), MAX_THREADS));
     // Two buffers per thread keep every thread busy while the next parts download; at least 8 so a few
     // ranged GETs are in flight on a small machine, where S3 latency rather than CPU is the limit.
-    this.buffers = Math.max(1, options.buffers ?? Math.max(2 * this.threads, 8));
+    this.buffers = Math.max(1, options.buffers ?? Math.max(2 * this.threads, MIN_BUFFERS));
   }
 
   /** Runs one job on the next free thread. Rejects with HashJobError when the thread reports a read error. */
@@ -231,7 +234,7 @@ export class ChunkHashPool {
 
 let shared: ChunkHashPool | undefined;
 
-/** The process's pool, one thread per core. */
+/** The process's pool, one thread per core (at most 8). */
 export function chunkHashPool(): ChunkHashPool {
   shared ??= new ChunkHashPool();
   return shared;

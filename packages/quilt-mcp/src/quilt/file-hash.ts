@@ -219,7 +219,10 @@ export async function hashObject(type: HashType, opened: OpenedBytes, size: numb
   try {
     if (type === 'sha2-256-chunked' && size >= (options.threadMinBytes ?? THREAD_MIN_BYTES) && fd !== undefined) {
       // Nothing reads the stream, yet an abort signal the store tied to it destroys it with an error: without a
-      // listener that error would be uncaught. The abort itself reaches hashParts through options.signal.
+      // listener that error would be uncaught. The abort itself reaches hashParts through options.signal. That
+      // destroy also closes the file while a thread may still be reading its last piece; the read then fails
+      // (EBADF) or, if the number was reused meanwhile, reads other bytes — either way into a result nobody uses.
+      // Without an abort the file is closed only after every part has settled (finally, below).
       body.on('error', ignore);
       return await hashParts(size, partSize, options, (offset, length, cancel, pool) => pool.run({ kind: 'fd', fd, offset, length, cancel }));
     }
