@@ -64,6 +64,8 @@ export interface ProbeFigure {
   p50: number;
   p99: number;
   max: number;
+  /** Every latency, ms: the report pools them over rounds (a p99 of one call's few dozen requests is its maximum). */
+  samples: number[];
 }
 
 export interface S3Figures {
@@ -183,7 +185,7 @@ function startProbe(client: McpClient, intervalMs: number): { stop: () => Promis
     stop: async () => {
       running = false;
       await loop;
-      return { count: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) };
+      return { count: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), samples: latencies.map((v) => Math.round(v * 100) / 100) };
     },
   };
 }
@@ -421,11 +423,15 @@ export function renderHashing(r: HashingResults, svgName: string): string {
       const med = median(runs.map((c) => c.gbPerS));
       const cores = median(runs.map((c) => c.serverCpuMs / c.ms));
       const p = runs.map((c) => c.probe).filter((x): x is ProbeFigure => x !== undefined);
-      const probeCell = p.length ? `${median(p.map((x) => x.p50)).toFixed(1)} / ${Math.max(...p.map((x) => x.p99)).toFixed(1)} / ${Math.max(...p.map((x) => x.max)).toFixed(1)} (${p.reduce((n, x) => n + x.count, 0)} requests)` : '—';
+      const pooled = p.flatMap((x) => x.samples ?? []);
+      const errors = p.reduce((n, x) => n + x.errors, 0);
+      const probeCell = p.length
+        ? `${percentile(pooled, 50).toFixed(1)} / ${percentile(pooled, 99).toFixed(1)} / ${Math.max(...pooled).toFixed(1)} (${pooled.length} requests${errors ? `, ${errors} failed` : ''}; per call p99 ${p.map((x) => x.p99.toFixed(0)).join(', ')})`
+        : '—';
       lines.push(`| ${tool} | ${withProbe ? `tools/list, one at a time` : 'none'} | ${med.toFixed(2)} | ${runs.map((c) => c.gbPerS.toFixed(2)).join(', ')} | ${base ? (med * 1e9 / base).toFixed(2) : 'n/a'} | ${cores.toFixed(2)} | ${runs.map((c) => pct(c.otherBusy)).join(', ')} | ${probeCell} |`);
     }
   }
-  if (r.idleProbe) lines.push('', `tools/list from the other client with nothing hashing: p50 ${r.idleProbe.p50.toFixed(1)} ms, p99 ${r.idleProbe.p99.toFixed(1)} ms (${r.idleProbe.count} requests).`);
+  if (r.idleProbe) lines.push('', `tools/list from the other client with nothing hashing: p50 ${r.idleProbe.p50.toFixed(1)} ms, p99 ${r.idleProbe.p99.toFixed(1)} ms, max ${r.idleProbe.max.toFixed(1)} ms (${r.idleProbe.count} requests).`);
   lines.push('');
   for (const s3 of r.s3) {
     if (!('calls' in s3)) {
