@@ -15,7 +15,7 @@ const HELP = `Usage: node --import=tsx scripts/bench/hashing.ts [options]
 
   --out <file>          Markdown report (default bench-results/hashing.md; .json and .svg beside it)
   --size-mib <n>        the headline file (default 1024)
-  --rounds <n>          rounds of create + verify, each quiet and with the other client (default 3)
+  --rounds <n>          rounds of create + verify, each quiet and with the other client (default 5)
   --growth-mib <list>   file sizes for "how cost grows" (default 64,256,1024,4096; "" skips)
   --s3 <list>           S3-compatible servers and object sizes, server:MiB (default moto:256,s3rver:1024;
                         "" skips S3). moto reads the whole object for every ranged GET, so its object is smaller
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'bench-results/hashing.md' },
     'size-mib': { type: 'string', default: '1024' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     'growth-mib': { type: 'string', default: '64,256,1024,4096' },
     s3: { type: 'string', default: 'moto:256,s3rver:1024' },
     'quiet-below': { type: 'string' },

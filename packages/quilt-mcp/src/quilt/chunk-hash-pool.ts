@@ -22,6 +22,8 @@ export const PIECE_BYTES = 8 * 1024 * 1024;
 /** What a thread reads from a file at once (its only buffer): small enough to hash from the core's cache. */
 export const READ_PIECE_BYTES = 256 * 1024;
 const MAX_THREADS = 8;
+/** The hashing threads' nice value (0 normal … 19 lowest): below the event loop, so requests are answered first. */
+const THREAD_NICE = 10;
 const MIN_BUFFERS = 8;
 /** Idle threads end after this long (the next hash starts them again in a few ms). */
 const IDLE_MS = 30_000;
@@ -181,7 +183,7 @@ export class ChunkHashPool {
 
   private spawn(): Slot {
     // No inherited flags: the worker is plain built JavaScript, and some flags (--input-type, loaders) break it.
-    const worker = new Worker(workerUrl, { workerData: { readPieceBytes: READ_PIECE_BYTES }, name: 'labmcp-hash', execArgv: [] });
+    const worker = new Worker(workerUrl, { workerData: { readPieceBytes: READ_PIECE_BYTES, nice: THREAD_NICE }, name: 'labmcp-hash', execArgv: [] });
     const slot: Slot = { worker, running: undefined };
     worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
     // A thread that fails outside a job's try (it cannot load, runs out of memory) takes its job with it.

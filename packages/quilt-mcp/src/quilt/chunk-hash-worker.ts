@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
 export interface FdJob {
@@ -45,7 +46,16 @@ export type WorkerReply =
 
 const port = parentPort;
 if (port === null) throw new Error('chunk-hash-worker runs as a worker thread');
-const pieceBytes = (workerData as { readPieceBytes: number }).readPieceBytes;
+const { readPieceBytes: pieceBytes, nice } = workerData as { readPieceBytes: number; nice: number };
+// Requests come first: with a thread per core, hashing would otherwise take turns with the event loop that answers
+// them. On Linux a nice value belongs to the thread (setpriority on "this process" sets the calling thread's), so
+// this lowers only this thread; it changes nothing while the cores are not contended. Raising a nice value needs
+// no privilege; where it is refused, the thread runs at the normal priority.
+try {
+  os.setPriority(nice);
+} catch {
+  // not permitted or not supported
+}
 /** Allocated on the first `fd` job; the pool ends idle workers, which frees it. */
 let piece: Buffer | undefined;
 

@@ -6,7 +6,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { open, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -173,6 +173,17 @@ t.test('S3 ranged GETs (s3rver)', async (t) => {
     const range: RangeGet = (r, signal) => storage.get(`f${size}`, { range: r, signal });
     t.equal(await hashObject('sha2-256-chunked', got, got.size, { pool, range }), referenceChunked(bytes), `${size} B`);
   }
+});
+
+t.test('the hashing threads run at a lower priority than the event loop (Linux)', { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  await viaFile(local, `f${PART + 1}`); // the pool's threads are up
+  const niceOf = (tid: string) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  const nices = readdirSync('/proc/self/task').map(niceOf);
+  t.equal(niceOf(String(process.pid)), 0, 'the main thread keeps its priority');
+  t.equal(nices.filter((n) => n === 10).length, 2, 'one niced thread per pool thread');
 });
 
 t.test('the shared pool does not keep a process alive', async (t) => {
