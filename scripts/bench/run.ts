@@ -389,12 +389,19 @@ async function main(): Promise<number> {
       // Its own script, process and report (it starts its own quilt-mcp and S3 servers).
       const hashingOut = path.join(path.dirname(outFile), 'hashing.md');
       const quiet = opts.quietBelow === undefined ? [] : ['--quiet-below', String(opts.quietBelow * 100), '--quiet-max-wait', String(opts.quietMaxWaitS)];
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('error', reject);
-        child.on('close', resolve);
+      mkdirSync(path.dirname(hashingOut), { recursive: true });
+      const logFile = hashingOut.replace(/\.md$/i, '.log');
+      // As a registered child: stopped (and so its own servers) if this run is interrupted.
+      const child = spawnChild('hashing benchmark', process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet], {
+        env: { ...process.env } as Record<string, string>,
+        cwd: repoRoot,
+        logFile,
+        stopSignal: 'SIGINT',
+        graceMs: 30_000,
       });
-      if (code !== 0) throw new Error(`scripts/bench/hashing.ts exited with ${code}`);
+      await child.exited;
+      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
+      await child.stop();
       results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
     });
   }
