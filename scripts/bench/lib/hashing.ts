@@ -464,7 +464,7 @@ export function renderHashing(r: HashingResults, svgName: string): string {
 
 /** A two-panel SVG: time (s) and peak RSS (MiB) against file size, log-log, one line per tool. */
 export function growthSvg(r: HashingResults): string {
-  const W = 760;
+  const W = 820;
   const H = 320;
   const panelW = 330;
   const panelH = 230;
