@@ -213,7 +213,7 @@ export async function hashObject(type: HashType, opened: OpenedBytes, size: numb
   const partSize = chunkedPartSize(size);
   const body = opened.body;
   // A local store's body is an fs.ReadStream over the FileHandle it opened after its confinement checks; the
-  // stream's (untyped) `fd` is that handle's descriptor, which positional reads leave the stream's position alone.
+  // stream's (untyped) `fd` is that handle's descriptor; positional reads on it leave the stream as it is.
   const streamFd = body instanceof ReadStream ? (body as ReadStream & { fd?: unknown }).fd : undefined;
   const fd = typeof streamFd === 'number' ? streamFd : undefined;
   try {
