@@ -22,7 +22,8 @@ import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 const HELP = `Usage: npm run bench -- [options]
 
   --out <file>              Markdown report (default bench-results/report.md; the raw figures go next to it as .json)
-  --phases <list>           overhead,sse,footprint,manifest (default: all)
+  --phases <list>           overhead,sse,footprint,manifest,hashing (default: all; hashing runs
+                            scripts/bench/hashing.ts, whose report goes beside this one as hashing.md)
   --concurrency <list>      connections for the overhead runs (default 1,8,32)
   --duration <s>            measured seconds per path, level and round (default 3)
   --warmup <s>              warm-up seconds before each measurement (default 1)
@@ -57,7 +58,7 @@ const HELP = `Usage: npm run bench -- [options]
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,footprint,manifest' },
+    phases: { type: 'string', default: 'overhead,sse,footprint,manifest,hashing' },
     concurrency: { type: 'string', default: '1,8,32' },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
@@ -106,7 +107,7 @@ const list = (name: string, value: string) => value.split(',').map((v) => num(na
 
 const phases = new Set(args.phases.split(',').map((p) => p.trim()));
 for (const p of phases) {
-  if (!['overhead', 'sse', 'footprint', 'manifest'].includes(p)) {
+  if (!['overhead', 'sse', 'footprint', 'manifest', 'hashing'].includes(p)) {
     process.stderr.write(`unknown phase ${p}\n${HELP}`);
     process.exit(2);
   }
@@ -380,6 +381,28 @@ async function main(): Promise<number> {
         results.manifest.runs.push(run);
         log(`  ${run.entriesPerSecond?.toFixed(0) ?? '?'} entries/s, peak RSS ${run.peakRssBytes ? (run.peakRssBytes / 1048576).toFixed(1) : '?'} MiB${run.error ? ` (${run.error})` : ''}`);
       }
+    });
+  }
+
+  if (phases.has('hashing')) {
+    await phase('hashing', async () => {
+      // Its own script, process and report (it starts its own quilt-mcp and S3 servers).
+      const hashingOut = path.join(path.dirname(outFile), 'hashing.md');
+      const quiet = opts.quietBelow === undefined ? [] : ['--quiet-below', String(opts.quietBelow * 100), '--quiet-max-wait', String(opts.quietMaxWaitS)];
+      mkdirSync(path.dirname(hashingOut), { recursive: true });
+      const logFile = hashingOut.replace(/\.md$/i, '.log');
+      // As a registered child: stopped (and so its own servers) if this run is interrupted.
+      const child = spawnChild('hashing benchmark', process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet], {
+        env: { ...process.env } as Record<string, string>,
+        cwd: repoRoot,
+        logFile,
+        stopSignal: 'SIGINT',
+        graceMs: 30_000,
+      });
+      await child.exited;
+      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
+      await child.stop();
+      results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
     });
   }
 

@@ -81,10 +81,13 @@ export async function directBundle(extraEnv: Record<string, string> = {}): Promi
   return { base, dataDir, logDir, ports, env, children, start };
 }
 
-/** A demo-auth JWT for quilt-mcp, signed with the key in the data dir (created on first use). */
-export async function demoToken(dataDir: string): Promise<string> {
+/** A demo-auth JWT for quilt-mcp, signed with the key in the data dir (created on first use); read scope unless told. */
+export async function demoToken(
+  dataDir: string,
+  extra: { scopes?: string[]; awsCredentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+): Promise<string> {
   const auth = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
-    mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
+    mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string; awsCredentials?: { accessKeyId: string; secretAccessKey: string } }) => Promise<string>;
   };
-  return auth.mintDemoToken({ dataDir, subject: 'bench', scopes: ['read:packages'], expiresIn: '2h' });
+  return auth.mintDemoToken({ dataDir, subject: 'bench', scopes: ['read:packages'], expiresIn: '2h', ...extra });
 }

@@ -4,7 +4,7 @@
  * is checked before anything is written: building writes nothing; the inline texts become new objects only when
  * the revision is written (revision-writer.ts).
  */
-import { compareLogicalKeys, forEachLimit, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
+import { compareLogicalKeys, forEachLimit, hashObject, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
 import type { OpenedRegistry } from './opened-registry.js';
 import type { PendingObjects } from './revision-writer.js';
 import { RegistryRequestError } from './errors.js';
@@ -132,7 +132,9 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
       }
       // On a versioned bucket, the version hashed is the one the entry names, whatever is written there later.
       if (got.versionId !== undefined) s.versionId = got.versionId;
-      value = await hashStream('sha2-256-chunked', got.body, got.size, { onProgress, signal });
+      // Parts hashed in parallel on the hashing threads: by positional reads of the open file, or ranged GETs.
+      const key = s.key as string;
+      value = await hashObject('sha2-256-chunked', got, got.size, { onProgress, signal, range: (range, rangeSignal) => opened.storage.get(key, { range, signal: rangeSignal }) });
     }
     hashes.set(s, value);
     stats.bytes_hashed += s.size ?? 0;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { RegistryRequestError, type OpenedRegistry } from '../registry/index.js';
-import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashStream, isHashType, type ManifestEntry } from '../quilt/index.js';
+import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashObject, isHashType, type ManifestEntry } from '../quilt/index.js';
 import { packageArg, progressReporter, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
 
 const MAX_MISMATCHES = 100;
@@ -164,8 +164,9 @@ async function checkFiles(
         fail('size', `${physicalKey} has ${got.size} bytes, the manifest says ${entry.size}`, String(entry.size), String(got.size));
         return;
       }
-      const actual = await hashStream(entry.hash.type, got.body, entry.size, {
+      const actual = await hashObject(entry.hash.type, got, entry.size, {
         signal: ctx.signal,
+        range: (range, signal) => object.get({ range, signal }),
         onProgress: (bytes) => {
           tick(bytes - reported);
           reported = bytes;
