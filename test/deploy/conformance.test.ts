@@ -98,6 +98,7 @@ async function main(tool: NonNullable<typeof suite>): Promise<void> {
         const args = [cli, 'server', '--url', `${proxy.url}/mcp`, '--scenario', scenario, '--expected-failures', baselineFile, '-o', out, '--timeout', '60000'];
         if (spec) args.push('--spec-version', spec);
         const res = await runCommand(node, args, { cwd: repoRoot, env: cleanEnv({ NO_COLOR: '1' }, { HOME: work }), timeoutMs: 120_000 });
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: removes the terminal's colour escapes (ESC [ … m)
         const output = `${res.stdout}\n${res.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
         t.equal(res.code, 0, `the suite's verdict with the baseline: ${/Baseline[^\n]*|Passed:[^\n]*/.exec(output)?.[0] ?? output.slice(-1500)}`);
         const dirs = existsSync(out) ? readdirSync(out) : [];

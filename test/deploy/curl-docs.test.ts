@@ -30,14 +30,14 @@ function codeBlocks(markdown: string, heading: string, lang: string): string[] {
   const rest = markdown.slice(start + heading.length + 2);
   const next = rest.search(new RegExp(`^${level} `, 'm'));
   const section = next < 0 ? rest : rest.slice(0, next);
-  return [...section.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```', 'gm'))].map((m) => m[1] ?? '');
+  return [...section.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\``, 'gm'))].map((m) => m[1] ?? '');
 }
 
 /** curl -s prints the bodies back to back: JSON values, or SSE events whose data lines are JSON. */
 function bodies(stdout: string): Rpc[] {
   const out: Rpc[] = [];
   let rest = stdout;
-  while ((rest = rest.trimStart())) {
+  for (rest = rest.trimStart(); rest !== ''; rest = rest.trimStart()) {
     if (/^(event|data|id|retry):|^:/.test(rest)) {
       const end = rest.indexOf('\n\n');
       const event = end < 0 ? rest : rest.slice(0, end);

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     t.ok(nodeVersionArg, 'ARG NODE_VERSION decides the base image');
     const major = Number(/^NODE_VERSION=(\d+)/.exec(nodeVersionArg?.args ?? '')?.[1]);
     t.ok(major >= 24 && major % 2 === 0, `Node.js ${major} is an LTS line`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ARG reference, as written there
     t.equal(runtime.from, 'node:${NODE_VERSION}-slim', 'the runtime stage is the slim image of that line');
     t.ok(parsed.stages.length >= 3, 'multi-stage: the build stage does not ship');
     const pnpmInstall = parsed.stages.flatMap((s) => s.instructions).find((i) => i.keyword === 'RUN' && /npm install --global/.test(i.args));

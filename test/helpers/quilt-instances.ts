@@ -47,7 +47,9 @@ export async function startQuiltInstances(options: { count: number; env?: Record
   };
   const children = new Map<number, ChildProcess>();
   // A test file that dies (an uncaught error, tap's timeout) runs no teardown: its servers must not outlive it.
-  const orphans = () => children.forEach((c) => c.kill('SIGKILL'));
+  const orphans = () => {
+    for (const c of children.values()) c.kill('SIGKILL');
+  };
   process.once('exit', orphans);
 
   async function start(i: number): Promise<void> {

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from 'node:path';
 import type { Test } from 'tap';
 import type { McpTestClient, ToolResult } from './mcp-clients.js';
+import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Parallel calls per scenario: the "at least 20". */
 export const WRITERS = 20;

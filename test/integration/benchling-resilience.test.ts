@@ -55,7 +55,7 @@ t.test('a few 503s are retried away', async (t) => {
   await admin('POST', 'faults', { kind: 'status', status: 503, count: 2 });
   const result = await alice.callTool('projects_list', {});
   t.notOk(result.isError, result.content?.[0]?.text ?? '');
-  t.equal((result.structuredContent?.projects as unknown[]).length, 3);
+  t.equal((result.structuredContent?.projects as unknown[] | undefined)?.length, 3);
   await admin('POST', 'faults', { kind: 'status', status: 502, count: 1, body: 'html' });
   t.notOk((await alice.callTool('folders_list', {})).isError, 'a proxy-style HTML 502 too');
 });

@@ -37,7 +37,7 @@ function text(result: ToolResult): string {
 }
 
 /** A successful call's structured result. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tools' output schemas are checked by the clients
+// biome-ignore lint/suspicious/noExplicitAny: the tools' output schemas are checked by the clients
 async function ok(client: McpTestClient, name: string, args: Record<string, unknown> = {}): Promise<any> {
   const result = await client.callTool(name, args);
   if (result.isError) throw new Error(`${name} failed: ${text(result)}`);

@@ -14,8 +14,8 @@ import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { computeManifestTopHash } from '../../packages/quilt-mcp/src/quilt/index.js';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern, type McpTestClient, type ToolResult } from '../helpers/mcp-clients.js';
+import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const bundle = await startBundle();
 t.teardown(() => bundle.stop());

@@ -9,11 +9,10 @@ import path from 'node:path';
 import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture.js';
-import { VECTORS, type Expected } from '../../packages/quilt-mcp/test/helpers/harness.js';
+import { VECTORS, type Expected, type Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 const REG = 's3://quilt-vectors';

@@ -15,8 +15,8 @@ import t from 'tap';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const q = await startQuiltInstances({ count: 1, env: { QUILT_SEED_DEMO: 'false' } });
 t.teardown(() => q.stop());
@@ -47,7 +47,7 @@ ftruncateSync(big, 300 * 1024 * 1024);
 closeSync(big);
 
 // 999 texts of 1000 bytes: under QUILT_INLINE_MAX_BYTES (1 MiB) and MAX_ENTRY_SPECS (1000).
-const inlineEntries = Array.from({ length: 999 }, (_, i) => ({ logical_key: `inline/t${String(i).padStart(3, '0')}.txt`, text: `${i}`.padEnd(999, '.') + '\n' }));
+const inlineEntries = Array.from({ length: 999 }, (_, i) => ({ logical_key: `inline/t${String(i).padStart(3, '0')}.txt`, text: `${`${i}`.padEnd(999, '.')}\n` }));
 const objectEntries = [
   ...Array.from({ length: 600 }, (_, i) => ({ logical_key: `objects/o${String(i).padStart(3, '0')}.txt`, physical_key: `sources/obj-${String(i).padStart(3, '0')}.txt` })),
   { logical_key: 'big.bin', physical_key: 'sources/big.bin' },
@@ -86,7 +86,9 @@ async function killDuring(pkg: string, entries: Record<string, unknown>[], when:
       },
     )
     .then(
-      (r) => void (answered = (r as Any).isError ? 'error' : 'success'),
+      (r) => {
+        answered = (r as Any).isError ? 'error' : 'success';
+      },
       () => undefined, // the connection dies with the process
     );
   const trigger = await when(progressAt);

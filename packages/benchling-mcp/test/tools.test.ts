@@ -1,7 +1,7 @@
 /** Every tool against the in-process sandbox: inputs parsed and outputs checked with the tools' own schemas. */
 import t from 'tap';
 import { DEMO_IDS, DEMO_KEYS } from '@labmcp/benchling-sandbox';
-import { ToolError, type AnyTool } from '@labmcp/service-kit';
+import type { ToolError, AnyTool } from '@labmcp/service-kit';
 import type { BenchlingToolContext } from '../src/context.js';
 import { benchlingTools } from '../src/tools/index.js';
 import { makeClient, runTool, startSandbox } from './helpers.js';
@@ -16,7 +16,7 @@ const tool = (name: string): AnyTool<BenchlingToolContext> => {
   if (!found) throw new Error(`no tool ${name}`);
   return found;
 };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are checked against the output schema by runTool
+// biome-ignore lint/suspicious/noExplicitAny: results are checked against the output schema by runTool
 const call = (name: string, args: Record<string, unknown> = {}, key: string = ALICE, settings = {}): Promise<any> => runTool(tool(name), args, client, key, { settings });
 
 async function toolError(promise: Promise<unknown>): Promise<ToolError> {

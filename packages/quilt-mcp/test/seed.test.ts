@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, rmSync, writeFileSync } from
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { computeManifestTopHash, LocalStorage, Registry } from '../src/quilt/index.js';
 import { DEMO_PACKAGE, DEMO_REVISIONS, seedDemoRegistry, seededTopHashes } from '../src/registry/demo-seed.js';
 import { tempDir } from './helpers/harness.js';
@@ -12,7 +12,7 @@ import { tempDir } from './helpers/harness.js';
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function check(t: { equal: Function; same: Function; notOk: Function }, root: string) {
+async function check(t: Pick<Test, 'equal' | 'same' | 'notOk'>, root: string) {
   const registry = new Registry(await LocalStorage.open(root));
   const { revisions, latest } = await registry.listRevisions(DEMO_PACKAGE);
   t.same(revisions.map((r) => r.timestamp), DEMO_REVISIONS.map((r) => r.timestamp));

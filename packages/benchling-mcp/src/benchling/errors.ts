@@ -81,6 +81,7 @@ export function describeErrorBody(body: BenchlingErrorBody | undefined, secret: 
 }
 
 export function scrub(text: string, secret: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
   let out = text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ' ');
   if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
   return out.length > MAX_MESSAGE_CHARS ? `${out.slice(0, MAX_MESSAGE_CHARS)}…` : out;

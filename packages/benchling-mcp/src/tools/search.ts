@@ -68,9 +68,9 @@ async function byName(session: BenchlingSession, type: Searchable, query: string
   const common = { pageSize: limit, archiveReason };
   switch (type) {
     case 'entry': {
-      const byEntryName = session.list<ApiEntry>('/entries', 'entries', { ...common, ...(query.includes(',') ? { name: query } : { 'names.anyOf': query }) });
-      const byDisplayId = DISPLAY_ID.test(query) ? session.list<ApiEntry>('/entries', 'entries', { ...common, displayIds: query }) : undefined;
-      const pages = await Promise.all([byEntryName, ...(byDisplayId ? [byDisplayId] : [])]);
+      const lookups = [session.list<ApiEntry>('/entries', 'entries', { ...common, ...(query.includes(',') ? { name: query } : { 'names.anyOf': query }) })];
+      if (DISPLAY_ID.test(query)) lookups.push(session.list<ApiEntry>('/entries', 'entries', { ...common, displayIds: query }));
+      const pages = await Promise.all(lookups);
       const seen = new Set<string>();
       const results: Result[] = [];
       for (const e of pages.flatMap((p) => p.items)) {

@@ -24,7 +24,7 @@ export interface Asserts {
 export interface Reply {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked against the spec, then read freely
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked against the spec, then read freely
   body: any;
   text: string;
 }
@@ -144,7 +144,7 @@ export class Harness {
     const isJson = reply.body !== undefined;
     const op = this.spec.operationFor(method, apiPath);
     const status = String(reply.status);
-    if (op && op.responses[status]) {
+    if (op?.responses[status]) {
       problems.push(...this.spec.checkResponseSchema(op, status, reply.body));
       if (reply.status < 300) problems.push(...this.spec.undeclaredInResponse(op, status, reply.body).map((p) => `undeclared property ${p}`));
     } else if (reply.status >= 400 && isJson) {

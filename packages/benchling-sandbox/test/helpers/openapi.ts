@@ -170,7 +170,9 @@ export class SpecValidator {
     const branches = this.branches(schema);
     if (Array.isArray(value)) {
       const items = branches.map((b) => b.items as SchemaNode | undefined).filter((x): x is SchemaNode => !!x);
-      value.forEach((v, i) => items.forEach((item) => this.walk(item, v, `${at}/${i}`, found, depth + 1)));
+      value.forEach((v, i) => {
+        for (const item of items) this.walk(item, v, `${at}/${i}`, found, depth + 1);
+      });
       return;
     }
     const declared = new Map<string, SchemaNode[]>();

@@ -36,6 +36,7 @@ const DEFAULT_MAX_DEPTH = 512;
 /** Int lexemes with at most this many digits are always exact as a JS number. */
 const SAFE_INT_DIGITS = 15;
 
+// biome-ignore lint/suspicious/noConstEnum: inlined character codes in the parser's hot loop; the enum is private to this file, so isolated transpilers (tsx, esbuild) inline it too
 const enum Ch {
   Tab = 0x09,
   Lf = 0x0a,

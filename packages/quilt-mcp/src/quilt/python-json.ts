@@ -90,19 +90,21 @@ function unicodeEscape(unit: number): string {
   return `\\u${HEX[(unit >> 12) & 15]}${HEX[(unit >> 8) & 15]}${HEX[(unit >> 4) & 15]}${HEX[unit & 15]}`;
 }
 
-const SHORT_ESCAPES: Record<number, string> = {
-  0x22: '\\"',
-  0x5c: '\\\\',
-  0x0a: '\\n',
-  0x0d: '\\r',
-  0x09: '\\t',
-  0x08: '\\b',
-  0x0c: '\\f',
-};
+/** By UTF-16 unit: `"`, `\`, newline, carriage return, tab, backspace, form feed. */
+const SHORT_ESCAPES = new Map<number, string>([
+  [0x22, '\\"'],
+  [0x5c, '\\\\'],
+  [0x0a, '\\n'],
+  [0x0d, '\\r'],
+  [0x09, '\\t'],
+  [0x08, '\\b'],
+  [0x0c, '\\f'],
+]);
 
 /** Python's `ESCAPE_ASCII` is `([\\"]|[^\ -~])`: anything outside printable ASCII, and `"` `\`. */
 const NEEDS_ESCAPE_ASCII = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 /** Python's `ESCAPE` is `[\x00-\x1f\\"\b\f\n\r\t]`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python escapes exactly these control characters
 const NEEDS_ESCAPE_UNICODE = /[\x00-\x1f"\\]/;
 
 export function encodeStringAscii(s: string): string {
@@ -112,7 +114,7 @@ export function encodeStringAscii(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c) continue;
-    out += s.slice(run, i) + (SHORT_ESCAPES[c] ?? unicodeEscape(c));
+    out += s.slice(run, i) + (SHORT_ESCAPES.get(c) ?? unicodeEscape(c));
     run = i + 1;
   }
   return `${out}${s.slice(run)}"`;
@@ -130,7 +132,7 @@ export function encodeStringUnicode(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c !== 0x22 && c !== 0x5c) continue;
-    out += s.slice(run, i) + (SHORT_ESCAPES[c] ?? unicodeEscape(c));
+    out += s.slice(run, i) + (SHORT_ESCAPES.get(c) ?? unicodeEscape(c));
     run = i + 1;
   }
   return `${out}${s.slice(run)}"`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ManifestStream } from '../registry/index.js';
+import type { ManifestStream } from '../registry/index.js';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 import { boundedJson, hashOut, packageArg, registryArg, REVISION, tool, READ_SCOPE } from './common.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { RegistryRequestError, type OpenedRegistry } from '../registry/index.js';
 import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashObject, isHashType, type ManifestEntry } from '../quilt/index.js';
 import { packageArg, progressReporter, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';

@@ -43,7 +43,9 @@ export function flattenMeta(value: JsonValue | undefined, maxChars = 16_384): st
   const walk = (v: unknown, path: string) => {
     if (chars > maxChars) return;
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, path === '' ? String(i) : path));
+      v.forEach((x, i) => {
+        walk(x, path === '' ? String(i) : path);
+      });
       return;
     }
     if (v !== null && typeof v === 'object') {

@@ -11,6 +11,10 @@ import type { QuiltCaller, QuiltToolContext } from '../../src/context.js';
 import { toToolError } from '../../src/errors.js';
 import { RegistryAccess, registryRefs } from '../../src/registry/index.js';
 
+/** A tool result read loosely in tests: the results are checked against their output schemas where they are produced. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read tool results after the schemas checked them
+export type Any = Record<string, any>;
+
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const VECTORS = path.join(FIXTURES, 'quilt-vectors');
 export const BUCKET = path.join(VECTORS, 'bucket');

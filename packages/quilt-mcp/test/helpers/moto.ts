@@ -53,8 +53,13 @@ export function s3Client(endpoint: string, credentials: { accessKeyId: string; s
 export async function startMoto(port: number, buckets: string[], versioned: string[] = []): Promise<Moto> {
   const child = spawn(motoServer ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()).length > 20_000 && (output = output.slice(-10_000)));
+  // Kept for the error message when moto fails to start; bounded.
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 20_000) output = output.slice(-10_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -99,7 +99,11 @@ t.test('the quilt3 vectors, through the threads', async (t) => {
 t.test('progress: increasing, ends with the total', async (t) => {
   const size = 3 * PART + 12_345;
   const seen: number[] = [];
-  await viaFile(local, `f${size}`, { onProgress: (done, total) => (t.equal(total, size), seen.push(done)) });
+  await viaFile(local, `f${size}`, { onProgress: (done, total) => {
+      t.equal(total, size);
+      seen.push(done);
+    },
+  });
   t.ok(seen.length >= 2, `${seen.length} reports`);
   t.same([...seen].sort((a, b) => a - b), seen, 'increasing');
   t.equal(seen.at(-1), size);

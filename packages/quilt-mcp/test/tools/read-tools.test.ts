@@ -11,14 +11,13 @@ import { packageHistory } from '../../src/tools/package-history.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
 import { packagesList } from '../../src/tools/packages-list.js';
 import { search } from '../../src/tools/search.js';
-import { harness, localVectorsRegistry, VECTORS, type Expected } from '../helpers/harness.js';
+import { harness, localVectorsRegistry, VECTORS, type Expected, type Any } from '../helpers/harness.js';
 
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 const root = await localVectorsRegistry(t);
 const h = harness({ localRoot: root });
 t.teardown(() => h.access.close());
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 t.test('packages_list pages through every package', async (t) => {
   const names: string[] = [];

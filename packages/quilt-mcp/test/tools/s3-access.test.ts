@@ -14,13 +14,12 @@ import { packageUpdate } from '../../src/tools/package-update.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
 import { packagesList } from '../../src/tools/packages-list.js';
 import { search } from '../../src/tools/search.js';
-import { caller, harness, tempDir, VECTORS, type Expected } from '../helpers/harness.js';
+import { caller, harness, tempDir, VECTORS, type Expected, type Any } from '../helpers/harness.js';
 import { startS3Vectors } from '../helpers/s3-fixture.js';
 import { computeManifestTopHash } from '../../src/quilt/index.js';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 
 const s3 = await startS3Vectors({ keys: [['BOBKEY', 'BOBSECRET']] });

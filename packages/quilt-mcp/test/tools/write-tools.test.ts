@@ -14,9 +14,8 @@ import { packageFileRead } from '../../src/tools/package-file-read.js';
 import { packageHistory } from '../../src/tools/package-history.js';
 import { packageUpdate } from '../../src/tools/package-update.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
-import { caller, harness, tempDir } from '../helpers/harness.js';
+import { caller, harness, tempDir, type Any } from '../helpers/harness.js';
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const base = await tempDir(t, 'write');
 const root = path.join(base, 'registry');
