@@ -41,15 +41,19 @@ export class RateLimitPolicy {
 
   /** Takes the request's first token; false when it was refused (answered 429, its body discarded). */
   admit(req: IncomingMessage, res: ServerResponse, routed: RoutedRequest): boolean {
-    const { limiter, verified } = this;
-    const service = routed.upstream.service;
-    let decision = limiter.take(routed.caller.key);
-    let message = `Too many requests to ${service}`;
-    if (decision.allowed && routed.caller.credential) {
-      decision = verified.take(routed.caller.key, routed.clientAddress) ?? decision;
-      message = `Too many requests to ${service} with credentials it has not accepted`;
+    const { caller } = routed;
+    let decision = this.limiter.take(caller.key);
+    let unaccepted = false;
+    if (decision.allowed && caller.credential) {
+      const budget = this.verified.take(caller.key, routed.clientAddress);
+      if (budget) {
+        decision = budget;
+        unaccepted = true;
+      }
     }
     if (decision.allowed) return true;
+    const service = routed.upstream.service;
+    const message = unaccepted ? `Too many requests to ${service} with credentials it has not accepted` : `Too many requests to ${service}`;
     this.refuse(req, res, routed, `${message}; retry in ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
     req.resume();
     return false;
