@@ -18,13 +18,7 @@ const service = await runHttpService({
   metrics,
   maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES,
   headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS,
-  routeOf: app.routeOf,
-  refuseEarly: app.refuseEarly,
-  opsAccess: app.opsAccess,
-  handler: app.handler,
-  health: app.health,
-  metricsText: app.metricsText,
-  onShutdown: () => app.close(),
+  ...app.serviceHooks,
 });
 app.trackConnections(service.server);
 manageProcess(service, logger);

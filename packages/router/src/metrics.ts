@@ -1,8 +1,8 @@
 import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { HttpServiceOptions, ServiceMetrics } from '@labmcp/service-kit/service';
+import type { Upstream } from './upstreams.js';
 
 type metric = MetricObjectWithValues<MetricValue<string>>;
-import type { ServiceMetrics } from '@labmcp/service-kit/service';
-import type { Upstream } from './upstreams.js';
 
 export interface RouterMetrics {
   upstreamErrors: Counter<'upstream' | 'kind'>;
@@ -23,6 +23,18 @@ export function createRouterMetrics(base: ServiceMetrics): RouterMetrics {
     rateLimited: new Counter({ name: 'labmcp_router_rate_limited_total', help: 'Requests refused by the per-credential rate limit', labelNames: ['upstream'], registers }),
     overloaded: new Counter({ name: 'labmcp_router_overloaded_total', help: 'Requests refused because the service had too many in flight', labelNames: ['upstream'], registers }),
     openConnections: new Gauge({ name: 'labmcp_router_open_connections', help: 'Client connections open to the router', registers }),
+  };
+}
+
+/**
+ * The router's `/metrics`: the whole bundle's text (`bundleMetrics`); its JSON stays the router's own series, as
+ * every process's does.
+ */
+export function bundleMetricsPage(base: ServiceMetrics, upstreams: Upstream[], timeoutMs: number): NonNullable<HttpServiceOptions['metricsPage']> {
+  return {
+    contentType: base.registry.contentType,
+    metrics: () => bundleMetrics(base, upstreams, timeoutMs),
+    getMetricsAsJSON: () => base.registry.getMetricsAsJSON(),
   };
 }
 

@@ -1,9 +1,13 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit/service';
+import type { Counter } from 'prom-client';
 import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
+import type { TrustedProxies } from './client-address.js';
 import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
+import type { RoutedRequest } from './routed-request.js';
+import { UpstreamAvailability } from './upstream-health.js';
 import type { Upstream } from './upstreams.js';
 
 export type UpstreamErrorKind = 'unavailable' | 'timeout' | 'bad_gateway';
@@ -15,20 +19,18 @@ export interface ProxyOptions {
   /** Time a request body has to arrive whole, from when its headers were read. */
   bodyTimeoutMs: number;
   credentials: CredentialPolicy;
-  /** Whether the request came through a trusted proxy, whose `X-Forwarded-*` headers are passed on. */
-  forwardedByTrustedProxy: (req: IncomingMessage) => boolean;
-  onUpstreamError?: (upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined) => void;
-  /** Whether an upstream is known to be down right now (see UpstreamAvailability). */
-  isDown?: (upstream: Upstream) => boolean;
+  /** Whose `X-Forwarded-*` headers are passed on. */
+  trustedProxies: TrustedProxies;
+  /** Counts the requests the proxy could not complete upstream. */
+  upstreamErrors: Counter<'upstream' | 'kind'>;
   /** Last look at an upstream's response headers before they go to the client. */
-  onResponseHeaders?: (upstream: Upstream, req: IncomingMessage, proxyRes: IncomingMessage) => void;
+  onResponseHeaders?: (routed: RoutedRequest, req: IncomingMessage, proxyRes: IncomingMessage) => void;
 }
 
 /** One client request on its way through: its body is held so it can be sent again once (see `onError`). */
 interface Exchange {
-  upstream: Upstream;
+  routed: RoutedRequest;
   requestId: string;
-  path: string;
   headers: OutgoingHttpHeaders;
   body: Buffer;
   retried: boolean;
@@ -58,6 +60,9 @@ interface Destination {
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
+/** Errors of a fresh connection that mark its upstream down until its `/health` answers (UpstreamAvailability). */
+const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
 // Describe one connection only (RFC 9110 §7.6.1); Node frames the client's response itself.
 const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
 
@@ -72,6 +77,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   const pending = new Map<string, Set<Exchange>>();
+  const availability = new UpstreamAvailability(logger);
 
   /** How to reach an upstream, worked out once per upstream rather than on every request. */
   const destinations = new WeakMap<Upstream, Destination>();
@@ -95,21 +101,46 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 
   /** Answers 503 at once when the upstream is known to be down; a request sent there would not fail fast. */
   function refuseIfDown(req: IncomingMessage, res: ServerResponse, upstream: Upstream): boolean {
-    if (!options.isDown?.(upstream)) return false;
-    options.onUpstreamError?.(upstream, 'unavailable', undefined);
+    if (!availability.isDown(upstream)) return false;
+    upstreamFailed(upstream, 'unavailable', undefined);
     sendUnavailable(req, res, upstream.service, options.retryAfterSeconds);
     return true;
+  }
+
+  /**
+   * Counts a failure, and takes one that says nobody listens there now (`code`; undefined when the failure
+   * proves nothing of the kind) as the upstream being down: requests to it are answered at once from then on,
+   * and those already waiting for it are let go.
+   */
+  function upstreamFailed(upstream: Upstream, kind: UpstreamErrorKind, code: string | undefined): void {
+    options.upstreamErrors.inc({ upstream: upstream.service, kind });
+    if (code !== undefined && DOWN_CODES.has(code) && availability.markDown(upstream)) abandonWaiting(upstream);
+  }
+
+  /**
+   * Answers at once the requests still waiting on a fresh connection to an upstream just found down. In PM2
+   * cluster mode the master accepts connections for a crashed worker and holds them until a new one is up;
+   * without this, those requests would hang for the whole restart. Requests on reused connections, already
+   * answering, or whose attempt has already failed (the one that found the upstream down among them) are left
+   * alone. Requests sent from now on are answered by `send`'s own check.
+   */
+  function abandonWaiting(upstream: Upstream): void {
+    for (const exchange of pending.get(upstream.service) ?? []) {
+      if (exchange.proxyRes || !exchange.proxyReq || exchange.proxyReq.reusedSocket) continue;
+      exchange.abandoned = true;
+      exchange.proxyReq.destroy(new Error(`${upstream.service} is down`));
+    }
   }
 
   function send(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     // Checked again at each attempt, not only when the request came in: the upstream may have been found down
     // while the body was read or since the attempt being retried, and a request sent now would be held by PM2's
     // master (or handed to the dead worker) instead of failing fast.
-    if (refuseIfDown(req, res, exchange.upstream)) return;
-    const { request, basePath, ...connection } = destinationOf(exchange.upstream);
+    if (refuseIfDown(req, res, exchange.routed.upstream)) return;
+    const { request, basePath, ...connection } = destinationOf(exchange.routed.upstream);
     exchange.timedOut = false;
     clearTimeout(exchange.timer);
-    const proxyReq = request({ ...connection, method: req.method, path: basePath + exchange.path, headers: exchange.headers });
+    const proxyReq = request({ ...connection, method: req.method, path: basePath + exchange.routed.path, headers: exchange.headers });
     exchange.proxyReq = proxyReq;
     // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
     // quiet for long, and keep-alive comments are the servers' job), so this is not a socket idle timeout.
@@ -135,7 +166,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       proxyRes.headers['x-accel-buffering'] = 'no';
       proxyRes.headers['cache-control'] = 'no-cache, no-transform';
     }
-    options.onResponseHeaders?.(exchange.upstream, req, proxyRes);
+    options.onResponseHeaders?.(exchange.routed, req, proxyRes);
     // Headers already set on `res` (request id, CORS, `Connection: close` while draining) stay unless the
     // upstream sends the same one.
     const headers: OutgoingHttpHeaders = { ...proxyRes.headers };
@@ -168,10 +199,10 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     // it (a server that died under the call looks just like one that closed an idle connection), so it is neither
     // sent again nor answered as "unavailable, retry".
     if (exchange.once !== undefined && reset && !exchange.abandoned && !exchange.timedOut) {
-      const service = exchange.upstream.service;
+      const service = exchange.routed.upstream.service;
       // A reset of a reused connection is not by itself a sign that the server is down (it may only have closed
       // an idle connection); one of a fresh connection is.
-      options.onUpstreamError?.(exchange.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
+      upstreamFailed(exchange.routed.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
       logger.warn({ service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' }, 'upstream connection lost under a call that is not sent twice');
       sendProxyError(req, res, 502, 'outcome_unknown', `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`);
       return;
@@ -181,13 +212,13 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     // everything but calls that must not run twice (above).
     if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && reset) {
       exchange.retried = true;
-      logger.debug({ service: exchange.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
+      logger.debug({ service: exchange.routed.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
       send(req, res, exchange);
       return;
     }
-    const service = exchange.upstream.service;
+    const service = exchange.routed.upstream.service;
     const kind: UpstreamErrorKind = exchange.abandoned ? 'unavailable' : exchange.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
-    options.onUpstreamError?.(exchange.upstream, kind, err.code);
+    upstreamFailed(exchange.routed.upstream, kind, err.code);
     logger.warn({ service, requestId: exchange.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
     const retryAfter = { 'retry-after': String(options.retryAfterSeconds) };
     if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retryAfter);
@@ -227,11 +258,13 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      * Sends a request on, with its body already read (`readRequestBody`). `once` names what in it must not run
      * twice, if anything (see `Exchange.once`).
      */
-    forward(req: IncomingMessage, res: ServerResponse, upstream: Upstream, path: string, requestId: string, body: Buffer, once?: string): void {
+    forward(req: IncomingMessage, res: ServerResponse, routed: RoutedRequest, requestId: string, body: Buffer, once?: string): void {
       if (res.destroyed) return;
-      const exchange: Exchange = { upstream, requestId, path, headers: upstreamHeaders(req, upstream, requestId, body, options.credentials, options.forwardedByTrustedProxy(req)), body, retried: false, once };
-      const waiting = pending.get(upstream.service) ?? new Set<Exchange>();
-      pending.set(upstream.service, waiting);
+      const { upstream } = routed;
+      const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req));
+      const exchange: Exchange = { routed, requestId, headers, body, retried: false, once };
+      let waiting = pending.get(upstream.service);
+      if (!waiting) pending.set(upstream.service, (waiting = new Set<Exchange>()));
       waiting.add(exchange);
       res.once('close', () => {
         clearTimeout(exchange.timer);
@@ -244,21 +277,8 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       });
       send(req, res, exchange);
     },
-    /**
-     * Answers at once the requests still waiting on a fresh connection to an upstream just found down. In PM2
-     * cluster mode the master accepts connections for a crashed worker and holds them until a new one is up;
-     * without this, those requests would hang for the whole restart. Requests on reused connections, already
-     * answering, or whose attempt has already failed (the one that found the upstream down among them) are left
-     * alone. Requests sent from now on are answered by `send`'s own check.
-     */
-    abandonWaiting(upstream: Upstream): void {
-      for (const exchange of pending.get(upstream.service) ?? []) {
-        if (exchange.proxyRes || !exchange.proxyReq || exchange.proxyReq.reusedSocket) continue;
-        exchange.abandoned = true;
-        exchange.proxyReq.destroy(new Error(`${upstream.service} is down`));
-      }
-    },
     close(): void {
+      availability.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },

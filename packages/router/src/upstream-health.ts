@@ -20,8 +20,9 @@ export class UpstreamAvailability {
     return this.down.has(upstream.service);
   }
 
-  markDown(upstream: Upstream): void {
-    if (this.down.has(upstream.service)) return;
+  /** True when this marked it down, false when it was already known to be. */
+  markDown(upstream: Upstream): boolean {
+    if (this.down.has(upstream.service)) return false;
     this.logger.warn({ service: upstream.service }, 'upstream unreachable: failing fast until its /health answers');
     const probe = async () => {
       try {
@@ -38,6 +39,7 @@ export class UpstreamAvailability {
       if (this.down.has(upstream.service)) this.down.set(upstream.service, setTimeout(probe, this.probeIntervalMs).unref());
     };
     this.down.set(upstream.service, setTimeout(probe, this.probeIntervalMs).unref());
+    return true;
   }
 
   close(): void {

@@ -90,7 +90,7 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, routeOf: app.routeOf, refuseEarly: app.refuseEarly, opsAccess: app.opsAccess, handler: app.handler, health: app.health, metricsText: app.metricsText, onShutdown: () => app.close(), maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
+  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, ...app.serviceHooks, maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
   app.trackConnections(svc.server);
   return Object.assign(svc, { base: svc.url, metrics });
 }

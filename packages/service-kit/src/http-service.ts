@@ -8,24 +8,36 @@ import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
 
-export interface RequestContext {
+/** What the frame hands a handler with each request; `State` is what the service's `beforeRequest` returned. */
+export interface RequestContext<State = undefined> {
   requestId: string;
   log: Logger;
+  /** What `beforeRequest` worked out about this request (undefined without that hook). */
+  state: State;
 }
 
-export type ServiceHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void | Promise<void>;
+export type ServiceHandler<State = undefined> = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext<State>) => void | Promise<void>;
 
-export interface HttpServiceOptions {
+/** What `/metrics` serves: a prom-client registry fits, and so does anything that merges several. */
+export interface MetricsPage {
+  contentType: string;
+  /** Prometheus text. */
+  metrics(): Promise<string>;
+  /** The same as prom-client's JSON (`?format=json`), which an aggregating scraper merges. */
+  getMetricsAsJSON(): Promise<unknown>;
+}
+
+export interface HttpServiceOptions<State = undefined> {
   service: string;
   version: string;
   host: string;
   port: number;
   logger: Logger;
   metrics: ServiceMetrics;
-  handler: ServiceHandler;
+  handler: ServiceHandler<State>;
   health?: HealthChecks;
   /** Label for metrics; keep the set small (never raw URLs, they are unbounded). */
-  routeOf?: (req: IncomingMessage) => string;
+  routeOf?: (req: IncomingMessage, state: State) => string;
   /** How long in-flight requests may take to finish after SIGTERM before they are cut. */
   shutdownTimeoutMs?: number;
   /**
@@ -45,15 +57,17 @@ export interface HttpServiceOptions {
    * connection past it); an idle keep-alive connection is not affected. Default 66 s.
    */
   headersTimeoutMs?: number;
-  /** Replaces this process's own `/metrics` text (the router serves every process's metrics in one). */
-  metricsText?: () => Promise<string>;
+  /** What `/metrics` serves; by default `metrics.registry` (the router serves every process's metrics in one). */
+  metricsPage?: MetricsPage;
   /**
-   * Runs first, before the access log and the request's own metrics, and may answer the request itself (returning
-   * true): for refusals that must stay cheap when a client floods the service, such as the router's rate limit.
-   * Such a request carries its request id and is counted in the request metrics, but has no access line: whoever
-   * refused it logs a summary instead.
+   * Runs first for every request, before the access log, the request's own metrics and `/health` / `/metrics`,
+   * and returns what the service works out about the request once: the frame hands it to `routeOf` and to the
+   * handler (`ctx.state`), so nothing is worked out twice. It may also answer the request itself, by ending the
+   * response before it returns: for refusals that must stay cheap when a client floods the service, such as the
+   * router's rate limit. Such a request carries its request id and is counted in the request metrics (under
+   * `routeOf`'s label), but has no access line: whoever refused it logs a summary instead.
    */
-  refuseEarly?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  beforeRequest?: (req: IncomingMessage, res: ServerResponse) => State;
   /**
    * Who may see what of `/health` and `/metrics`: `full` (everything, the default), `status` (`/health` says
    * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403).
@@ -88,10 +102,11 @@ export function defaultRoute(req: IncomingMessage): string {
  * Starts one of the bundle's HTTP processes: access log with request ids, `/health`, `/metrics`, request metrics,
  * the PM2 ready signal once listening, and a graceful stop on SIGINT/SIGTERM (or PM2's `shutdown` message).
  */
-export async function runHttpService(options: HttpServiceOptions): Promise<RunningService> {
-  const { service, version, logger, metrics } = options;
+export async function runHttpService<State = undefined>(options: HttpServiceOptions<State>): Promise<RunningService> {
+  const { service, version, logger, metrics, beforeRequest } = options;
   const startedAt = Date.now();
   const routeOf = options.routeOf ?? defaultRoute;
+  const metricsPage = options.metricsPage ?? metrics.registry;
   const quiet = new Set(options.quietPaths ?? ['/health', '/metrics']);
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
@@ -114,7 +129,6 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     },
   });
 
-  const { refuseEarly } = options;
   const headersTimeout = options.headersTimeoutMs ?? 66_000;
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
   const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
@@ -122,16 +136,19 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
-    const route = routeOf(req);
-    if (refuseEarly) {
+    // Without the hook there is no state: `undefined` is what `State` defaults to then.
+    let state = undefined as State;
+    if (beforeRequest) {
       const began = performance.now();
-      if (refuseEarly(req, res)) {
-        const labels = { route, status_class: statusClass(res.statusCode) };
+      state = beforeRequest(req, res);
+      if (res.writableEnded) {
+        const labels = { route: routeOf(req, state), status_class: statusClass(res.statusCode) };
         metrics.httpDuration.observe(labels, (performance.now() - began) / 1000);
         metrics.httpRequests.inc(labels);
         return;
       }
     }
+    const route = routeOf(req, state);
     accessLog(req, res);
     const endTimer = metrics.httpDuration.startTimer({ route });
     metrics.activeRequests.inc();
@@ -143,7 +160,7 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     });
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
-    void serve(req, res, { requestId, log: req.log }).catch((err: unknown) => {
+    void serve(req, res, { requestId, log: req.log, state }).catch((err: unknown) => {
       req.log.error({ err }, 'unhandled error while serving request');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
       else res.destroy();
@@ -154,7 +171,7 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
   // from a request's first byte, so it may be shorter without cutting idle keep-alive connections.)
   server.keepAliveTimeout = 65_000;
 
-  async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<State>): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
     const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
@@ -176,11 +193,11 @@ export async function runHttpService(options: HttpServiceOptions): Promise<Runni
     if (req.method === 'GET' && path === '/metrics') {
       // JSON is what prom-client's AggregatorRegistry merges; the router asks for it to serve one page for all.
       if ((req.url ?? '').includes('format=json')) {
-        sendJson(res, 200, await metrics.registry.getMetricsAsJSON());
+        sendJson(res, 200, await metricsPage.getMetricsAsJSON());
         return;
       }
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(options.metricsText ? await options.metricsText() : await metrics.registry.metrics());
+      res.writeHead(200, { 'content-type': metricsPage.contentType });
+      res.end(await metricsPage.metrics());
       return;
     }
     await options.handler(req, res, ctx);
