@@ -1,5 +1,5 @@
 import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { HttpServiceOptions, ServiceMetrics } from '@labmcp/service-kit/service';
+import type { MetricsPage, ServiceMetrics } from '@labmcp/service-kit/service';
 import type { Upstream } from './upstreams.js';
 
 type metric = MetricObjectWithValues<MetricValue<string>>;
@@ -30,7 +30,7 @@ export function createRouterMetrics(base: ServiceMetrics): RouterMetrics {
  * The router's `/metrics`: the whole bundle's text (`bundleMetrics`); its JSON stays the router's own series, as
  * every process's does.
  */
-export function bundleMetricsPage(base: ServiceMetrics, upstreams: Upstream[], timeoutMs: number): NonNullable<HttpServiceOptions['metricsPage']> {
+export function bundleMetricsPage(base: ServiceMetrics, upstreams: Upstream[], timeoutMs: number): MetricsPage {
   return {
     contentType: base.registry.contentType,
     metrics: () => bundleMetrics(base, upstreams, timeoutMs),

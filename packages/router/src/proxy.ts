@@ -264,7 +264,10 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req));
       const exchange: Exchange = { routed, requestId, headers, body, retried: false, once };
       let waiting = pending.get(upstream.service);
-      if (!waiting) pending.set(upstream.service, (waiting = new Set<Exchange>()));
+      if (!waiting) {
+        waiting = new Set<Exchange>();
+        pending.set(upstream.service, waiting);
+      }
       waiting.add(exchange);
       res.once('close', () => {
         clearTimeout(exchange.timer);

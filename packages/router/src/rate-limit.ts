@@ -23,7 +23,7 @@ export class RateLimiter {
   private readonly refillPerMs: number;
 
   constructor(
-    private readonly perMinute: number,
+    perMinute: number,
     private readonly burst: number,
     maxKeys = 10_000,
     private readonly now: () => number = Date.now,

@@ -12,7 +12,7 @@ export class ReadOnlyTools {
   private readonly askedAt = new Map<string, number>();
 
   constructor(
-    private readonly upstreams: Upstream[],
+    upstreams: Upstream[],
     private readonly timeoutMs: number,
     private readonly retryMs = 1000,
   ) {

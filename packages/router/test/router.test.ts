@@ -2,7 +2,6 @@ import { createServer, get as httpGet, request, type IncomingMessage, type Serve
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { z } from 'zod';
 import { createLogger, createMetrics, loadConfig, runHttpService, type RunningService } from '@labmcp/service-kit';
 import { createRouterApp } from '../src/app.js';
 import { routerSettings } from '../src/config.js';
@@ -76,7 +75,16 @@ const quiltPort = await listen(quilt.server);
 const benchlingPort = await listen(benchling.server);
 
 const logLines: string[] = [];
-const logger = createLogger('router', 'info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
+const logger = createLogger(
+  'router',
+  'info',
+  new Writable({
+    write: (c, _e, cb) => {
+      logLines.push(String(c));
+      cb();
+    },
+  }),
+);
 const sharedMetrics = createMetrics('router');
 
 async function startRouter(env: Record<string, string> = {}): Promise<RunningService & { base: string; metrics: ReturnType<typeof createMetrics> }> {

@@ -113,7 +113,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
 
   const accessLog = pinoHttp({
     logger,
-    genReqId: (req, res) => String(res.getHeader(REQUEST_ID_HEADER)),
+    genReqId: (_req, res) => String(res.getHeader(REQUEST_ID_HEADER)),
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
     customProps: (req) => (req.userId ? { userId: req.userId } : {}),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),

@@ -7,6 +7,6 @@ export { healthReport, type CheckResult, type CheckStatus, type HealthChecks, ty
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { redactUrl } from './redact-url.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
-export { defaultRoute, manageProcess, runHttpService, statusOnly, type OpsAccess, type HttpServiceOptions, type RequestContext, type RunningService, type ServiceHandler } from './http-service.js';
+export { defaultRoute, manageProcess, runHttpService, statusOnly, type OpsAccess, type HttpServiceOptions, type MetricsPage, type RequestContext, type RunningService, type ServiceHandler } from './http-service.js';
 export { packageVersion } from './version.js';
 export { HttpError } from './http-error.js';

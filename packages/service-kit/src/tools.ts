@@ -31,7 +31,7 @@ export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject, C>
 }
 
 // Lets one list hold tools with different schemas; each definition is checked where it is written.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: one list holds tools of different schemas; each is checked where it is defined
 export type AnyTool<C> = ToolDefinition<any, any, C>;
 
 /**

@@ -18,7 +18,16 @@ import {
 } from '../src/index.js';
 
 const lines: string[] = [];
-const logger = createLogger('svc-test', 'info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+const logger = createLogger(
+  'svc-test',
+  'info',
+  new Writable({
+    write: (c, _e, cb) => {
+      lines.push(String(c));
+      cb();
+    },
+  }),
+);
 const metrics = createMetrics('svc-test');
 const tool = defineTool<{ greeting: string }>();
 

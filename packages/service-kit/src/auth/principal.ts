@@ -53,6 +53,7 @@ function userIdFrom(claims: JWTPayload): string {
     if (value === undefined || value === null || value === '') continue;
     // Integer ids (some catalogs use database ids) are fine; anything else is a token we do not understand.
     const id = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a user id with control characters is refused
     if (typeof id !== 'string' || id.length > MAX_USER_ID_LENGTH || /[\x00-\x1f\x7f]/.test(id)) {
       throw new AuthError('malformed', `The token's "${name}" claim is not a usable user id.`);
     }
