@@ -76,12 +76,16 @@ export function templateOf(status: number, headers: Record<string, string>, body
   return { status, headers: { ...headers }, prefix: Buffer.from(parts[0]!), suffix: Buffer.from(parts[1]!) };
 }
 
-/** The answer for this id: its body, and the SDK's headers in the SDK's order with this body's length. */
-export function answerFor(answer: CachedAnswer, id: string | number): { headers: Record<string, string>; body: Buffer } {
-  const body = Buffer.concat([answer.prefix, Buffer.from(JSON.stringify(id)), answer.suffix]);
+/**
+ * The answer for this id: the SDK's headers in the SDK's order with this answer's length, and the body in three
+ * pieces written as they are (copying a ~45 KB list into one buffer per request was 15% of a cached answer's CPU).
+ */
+export function answerFor(answer: CachedAnswer, id: string | number): { headers: Record<string, string>; body: Buffer[] } {
+  const idBytes = Buffer.from(JSON.stringify(id));
+  const length = answer.prefix.byteLength + idBytes.byteLength + answer.suffix.byteLength;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === 'content-length' ? String(body.byteLength) : value;
-  return { headers, body };
+  for (const [name, value] of Object.entries(answer.headers)) headers[name] = name === 'content-length' ? String(length) : value;
+  return { headers, body: [answer.prefix, idBytes, answer.suffix] };
 }
 
 /**

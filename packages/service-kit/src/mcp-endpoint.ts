@@ -170,7 +170,12 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
         if (hit) {
           const answer = answerFor(hit, candidate.id);
           res.writeHead(hit.status, answer.headers);
-          res.end(answer.body);
+          // Corked: head and the three pieces leave in one writev.
+          res.cork();
+          res.write(answer.body[0]);
+          res.write(answer.body[1]);
+          res.end(answer.body[2]);
+          res.uncork();
           return;
         }
         pending.set(authInfo, candidate);
