@@ -17,13 +17,16 @@ import { evaluateTargets, renderReport, type BenchResults } from './lib/report.j
 import { demoToken, directBundle, scriptOf, UNLIMITED_ROUTER, type DirectBundle } from './lib/services.js';
 import { measureFootprint } from './lib/footprint.js';
 import { measureSse, sseShapes } from './lib/sse.js';
+import { measureServers, renderServers, type ServersResults } from './lib/servers.js';
 import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
   --out <file>              Markdown report (default bench-results/report.md; the raw figures go next to it as .json)
-  --phases <list>           overhead,sse,footprint,manifest,hashing (default: all; hashing runs
+  --phases <list>           overhead,sse,servers,footprint,manifest,hashing (default: all; hashing runs
                             scripts/bench/hashing.ts, whose report goes beside this one as hashing.md)
+  --servers-rounds <n>      rounds of the servers phase (each server direct vs a plain node:http server answering
+                            the same bytes: tools/list both eras, registries_list; default 3, 8 connections)
   --concurrency <list>      connections for the overhead runs (default 1,8,32)
   --duration <s>            measured seconds per path, level and round (default 3)
   --warmup <s>              warm-up seconds before each measurement (default 1)
@@ -58,7 +61,8 @@ const HELP = `Usage: npm run bench -- [options]
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,footprint,manifest,hashing' },
+    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing' },
+    'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
@@ -107,7 +111,7 @@ const list = (name: string, value: string) => value.split(',').map((v) => num(na
 
 const phases = new Set(args.phases.split(',').map((p) => p.trim()));
 for (const p of phases) {
-  if (!['overhead', 'sse', 'footprint', 'manifest', 'hashing'].includes(p)) {
+  if (!['overhead', 'sse', 'servers', 'footprint', 'manifest', 'hashing'].includes(p)) {
     process.stderr.write(`unknown phase ${p}\n${HELP}`);
     process.exit(2);
   }
@@ -153,7 +157,8 @@ if (args.render) {
   const saved = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResults;
   for (const run of saved.manifest?.runs ?? []) Object.assign(run, parseManifestOutput(run.output));
   const target = args.out ? path.resolve(repoRoot, args.out) : jsonPath.replace(/\.json$/i, '') + '.md';
-  const report = renderReport(saved);
+  const servers = (saved as BenchResults & { servers?: ServersResults }).servers;
+  const report = renderReport(saved) + (servers ? `\n${renderServers(servers)}` : '');
   writeFileSync(target, report);
   process.stdout.write(`${report}\n`);
   process.exit(0);
@@ -350,8 +355,23 @@ async function main(): Promise<number> {
     });
   }
 
-  // The footprint and manifest runs get the machine to themselves.
+  // The servers, footprint and manifest runs get the machine to themselves.
   await cleanupAll();
+
+  let servers: ServersResults | undefined;
+  if (phases.has('servers')) {
+    await phase('servers direct vs a plain node:http server', async () => {
+      servers = await measureServers({
+        connections: 8,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        rounds: num('servers-rounds', args['servers-rounds'], 1),
+        serverEnv,
+      });
+      (results as BenchResults & { servers?: ServersResults }).servers = servers;
+    });
+    await cleanupAll();
+  }
 
   if (phases.has('footprint')) {
     await phase('footprint under PM2', async () => {
@@ -414,7 +434,7 @@ async function main(): Promise<number> {
     'Ratios compare paths measured in the same run, interleaved; absolute figures depend on the machine and on whatever else it was running (see "machine busy" above).',
     'Process start-up for the overhead and SSE phases is direct (node packages/<name>/dist/main.js, one process each), so those figures isolate the hop; the footprint phase runs the real PM2 bundle.',
   );
-  const report = renderReport(results);
+  const report = renderReport(results) + (servers ? `\n${renderServers(servers)}` : '');
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, report);
   writeFileSync(jsonFile, JSON.stringify(results, (_k, v: unknown) => (v instanceof Float64Array ? undefined : v), 2));

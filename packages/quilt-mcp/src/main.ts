@@ -35,6 +35,7 @@ const limits = limitsFrom(config);
 const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries, access, limits }), {
   maxRequestBodySize: config.QUILT_MCP_MAX_BODY_BYTES,
   keepAliveMs: config.QUILT_MCP_SSE_KEEPALIVE_MS,
+  answerCacheEntries: config.LABMCP_MCP_ANSWER_CACHE,
   onerror: (err) => logger.warn({ err }, 'MCP request error'),
 });
 

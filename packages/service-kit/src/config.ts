@@ -19,6 +19,11 @@ export const commonSettings = {
   LABMCP_LOG_DIR: z.string().min(1).default('./logs'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.string().optional(),
+  /**
+   * Distinct `tools/list` / `initialize` / `server/discover` answers an MCP server keeps (mcp-endpoint.ts); 0 turns
+   * the cache off (every answer built by the SDK, as before).
+   */
+  LABMCP_MCP_ANSWER_CACHE: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(64),
 };
 
 export function port(defaultPort: number) {

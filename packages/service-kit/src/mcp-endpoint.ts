@@ -9,6 +9,7 @@ import {
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import { answerFor, cacheableRequest, createAnswerCache, templateOf, type CacheableRequest } from './answer-cache.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
@@ -16,7 +17,16 @@ export interface McpEndpointOptions {
   /** SSE comment frames while a call runs, so idle timeouts of proxies in front don't cut long calls. */
   keepAliveMs?: number;
   onerror?: (error: Error) => void;
+  /**
+   * Distinct `tools/list` / `initialize` / `server/discover` answers kept (see answer-cache.ts); 0 turns the cache
+   * off. Default 64 entries, at most `answerCacheMaxBytes` (default 8 MiB) in all.
+   */
+  answerCacheEntries?: number;
+  answerCacheMaxBytes?: number;
 }
+
+/** The SDK's own default (toNodeHandler), used when no limit is given. */
+const DEFAULT_MAX_REQUEST_BODY_SIZE = 4 * 1024 * 1024;
 
 export interface McpEndpoint {
   handle: (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo) => Promise<void>;
@@ -27,12 +37,40 @@ export interface McpEndpoint {
  * A JSON answer is one string already; with its length declared it leaves in one write. Without it, the Node
  * adapter sends it chunked: two writes here, and the router in front has to re-chunk it (two more).
  */
-async function withContentLength(response: Response): Promise<Response> {
+async function withContentLength(response: Response, onJson?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
   if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.set('content-length', String(body.byteLength));
+  onJson?.(response.status, headers, body);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Reads a request body whose length is declared and within the limit, or resolves undefined when the client goes
+ * away first. The stream is then spent, hence `replaying`.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', () => resolve(undefined));
+    req.on('close', () => {
+      if (!req.readableEnded) resolve(undefined);
+    });
+  });
+}
+
+/** The request as the SDK's Node adapter sees it (method, url, headers, auth), with its body read from `body`. */
+function replaying(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Object.create(req) as IncomingMessage;
+  Object.defineProperty(replay, Symbol.asyncIterator, {
+    value: async function* () {
+      if (body.byteLength > 0) yield body;
+    },
+  });
+  return replay;
 }
 
 /**
@@ -56,6 +94,23 @@ function acceptsEventStream(request: Request): boolean {
  */
 export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpointOptions = {}): McpEndpoint {
   const { maxRequestBodySize, keepAliveMs, onerror } = options;
+  const maxBody = maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_SIZE;
+  const answerCacheEntries = options.answerCacheEntries ?? 64;
+  const answers = answerCacheEntries > 0 ? createAnswerCache(answerCacheEntries, options.answerCacheMaxBytes ?? 8 * 1024 * 1024) : undefined;
+  // A cacheable request on its way through the SDK, found again by its AuthInfo (the one object that reaches
+  // `fetch` from `handle` unchanged), so that its answer can be kept.
+  const pending = new WeakMap<AuthInfo, CacheableRequest>();
+  const keep = (authInfo: AuthInfo | undefined) => {
+    const candidate = authInfo && pending.get(authInfo);
+    if (!candidate || !answers) return undefined;
+    return (status: number, headers: Headers, body: Uint8Array) => {
+      const flat: Record<string, string> = {};
+      for (const [name, value] of headers) flat[name] = value;
+      const answer = templateOf(status, flat, Buffer.from(body.buffer, body.byteOffset, body.byteLength), candidate.id);
+      if (answer) answers.set(candidate.key, answer);
+    };
+  };
+
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',
     ...(maxRequestBodySize !== undefined && { maxRequestBodySize }),
@@ -93,18 +148,39 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
           !acceptsEventStream(request) &&
           (await isLegacyRequest(request, undefined, maxRequestBodySize !== undefined ? { maxRequestBodySize } : undefined))
         ) {
-          return withContentLength(await jsonOnlyLegacy(request, opts));
+          return withContentLength(await jsonOnlyLegacy(request, opts), keep(opts?.authInfo));
         }
-        return withContentLength(await handler.fetch(request, opts));
+        return withContentLength(await handler.fetch(request, opts), keep(opts?.authInfo));
       },
     },
     { ...(maxRequestBodySize !== undefined && { maxRequestBodySize }), ...(onerror && { onerror }) },
   );
 
   return {
-    handle: (req, res, authInfo) => {
+    handle: async (req, res, authInfo) => {
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-      return nodeHandler(req, res);
+      const declared = Number(req.headers['content-length']);
+      // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
+      if (!answers || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
+      const body = await readBody(req);
+      if (body === undefined) return;
+      const candidate = cacheableRequest(body, req.headers, authInfo.scopes);
+      if (candidate) {
+        const hit = answers.get(candidate.key);
+        if (hit) {
+          const answer = answerFor(hit, candidate.id);
+          res.writeHead(hit.status, answer.headers);
+          // Corked: head and the three pieces leave in one writev.
+          res.cork();
+          res.write(answer.body[0]);
+          res.write(answer.body[1]);
+          res.end(answer.body[2]);
+          res.uncork();
+          return;
+        }
+        pending.set(authInfo, candidate);
+      }
+      return nodeHandler(replaying(req, body), res);
     },
     close: () => handler.close(),
   };

@@ -74,6 +74,14 @@ const fields = {
     .min(0, 'must not be negative')
     .max(MAX_CLOCK_TOLERANCE_SECONDS, `must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds`)
     .default(30),
+  /**
+   * How long a successful verification is remembered (by the token's SHA-256), so a client sending the same token
+   * again is not signature-checked again; never past the token's `exp`. It is also how long a token keeps working
+   * after its signing key is removed from the JWKS (key rotation, revocation of a key). 0 turns the cache off.
+   */
+  QUILT_JWT_VERIFY_CACHE_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0, 'must not be negative').max(3600, 'must be at most 3600 seconds').default(60),
+  /** Verified tokens remembered at most (least recently used go first). */
+  QUILT_JWT_VERIFY_CACHE_SIZE: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(10_000),
   /** Scopes for a token that carries no `scope`/`scopes` claim at all (Quilt catalog tokens carry none). */
   QUILT_JWT_DEFAULT_SCOPES: scopeList(DEFAULT_SCOPES),
 };

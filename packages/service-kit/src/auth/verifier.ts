@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -26,6 +28,8 @@ export interface JwtVerifier {
 export interface JwtVerifierOptions {
   dataDir: string;
   logger: Pick<Logger, 'warn'>;
+  /** The clock for the verification cache's expiry (tests); Date.now by default. */
+  now?: () => number;
   /** JWKS fetching; the defaults suit production, tests shorten the cooldown to exercise key rotation. */
   jwks?: {
     /** Minimum time between two re-fetches triggered by an unknown `kid`, so junk tokens cannot hammer the issuer. */
@@ -100,10 +104,25 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
     ...(audience.length ? { audience } : {}),
   };
   const defaultScopes = settings.QUILT_JWT_DEFAULT_SCOPES;
+  const cacheMs = (settings.QUILT_JWT_VERIFY_CACHE_SECONDS ?? 60) * 1000;
+  const now = options.now ?? Date.now;
+  // Successful verifications only: a refused token is checked again each time (its failure may be transient, as
+  // with JWKS that could not be fetched, and caching refusals would let junk tokens fill the cache). Keyed by the
+  // token's hash, so the cache holds no usable credential.
+  const verified =
+    cacheMs > 0 ? new LRUCache<string, { principal: Principal; until: number }>({ max: settings.QUILT_JWT_VERIFY_CACHE_SIZE ?? 10_000 }) : undefined;
 
   return {
     mode: source.mode,
     async verify(token: string): Promise<Principal> {
+      const cacheKey = verified && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? createHash('sha256').update(token).digest('base64') : undefined;
+      if (cacheKey !== undefined) {
+        const hit = verified!.get(cacheKey);
+        if (hit) {
+          if (now() < hit.until) return hit.principal;
+          verified!.delete(cacheKey);
+        }
+      }
       checkShape(token, algorithms);
       let payload: JWTPayload;
       try {
@@ -111,9 +130,32 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
       } catch (err) {
         throw translateError(err, logger);
       }
-      return principalFromClaims(payload, defaultScopes);
+      const principal = principalFromClaims(payload, defaultScopes);
+      // Until the cache time is up or the token expires, whichever is first (the clock tolerance that jose allows
+      // past `exp` is not extended to cached tokens).
+      if (cacheKey !== undefined && typeof payload.exp === 'number') {
+        const until = Math.min(now() + cacheMs, payload.exp * 1000);
+        if (until > now()) verified!.set(cacheKey, { principal: freezePrincipal(principal), until });
+      }
+      return principal;
     },
   };
+}
+
+/** A cached principal is handed to every request with the same token: none of them may change it for the others. */
+function freezePrincipal(principal: Principal): Principal {
+  Object.freeze(principal.rawClaims);
+  if (principal.awsCredentials) Object.freeze(principal.awsCredentials);
+  // A Set cannot be frozen; one that refuses changes stands in for it.
+  const scopes = principal.scopes;
+  for (const method of ['add', 'delete', 'clear'] as const) {
+    Object.defineProperty(scopes, method, {
+      value: () => {
+        throw new TypeError('the scopes of a verified token cannot be changed');
+      },
+    });
+  }
+  return Object.freeze(principal);
 }
 
 /** Cheap checks before any crypto, so the common junk gets a precise reason and a fixed cost. */

@@ -39,10 +39,12 @@ t.test('an unknown kid triggers a re-fetch, so keys rotate without a restart', a
   const b = await keyPair('ES256', 'key-b');
   jwks.keys = [a.jwk];
 
+  let clock = Date.now();
   const verifier = await createJwtVerifier(settings({ QUILT_JWT_JWKS_URL: jwks.url, QUILT_JWT_ISSUER: ISSUER, QUILT_JWT_AUDIENCE: AUDIENCE }), {
     dataDir: await tempDir(t),
     logger: captureLogger().logger,
     jwks: { cooldownMs: 0 },
+    now: () => clock,
   });
   t.equal(verifier.mode, 'jwks');
   const claims = { iss: ISSUER, aud: AUDIENCE };
@@ -59,7 +61,10 @@ t.test('an unknown kid triggers a re-fetch, so keys rotate without a restart', a
   t.equal((await verifier.verify(tokenB)).userId, 'bob', 'unknown kid → key set re-fetched → accepted');
   t.equal(jwks.fetches, 2);
 
-  // Tokens signed with the retired key are now refused.
+  // A token verified before the rotation is remembered for QUILT_JWT_VERIFY_CACHE_SECONDS (60 s by default)...
+  t.equal((await verifier.verify(tokenA)).userId, 'alice', 'within the verification cache time, the retired key\'s token still passes');
+  // ...after which tokens signed with the retired key are refused.
+  clock += 60_001;
   await t.rejects(verifier.verify(tokenA), { name: 'AuthError', reason: 'unknown_key' });
 });
 

@@ -1,0 +1,121 @@
+// The endpoint's answer cache over real HTTP: a repeated tools/list / initialize / server/discover is answered
+// without building a server (the factory is not called), per distinct request and scope set; tools/call always
+// goes through the SDK; the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
+// servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
+import { Writable } from 'node:stream';
+import t, { type Test } from 'tap';
+import { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { callerFrom, createLogger, createMcpEndpoint, createMetrics, defineTool, mcpRoute, registerTools, runHttpService, type Caller } from '../src/index.js';
+
+const logger = createLogger('cache-test', 'silent', new Writable({ write: (_c, _e, cb) => cb() }));
+const metrics = createMetrics('cache-test');
+const tool = defineTool<object>();
+const tools = [
+  tool({
+    name: 'echo',
+    title: 'Echo',
+    description: 'Echoes',
+    input: z.object({ text: z.string().max(20) }),
+    output: z.object({ text: z.string() }),
+    annotations: { readOnlyHint: true },
+    run: async (args) => ({ text: args.text }),
+  }),
+];
+
+let built = 0;
+async function serve(t: Test, answerCacheEntries?: number) {
+  const endpoint = createMcpEndpoint(
+    (ctx) => {
+      built++;
+      const caller = callerFrom<Caller>(ctx.authInfo);
+      const server = new McpServer({ name: 'cache-test', version: '1.0.0' });
+      registerTools(server, tools, { service: 'cache-test', userId: caller.userId, logger, metrics, context: {} });
+      return server;
+    },
+    { ...(answerCacheEntries !== undefined && { answerCacheEntries }) },
+  );
+  const service = await runHttpService({
+    service: 'cache-test',
+    version: '1.0.0',
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics,
+    handler: mcpRoute({
+      endpoint,
+      metrics,
+      // "Bearer <user>:<scope,scope>"
+      authenticate: async (req) => {
+        const [userId, scopes] = (req.headers.authorization ?? '').replace(/^Bearer /, '').split(':');
+        return { userId: userId!, scopes: scopes ? scopes.split(',') : [] };
+      },
+    }),
+    health: () => ({}),
+    shutdownTimeoutMs: 2000,
+  });
+  t.teardown(() => service.stop());
+  return `${service.url}/mcp`;
+}
+
+async function post(url: string, auth: string, message: unknown, extra: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${auth}`, ...extra },
+    body: JSON.stringify(message),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+t.test('a repeated tools/list is answered without building a server, per distinct request and scope set', async (t) => {
+  const url = await serve(t);
+  built = 0;
+  const list = (id: number | string) => ({ jsonrpc: '2.0', id, method: 'tools/list' });
+  const first = await post(url, 'alice:read', list(1));
+  t.equal(built, 1);
+  const again = await post(url, 'bob:read', list('x'));
+  t.equal(built, 1, 'another caller with the same scopes: from the cache');
+  t.equal(again.text, first.text.replace('"id":1', '"id":"x"'), 'the same answer with its own id');
+  await post(url, 'alice:read,write', list(2));
+  t.equal(built, 2, 'another scope set: built once more');
+  await post(url, 'alice:read,write', list(3));
+  await post(url, 'alice:write,read', list(4));
+  t.equal(built, 2, 'scope order does not matter');
+  await post(url, 'alice:read', list(5), { 'mcp-protocol-version': '2025-06-18' });
+  t.equal(built, 3, 'another protocol revision: built once more');
+  const init = { jsonrpc: '2.0', id: 9, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+  await post(url, 'alice:read', init);
+  await post(url, 'alice:read', { ...init, id: 10 });
+  t.equal(built, 4, 'initialize too');
+  const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
+  t.match((await post(url, 'alice:read', call(1))).text, /"text":"hi"/);
+  t.match((await post(url, 'alice:read', call(2))).text, /"text":"hi"/);
+  t.equal(built, 6, 'tools/call always goes through the SDK');
+  const bad = await post(url, 'alice:read', { jsonrpc: '2.0', id: 11, method: 'tools/list', params: { cursor: 7 } });
+  await post(url, 'alice:read', { jsonrpc: '2.0', id: 12, method: 'tools/list', params: { cursor: 7 } });
+  t.equal(built, 8, 'errors are not cached');
+  t.match(bad.text, /"error"/);
+});
+
+t.test('bounded: past answerCacheEntries the least recently used answer is built again', async (t) => {
+  const url = await serve(t, 2);
+  built = 0;
+  const list = (v: string) => post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-protocol-version': v });
+  await list('2025-11-25');
+  await list('2025-06-18');
+  await list('2025-03-26'); // evicts 2025-11-25
+  t.equal(built, 3);
+  await list('2025-03-26');
+  await list('2025-06-18');
+  t.equal(built, 3);
+  await list('2025-11-25');
+  t.equal(built, 4, 'the evicted answer was built again');
+});
+
+t.test('answerCacheEntries: 0 builds every answer', async (t) => {
+  const url = await serve(t, 0);
+  built = 0;
+  await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  t.equal(built, 2);
+});
