@@ -101,9 +101,11 @@ async function main(): Promise<void> {
   log(`wrote ${out}, ${base}.json, ${base}.svg`);
 }
 
-main()
-  .catch((err: unknown) => {
-    log(`failed: ${(err as Error).stack ?? String(err)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanupAll());
+try {
+  await main();
+} catch (err) {
+  log(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanupAll();
+}

@@ -156,7 +156,7 @@ if (args.render) {
   const jsonPath = path.resolve(args.render);
   const saved = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResults;
   for (const run of saved.manifest?.runs ?? []) Object.assign(run, parseManifestOutput(run.output));
-  const target = args.out ? path.resolve(repoRoot, args.out) : jsonPath.replace(/\.json$/i, '') + '.md';
+  const target = args.out ? path.resolve(repoRoot, args.out) : `${jsonPath.replace(/\.json$/i, '')}.md`;
   const servers = (saved as BenchResults & { servers?: ServersResults }).servers;
   const report = renderReport(saved) + (servers ? `\n${renderServers(servers)}` : '');
   writeFileSync(target, report);
@@ -164,7 +164,7 @@ if (args.render) {
   process.exit(0);
 }
 const outFile = path.resolve(repoRoot, args.out ?? 'bench-results/report.md');
-const jsonFile = outFile.replace(/\.md$/i, '') + '.json';
+const jsonFile = `${outFile.replace(/\.md$/i, '')}.json`;
 setKeepTemp(args['keep-temp']);
 installSignalHandlers();
 
@@ -316,7 +316,9 @@ async function main(): Promise<number> {
       const processes: Record<string, number> = { 'quilt-mcp': b.children['quilt-mcp']!.pid, router: b.children.router!.pid };
       if (nginxPid) processes.nginx = nginxPid;
       if (barePid) processes['bare proxy'] = barePid;
-      variants.forEach((v, i) => (processes[`router variant ${i + 1}`] = v.pid));
+      variants.forEach((v, i) => {
+        processes[`router variant ${i + 1}`] = v.pid;
+      });
       results.overhead = await measureOverhead({
         targets,
         processes,

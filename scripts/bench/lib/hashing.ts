@@ -459,7 +459,7 @@ export function renderHashing(r: HashingResults, svgName: string): string {
     lines.push('');
   }
   for (const note of r.notes) lines.push(`- ${note}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** A two-panel SVG: time (s) and peak RSS (MiB) against file size, log-log, one line per tool. */
