@@ -5,6 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/pnpm.sh install --frozen-lockfile --prefer-offline
 bash scripts/pnpm.sh exec tsc -b
 bash scripts/pnpm.sh exec tsc -p tsconfig.test.json
+# Lint and formatting (Biome, biome.json): real defects (import cycles, floating or misused promises, unused code)
+# fail the run, as do files the formatter would change.
+node_modules/.bin/biome ci --error-on-warnings .
 # tap compiles its runner with the plugins named in .taprc; a fresh install has the default set (with its own
 # TypeScript loader) until this runs, and would otherwise use it for the first run.
 node_modules/.bin/tap build >/dev/null
