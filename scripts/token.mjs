@@ -31,7 +31,10 @@ const dataDir = path.resolve(process.env.LABMCP_DATA_DIR || 'data');
 const token = await auth.mintDemoToken({
   dataDir,
   subject: values.sub,
-  scopes: values.scope.split(',').map((s) => s.trim()).filter(Boolean),
+  scopes: values.scope
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   expiresIn: values.ttl,
 });
 process.stdout.write(`${token}\n`);

@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     {
       sizeMiB: num('size-mib', args['size-mib'], 16),
       rounds: num('rounds', args.rounds, 1),
-      growthMiB: args['growth-mib'].split(',').filter((s) => s.trim() !== '').map((s) => num('growth-mib', s.trim(), 1)),
+      growthMiB: args['growth-mib']
+        .split(',')
+        .filter((s) => s.trim() !== '')
+        .map((s) => num('growth-mib', s.trim(), 1)),
       s3: args.s3
         .split(',')
         .filter((s) => s.trim() !== '')

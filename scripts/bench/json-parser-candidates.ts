@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJson } from '../../packages/quilt-mcp/src/quilt/json-parse.js';
-import { PY_INT_NUMBER_LIMIT, PyFloat, type JsonValue } from '../../packages/quilt-mcp/src/quilt/json-value.js';
+import { type JsonValue, PY_INT_NUMBER_LIMIT, PyFloat } from '../../packages/quilt-mcp/src/quilt/json-value.js';
 import { needsExactParser } from '../../packages/quilt-mcp/src/quilt/manifest-line.js';
 import { dumpsForHash, dumpsForManifest } from '../../packages/quilt-mcp/src/quilt/python-json.js';
 
@@ -164,8 +164,15 @@ async function encoderFidelity(): Promise<void> {
   const python = String.raw`{"a":"\u00e9\ud83d\ude00\u007f","b":[1.0,2,1e+16,1e-07,0.1,12345678901234567890],"\ue000":1,"\ud83d\ude00":2}`;
   const model = parseJson(vector);
   const loose = (v: JsonValue): unknown =>
-    v instanceof PyFloat ? v.value : Array.isArray(v) ? v.map(loose) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, loose(x)])) : v;
-  const load = async (name: string): Promise<Record<string, unknown>> => (await import(pathToFileURL(requireCandidate.resolve(name)).href)) as Record<string, unknown>;
+    v instanceof PyFloat
+      ? v.value
+      : Array.isArray(v)
+        ? v.map(loose)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, loose(x)]))
+          : v;
+  const load = async (name: string): Promise<Record<string, unknown>> =>
+    (await import(pathToFileURL(requireCandidate.resolve(name)).href)) as Record<string, unknown>;
   const sssModule = await load('safe-stable-stringify');
   const sss = (sssModule.configure === undefined ? sssModule.default : sssModule) as { configure: (o: object) => (v: unknown) => string };
   const canonicalize = (await load('canonicalize')).default as (v: unknown) => string;
@@ -173,7 +180,10 @@ async function encoderFidelity(): Promise<void> {
     ['python-json.ts (ours)', () => dumpsForHash(model)],
     [`safe-stable-stringify@${version('safe-stable-stringify')}`, () => sss.configure({ bigint: true, deterministic: true })(loose(model))],
     // canonicalize throws on a bigint: it gets big ints as (inexact) numbers.
-    [`canonicalize@${version('canonicalize')}`, () => canonicalize(JSON.parse(JSON.stringify(loose(model), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))))],
+    [
+      `canonicalize@${version('canonicalize')}`,
+      () => canonicalize(JSON.parse(JSON.stringify(loose(model), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)))),
+    ],
   ];
   console.log(`\nHash encoding of ${vector}\n  CPython 3:                   ${python}`);
   for (const [name, encode] of encoders) {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { computeManifestTopHash, readManifest, writeManifest, type ManifestItem } from '../../packages/quilt-mcp/src/quilt/manifest.js';
+import { computeManifestTopHash, type ManifestItem, readManifest, writeManifest } from '../../packages/quilt-mcp/src/quilt/manifest.js';
 
 type Phase = 'baseline' | 'browse' | 'tophash';
 const PHASES: Phase[] = ['baseline', 'browse', 'tophash'];
@@ -136,7 +136,9 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)}; each phase in its own process`);
+    console.log(
+      `node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)}; each phase in its own process`,
+    );
     for (const n of sizes) {
       const file = path.join(dir, `manifest-${n}.jsonl`);
       const generatedAt = performance.now();
@@ -156,7 +158,9 @@ async function main(): Promise<void> {
       const hash = results.tophash;
       const meets = hash.entriesPerSec >= 300_000 && hash.peakRssMiB * MiB < 200e6;
       if (n === 1_000_000) {
-        console.log(`  target at 1M (top hash >= 300k entries/s, peak RSS < 200 MB): ${meets ? 'met' : 'NOT met'} (load average now ${loadavg()[0]?.toFixed(2)})`);
+        console.log(
+          `  target at 1M (top hash >= 300k entries/s, peak RSS < 200 MB): ${meets ? 'met' : 'NOT met'} (load average now ${loadavg()[0]?.toFixed(2)})`,
+        );
       }
       const json = {
         topHashEntriesPerSec: Math.round(hash.entriesPerSec),

@@ -4,8 +4,8 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { runLoad } from './lib/load.js';
-import { cpuMs } from './lib/procfs.js';
 import { cleanupAll, installSignalHandlers } from './lib/processes.js';
+import { cpuMs } from './lib/procfs.js';
 import { demoToken, directBundle } from './lib/services.js';
 import { sleep } from './lib/util.js';
 
@@ -21,9 +21,10 @@ try {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': '2025-11-25' };
   if (server === 'quilt-mcp') headers.authorization = `Bearer ${token}`;
   else headers['x-benchling-api-key'] = 'sandbox-key-alice';
-  const body = what === 'tools/list'
-    ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
-    : JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: what, arguments: {} } });
+  const body =
+    what === 'tools/list'
+      ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
+      : JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: what, arguments: {} } });
   const spec = { url: `http://127.0.0.1:${bundle.ports[server]}/mcp`, headers, body, connections: 8 };
   await runLoad({ ...spec, durationS: 1 });
   const before = cpuMs(child.pid);
@@ -31,7 +32,9 @@ try {
   const run = await runLoad({ ...spec, durationS: Number(seconds) });
   const endUs = Number(process.hrtime.bigint() / 1000n);
   const cpu = cpuMs(child.pid) - before;
-  process.stdout.write(`${server} ${what}: ${(run.ok / run.durationS).toFixed(0)} req/s, ${(cpu / run.ok).toFixed(3)} ms CPU per request (${run.non2xx} non-2xx)\n`);
+  process.stdout.write(
+    `${server} ${what}: ${(run.ok / run.durationS).toFixed(0)} req/s, ${(cpu / run.ok).toFixed(3)} ms CPU per request (${run.non2xx} non-2xx)\n`,
+  );
   await child.stop();
   let file: string | undefined;
   for (let i = 0; i < 50 && !file; i++) {

@@ -6,18 +6,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureFootprint } from './lib/footprint.js';
 import { verifyOnce } from './lib/load.js';
 import { machineBusy, machineInfo } from './lib/machine.js';
-import { manifestScriptExists, MANIFEST_SCRIPT, parseManifestOutput, runManifest } from './lib/manifest.js';
+import { MANIFEST_SCRIPT, manifestScriptExists, parseManifestOutput, runManifest } from './lib/manifest.js';
 import { findNginx, startNginx } from './lib/nginx.js';
 import { measureOverhead, type Target } from './lib/overhead.js';
 import { cleanupAll, installSignalHandlers, isInterrupted, setKeepTemp, spawnChild } from './lib/processes.js';
 import { profileRouter } from './lib/profile.js';
-import { evaluateTargets, renderReport, type BenchResults } from './lib/report.js';
-import { demoToken, directBundle, scriptOf, UNLIMITED_ROUTER, type DirectBundle } from './lib/services.js';
-import { measureFootprint } from './lib/footprint.js';
-import { measureSse, sseShapes } from './lib/sse.js';
+import { type BenchResults, evaluateTargets, renderReport } from './lib/report.js';
 import { measureServers, renderServers, type ServersResults } from './lib/servers.js';
+import { type DirectBundle, demoToken, directBundle, scriptOf, UNLIMITED_ROUTER } from './lib/services.js';
+import { measureSse, sseShapes } from './lib/sse.js';
 import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -184,7 +184,9 @@ function build(): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-b'], { cwd: repoRoot, stdio: 'inherit' });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -b failed (exit ${code}); fix the build or rerun with --no-build to measure the existing dist/`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`tsc -b failed (exit ${code}); fix the build or rerun with --no-build to measure the existing dist/`)),
+    );
   });
 }
 
@@ -246,7 +248,9 @@ async function main(): Promise<number> {
     }
   }
   results.machineBusyBefore = await machineBusy();
-  log(`machine: ${results.machine.cores} cores ${results.machine.cpuModel}, ${(results.machineBusyBefore * 100).toFixed(0)}% busy before starting, load ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `machine: ${results.machine.cores} cores ${results.machine.cpuModel}, ${(results.machineBusyBefore * 100).toFixed(0)}% busy before starting, load ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   const serverEnv: Record<string, string> = args['log-level'] ? { LOG_LEVEL: args['log-level'] } : {};
 
   let bundle: DirectBundle | undefined;
@@ -268,18 +272,28 @@ async function main(): Promise<number> {
       if (!nginx) {
         results.nginxSkipped = 'nginx is not installed on this machine (Debian: `apt-get install -y nginx`); the (c) column and the b/c ratio are left out.';
       } else {
-        const proxy = await startNginx(nginx, path.join(bundle.base, 'nginx'), { quilt: bundle.ports['quilt-mcp'], benchling: bundle.ports['benchling-mcp'] }, opts.nginxWorkers);
+        const proxy = await startNginx(
+          nginx,
+          path.join(bundle.base, 'nginx'),
+          { quilt: bundle.ports['quilt-mcp'], benchling: bundle.ports['benchling-mcp'] },
+          opts.nginxWorkers,
+        );
         nginxUrl = proxy.url;
         results.nginxConf = proxy.conf;
         nginxPid = proxy.child.pid;
       }
       if (!args['no-node-baseline']) {
         const port = await freePort();
-        const bare = spawnChild('bare-proxy', process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/lib/bare-proxy.ts'), String(port), String(bundle.ports['quilt-mcp'])], {
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? bundle.base },
-          cwd: repoRoot,
-          logFile: path.join(bundle.logDir, 'bare-proxy.log'),
-        });
+        const bare = spawnChild(
+          'bare-proxy',
+          process.execPath,
+          ['--import=tsx', path.join(repoRoot, 'scripts/bench/lib/bare-proxy.ts'), String(port), String(bundle.ports['quilt-mcp'])],
+          {
+            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? bundle.base },
+            cwd: repoRoot,
+            logFile: path.join(bundle.logDir, 'bare-proxy.log'),
+          },
+        );
         bareUrl = `http://127.0.0.1:${port}`;
         barePid = bare.pid;
         await waitFor('bare Node proxy', () => httpOk(`${bareUrl}/quilt/health`), 20_000);
@@ -288,7 +302,7 @@ async function main(): Promise<number> {
         const env = parseEnvSpec(spec, ',');
         const port = await freePort();
         const child = await bundle.start('router', { label: `router-variant-${i + 1}`, port, env: { ...UNLIMITED_ROUTER, ...env } });
-        variants.push({ key: `variant${i + 1}`, label: `(b${"′".repeat(i + 1)}) router, ${spec}`, url: `http://127.0.0.1:${port}/quilt/mcp`, pid: child.pid });
+        variants.push({ key: `variant${i + 1}`, label: `(b${'′'.repeat(i + 1)}) router, ${spec}`, url: `http://127.0.0.1:${port}/quilt/mcp`, pid: child.pid });
       }
       for (const url of [...directUrls(), ...variants.map((v) => v.url)]) await verifyOnce(url, headers(), results.workload.body, /"registries"/);
     });
@@ -401,7 +415,9 @@ async function main(): Promise<number> {
         log(`manifest-throughput --entries ${entries}`);
         const run = await runManifest(entries, opts.manifestTimeoutS * 1000);
         results.manifest.runs.push(run);
-        log(`  ${run.entriesPerSecond?.toFixed(0) ?? '?'} entries/s, peak RSS ${run.peakRssBytes ? (run.peakRssBytes / 1048576).toFixed(1) : '?'} MiB${run.error ? ` (${run.error})` : ''}`);
+        log(
+          `  ${run.entriesPerSecond?.toFixed(0) ?? '?'} entries/s, peak RSS ${run.peakRssBytes ? (run.peakRssBytes / 1048576).toFixed(1) : '?'} MiB${run.error ? ` (${run.error})` : ''}`,
+        );
       }
     });
   }
@@ -414,15 +430,21 @@ async function main(): Promise<number> {
       mkdirSync(path.dirname(hashingOut), { recursive: true });
       const logFile = hashingOut.replace(/\.md$/i, '.log');
       // As a registered child: stopped (and so its own servers) if this run is interrupted.
-      const child = spawnChild('hashing benchmark', process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet], {
-        env: { ...process.env } as Record<string, string>,
-        cwd: repoRoot,
-        logFile,
-        stopSignal: 'SIGINT',
-        graceMs: 30_000,
-      });
+      const child = spawnChild(
+        'hashing benchmark',
+        process.execPath,
+        ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet],
+        {
+          env: { ...process.env } as Record<string, string>,
+          cwd: repoRoot,
+          logFile,
+          stopSignal: 'SIGINT',
+          graceMs: 30_000,
+        },
+      );
       await child.exited;
-      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
+      if (child.process.exitCode !== 0)
+        throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
       await child.stop();
       results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
     });
@@ -439,7 +461,10 @@ async function main(): Promise<number> {
   const report = renderReport(results) + (servers ? `\n${renderServers(servers)}` : '');
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, report);
-  writeFileSync(jsonFile, JSON.stringify(results, (_k, v: unknown) => (v instanceof Float64Array ? undefined : v), 2));
+  writeFileSync(
+    jsonFile,
+    JSON.stringify(results, (_k, v: unknown) => (v instanceof Float64Array ? undefined : v), 2),
+  );
   process.stdout.write(`${report}\n`);
   log(`report written to ${path.relative(process.cwd(), outFile)} (raw figures: ${path.relative(process.cwd(), jsonFile)})`);
   return results.errors.length ? 1 : 0;

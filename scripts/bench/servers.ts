@@ -24,7 +24,9 @@ try {
     warmupS: Number(values.warmup),
     rounds: Number(values.rounds),
     ...(values.only && { only: values.only.split(',') }),
-    ...(values.env && { serverEnv: Object.fromEntries(values.env.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])) }),
+    ...(values.env && {
+      serverEnv: Object.fromEntries(values.env.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    }),
   });
   process.stdout.write(`${renderServers(results)}\n`);
   process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -14,11 +14,11 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { repoRoot, type Bundle } from '../helpers/bundle.js';
+import t from 'tap';
+import { type Bundle, repoRoot } from '../helpers/bundle.js';
 import { startBundleRetrying } from './helpers/bundle-start.js';
-import { startHeaderProxy, type HeaderProxy } from './helpers/header-proxy.js';
+import { type HeaderProxy, startHeaderProxy } from './helpers/header-proxy.js';
 import { cleanEnv, runCommand } from './helpers/procs.js';
 import { findNpmTool, missing, nodeForTool } from './helpers/tools.js';
 
@@ -61,7 +61,9 @@ if (!suite) {
 async function main(tool: NonNullable<typeof suite>): Promise<void> {
   t.setTimeout(600_000);
   if (tool.version !== SUITE_VERSION) {
-    t.fail(`@modelcontextprotocol/conformance ${tool.version} is installed; this test and docs/conformance.md are for ${SUITE_VERSION} (update all three together)`);
+    t.fail(
+      `@modelcontextprotocol/conformance ${tool.version} is installed; this test and docs/conformance.md are for ${SUITE_VERSION} (update all three together)`,
+    );
     return;
   }
   const node = await nodeForTool(tool, { major: 22 });
@@ -104,10 +106,21 @@ async function main(tool: NonNullable<typeof suite>): Promise<void> {
         const dirs = existsSync(out) ? readdirSync(out) : [];
         t.equal(dirs.length, 1, 'one result folder');
         if (dirs.length !== 1) return;
-        const checks = JSON.parse(readFileSync(path.join(out, dirs[0] ?? '', 'checks.json'), 'utf8')) as { id: string; status: string; errorMessage?: string }[];
-        t.ok(checks.some((c) => c.status === 'SUCCESS'), `${checks.filter((c) => c.status === 'SUCCESS').length} checks passed`);
+        const checks = JSON.parse(readFileSync(path.join(out, dirs[0] ?? '', 'checks.json'), 'utf8')) as {
+          id: string;
+          status: string;
+          errorMessage?: string;
+        }[];
+        t.ok(
+          checks.some((c) => c.status === 'SUCCESS'),
+          `${checks.filter((c) => c.status === 'SUCCESS').length} checks passed`,
+        );
         const unexpected = checks.filter((c) => !['SUCCESS', 'INFO', 'SKIPPED'].includes(c.status) && !baseline.has(`${scenario}:${c.id}`));
-        t.same(unexpected.map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? ''}`), [], 'no failure or warning outside the baseline');
+        t.same(
+          unexpected.map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? ''}`),
+          [],
+          'no failure or warning outside the baseline',
+        );
       });
     }
   }

@@ -85,7 +85,11 @@ if (!hasCurl) {
     const env = cleanEnv({ LABMCP_DATA_DIR: bundle.dataDir, LABMCP_ENV_FILE: path.join(home, 'no.env') }, { HOME: home });
     const run = async (t: Test, script: string) => {
       t.match(script, /localhost:8080/, 'the example uses the default address');
-      const res = await runCommand('bash', ['-e', '-o', 'pipefail', '-c', script.replaceAll('localhost:8080', `localhost:${port}`)], { cwd: repoRoot, env, timeoutMs: 60_000 });
+      const res = await runCommand('bash', ['-e', '-o', 'pipefail', '-c', script.replaceAll('localhost:8080', `localhost:${port}`)], {
+        cwd: repoRoot,
+        env,
+        timeoutMs: 60_000,
+      });
       return { ...res, answers: res.code === 0 ? bodies(res.stdout) : [] };
     };
     const ok = (a: Rpc | undefined) => a?.jsonrpc === '2.0' && a.error === undefined && a.result !== undefined && a.result.isError !== true;
@@ -110,10 +114,16 @@ if (!hasCurl) {
       t.equal(health?.status, 'ok', '/health');
       t.equal(rpc.length, 4, 'four JSON-RPC answers');
       t.ok(rpc.every(ok), `JSON-RPC results, no errors: ${first.stdout.slice(0, 300)}`);
-      t.ok(rpc[0]?.result?.tools?.some((x) => x.name === 'registries_list'), 'quilt tools/list');
+      t.ok(
+        rpc[0]?.result?.tools?.some((x) => x.name === 'registries_list'),
+        'quilt tools/list',
+      );
       t.match(rpc[1]?.result?.structuredContent, { registries: [{ kind: 'local' }] }, 'quilt registries_list');
       t.ok(((rpc[2]?.result?.structuredContent?.projects as unknown[]) ?? []).length > 0, 'benchling projects_list');
-      t.ok(rpc[3]?.result?.tools?.some((x) => x.name === 'projects_list'), 'benchling tools/list with HTTP Basic');
+      t.ok(
+        rpc[3]?.result?.tools?.some((x) => x.name === 'projects_list'),
+        'benchling tools/list with HTTP Basic',
+      );
       const second = await run(t, `TOKEN=$(npm run --silent token)\n${clients[1] ?? ''}`);
       t.equal(second.code, 0, `the 2026-07-28 block runs as written ${second.stderr.slice(0, 500)}`);
       t.equal(second.answers.length, 1, 'one answer');

@@ -15,11 +15,22 @@ t.test('continuations, comments and empty lines inside them', async (t) => {
 });
 
 t.test('stages, global ARGs and flags', async (t) => {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${V} is the Dockerfile's own variable syntax
-  const parsed = parseDockerfile('# syntax=docker/dockerfile:1\nARG V=1\nfrom node:${V}-slim AS Build\nrun --mount=type=cache,target=/c --network=none make\nFROM build\nCOPY --from=build --chown=node:node a b/\n');
-  t.same(parsed.globalArgs.map((a) => a.args), ['V=1']);
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable, unexpanded in FROM
-  t.same(parsed.stages.map((s) => [s.name, s.from, s.fromLine]), [['build', 'node:${V}-slim', 3], [undefined, 'build', 5]]);
+  const parsed = parseDockerfile(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${V} is the Dockerfile's own variable syntax
+    '# syntax=docker/dockerfile:1\nARG V=1\nfrom node:${V}-slim AS Build\nrun --mount=type=cache,target=/c --network=none make\nFROM build\nCOPY --from=build --chown=node:node a b/\n',
+  );
+  t.same(
+    parsed.globalArgs.map((a) => a.args),
+    ['V=1'],
+  );
+  t.same(
+    parsed.stages.map((s) => [s.name, s.from, s.fromLine]),
+    [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable, unexpanded in FROM
+      ['build', 'node:${V}-slim', 3],
+      [undefined, 'build', 5],
+    ],
+  );
   t.same(parsed.stages[0]?.instructions[0], { keyword: 'RUN', args: '--mount=type=cache,target=/c --network=none make', line: 4 });
   t.same(parsed.stages[1]?.instructions[0]?.args, '--from=build --chown=node:node a b/');
 });

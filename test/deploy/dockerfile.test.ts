@@ -17,7 +17,17 @@ import t, { type Test } from 'tap';
 import { repoRoot } from '../helpers/bundle.js';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
 import { freePort } from '../helpers/ports.js';
-import { contextEntries, emulateBuild, escapingSymlinks, execForm, parseDockerfile, snapshotContext, startContainer, type Build, type Container } from './helpers/dockerfile.js';
+import {
+  type Build,
+  type Container,
+  contextEntries,
+  emulateBuild,
+  escapingSymlinks,
+  execForm,
+  parseDockerfile,
+  snapshotContext,
+  startContainer,
+} from './helpers/dockerfile.js';
 import { waitForOk } from './helpers/procs.js';
 import { cacheDir, nodeBinary } from './helpers/tools.js';
 
@@ -46,11 +56,20 @@ async function main(): Promise<void> {
     t.ok(parsed.stages.length >= 3, 'multi-stage: the build stage does not ship');
     const pnpmInstall = parsed.stages.flatMap((s) => s.instructions).find((i) => i.keyword === 'RUN' && /npm install --global/.test(i.args));
     t.match(pnpmInstall?.args, /pnpm@.*packageManager/, 'pnpm comes from package.json packageManager, installed with npm');
-    t.ok(parsed.stages.flatMap((s) => s.instructions).some((i) => i.keyword === 'RUN' && /pnpm install --frozen-lockfile/.test(i.args) && /--prod/.test(i.args)), 'a production-only install');
+    t.ok(
+      parsed.stages.flatMap((s) => s.instructions).some((i) => i.keyword === 'RUN' && /pnpm install --frozen-lockfile/.test(i.args) && /--prod/.test(i.args)),
+      'a production-only install',
+    );
     const cmd = runtime.instructions.filter((i) => i.keyword === 'CMD').pop();
     t.same(execForm(cmd?.args ?? ''), ['pm2-runtime', 'ecosystem.config.js'], 'CMD runs pm2-runtime in exec form');
-    t.ok(runtime.instructions.some((i) => i.keyword === 'EXPOSE' && /\b8080\b/.test(i.args)), 'EXPOSE 8080');
-    t.ok(runtime.instructions.some((i) => i.keyword === 'HEALTHCHECK' && /\/health/.test(i.args)), 'HEALTHCHECK on /health');
+    t.ok(
+      runtime.instructions.some((i) => i.keyword === 'EXPOSE' && /\b8080\b/.test(i.args)),
+      'EXPOSE 8080',
+    );
+    t.ok(
+      runtime.instructions.some((i) => i.keyword === 'HEALTHCHECK' && /\/health/.test(i.args)),
+      'HEALTHCHECK on /health',
+    );
     const volume = runtime.instructions.find((i) => i.keyword === 'VOLUME');
     t.match(volume?.args, /\/app\/data/, 'VOLUME for data');
     t.match(volume?.args, /\/app\/logs/, 'VOLUME for logs');
@@ -58,10 +77,21 @@ async function main(): Promise<void> {
 
   t.test('.dockerignore keeps the context to sources, manifests and the lockfile', async (t) => {
     const context = contextEntries(repoRoot);
-    for (const must of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'ecosystem.config.js', 'tsconfig.base.json', 'packages/router/src/main.ts', 'packages/quilt-mcp/package.json', 'scripts/token.mjs']) {
+    for (const must of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      'ecosystem.config.js',
+      'tsconfig.base.json',
+      'packages/router/src/main.ts',
+      'packages/quilt-mcp/package.json',
+      'scripts/token.mjs',
+    ]) {
       t.ok(context.has(must), `${must} is in the context`);
     }
-    const leaked = [...context].filter((e) => /(^|\/)(node_modules|dist|\.git|\.tap|coverage)(\/|$)|\.tsbuildinfo$|^(data|logs|test)(\/|$)|^packages\/[^/]+\/test(\/|$)|^\.env$/.test(e));
+    const leaked = [...context].filter((e) =>
+      /(^|\/)(node_modules|dist|\.git|\.tap|coverage)(\/|$)|\.tsbuildinfo$|^(data|logs|test)(\/|$)|^packages\/[^/]+\/test(\/|$)|^\.env$/.test(e),
+    );
     t.same(leaked.slice(0, 20), [], 'no node_modules, dist, .git, .tap, data, logs, tests or .env');
   });
 
@@ -117,10 +147,26 @@ async function main(): Promise<void> {
       t.notOk(existsSync(path.join(app, 'packages', pkg, 'test')), `no ${pkg}/test`);
     }
     const store = readdirSync(path.join(app, 'node_modules', '.pnpm'));
-    for (const dev of ['typescript@', 'tap@', 'tsx@', 'supertest@', 'autocannon@', 's3rver@', '@modelcontextprotocol+inspector@', '@modelcontextprotocol+conformance@', 'mcp-remote@']) {
-      t.notOk(store.some((d) => d.startsWith(dev)), `no devDependency ${dev.slice(0, -1)}`);
+    for (const dev of [
+      'typescript@',
+      'tap@',
+      'tsx@',
+      'supertest@',
+      'autocannon@',
+      's3rver@',
+      '@modelcontextprotocol+inspector@',
+      '@modelcontextprotocol+conformance@',
+      'mcp-remote@',
+    ]) {
+      t.notOk(
+        store.some((d) => d.startsWith(dev)),
+        `no devDependency ${dev.slice(0, -1)}`,
+      );
     }
-    t.ok(store.some((d) => d.startsWith('pm2@')), 'pm2 (a production dependency)');
+    t.ok(
+      store.some((d) => d.startsWith('pm2@')),
+      'pm2 (a production dependency)',
+    );
     t.ok(existsSync(path.join(app, 'ecosystem.config.js')), 'ecosystem.config.js');
     t.notOk(existsSync(path.join(app, 'test')), 'no tests');
   });
@@ -156,7 +202,10 @@ async function main(): Promise<void> {
       await benchling.close();
     }
     const logs = readdirSync(path.join(build.final.root, 'app', 'logs'));
-    t.ok(logs.some((f) => f.startsWith('router')), `PM2 writes the logs into the logs volume (${logs.join(', ')})`);
+    t.ok(
+      logs.some((f) => f.startsWith('router')),
+      `PM2 writes the logs into the logs volume (${logs.join(', ')})`,
+    );
   });
 
   // The self-check: the same emulation must notice a broken Dockerfile.
@@ -171,7 +220,10 @@ async function main(): Promise<void> {
       // Only the runtime stage differs: the build must still succeed (reusing the other stages), and then the
       // image must fail its probe.
       const brokenBuild = await emulateBuild(text, { ...emulatorOptions, workDir: path.join(work, 'good'), reuse: build });
-      t.ok(brokenBuild.stages.slice(0, -1).every((s) => s.reused), 'only the runtime stage was redone');
+      t.ok(
+        brokenBuild.stages.slice(0, -1).every((s) => s.reused),
+        'only the runtime stage was redone',
+      );
       let container: Container | undefined;
       let routerUrl = '';
       try {
@@ -213,7 +265,12 @@ async function start(build: Build, logDir: string): Promise<{ container: Contain
 function hostPnpmStore(): string | undefined {
   if (process.env.LABMCP_DOCKERFILE_PNPM_STORE) return process.env.LABMCP_DOCKERFILE_PNPM_STORE;
   try {
-    const out = execFileSync('bash', [path.join(repoRoot, 'scripts/pnpm.sh'), 'store', 'path'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync('bash', [path.join(repoRoot, 'scripts/pnpm.sh'), 'store', 'path'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const line = out.split('\n').pop() ?? '';
     return line.startsWith('/') ? path.dirname(line) : undefined;
   } catch {

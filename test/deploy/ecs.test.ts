@@ -69,7 +69,10 @@ for (const [file, pkg, portVar, hostVar] of [
     t.equal(env.LABMCP_DATA_DIR, '/app/data');
     for (const s of c.secrets ?? []) t.match(s.valueFrom, /^arn:aws:(secretsmanager|ssm):/, `secret ${s.name} comes from Secrets Manager / SSM`);
     const secretNames = new Set((c.secrets ?? []).map((s) => s.name));
-    t.notOk(c.environment.some((e) => secretNames.has(e.name)), 'no secret also set as plain environment');
+    t.notOk(
+      c.environment.some((e) => secretNames.has(e.name)),
+      'no secret also set as plain environment',
+    );
     t.equal(c.logConfiguration.logDriver, 'awslogs');
     for (const k of ['awslogs-group', 'awslogs-region', 'awslogs-stream-prefix']) t.ok(c.logConfiguration.options[k], k);
     t.ok((c.stopTimeout ?? 30) >= 10, 'stopTimeout leaves the 8 s drain time');
@@ -85,7 +88,10 @@ for (const [file, pkg, portVar, hostVar] of [
       t.ok(existsSync(path.join(repoRoot, 'packages', pkg, 'dist', 'main.js')), 'built');
       const base = mkdtempSync(path.join(tmpdir(), 'labmcp-ecs-'));
       const local = await freePort();
-      const runEnv = cleanEnv({ ...env, [portVar]: String(local), [hostVar]: '127.0.0.1', LABMCP_DATA_DIR: path.join(base, 'data'), LABMCP_ENV_FILE: path.join(base, 'no.env') }, { HOME: base });
+      const runEnv = cleanEnv(
+        { ...env, [portVar]: String(local), [hostVar]: '127.0.0.1', LABMCP_DATA_DIR: path.join(base, 'data'), LABMCP_ENV_FILE: path.join(base, 'no.env') },
+        { HOME: base },
+      );
       // Placeholders stand in for real values: only what this server needs to start is replaced.
       if (runEnv.BENCHLING_URL?.includes('<')) runEnv.BENCHLING_URL = 'https://tenant.example.com';
       for (const [k, v] of Object.entries(runEnv)) if (v.includes('<')) delete runEnv[k];
@@ -96,10 +102,18 @@ for (const [file, pkg, portVar, hostVar] of [
       });
       await waitForOk(`http://127.0.0.1:${local}/health`, 20_000, () => proc.exited()).catch((err: Error) => t.fail(`${err.message}\n${proc.log()}`));
       const check = c.healthCheck.command.slice(1).map((a) => a.replace(`127.0.0.1:${port}`, `127.0.0.1:${local}`));
-      const ok = await runCommand(check[0] === 'node' ? process.execPath : (check[0] ?? ''), check.slice(1), { cwd: base, env: cleanEnv({}), timeoutMs: 15_000 });
+      const ok = await runCommand(check[0] === 'node' ? process.execPath : (check[0] ?? ''), check.slice(1), {
+        cwd: base,
+        env: cleanEnv({}),
+        timeoutMs: 15_000,
+      });
       t.equal(ok.code, 0, 'healthy');
       await proc.stop();
-      const down = await runCommand(check[0] === 'node' ? process.execPath : (check[0] ?? ''), check.slice(1), { cwd: base, env: cleanEnv({}), timeoutMs: 15_000 });
+      const down = await runCommand(check[0] === 'node' ? process.execPath : (check[0] ?? ''), check.slice(1), {
+        cwd: base,
+        env: cleanEnv({}),
+        timeoutMs: 15_000,
+      });
       t.not(down.code, 0, 'unhealthy once the server is gone');
     });
   });

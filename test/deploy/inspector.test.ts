@@ -37,12 +37,32 @@ async function main(tool: NonNullable<typeof inspector>): Promise<void> {
   // Its own HOME (it keeps a catalog and OAuth state there), no browser, never an interactive login.
   const env = cleanEnv({ MCP_AUTO_OPEN_ENABLED: 'false', NO_COLOR: '1', npm_config_offline: 'true' }, { HOME: home });
   const inspect = (url: string, headers: string[], ...args: string[]) =>
-    runCommand(node, [cli, '--cli', url, '--transport', 'http', ...headers.flatMap((h) => ['--header', h]), '--format', 'json', '--stored-auth-only', ...args], { cwd: repoRoot, env, timeoutMs: 60_000 });
-  const json = (stdout: string) => JSON.parse(stdout) as { result?: { tools?: { name: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean }; error?: { code: string; message: string } };
+    runCommand(
+      node,
+      [cli, '--cli', url, '--transport', 'http', ...headers.flatMap((h) => ['--header', h]), '--format', 'json', '--stored-auth-only', ...args],
+      { cwd: repoRoot, env, timeoutMs: 60_000 },
+    );
+  const json = (stdout: string) =>
+    JSON.parse(stdout) as {
+      result?: { tools?: { name: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean };
+      error?: { code: string; message: string };
+    };
 
   const servers = [
-    { name: 'quilt', url: `${bundle.routerUrl}/quilt/mcp`, headers: [`Authorization: Bearer ${token}`], tool: 'registries_list', check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.registries) && (s.registries as { kind: string }[])[0]?.kind === 'local' },
-    { name: 'benchling', url: `${bundle.routerUrl}/benchling/mcp`, headers: ['X-Benchling-API-Key: sandbox-key-alice'], tool: 'projects_list', check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.projects) && (s.projects as unknown[]).length > 0 },
+    {
+      name: 'quilt',
+      url: `${bundle.routerUrl}/quilt/mcp`,
+      headers: [`Authorization: Bearer ${token}`],
+      tool: 'registries_list',
+      check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.registries) && (s.registries as { kind: string }[])[0]?.kind === 'local',
+    },
+    {
+      name: 'benchling',
+      url: `${bundle.routerUrl}/benchling/mcp`,
+      headers: ['X-Benchling-API-Key: sandbox-key-alice'],
+      tool: 'projects_list',
+      check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.projects) && (s.projects as unknown[]).length > 0,
+    },
   ];
 
   for (const era of ['legacy', 'modern']) {
@@ -50,7 +70,10 @@ async function main(tool: NonNullable<typeof inspector>): Promise<void> {
       t.test(`${server.name}, ${era} era: tools/list and tools/call ${server.tool}`, async (t) => {
         const list = await inspect(server.url, server.headers, '--protocol-era', era, '--method', 'tools/list');
         t.equal(list.code, 0, `tools/list exits 0 ${list.stderr.slice(0, 500)}`);
-        t.ok(json(list.stdout).result?.tools?.some((x) => x.name === server.tool), `lists ${server.tool}`);
+        t.ok(
+          json(list.stdout).result?.tools?.some((x) => x.name === server.tool),
+          `lists ${server.tool}`,
+        );
         const call = await inspect(server.url, server.headers, '--protocol-era', era, '--method', 'tools/call', '--tool-name', server.tool);
         t.equal(call.code, 0, `tools/call exits 0 ${call.stderr.slice(0, 500)}`);
         const result = json(call.stdout).result;

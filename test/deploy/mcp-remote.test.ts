@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import t from 'tap';
 import { repoRoot } from '../helpers/bundle.js';
 import { startBundleForClient } from './helpers/bundle-start.js';
 import { cleanEnv } from './helpers/procs.js';
@@ -50,7 +50,13 @@ async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNull
       const args = entry.args.filter((a) => a !== '-y' && a !== pinned).map((a) => a.replace('http://localhost:8080', bundle.routerUrl));
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(entry.env ?? {})) env[k] = v.startsWith('Bearer <') ? `Bearer ${token}` : v;
-      const transport = new StdioClientTransport({ command: node, args: [tool.bin('mcp-remote'), ...args], env: cleanEnv(env, { HOME: home }), stderr: 'pipe', cwd: home });
+      const transport = new StdioClientTransport({
+        command: node,
+        args: [tool.bin('mcp-remote'), ...args],
+        env: cleanEnv(env, { HOME: home }),
+        stderr: 'pipe',
+        cwd: home,
+      });
       let stderr = '';
       transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       const client = new Client({ name: 'claude-desktop-stand-in', version: '1.0.0' });
@@ -62,8 +68,14 @@ async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNull
       }
       t.teardown(() => client.close());
       const tools = await client.listTools();
-      t.ok(tools.tools.some((x) => x.name === expected[name]), `lists ${expected[name]}`);
-      const result = (await client.callTool({ name: expected[name] ?? '', arguments: {} })) as { isError?: boolean; structuredContent?: Record<string, unknown> };
+      t.ok(
+        tools.tools.some((x) => x.name === expected[name]),
+        `lists ${expected[name]}`,
+      );
+      const result = (await client.callTool({ name: expected[name] ?? '', arguments: {} })) as {
+        isError?: boolean;
+        structuredContent?: Record<string, unknown>;
+      };
       t.notOk(result.isError, 'the call succeeds');
       t.ok(result.structuredContent && Object.keys(result.structuredContent).length > 0, 'with its structured result');
       t.notOk(stderr.includes(token), 'mcp-remote does not print the token');

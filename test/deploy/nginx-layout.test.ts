@@ -9,10 +9,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import t from 'tap';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
-import { containerPort, loadCompose, startComposeServices, startNginx, type Nginx, type RunningService } from './helpers/layout.js';
+import { containerPort, loadCompose, type Nginx, type RunningService, startComposeServices, startNginx } from './helpers/layout.js';
 import { findNginx, missing } from './helpers/tools.js';
 
 const nginxBin = findNginx();
@@ -37,7 +37,10 @@ async function main(nginxBin: string): Promise<void> {
   const compose = loadCompose();
   try {
     services = await startComposeServices(compose, ['benchling-sandbox', 'quilt-mcp', 'benchling-mcp'], base);
-    nginx = await startNginx(nginxBin, path.join(base, 'nginx'), { 'quilt-mcp': services.get('quilt-mcp')!.port, 'benchling-mcp': services.get('benchling-mcp')!.port });
+    nginx = await startNginx(nginxBin, path.join(base, 'nginx'), {
+      'quilt-mcp': services.get('quilt-mcp')!.port,
+      'benchling-mcp': services.get('benchling-mcp')!.port,
+    });
   } catch (err) {
     t.fail(`the layout did not start: ${(err as Error).message}`);
     return;
@@ -54,15 +57,31 @@ async function main(nginxBin: string): Promise<void> {
       const svc = compose.services[name]!;
       const port = containerPort(svc);
       t.match(svc.healthcheck?.test?.join(' '), new RegExp(`127\\.0\\.0\\.1:${port}/health`), `${name}: health check on its own /health`);
-      t.ok(Object.entries(svc.environment ?? {}).some(([k, v]) => /_PORT$/.test(k) && String(v) === String(port)), `${name}: listens on the port it exposes`);
-      t.ok(Object.entries(svc.environment ?? {}).some(([k, v]) => /_HOST$/.test(k) && v === '0.0.0.0'), `${name}: listens on the container network, not only loopback`);
-      t.ok(svc.volumes?.some((v) => v.endsWith(':/app/data')), `${name}: data on a volume`);
+      t.ok(
+        Object.entries(svc.environment ?? {}).some(([k, v]) => /_PORT$/.test(k) && String(v) === String(port)),
+        `${name}: listens on the port it exposes`,
+      );
+      t.ok(
+        Object.entries(svc.environment ?? {}).some(([k, v]) => /_HOST$/.test(k) && v === '0.0.0.0'),
+        `${name}: listens on the container network, not only loopback`,
+      );
+      t.ok(
+        svc.volumes?.some((v) => v.endsWith(':/app/data')),
+        `${name}: data on a volume`,
+      );
     }
     const front = compose.services.nginx!;
-    t.ok(front.volumes?.some((v) => v.startsWith('./nginx/labmcp.conf:')), 'nginx runs deploy/nginx/labmcp.conf');
+    t.ok(
+      front.volumes?.some((v) => v.startsWith('./nginx/labmcp.conf:')),
+      'nginx runs deploy/nginx/labmcp.conf',
+    );
     t.equal(front.depends_on?.['quilt-mcp']?.condition, 'service_healthy');
     t.equal(front.depends_on?.['benchling-mcp']?.condition, 'service_healthy');
-    t.equal(compose.services['benchling-mcp']!.environment?.BENCHLING_URL, 'http://benchling-sandbox:3002', 'benchling-mcp reaches the sandbox by its service name');
+    t.equal(
+      compose.services['benchling-mcp']!.environment?.BENCHLING_URL,
+      'http://benchling-sandbox:3002',
+      'benchling-mcp reaches the sandbox by its service name',
+    );
   });
 
   t.test('health: nginx itself, and each server with its prefix stripped', async (t) => {
@@ -77,11 +96,17 @@ async function main(nginxBin: string): Promise<void> {
     t.test(`${connect.name}: list tools and call one on each server through nginx`, async (t) => {
       const q = await connect(`${url}/quilt/mcp`, { ...quiltAuth, ...benchlingAuth });
       t.teardown(() => q.close());
-      t.ok((await q.listTools()).tools.some((x) => x.name === 'registries_list'), 'quilt lists registries_list');
+      t.ok(
+        (await q.listTools()).tools.some((x) => x.name === 'registries_list'),
+        'quilt lists registries_list',
+      );
       t.match((await q.callTool('registries_list')).structuredContent, { registries: [{ kind: 'local', isDefault: true }] });
       const b = await connect(`${url}/benchling/mcp`, { ...quiltAuth, ...benchlingAuth });
       t.teardown(() => b.close());
-      t.ok((await b.listTools()).tools.some((x) => x.name === 'projects_list'), 'benchling lists projects_list');
+      t.ok(
+        (await b.listTools()).tools.some((x) => x.name === 'projects_list'),
+        'benchling lists projects_list',
+      );
       const projects = await b.callTool('projects_list', {});
       t.notOk(projects.isError, `projects_list ${projects.isError ? (projects.content?.[0]?.text ?? '') : 'succeeds'}`);
       t.ok(((projects.structuredContent?.projects as unknown[]) ?? []).length > 0, 'the sandbox tenant answers through benchling-mcp');
@@ -90,7 +115,11 @@ async function main(nginxBin: string): Promise<void> {
 
   t.test('each server gets only its own credential', async (t) => {
     const post = (p: string, headers: Record<string, string>) =>
-      fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+      fetch(`${url}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
     const quiltWithKeyOnly = await post('/quilt/mcp', benchlingAuth);
     t.equal(quiltWithKeyOnly.status, 401, 'a Benchling key is no Quilt credential');
     t.match(quiltWithKeyOnly.headers.get('www-authenticate'), /^Bearer/);
@@ -109,7 +138,11 @@ async function main(nginxBin: string): Promise<void> {
     await fresh.arrayBuffer();
     t.match(fresh.headers.get('x-request-id'), /^[0-9a-f]{32}$/, 'nginx makes one when none is sent');
     // /health is not access-logged; an MCP request is.
-    const call = await fetch(`${url}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': 'trace-def-456', ...quiltAuth }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+    const call = await fetch(`${url}/quilt/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': 'trace-def-456', ...quiltAuth },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
     await call.arrayBuffer();
     t.equal(call.headers.get('x-request-id'), 'trace-def-456');
     await new Promise((r) => setTimeout(r, 300));
@@ -117,14 +150,25 @@ async function main(nginxBin: string): Promise<void> {
   });
 
   t.test('DNS-rebinding protection and CORS', async (t) => {
-    const evil = await fetch(`${url}/quilt/mcp`, { method: 'POST', headers: { origin: 'http://evil.example.com', 'content-type': 'application/json', ...quiltAuth }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+    const evil = await fetch(`${url}/quilt/mcp`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example.com', 'content-type': 'application/json', ...quiltAuth },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
     t.equal(evil.status, 403, 'a foreign browser origin is refused');
     await evil.arrayBuffer();
-    const local = await fetch(`${url}/quilt/mcp`, { method: 'POST', headers: { origin: 'http://localhost:6274', 'content-type': 'application/json', accept: 'application/json', ...quiltAuth }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+    const local = await fetch(`${url}/quilt/mcp`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:6274', 'content-type': 'application/json', accept: 'application/json', ...quiltAuth },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
     t.equal(local.status, 200, 'a localhost origin (the Inspector) is allowed');
     t.equal(local.headers.get('access-control-allow-origin'), 'http://localhost:6274');
     await local.arrayBuffer();
-    const preflight = await fetch(`${url}/benchling/mcp`, { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-benchling-api-key' } });
+    const preflight = await fetch(`${url}/benchling/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-benchling-api-key' },
+    });
     t.equal(preflight.status, 204);
     t.match(preflight.headers.get('access-control-allow-headers'), /X-Benchling-API-Key/);
   });
@@ -138,7 +182,11 @@ async function main(nginxBin: string): Promise<void> {
   t.test('a stopped server is a fast JSON-RPC 503 with Retry-After; the other is unaffected', async (t) => {
     await quilt.proc.stop();
     const started = Date.now();
-    const res = await fetch(`${url}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', ...quiltAuth }, body: '{"jsonrpc":"2.0","id":7,"method":"tools/list"}' });
+    const res = await fetch(`${url}/quilt/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...quiltAuth },
+      body: '{"jsonrpc":"2.0","id":7,"method":"tools/list"}',
+    });
     t.equal(res.status, 503);
     t.ok(Number(res.headers.get('retry-after')) > 0, 'Retry-After');
     t.match(await res.json(), { jsonrpc: '2.0', error: { code: -32000 } });

@@ -51,7 +51,12 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
     while (!stop) {
       const startedAt = Date.now();
       try {
-        const res = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: options.body, signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: options.body,
+          signal: AbortSignal.timeout(10_000),
+        });
         const body = await res.text();
         if (okStatuses.has(res.status)) result.ok++;
         else fail(startedAt, String(res.status), body.slice(0, 200));
@@ -72,5 +77,6 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export const toolCall = (name: string, args: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+export const toolCall = (name: string, args: Record<string, unknown> = {}) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
 export const toolsList = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });

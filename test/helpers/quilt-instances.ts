@@ -4,7 +4,7 @@
  * name), any one instance can be killed with SIGKILL and started again on the same port and data folder, and
  * every process gets a private TMPDIR, so temporary files a killed write leaves behind can be looked for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

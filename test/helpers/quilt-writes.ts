@@ -8,9 +8,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Test } from 'tap';
-import type { McpTestClient, ToolResult } from './mcp-clients.js';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-
+import type { McpTestClient, ToolResult } from './mcp-clients.js';
 
 /** Parallel calls per scenario: the issue's "at least 20". */
 export const WRITERS = 20;
@@ -110,7 +109,13 @@ export async function history(target: WriteTarget, pkg: string): Promise<History
   let latest: string | null = null;
   let cursor: string | null = null;
   for (let page = 0; page < 20; page++) {
-    const result = await call(target.clients[0] as McpTestClient, 'package_history', { ...reg(target), package: pkg, with_messages: false, page_size: 200, ...(cursor ? { cursor } : {}) });
+    const result = await call(target.clients[0] as McpTestClient, 'package_history', {
+      ...reg(target),
+      package: pkg,
+      with_messages: false,
+      page_size: 200,
+      ...(cursor ? { cursor } : {}),
+    });
     if (result.isError) {
       if (page === 0 && /not found|no package|does not exist|unknown package/i.test(textOf(result))) return { latest: null, revisions: [] };
       throw new Error(`package_history ${pkg} failed: ${textOf(result)}`);
@@ -132,7 +137,11 @@ export async function verifyProblem(target: WriteTarget, pkg: string, topHash: s
   return sc.ok === true ? undefined : JSON.stringify(sc.mismatches).slice(0, 300);
 }
 
-export async function browseAll(target: WriteTarget, pkg: string, revision: string): Promise<{ keys: string[]; entries: Any[]; summary: Any; top_hash: string }> {
+export async function browseAll(
+  target: WriteTarget,
+  pkg: string,
+  revision: string,
+): Promise<{ keys: string[]; entries: Any[]; summary: Any; top_hash: string }> {
   const entries: Any[] = [];
   let cursor: string | null = null;
   let last: Any = {};
@@ -168,7 +177,12 @@ async function eachLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promi
  * Invariant 1 for every success: its (top_hash, timestamp) is in package_history, it verifies with check_files,
  * and (where given) the file it wrote reads back, at its own top hash, with its own text.
  */
-export async function assertDurable(t: Test, target: WriteTarget, pkg: string, successes: { top_hash: string; timestamp: number; key?: string; text?: string }[]): Promise<void> {
+export async function assertDurable(
+  t: Test,
+  target: WriteTarget,
+  pkg: string,
+  successes: { top_hash: string; timestamp: number; key?: string; text?: string }[],
+): Promise<void> {
   const hist = await history(target, pkg);
   const listed = new Set(hist.revisions.map((r) => `${r.timestamp} ${r.top_hash}`));
   const missing = successes.filter((s) => !listed.has(`${s.timestamp} ${s.top_hash}`));
@@ -184,7 +198,9 @@ export async function assertDurable(t: Test, target: WriteTarget, pkg: string, s
     `every reported revision verifies with check_files (${problems.length} of ${successes.length} fail)`,
   );
   const withText = successes.filter((s) => s.key !== undefined && s.text !== undefined);
-  const wrong = (await eachLimit(withText, 4, async (s) => [s, await readText(target, pkg, s.top_hash, s.key as string)] as const)).filter(([s, got]) => got !== s.text);
+  const wrong = (await eachLimit(withText, 4, async (s) => [s, await readText(target, pkg, s.top_hash, s.key as string)] as const)).filter(
+    ([s, got]) => got !== s.text,
+  );
   t.same(
     wrong.map(([s, got]) => `${s.top_hash.slice(0, 12)} ${s.key}: ${JSON.stringify(got)} instead of ${JSON.stringify(s.text)}`),
     [],
@@ -203,12 +219,23 @@ function assertConflicts(t: Test, lost: { i: number; text: string }[], latest: s
     [],
     `every refusal says "conflict" and names the current latest ${latest?.slice(0, 12)} (${bad.length} do not)`,
   );
-  t.ok(lost.every((l) => HASH64.test(l.text)), 'refusals carry a 64-hex top hash');
+  t.ok(
+    lost.every((l) => HASH64.test(l.text)),
+    'refusals carry a 64-hex top hash',
+  );
 }
 
 const create = (pkg: string, text: string, extra: Record<string, unknown> = {}): [string, Record<string, unknown>] => [
   'package_create',
-  { package: pkg, message: text, entries: [{ logical_key: 'README.md', text }, { logical_key: 'data.csv', physical_key: SHARED_KEY }], ...extra },
+  {
+    package: pkg,
+    message: text,
+    entries: [
+      { logical_key: 'README.md', text },
+      { logical_key: 'data.csv', physical_key: SHARED_KEY },
+    ],
+    ...extra,
+  },
 ];
 
 const addFile = (pkg: string, i: number, extra: Record<string, unknown> = {}): [string, Record<string, unknown>] => [
@@ -230,7 +257,12 @@ export async function parallelCreatesOneName(t: Test, target: WriteTarget, pkg: 
   t.equal(hist.revisions.length, 1, `package_history holds exactly 1 revision (got ${hist.revisions.length})`);
   // "latest differed from the only timestamp pointer": latest must be the one revision listed.
   t.equal(hist.latest, hist.revisions[hist.revisions.length - 1]?.top_hash, 'latest is the revision that package_history lists');
-  await assertDurable(t, target, pkg, won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: 'README.md', text: `writer ${w.i}\n` })));
+  await assertDurable(
+    t,
+    target,
+    pkg,
+    won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: 'README.md', text: `writer ${w.i}\n` })),
+  );
   const winner = won[0];
   if (won.length === 1 && winner) {
     t.same(hist.revisions, [{ timestamp: winner.sc.timestamp, top_hash: winner.sc.top_hash }], "the one revision is the winner's");
@@ -245,9 +277,17 @@ export async function parallelCreatesReplace(t: Test, target: WriteTarget, pkg: 
   const won = wins(results);
   t.equal(won.length, WRITERS, `all ${WRITERS} creates with replace_existing succeed (${losses(results)[0]?.text.slice(0, 200) ?? ''})`);
   t.equal(new Set(won.map((w) => w.sc.timestamp)).size, won.length, `${won.length} distinct timestamps (got ${new Set(won.map((w) => w.sc.timestamp)).size})`);
-  await assertDurable(t, target, pkg, won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: 'README.md', text: `replacer ${w.i}\n` })));
+  await assertDurable(
+    t,
+    target,
+    pkg,
+    won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: 'README.md', text: `replacer ${w.i}\n` })),
+  );
   const hist = await history(target, pkg);
-  t.ok(won.some((w) => w.sc.top_hash === hist.latest), 'latest is one of the reported revisions');
+  t.ok(
+    won.some((w) => w.sc.top_hash === hist.latest),
+    'latest is one of the reported revisions',
+  );
 }
 
 /** Scenario 3: a package with the same content (same top hash) in another package leaves the first's manifest alone. */
@@ -272,8 +312,17 @@ export async function parallelUpdatesRebase(t: Test, target: WriteTarget, pkg: s
   const results = await parallel(target, WRITERS, (i) => addFile(pkg, i));
   const won = wins(results);
   t.equal(won.length, WRITERS, `all ${WRITERS} updates succeed (${losses(results)[0]?.text.slice(0, 200) ?? ''})`);
-  t.same(won.filter((w) => w.sc.changes?.added !== 1).map((w) => `call ${w.i}: ${JSON.stringify(w.sc.changes)}`), [], 'each reports changes.added == 1');
-  await assertDurable(t, target, pkg, won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: `f${w.i}.txt`, text: `file ${w.i}\n` })));
+  t.same(
+    won.filter((w) => w.sc.changes?.added !== 1).map((w) => `call ${w.i}: ${JSON.stringify(w.sc.changes)}`),
+    [],
+    'each reports changes.added == 1',
+  );
+  await assertDurable(
+    t,
+    target,
+    pkg,
+    won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: `f${w.i}.txt`, text: `file ${w.i}\n` })),
+  );
   const miscounted: string[] = [];
   for (const w of won) {
     const browsed = await browseAll(target, pkg, w.sc.top_hash);
@@ -295,7 +344,12 @@ export async function parallelUpdatesExpected(t: Test, target: WriteTarget, pkg:
   const after = await history(target, pkg);
   assertConflicts(t, losses(results), after.latest, WRITERS - 1);
   t.equal(after.revisions.length, before.revisions.length + 1, `history grew by exactly 1 (by ${after.revisions.length - before.revisions.length})`);
-  await assertDurable(t, target, pkg, won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: `f${w.i}.txt`, text: `file ${w.i}\n` })));
+  await assertDurable(
+    t,
+    target,
+    pkg,
+    won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, key: `f${w.i}.txt`, text: `file ${w.i}\n` })),
+  );
   if (won.length === 1) t.equal(after.latest, won[0]?.sc.top_hash, 'latest is the winner');
 }
 
@@ -306,13 +360,24 @@ export async function parallelDeletes(t: Test, target: WriteTarget, pkg: string)
   const results = await parallel(target, WRITERS, () => ['package_delete', { package: pkg, confirm: pkg }]);
   const won = wins(results);
   t.equal(won.length, 1, `exactly 1 of ${WRITERS} deletes reports the deletion (got ${won.length})`);
-  t.same(won.filter((w) => w.sc.deleted !== 'package').map((w) => w.sc), [], "the success says deleted: 'package'");
+  t.same(
+    won.filter((w) => w.sc.deleted !== 'package').map((w) => w.sc),
+    [],
+    "the success says deleted: 'package'",
+  );
   const lost = losses(results);
   t.equal(lost.length, WRITERS - 1, `${WRITERS - 1} deletes refused`);
   const bad = lost.filter((l) => !/not found|no package|not there|already/i.test(l.text));
-  t.same(bad.slice(0, 3).map((l) => `call ${l.i}: ${l.text.slice(0, 200)}`), [], 'each refusal says the package is not there (already deleted)');
+  t.same(
+    bad.slice(0, 3).map((l) => `call ${l.i}: ${l.text.slice(0, 200)}`),
+    [],
+    'each refusal says the package is not there (already deleted)',
+  );
   const listed = await ok(target, 'packages_list', { prefix: pkg });
-  t.notOk(listed.packages.some((p: Any) => p.name === pkg), `${pkg} is gone from packages_list`);
+  t.notOk(
+    listed.packages.some((p: Any) => p.name === pkg),
+    `${pkg} is gone from packages_list`,
+  );
 }
 
 /** Scenario 7: 10 updates without expected_top_hash and 10 creates with replace_existing on one package, at once. */
@@ -327,7 +392,11 @@ export async function parallelMixed(t: Test, target: WriteTarget, pkg: string): 
     t,
     target,
     pkg,
-    won.map((w) => ({ top_hash: w.sc.top_hash, timestamp: w.sc.timestamp, ...(w.i % 2 === 0 ? { key: `f${w.i}.txt`, text: `file ${w.i}\n` } : { key: 'README.md', text: `mixed ${w.i}\n` }) })),
+    won.map((w) => ({
+      top_hash: w.sc.top_hash,
+      timestamp: w.sc.timestamp,
+      ...(w.i % 2 === 0 ? { key: `f${w.i}.txt`, text: `file ${w.i}\n` } : { key: 'README.md', text: `mixed ${w.i}\n` }),
+    })),
   );
 }
 
@@ -345,7 +414,10 @@ export async function refusedCreateWritesNothing(t: Test, target: WriteTarget, p
     const result = await call(target.clients[0] as McpTestClient, 'package_create', {
       ...reg(target),
       package: pkg,
-      entries: [{ logical_key: 'a.txt', text: 'valid entry\n' }, { logical_key: badKey, text: 'refused entry\n' }],
+      entries: [
+        { logical_key: 'a.txt', text: 'valid entry\n' },
+        { logical_key: badKey, text: 'refused entry\n' },
+      ],
     });
     t.ok(result.isError, `${label} is refused: ${textOf(result).slice(0, 160)}`);
     t.notMatch(textOf(result), /Input validation/, 'refused by the server, not by the input schema');
@@ -360,7 +432,12 @@ export async function versionedBucket(t: Test, target: WriteTarget, pkg: string)
   const first = await ok(target, 'package_create', { package: pkg, message: 'v1', entries: [{ logical_key: 'notes.txt', text: 'first text\n' }] });
   const entry = (await browseAll(target, pkg, first.top_hash)).entries[0];
   t.match(entry?.physical_key, /\?versionId=[^&]+/, `the physical key carries ?versionId= (${entry?.physical_key})`);
-  const second = await ok(target, 'package_create', { package: pkg, message: 'v2', replace_existing: true, entries: [{ logical_key: 'notes.txt', text: 'second text\n' }] });
+  const second = await ok(target, 'package_create', {
+    package: pkg,
+    message: 'v2',
+    replace_existing: true,
+    entries: [{ logical_key: 'notes.txt', text: 'second text\n' }],
+  });
   t.not(second.top_hash, first.top_hash);
   t.equal(await verifyProblem(target, pkg, first.top_hash), undefined, 'the first revision still verifies with check_files');
   t.equal(await readText(target, pkg, first.top_hash, 'notes.txt'), 'first text\n', 'the first revision reads its own text');

@@ -3,10 +3,11 @@
 // (LABMCP_MCP_ANSWER_CACHE=0, every answer built by the SDK), and every request shape — both protocol eras, JSON-only
 // and SSE-accepting clients, each scope set, several ids, a cursor — must get the same status, headers and bytes
 // from both, however many times it is asked.
-import t from 'tap';
-import { pathToFileURL } from 'node:url';
+
 import path from 'node:path';
-import { repoRoot, startBundle, type Bundle } from '../helpers/bundle.js';
+import { pathToFileURL } from 'node:url';
+import t from 'tap';
+import { type Bundle, repoRoot, startBundle } from '../helpers/bundle.js';
 
 const { mintDemoToken } = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
   mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
@@ -31,10 +32,22 @@ function shapes(): Shape[] {
   const json = { 'content-type': 'application/json', accept: 'application/json' };
   const both = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   return [
-    { name: '2025 tools/list, JSON only', headers: { ...json, 'mcp-protocol-version': LEGACY }, message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list' }) },
+    {
+      name: '2025 tools/list, JSON only',
+      headers: { ...json, 'mcp-protocol-version': LEGACY },
+      message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list' }),
+    },
     { name: '2025 tools/list, no version header', headers: json, message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} }) },
-    { name: '2025 tools/list, accepts SSE', headers: { ...both, 'mcp-protocol-version': LEGACY }, message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list' }) },
-    { name: '2025 tools/list with a cursor', headers: { ...json, 'mcp-protocol-version': LEGACY }, message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: { cursor: 'abc' } }) },
+    {
+      name: '2025 tools/list, accepts SSE',
+      headers: { ...both, 'mcp-protocol-version': LEGACY },
+      message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list' }),
+    },
+    {
+      name: '2025 tools/list with a cursor',
+      headers: { ...json, 'mcp-protocol-version': LEGACY },
+      message: (id) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: { cursor: 'abc' } }),
+    },
     {
       name: '2025 initialize, JSON only',
       headers: json,
@@ -95,7 +108,9 @@ async function callers(bundle: Bundle, server: (typeof servers)[number]): Promis
   if (server === 'benchling-mcp') {
     return { 'alice (user key)': { 'x-benchling-api-key': 'sandbox-key-alice' }, 'bob (user key)': { 'x-benchling-api-key': 'sandbox-key-bob' } };
   }
-  const token = async (scopes: string[]) => ({ authorization: `Bearer ${await mintDemoToken({ dataDir: bundle.dataDir, subject: 'carol', scopes, expiresIn: '1h' })}` });
+  const token = async (scopes: string[]) => ({
+    authorization: `Bearer ${await mintDemoToken({ dataDir: bundle.dataDir, subject: 'carol', scopes, expiresIn: '1h' })}`,
+  });
   return {
     'read:packages': await token(['read:packages']),
     'read:packages write:packages': await token(['read:packages', 'write:packages']),
@@ -128,6 +143,10 @@ for (const server of servers) {
 t.test('a batch holding tools/list is not answered from the cache (and still answered)', async (t) => {
   const token = await mintDemoToken({ dataDir: cached.dataDir, subject: 'carol', scopes: ['read:packages'], expiresIn: '1h' });
   const body = JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }]);
-  const res = await ask(`http://127.0.0.1:${cached.ports['quilt-mcp']}/mcp`, { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body);
+  const res = await ask(
+    `http://127.0.0.1:${cached.ports['quilt-mcp']}/mcp`,
+    { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+    body,
+  );
   t.ok(res.status < 500, `answered ${res.status}`);
 });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import t from 'tap';
-import { SignJWT, generateKeyPair } from 'jose';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { generateKeyPair, SignJWT } from 'jose';
+import t from 'tap';
 import { startBundle } from '../helpers/bundle.js';
 
 const bundle = await startBundle({ env: { ROUTER_MAX_BODY_BYTES: String(256 * 1024) } });
@@ -10,7 +10,13 @@ const good = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', sc
 const writer = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', scopes: ['read:packages', 'write:packages'] });
 const expired = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'alice', expiresIn: -3600 });
 const { privateKey } = await generateKeyPair('ES256');
-const forged = await new SignJWT({ scopes: ['write:packages'] }).setProtectedHeader({ alg: 'ES256' }).setSubject('mallory').setIssuer('labmcp-demo').setAudience('labmcp').setExpirationTime('1h').sign(privateKey);
+const forged = await new SignJWT({ scopes: ['write:packages'] })
+  .setProtectedHeader({ alg: 'ES256' })
+  .setSubject('mallory')
+  .setIssuer('labmcp-demo')
+  .setAudience('labmcp')
+  .setExpirationTime('1h')
+  .sign(privateKey);
 const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory', iss: 'labmcp-demo', aud: 'labmcp', exp: 9999999999 })).toString('base64url')}.`;
 const BAD_KEY = 'sk_not_a_real_key_0123456789';
 // Credentials sent in a query string, where no server reads them but every access line would show them.
@@ -31,10 +37,17 @@ interface Case {
 
 const quiltAuth = { authorization: `Bearer ${good}` };
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const rpc = (method: string, params?: unknown, id: number | string = 1) => JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) });
+const rpc = (method: string, params?: unknown, id: number | string = 1) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) });
 
 function isJsonRpcError(body: string): boolean {
-  const text = body.startsWith('event:') || body.startsWith('data:') ? body.split('\n').find((l) => l.startsWith('data:'))?.slice(5) ?? '' : body;
+  const text =
+    body.startsWith('event:') || body.startsWith('data:')
+      ? (body
+          .split('\n')
+          .find((l) => l.startsWith('data:'))
+          ?.slice(5) ?? '')
+      : body;
   try {
     const parsed = JSON.parse(text) as { error?: { code: number; message: string } };
     return typeof parsed.error?.code === 'number' && typeof parsed.error.message === 'string' && parsed.error.message.length > 0;
@@ -44,7 +57,13 @@ function isJsonRpcError(body: string): boolean {
 }
 
 function toolResult(body: string): { isError?: boolean; content?: { text?: string }[] } | undefined {
-  const text = body.startsWith('event:') || body.startsWith('data:') ? body.split('\n').find((l) => l.startsWith('data:'))?.slice(5) ?? '' : body;
+  const text =
+    body.startsWith('event:') || body.startsWith('data:')
+      ? (body
+          .split('\n')
+          .find((l) => l.startsWith('data:'))
+          ?.slice(5) ?? '')
+      : body;
   try {
     return (JSON.parse(text) as { result?: { isError?: boolean; content?: { text?: string }[] } }).result;
   } catch {
@@ -55,8 +74,17 @@ function toolResult(body: string): { isError?: boolean; content?: { text?: strin
 const clientError = (status: number) => status >= 400 && status < 500;
 
 /** A tool call through the router, for checking what a refused call left behind. */
-async function callTool(path: string, headers: Record<string, string>, name: string, args: unknown): Promise<{ isError?: boolean; structuredContent?: Record<string, unknown> } | undefined> {
-  const res = await fetch(`${bundle.routerUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: rpc('tools/call', { name, arguments: args }) });
+async function callTool(
+  path: string,
+  headers: Record<string, string>,
+  name: string,
+  args: unknown,
+): Promise<{ isError?: boolean; structuredContent?: Record<string, unknown> } | undefined> {
+  const res = await fetch(`${bundle.routerUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: rpc('tools/call', { name, arguments: args }),
+  });
   return toolResult(await res.text()) as { isError?: boolean; structuredContent?: Record<string, unknown> } | undefined;
 }
 
@@ -72,27 +100,139 @@ const benchlingAlice = { 'x-benchling-api-key': 'sandbox-key-alice' };
 const writerAuth = { authorization: `Bearer ${writer}` };
 
 const cases: Case[] = [
-  { name: 'malformed JSON', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"jsonrpc": "2.0", "id": 1, "method": ', expect: (s, b) => { t.ok(clientError(s), `status ${s}`); t.ok(isJsonRpcError(b), b); } },
-  { name: 'JSON that is not JSON-RPC', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: '{"hello":"world"}', expect: (s, b) => { t.ok(clientError(s), `status ${s}`); t.ok(isJsonRpcError(b), b); } },
-  { name: 'a JSON-RPC batch of 5000 requests', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: `[${Array.from({ length: 5000 }, (_, i) => rpc('tools/list', undefined, i)).join(',')}]`, expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}: ${b.slice(0, 200)}`) },
-  { name: 'an empty batch', path: '/benchling/mcp', headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json }, body: '[]', expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}`) },
-  { name: 'a body over the router limit', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: Buffer.alloc(300 * 1024, 'a'), expect: (s) => void t.equal(s, 413) },
-  { name: 'a chunked body over the router limit', path: '/benchling/mcp', headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json }, body: Buffer.alloc(300 * 1024, 'a'), chunked: true, expect: (s) => void t.equal(s, 413) },
-  { name: 'huge headers', path: '/quilt/mcp', headers: { ...quiltAuth, ...json, 'x-padding': 'p'.repeat(20 * 1024) }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 431) },
-  { name: 'wrong content type', path: '/quilt/mcp', headers: { ...quiltAuth, 'content-type': 'text/plain', accept: 'application/json, text/event-stream' }, body: rpc('tools/list'), expect: (s) => void t.ok(clientError(s), `status ${s}`) },
-  { name: 'path traversal into the other service', path: '/quilt/../benchling/mcp', headers: { ...quiltAuth, ...json }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 404) },
+  {
+    name: 'malformed JSON',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: '{"jsonrpc": "2.0", "id": 1, "method": ',
+    expect: (s, b) => {
+      t.ok(clientError(s), `status ${s}`);
+      t.ok(isJsonRpcError(b), b);
+    },
+  },
+  {
+    name: 'JSON that is not JSON-RPC',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: '{"hello":"world"}',
+    expect: (s, b) => {
+      t.ok(clientError(s), `status ${s}`);
+      t.ok(isJsonRpcError(b), b);
+    },
+  },
+  {
+    name: 'a JSON-RPC batch of 5000 requests',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: `[${Array.from({ length: 5000 }, (_, i) => rpc('tools/list', undefined, i)).join(',')}]`,
+    expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}: ${b.slice(0, 200)}`),
+  },
+  {
+    name: 'an empty batch',
+    path: '/benchling/mcp',
+    headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json },
+    body: '[]',
+    expect: (s, b) => void t.ok(clientError(s) || isJsonRpcError(b), `status ${s}`),
+  },
+  {
+    name: 'a body over the router limit',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: Buffer.alloc(300 * 1024, 'a'),
+    expect: (s) => void t.equal(s, 413),
+  },
+  {
+    name: 'a chunked body over the router limit',
+    path: '/benchling/mcp',
+    headers: { 'x-benchling-api-key': 'sandbox-key-alice', ...json },
+    body: Buffer.alloc(300 * 1024, 'a'),
+    chunked: true,
+    expect: (s) => void t.equal(s, 413),
+  },
+  {
+    name: 'huge headers',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json, 'x-padding': 'p'.repeat(20 * 1024) },
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 431),
+  },
+  {
+    name: 'wrong content type',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, 'content-type': 'text/plain', accept: 'application/json, text/event-stream' },
+    body: rpc('tools/list'),
+    expect: (s) => void t.ok(clientError(s), `status ${s}`),
+  },
+  {
+    name: 'path traversal into the other service',
+    path: '/quilt/../benchling/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 404),
+  },
   { name: 'encoded path traversal', path: '/quilt/%2e%2e/%2e%2e/etc/passwd', expect: (s) => void t.equal(s, 404) },
   { name: 'traversal at the root', path: '/../../etc/passwd', expect: (s) => void t.equal(s, 404) },
   { name: 'unknown prefix', path: '/admin/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 404) },
   { name: 'no token', path: '/quilt/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'garbage token', path: '/quilt/mcp', headers: { ...json, authorization: 'Bearer not.a.jwt' }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'expired token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${expired}` }, body: rpc('tools/list'), expect: (s, b) => { t.equal(s, 401); t.match(b, /expired/i); } },
-  { name: 'forged token (unknown key)', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${forged}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'alg none token', path: '/quilt/mcp', headers: { ...json, authorization: `Bearer ${unsigned}` }, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'a JWT in the query string', path: `/quilt/mcp?access_token=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'a JWT in the query string, under another name', path: `/quilt/mcp?x=1&t=${inQuery}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'a Benchling key in the query string', path: `/benchling/mcp?api_key=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
-  { name: 'a Benchling key in the query string, encoded name', path: `/benchling/mcp?X%2DBenchling%2DAPI%2DKey=${QUERY_KEY}`, headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
+  {
+    name: 'garbage token',
+    path: '/quilt/mcp',
+    headers: { ...json, authorization: 'Bearer not.a.jwt' },
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'expired token',
+    path: '/quilt/mcp',
+    headers: { ...json, authorization: `Bearer ${expired}` },
+    body: rpc('tools/list'),
+    expect: (s, b) => {
+      t.equal(s, 401);
+      t.match(b, /expired/i);
+    },
+  },
+  {
+    name: 'forged token (unknown key)',
+    path: '/quilt/mcp',
+    headers: { ...json, authorization: `Bearer ${forged}` },
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'alg none token',
+    path: '/quilt/mcp',
+    headers: { ...json, authorization: `Bearer ${unsigned}` },
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'a JWT in the query string',
+    path: `/quilt/mcp?access_token=${inQuery}`,
+    headers: json,
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'a JWT in the query string, under another name',
+    path: `/quilt/mcp?x=1&t=${inQuery}`,
+    headers: json,
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'a Benchling key in the query string',
+    path: `/benchling/mcp?api_key=${QUERY_KEY}`,
+    headers: json,
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
+  {
+    name: 'a Benchling key in the query string, encoded name',
+    path: `/benchling/mcp?X%2DBenchling%2DAPI%2DKey=${QUERY_KEY}`,
+    headers: json,
+    body: rpc('tools/list'),
+    expect: (s) => void t.equal(s, 401),
+  },
   {
     name: 'a __proto__ key in entry_create fields',
     path: '/benchling/mcp',
@@ -134,10 +274,23 @@ const cases: Case[] = [
     path: '/quilt/mcp',
     headers: { ...quiltAuth, ...json },
     body: `[${Array.from({ length: 100 }, (_, i) => rpc('tools/call', { name: 'package_verify', arguments: { package: 'demo/cells' } }, i)).join(',')}]`,
-    expect: (s, b) => { t.equal(s, 429, `status ${s}`); t.match(b, /batch of 100 messages/); },
+    expect: (s, b) => {
+      t.equal(s, 429, `status ${s}`);
+      t.match(b, /batch of 100 messages/);
+    },
   },
-  { name: '/health for a Host the router does not answer to', path: '/health', headers: { host: 'rebound.attacker.example' }, expect: (s) => void t.equal(s, 403) },
-  { name: '/metrics for a Host the router does not answer to', path: '/metrics', headers: { host: 'rebound.attacker.example:8080' }, expect: (s) => void t.equal(s, 403) },
+  {
+    name: '/health for a Host the router does not answer to',
+    path: '/health',
+    headers: { host: 'rebound.attacker.example' },
+    expect: (s) => void t.equal(s, 403),
+  },
+  {
+    name: '/metrics for a Host the router does not answer to',
+    path: '/metrics',
+    headers: { host: 'rebound.attacker.example:8080' },
+    expect: (s) => void t.equal(s, 403),
+  },
   { name: 'no Benchling key', path: '/benchling/mcp', headers: json, body: rpc('tools/list'), expect: (s) => void t.equal(s, 401) },
   {
     name: 'a Benchling key Benchling rejects',
@@ -150,8 +303,20 @@ const cases: Case[] = [
       if (result?.isError) t.match(result.content?.[0]?.text ?? '', /key|401|unauthori[sz]ed/i, 'the message says what is wrong');
     },
   },
-  { name: 'unknown tool', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: rpc('tools/call', { name: 'rm_rf', arguments: {} }), expect: (s, b) => void t.ok(isJsonRpcError(b) || toolResult(b)?.isError === true, `status ${s}: ${b.slice(0, 200)}`) },
-  { name: 'unknown method', path: '/quilt/mcp', headers: { ...quiltAuth, ...json }, body: rpc('files/delete'), expect: (_s, b) => void t.ok(isJsonRpcError(b), b.slice(0, 200)) },
+  {
+    name: 'unknown tool',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: rpc('tools/call', { name: 'rm_rf', arguments: {} }),
+    expect: (s, b) => void t.ok(isJsonRpcError(b) || toolResult(b)?.isError === true, `status ${s}: ${b.slice(0, 200)}`),
+  },
+  {
+    name: 'unknown method',
+    path: '/quilt/mcp',
+    headers: { ...quiltAuth, ...json },
+    body: rpc('files/delete'),
+    expect: (_s, b) => void t.ok(isJsonRpcError(b), b.slice(0, 200)),
+  },
   {
     name: 'arguments that break the schema',
     path: '/benchling/mcp',

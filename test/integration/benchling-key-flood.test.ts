@@ -5,7 +5,12 @@ import { startBundle } from '../helpers/bundle.js';
 // with a flood of keys that reaches it (from many addresses, say), against the sandbox tenant's default rate
 // limit (60 requests per 30 s, shared by every key).
 const bundle = await startBundle({
-  env: { ROUTER_UNVERIFIED_PER_MINUTE: '1000000', ROUTER_UNVERIFIED_BURST: '100000', ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: '1000000', ROUTER_UNVERIFIED_TOTAL_BURST: '100000' },
+  env: {
+    ROUTER_UNVERIFIED_PER_MINUTE: '1000000',
+    ROUTER_UNVERIFIED_BURST: '100000',
+    ROUTER_UNVERIFIED_TOTAL_PER_MINUTE: '1000000',
+    ROUTER_UNVERIFIED_TOTAL_BURST: '100000',
+  },
 });
 t.teardown(() => bundle.stop());
 

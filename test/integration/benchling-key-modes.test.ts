@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { startBundle, type Bundle } from '../helpers/bundle.js';
+import t from 'tap';
+import { type Bundle, startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
 
 const ALICE = 'sandbox-key-alice';
@@ -67,7 +67,7 @@ function auditUsers(b: Bundle, from: number): string[] {
     .map((l) => l.userId ?? '');
 }
 
-t.test('user mode: the caller\'s own key; a JWT alone is not enough', async (t) => {
+t.test("user mode: the caller's own key; a JWT alone is not enough", async (t) => {
   const user = await mode('user');
   for (const connect of [connectModern, connectLegacy]) {
     const client = await connect(url(user), { 'x-benchling-api-key': ALICE });
@@ -126,7 +126,10 @@ t.test('either mode: the own key wins; a JWT alone uses the service key; neither
   await new Promise((res) => setTimeout(res, 200));
   const users = auditUsers(either, from);
   t.ok(users.includes('erin@example.com'));
-  t.ok(users.some((u) => /^key:[0-9a-f]{12}$/.test(u)), 'own-key calls are audited under a key fingerprint');
+  t.ok(
+    users.some((u) => /^key:[0-9a-f]{12}$/.test(u)),
+    'own-key calls are audited under a key fingerprint',
+  );
 });
 
 t.test('no key and no token in any log line, in any mode', async (t) => {

@@ -29,7 +29,20 @@ t.teardown(() => bundle.stop());
 const mcpUrl = `${bundle.routerUrl}/benchling/mcp`;
 const as = (key: string) => ({ 'x-benchling-api-key': key });
 
-const READS = ['entries_list', 'entry_get', 'folders_list', 'projects_list', 'dna_sequences_list', 'dna_sequence_get', 'aa_sequences_list', 'aa_sequence_get', 'custom_entities_list', 'custom_entity_get', 'schemas_list', 'search'];
+const READS = [
+  'entries_list',
+  'entry_get',
+  'folders_list',
+  'projects_list',
+  'dna_sequences_list',
+  'dna_sequence_get',
+  'aa_sequences_list',
+  'aa_sequence_get',
+  'custom_entities_list',
+  'custom_entity_get',
+  'schemas_list',
+  'search',
+];
 const WRITES = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
 
 function text(result: ToolResult): string {
@@ -120,7 +133,10 @@ t.test("Benchling's errors reach the user as tool errors", async (t) => {
   t.teardown(() => client.close());
   t.match(await failed(client, 'entry_get', { entry_id: 'etr_Nope0001' }), /Could not find entry etr_Nope0001, or you do not have access to it/);
   t.match(await failed(client, 'entry_get', { entry_id: 'etr_AbCmp001' }), /Not found/, "another project's entry looks missing");
-  t.match(await failed(client, 'entry_create', { name: 'x', folder_id: 'lib_AbNbk001' }), /Benchling refused the request \(HTTP 400.*folder lib_AbNbk001 not found/);
+  t.match(
+    await failed(client, 'entry_create', { name: 'x', folder_id: 'lib_AbNbk001' }),
+    /Benchling refused the request \(HTTP 400.*folder lib_AbNbk001 not found/,
+  );
   t.match(await failed(client, 'entries_list', { folder_id: 'lib_abc123', cursor: 'c1.e30' }), /cursor belongs to a entries_list call with other filters/);
   t.match(await failed(client, 'entries_list', { folder_id: 'lib abc' }), /folder id|Invalid/, 'a malformed id is refused before Benchling sees it');
 });
@@ -132,7 +148,9 @@ t.test('a key Benchling rejects: a clear tool error, counted as key_rejected', a
   t.match(message, /^Benchling rejected the API key \(HTTP 401/);
   t.notOk(message.includes(BAD_KEY), 'the key is not echoed');
   const metrics = await (await fetch(`${bundle.routerUrl}/metrics`)).text();
-  const line = metrics.split('\n').find((l) => l.startsWith('labmcp_auth_failures_total') && l.includes('reason="key_rejected"') && l.includes('benchling-mcp'));
+  const line = metrics
+    .split('\n')
+    .find((l) => l.startsWith('labmcp_auth_failures_total') && l.includes('reason="key_rejected"') && l.includes('benchling-mcp'));
   t.ok(line, 'the bundle metrics count it');
   t.ok(Number(line?.split(' ').at(-1)) >= 1);
 });
@@ -140,13 +158,28 @@ t.test('a key Benchling rejects: a clear tool error, counted as key_rejected', a
 t.test('writes: validated against the schema first, then created', async (t) => {
   const client = await connectLegacy(mcpUrl, as(CAROL));
   t.teardown(() => client.close());
-  const invalid = await failed(client, 'custom_entity_create', { name: 'sgX', schema_id: 'ts_SgRna001', folder_id: 'lib_CrLib002', fields: { 'Target Gene': 'X' } });
+  const invalid = await failed(client, 'custom_entity_create', {
+    name: 'sgX',
+    schema_id: 'ts_SgRna001',
+    folder_id: 'lib_CrLib002',
+    fields: { 'Target Gene': 'X' },
+  });
   t.match(invalid, /Nothing was created.*\n- "Spacer Sequence" is required/s);
-  const sg = await ok(client, 'custom_entity_create', { name: 'sgTP53', schema_id: 'ts_SgRna001', folder_id: 'lib_CrLib002', fields: { 'Target Gene': 'TP53', 'Spacer Sequence': 'CCATTGTTCAATATCGTCCG' } });
+  const sg = await ok(client, 'custom_entity_create', {
+    name: 'sgTP53',
+    schema_id: 'ts_SgRna001',
+    folder_id: 'lib_CrLib002',
+    fields: { 'Target Gene': 'TP53', 'Spacer Sequence': 'CCATTGTTCAATATCGTCCG' },
+  });
   t.match(sg.custom_entity.id, /^bfi_/);
   const dna = await ok(client, 'dna_sequence_create', { name: 'oligo-1', bases: 'ACGTACGTAC', is_circular: false, folder_id: 'lib_CrLib002' });
   t.equal(dna.dna_sequence.length, 10);
-  const entry = await ok(client, 'entry_create', { name: 'TP53 screen', folder_id: 'lib_CrNbk001', schema_id: 'ts_CrScr002', fields: { 'Cell Line': 'bfi_K562Cas2', Guides: [sg.custom_entity.id] } });
+  const entry = await ok(client, 'entry_create', {
+    name: 'TP53 screen',
+    folder_id: 'lib_CrNbk001',
+    schema_id: 'ts_CrScr002',
+    fields: { 'Cell Line': 'bfi_K562Cas2', Guides: [sg.custom_entity.id] },
+  });
   t.match(entry.entry, { name: 'TP53 screen', folder_id: 'lib_CrNbk001' });
   const back = await ok(client, 'search', { query: sg.custom_entity.id });
   t.equal(back.results[0].name, 'sgTP53');

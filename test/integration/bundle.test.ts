@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import t from 'tap';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
 
@@ -32,8 +32,14 @@ t.test('/quilt/health and /benchling/health reach the servers', async (t) => {
   const benchling = (await (await fetch(`${bundle.routerUrl}/benchling/health`)).json()) as Record<string, unknown>;
   t.match(benchling, { status: 'ok', service: 'benchling-mcp' });
   // The read-only tools, from the tools' own annotations: the router sends only calls of these twice.
-  t.ok((quilt.readOnlyTools as string[]).includes('registries_list') && !(quilt.readOnlyTools as string[]).includes('package_create'), 'quilt-mcp names its read-only tools');
-  t.ok((benchling.readOnlyTools as string[]).includes('projects_list') && !(benchling.readOnlyTools as string[]).includes('entry_create'), 'benchling-mcp names its read-only tools');
+  t.ok(
+    (quilt.readOnlyTools as string[]).includes('registries_list') && !(quilt.readOnlyTools as string[]).includes('package_create'),
+    'quilt-mcp names its read-only tools',
+  );
+  t.ok(
+    (benchling.readOnlyTools as string[]).includes('projects_list') && !(benchling.readOnlyTools as string[]).includes('entry_create'),
+    'benchling-mcp names its read-only tools',
+  );
 });
 
 for (const connect of [connectModern, connectLegacy]) {
@@ -70,10 +76,18 @@ t.test('a plain JSON POST (curl) gets a JSON-RPC answer through the router', asy
 });
 
 t.test('missing credentials are refused per service', async (t) => {
-  const quilt = await fetch(`${bundle.routerUrl}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const quilt = await fetch(`${bundle.routerUrl}/quilt/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+  });
   t.equal(quilt.status, 401);
   t.equal(quilt.headers.get('www-authenticate'), 'Bearer realm="quilt-mcp"', 'RFC 6750: no error code when no token was sent');
-  const benchling = await fetch(`${bundle.routerUrl}/benchling/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', ...quiltAuth }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const benchling = await fetch(`${bundle.routerUrl}/benchling/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...quiltAuth },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+  });
   t.equal(benchling.status, 401, 'a Quilt JWT is no Benchling key');
   t.match(((await benchling.json()) as { error: { message: string } }).error.message, /X-Benchling-API-Key/);
 });
@@ -87,7 +101,11 @@ t.test('unknown prefixes are 404 with a hint', async (t) => {
 t.test('request ids are kept, returned and forwarded', async (t) => {
   const res = await fetch(`${bundle.routerUrl}/quilt/health`, { headers: { 'x-request-id': 'trace-abc-123' } });
   t.equal(res.headers.get('x-request-id'), 'trace-abc-123');
-  const assigned = await fetch(`${bundle.routerUrl}/quilt/mcp`, { method: 'POST', headers: { ...quiltAuth, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const assigned = await fetch(`${bundle.routerUrl}/quilt/mcp`, {
+    method: 'POST',
+    headers: { ...quiltAuth, 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+  });
   const id = assigned.headers.get('x-request-id') ?? '';
   t.match(id, /^[0-9a-f-]{36}$/);
   await new Promise((r) => setTimeout(r, 200));
@@ -96,8 +114,14 @@ t.test('request ids are kept, returned and forwarded', async (t) => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { service: string; req?: { id?: string } });
-  t.ok(lines('router').some((l) => l.req?.id === id && l.service === 'router'), 'router logged it');
-  t.ok(lines('quilt-mcp').some((l) => l.req?.id === id && l.service === 'quilt-mcp'), 'quilt-mcp logged the same id');
+  t.ok(
+    lines('router').some((l) => l.req?.id === id && l.service === 'router'),
+    'router logged it',
+  );
+  t.ok(
+    lines('quilt-mcp').some((l) => l.req?.id === id && l.service === 'quilt-mcp'),
+    'quilt-mcp logged the same id',
+  );
 });
 
 t.test('a stopped service is named in /health and fails fast; the other is unaffected', async (t) => {
@@ -108,7 +132,11 @@ t.test('a stopped service is named in /health and fails fast; the other is unaff
   const body = (await health.json()) as { status: string; checks: Record<string, { status: string }> };
   t.equal(body.checks['quilt-mcp']?.status, 'down');
   t.equal(body.checks['benchling-mcp']?.status, 'ok');
-  const call = await fetch(`${bundle.routerUrl}/quilt/mcp`, { method: 'POST', headers: { ...quiltAuth, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":7,"method":"tools/list"}' });
+  const call = await fetch(`${bundle.routerUrl}/quilt/mcp`, {
+    method: 'POST',
+    headers: { ...quiltAuth, 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":7,"method":"tools/list"}',
+  });
   t.equal(call.status, 503);
   t.ok(Number(call.headers.get('retry-after')) > 0, 'Retry-After');
   t.match(await call.json(), { jsonrpc: '2.0', error: { code: -32000, message: /quilt-mcp is unavailable/ } });

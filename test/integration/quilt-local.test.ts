@@ -8,14 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import t from 'tap';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import t from 'tap';
 import { computeManifestTopHash } from '../../packages/quilt-mcp/src/quilt/index.js';
+import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern, type McpTestClient, type ToolResult } from '../helpers/mcp-clients.js';
-import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-
 
 const bundle = await startBundle();
 t.teardown(() => bundle.stop());
@@ -51,8 +50,22 @@ t.test('tools are listed with schemas and annotations', async (t) => {
   const { tools } = await modern.listTools();
   const byName = new Map(tools.map((x) => [x.name, x]));
   for (const name of [
-    'registries_list', 'packages_list', 'package_browse', 'package_history', 'package_diff', 'package_verify', 'package_file_read', 'bucket_objects_list',
-    'bucket_object_info', 'bucket_object_text', 'bucket_object_link', 'catalog_uri', 'search', 'package_create', 'package_update', 'package_delete',
+    'registries_list',
+    'packages_list',
+    'package_browse',
+    'package_history',
+    'package_diff',
+    'package_verify',
+    'package_file_read',
+    'bucket_objects_list',
+    'bucket_object_info',
+    'bucket_object_text',
+    'bucket_object_link',
+    'catalog_uri',
+    'search',
+    'package_create',
+    'package_update',
+    'package_delete',
   ]) {
     t.ok(byName.get(name)?.outputSchema, `${name} has an output schema`);
   }
@@ -75,7 +88,10 @@ t.test('the seeded demo package', async (t) => {
     t.equal(summary.topHash, rev.top_hash);
   }
   const browse = await ok(modern, 'package_browse', { package: 'demo/cells' });
-  t.same(browse.entries.map((e: Any) => e.logical_key), ['README.md', 'cells.csv', 'summary.json']);
+  t.same(
+    browse.entries.map((e: Any) => e.logical_key),
+    ['README.md', 'cells.csv', 'summary.json'],
+  );
   t.match(browse.meta.user_meta, { project: 'demo' });
   const diff = await ok(modern, 'package_diff', { package: 'demo/cells' });
   t.match(diff.counts, { added: 1, modified: 1, unchanged: 1, removed: 0 });
@@ -83,7 +99,9 @@ t.test('the seeded demo package', async (t) => {
   t.match(csv, { is_text: true, truncated: true, text: /^well,cell_line/ });
   const rest = await ok(modern, 'package_file_read', { package: 'demo/cells', logical_key: 'cells.csv', offset: csv.next_offset });
   t.equal(csv.text + rest.text, readFileSync(path.join(registryRoot, 'demo', 'cells', 'cells.csv'), 'utf8'), 'windows join up');
-  t.match(await ok(modern, 'catalog_uri', { package: 'demo/cells', path: 'cells.csv' }), { uri: new RegExp(`^quilt\\+file:///.*#package=demo/cells@${history.latest}&path=cells.csv$`) });
+  t.match(await ok(modern, 'catalog_uri', { package: 'demo/cells', path: 'cells.csv' }), {
+    uri: new RegExp(`^quilt\\+file:///.*#package=demo/cells@${history.latest}&path=cells.csv$`),
+  });
   t.match(await ok(legacy, 'bucket_objects_list', { prefix: 'demo/cells/' }), { prefixes: ['demo/cells/v1/'] });
   t.match(await ok(modern, 'bucket_object_info', { key: 'demo/cells/summary.json' }), { key: 'demo/cells/summary.json' });
   t.match(await ok(modern, 'bucket_object_text', { key: 'demo/cells/summary.json' }), { is_text: true, text: /HEK293/ });
@@ -122,8 +140,15 @@ t.test('package_create, read back, recomputed by the core library; progress when
   const summary = await computeManifestTopHash(createReadStream(path.join(registryRoot, '.quilt', 'packages', created.top_hash)));
   t.equal(summary.topHash, created.top_hash, 'recomputes to the same top hash');
   const back = await ok(legacy, 'package_browse', { package: 'lab/run7', revision: created.top_hash.slice(0, 10) });
-  t.same(back.entries.map((e: Any) => e.logical_key), ['README.md', 'raw/image.bin', 'raw/plate.csv']);
-  t.match(await ok(modern, 'package_file_read', { package: 'lab/run7', logical_key: 'raw/image.bin' }), { is_text: false, head_hex: '07'.repeat(64), size: big.length });
+  t.same(
+    back.entries.map((e: Any) => e.logical_key),
+    ['README.md', 'raw/image.bin', 'raw/plate.csv'],
+  );
+  t.match(await ok(modern, 'package_file_read', { package: 'lab/run7', logical_key: 'raw/image.bin' }), {
+    is_text: false,
+    head_hex: '07'.repeat(64),
+    size: big.length,
+  });
   t.match(await ok(modern, 'package_file_read', { package: 'lab/run7', logical_key: 'raw/plate.csv' }), { is_text: true, text: 'well,value\nA1,1\n' });
 });
 
@@ -138,7 +163,10 @@ t.test('package_update and package_delete', async (t) => {
   });
   t.same(updated.changes, { added: 1, replaced: 0, removed: 1, meta_updated: 0 });
   const browse = await ok(modern, 'package_browse', { package: 'lab/run7' });
-  t.same(browse.entries.map((e: Any) => e.logical_key), ['README.md', 'raw/plate.csv', 'results.json']);
+  t.same(
+    browse.entries.map((e: Any) => e.logical_key),
+    ['README.md', 'raw/plate.csv', 'results.json'],
+  );
   t.same(browse.meta.user_meta, { instrument: 'imager-2', plate: 7, reviewed: true });
   t.equal((await computeManifestTopHash(createReadStream(path.join(registryRoot, '.quilt', 'packages', updated.top_hash)))).topHash, updated.top_hash);
 
@@ -151,7 +179,11 @@ t.test('package_update and package_delete', async (t) => {
   t.ok(existsSync(path.join(registryRoot, 'uploads', 'run7', 'image.bin')), 'data kept');
   t.same((await ok(modern, 'packages_list')).packages, [{ name: 'demo/cells' }]);
   const byHash = await ok(modern, 'package_browse', { package: 'lab/run7', revision: updated.top_hash });
-  t.same(byHash.entries.map((e: Any) => e.logical_key), ['README.md', 'raw/plate.csv', 'results.json'], 'a deleted revision stays reachable by its top hash');
+  t.same(
+    byHash.entries.map((e: Any) => e.logical_key),
+    ['README.md', 'raw/plate.csv', 'results.json'],
+    'a deleted revision stays reachable by its top hash',
+  );
   t.match(await refused(modern, 'package_history', { package: 'lab/run7' }), /No package lab\/run7/);
 });
 
@@ -182,12 +214,28 @@ t.test('path escapes on the local registry are refused and touch nothing outside
       .map((d) => `${d.name}:${d.isFile() ? statSync(path.join(d.parentPath, d.name)).mtimeMs : 'dir'}`)
       .sort();
   const before = snapshot();
-  const physical = ['../secret.txt', '/etc/passwd', `file://${outside}/secret.txt`, `file://${registryRoot}/../secret.txt`, 'escape/secret.txt', 'secret-link.txt', 'a/../../b'];
+  const physical = [
+    '../secret.txt',
+    '/etc/passwd',
+    `file://${outside}/secret.txt`,
+    `file://${registryRoot}/../secret.txt`,
+    'escape/secret.txt',
+    'secret-link.txt',
+    'a/../../b',
+  ];
   for (const pk of physical) {
-    t.match(await refused(modern, 'package_create', { package: 'evil/pkg', entries: [{ logical_key: 'x.txt', physical_key: pk }] }), /Refused|outside/, `physical key ${pk}`);
+    t.match(
+      await refused(modern, 'package_create', { package: 'evil/pkg', entries: [{ logical_key: 'x.txt', physical_key: pk }] }),
+      /Refused|outside/,
+      `physical key ${pk}`,
+    );
   }
   for (const lk of ['../x.txt', '/abs.txt', 'a/../../x.txt']) {
-    t.match(await refused(modern, 'package_create', { package: 'evil/pkg', entries: [{ logical_key: lk, text: 'pwned' }] }), /logical key/i, `logical key ${lk}`);
+    t.match(
+      await refused(modern, 'package_create', { package: 'evil/pkg', entries: [{ logical_key: lk, text: 'pwned' }] }),
+      /logical key/i,
+      `logical key ${lk}`,
+    );
   }
   t.match(await refused(modern, 'package_create', { package: 'evil/pkg', directories: [{ physical_prefix: 'escape' }] }), /Refused|outside|No objects/);
   for (const key of ['../x', '/etc/passwd', 'escape/secret.txt', 'secret-link.txt']) {
@@ -195,7 +243,10 @@ t.test('path escapes on the local registry are refused and touch nothing outside
   }
   t.match(await refused(modern, 'bucket_objects_list', { prefix: 'escape/' }), /Refused|outside/);
   t.match(await refused(modern, 'packages_list', { registry: `file://${outside}` }), /Unknown registry/);
-  t.match(await refused(modern, 'package_update', { package: 'demo/cells', set: [{ logical_key: 'x', physical_key: 'escape/secret.txt' }] }), /Refused|outside/);
+  t.match(
+    await refused(modern, 'package_update', { package: 'demo/cells', set: [{ logical_key: 'x', physical_key: 'escape/secret.txt' }] }),
+    /Refused|outside/,
+  );
   t.match(await refused(modern, 'package_verify', { package: '../../etc' }), /Input validation error|user\/package/);
   t.same(snapshot(), before, 'nothing outside the root was touched');
   t.same(readdirSync(outside), ['secret.txt']);
@@ -204,11 +255,31 @@ t.test('path escapes on the local registry are refused and touch nothing outside
 
 t.test('every tool was called through the router', async (t) => {
   t.same([...called].sort(), [
-    'bucket_object_info', 'bucket_object_link', 'bucket_object_text', 'bucket_objects_list', 'catalog_uri', 'package_browse', 'package_create', 'package_delete',
-    'package_diff', 'package_file_read', 'package_history', 'package_update', 'package_verify', 'packages_list', 'registries_list', 'search',
+    'bucket_object_info',
+    'bucket_object_link',
+    'bucket_object_text',
+    'bucket_objects_list',
+    'catalog_uri',
+    'package_browse',
+    'package_create',
+    'package_delete',
+    'package_diff',
+    'package_file_read',
+    'package_history',
+    'package_update',
+    'package_verify',
+    'packages_list',
+    'registries_list',
+    'search',
   ]);
-  const lines = readFileSync(path.join(bundle.logDir, 'quilt-mcp.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Any);
+  const lines = readFileSync(path.join(bundle.logDir, 'quilt-mcp.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Any);
   const audit = lines.filter((l) => l.audit && l.tool === 'package_delete');
-  t.ok(audit.some((l) => l.outcome === 'ok' && l.targets?.package === 'lab/run7' && l.userId === 'writer@example.com'), 'the delete is in the audit log with its target');
+  t.ok(
+    audit.some((l) => l.outcome === 'ok' && l.targets?.package === 'lab/run7' && l.userId === 'writer@example.com'),
+    'the delete is in the audit log with its target',
+  );
   t.notOk(bundle.logs().includes(writer), 'no token in the logs');
 });

@@ -6,13 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import t from 'tap';
+import { type Any, type Expected, VECTORS } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture.js';
-import { VECTORS, type Expected, type Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
-
 
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 const REG = 's3://quilt-vectors';
@@ -54,7 +53,10 @@ async function refused(client: McpTestClient, name: string, args: Record<string,
 
 t.test('the S3 registry is listed after the local default', async (t) => {
   const { registries } = await ok(alice, 'registries_list');
-  t.match(registries, [{ kind: 'local', isDefault: true }, { url: REG, kind: 's3', isDefault: false }]);
+  t.match(registries, [
+    { kind: 'local', isDefault: true },
+    { url: REG, kind: 's3', isDefault: false },
+  ]);
 });
 
 t.test('every package and revision lists, browses, diffs and verifies to expected.json', async (t) => {
@@ -92,13 +94,25 @@ t.test('every package and revision lists, browses, diffs and verifies to expecte
     // The bucket image holds the newest bytes of every object, so every file of the newest revision verifies.
     const newest = pkg.revisions[pkg.revisions.length - 1];
     const files = await ok(alice, 'package_verify', { registry: REG, package: pkg.name, check_files: true });
-    t.match(files, { top_hash: newest?.top_hash, ok: true, mismatches: [], files: { checked: newest?.entries, ok: newest?.entries, mismatched: 0 } }, `${pkg.name}: file hashes`);
+    t.match(
+      files,
+      { top_hash: newest?.top_hash, ok: true, mismatches: [], files: { checked: newest?.entries, ok: newest?.entries, mismatched: 0 } },
+      `${pkg.name}: file hashes`,
+    );
   }
 
   const [first, second] = expected.packages[0]?.revisions ?? [];
-  const diff = await ok(alice, 'package_diff', { registry: REG, package: 'demo/simple', from_revision: String(first?.timestamp), to_revision: second?.top_hash.slice(0, 7) });
+  const diff = await ok(alice, 'package_diff', {
+    registry: REG,
+    package: 'demo/simple',
+    from_revision: String(first?.timestamp),
+    to_revision: second?.top_hash.slice(0, 7),
+  });
   t.match(diff, { from: { top_hash: first?.top_hash }, to: { top_hash: second?.top_hash }, counts: { added: 1, removed: 0, modified: 1, unchanged: 1 } });
-  t.same(diff.added.map((e: Any) => e.logical_key), ['data/b.json']);
+  t.same(
+    diff.added.map((e: Any) => e.logical_key),
+    ['data/b.json'],
+  );
   const across = await ok(bob, 'package_diff', { registry: REG, package: 'demo/ordering', other_package: 'demo/empty' });
   t.match(across.counts, { removed: 6, added: 0 });
   const sameRev = await ok(bob, 'package_diff', { registry: REG, package: 'demo/unicode', from_revision: 'latest' });
@@ -109,16 +123,23 @@ t.test("each user's S3 calls carry that user's own access key (seen by s3rver)",
   s3.keyIds.length = 0;
   await ok(bob, 'package_browse', { registry: REG, package: 'demo/simple' });
   t.ok(s3.keyIds.length >= 2, `${s3.keyIds.length} requests`);
-  t.same([...new Set(s3.keyIds)], ['BOBKEY'], 'only Bob\'s key');
+  t.same([...new Set(s3.keyIds)], ['BOBKEY'], "only Bob's key");
   s3.keyIds.length = 0;
   await ok(alice, 'package_browse', { registry: REG, package: 'demo/simple' });
-  t.same([...new Set(s3.keyIds)], ['S3RVER'], 'only Alice\'s key');
+  t.same([...new Set(s3.keyIds)], ['S3RVER'], "only Alice's key");
   s3.keyIds.length = 0;
-  await Promise.all([ok(alice, 'packages_list', { registry: REG }), ok(bob, 'packages_list', { registry: REG }), ok(alice, 'package_history', { registry: REG, package: 'demo/large' })]);
+  await Promise.all([
+    ok(alice, 'packages_list', { registry: REG }),
+    ok(bob, 'packages_list', { registry: REG }),
+    ok(alice, 'package_history', { registry: REG, package: 'demo/large' }),
+  ]);
   t.same([...new Set(s3.keyIds)].sort(), ['BOBKEY', 'S3RVER'], 'concurrent users keep their own keys');
 
   t.match(await refused(carol, 'packages_list', { registry: REG }), /your credentials cannot list s3:\/\/quilt-vectors\//);
-  t.match(await refused(carol, 'bucket_object_text', { registry: REG, key: 'demo/simple/README.md' }), /your credentials cannot read s3:\/\/quilt-vectors\/demo\/simple\/README\.md/);
+  t.match(
+    await refused(carol, 'bucket_object_text', { registry: REG, key: 'demo/simple/README.md' }),
+    /your credentials cannot read s3:\/\/quilt-vectors\/demo\/simple\/README\.md/,
+  );
   t.match(await refused(dave, 'packages_list', { registry: REG }), /No AWS credentials are available for user dave/);
   t.ok(await ok(dave, 'packages_list'), 'the local registry needs no AWS credentials');
 });
@@ -127,12 +148,21 @@ t.test('objects, links, files, URIs and search on S3', async (t) => {
   // s3rver's delimiter listings are partial (none at the bucket root), so list one level where it answers fully.
   const level = await ok(bob, 'bucket_objects_list', { registry: REG, prefix: 'demo/simple/' });
   t.same(level.prefixes, ['demo/simple/data/']);
-  t.same(level.objects.map((o: Any) => o.key), ['demo/simple/README.md']);
+  t.same(
+    level.objects.map((o: Any) => o.key),
+    ['demo/simple/README.md'],
+  );
   const keys: string[] = [];
   let next: string | null = null;
   let pages = 0;
   do {
-    const page: Any = await ok(bob, 'bucket_objects_list', { registry: REG, prefix: '.quilt/', delimiter: false, page_size: 4, ...(next ? { cursor: next } : {}) });
+    const page: Any = await ok(bob, 'bucket_objects_list', {
+      registry: REG,
+      prefix: '.quilt/',
+      delimiter: false,
+      page_size: 4,
+      ...(next ? { cursor: next } : {}),
+    });
     keys.push(...page.objects.map((o: Any) => o.key));
     next = page.next_cursor;
     pages++;
@@ -146,7 +176,10 @@ t.test('objects, links, files, URIs and search on S3', async (t) => {
   const res = await fetch(link.url);
   t.equal(res.status, 200);
   t.same(Buffer.from(await res.arrayBuffer()), readFileSync(path.join(VECTORS, 'bucket/demo/simple/data/a.csv')), 'the link downloads the bytes');
-  t.match(await refused(bob, 'bucket_object_link', { registry: REG, key: 'demo/simple/data/a.csv', expires_seconds: 999_999 }), /at most 3600|Input validation/);
+  t.match(
+    await refused(bob, 'bucket_object_link', { registry: REG, key: 'demo/simple/data/a.csv', expires_seconds: 999_999 }),
+    /at most 3600|Input validation/,
+  );
   t.match(await ok(alice, 'package_file_read', { registry: REG, package: 'demo/unicode', logical_key: '日本/データ.csv' }), { is_text: true, size: 4 });
   t.match(await ok(alice, 'package_file_read', { registry: REG, package: 'demo/large', logical_key: 'big.bin' }), { is_text: false, size: 16789561 });
   t.equal(
@@ -159,7 +192,7 @@ t.test('objects, links, files, URIs and search on S3', async (t) => {
   t.ok(both.results.some((r: Any) => r.registry === REG) && both.results.some((r: Any) => r.registry.startsWith('file://')), 'searched across both registries');
 });
 
-t.test('writes to S3 with the user\'s credentials', async (t) => {
+t.test("writes to S3 with the user's credentials", async (t) => {
   s3.keyIds.length = 0;
   const created = await ok(alice, 'package_create', {
     registry: REG,
@@ -173,7 +206,10 @@ t.test('writes to S3 with the user\'s credentials', async (t) => {
   t.same([...new Set(s3.keyIds)], ['S3RVER']);
   const v = await ok(bob, 'package_verify', { registry: REG, package: 'team/copy', check_files: true });
   t.match(v, { ok: true, top_hash: created.top_hash, files: { ok: 2 } });
-  t.match(await refused(carol, 'package_create', { registry: REG, package: 'team/nope', entries: [{ logical_key: 'a', text: 'a' }] }), /your credentials cannot/);
+  t.match(
+    await refused(carol, 'package_create', { registry: REG, package: 'team/nope', entries: [{ logical_key: 'a', text: 'a' }] }),
+    /your credentials cannot/,
+  );
   const notes = (await ok(bob, 'package_browse', { registry: REG, package: 'team/copy' })).entries.find((e: Any) => e.logical_key === 'notes.md');
   const notesKey = decodeURIComponent(String(notes.physical_key).slice(`${REG}/`.length));
   t.match(notesKey, /^team\/copy\/\.inline\/[^/]+\/notes\.md$/, 'inline text stored under a key unique to its write');

@@ -8,15 +8,14 @@
  * never run: no temporary file in the registry or the process's TMPDIR, no pointer for a package whose call did
  * not answer success, no object under its prefix that no manifest references, and every listed revision verifies.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import t from 'tap';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-
+import { startQuiltInstances } from '../helpers/quilt-instances.js';
 
 const q = await startQuiltInstances({ count: 1, env: { QUILT_SEED_DEMO: 'false' } });
 t.teardown(() => q.stop());
@@ -47,9 +46,15 @@ ftruncateSync(big, 300 * 1024 * 1024);
 closeSync(big);
 
 // 999 texts of 1000 bytes: under QUILT_INLINE_MAX_BYTES (1 MiB) and MAX_ENTRY_SPECS (1000).
-const inlineEntries = Array.from({ length: 999 }, (_, i) => ({ logical_key: `inline/t${String(i).padStart(3, '0')}.txt`, text: `${`${i}`.padEnd(999, '.')}\n` }));
+const inlineEntries = Array.from({ length: 999 }, (_, i) => ({
+  logical_key: `inline/t${String(i).padStart(3, '0')}.txt`,
+  text: `${`${i}`.padEnd(999, '.')}\n`,
+}));
 const objectEntries = [
-  ...Array.from({ length: 600 }, (_, i) => ({ logical_key: `objects/o${String(i).padStart(3, '0')}.txt`, physical_key: `sources/obj-${String(i).padStart(3, '0')}.txt` })),
+  ...Array.from({ length: 600 }, (_, i) => ({
+    logical_key: `objects/o${String(i).padStart(3, '0')}.txt`,
+    physical_key: `sources/obj-${String(i).padStart(3, '0')}.txt`,
+  })),
   { logical_key: 'big.bin', physical_key: 'sources/big.bin' },
 ];
 
@@ -69,7 +74,11 @@ const attempts: Attempt[] = [];
 }
 
 /** Starts the create, kills the process when `when` resolves, restarts it, and records what the caller saw. */
-async function killDuring(pkg: string, entries: Record<string, unknown>[], when: (progressAt: (fraction: number) => Promise<void>) => Promise<string>): Promise<void> {
+async function killDuring(
+  pkg: string,
+  entries: Record<string, unknown>[],
+  when: (progressAt: (fraction: number) => Promise<void>) => Promise<string>,
+): Promise<void> {
   const client = await connect();
   let answered: 'success' | 'error' | undefined;
   const waiters: { fraction: number; reached: () => void }[] = [];
@@ -145,7 +154,7 @@ t.test('bullet 4a: no pointer for a killed create unless it had answered success
   }
 });
 
-t.test('bullet 4a: every object under a killed package\'s prefix is referenced by some manifest', async (t) => {
+t.test("bullet 4a: every object under a killed package's prefix is referenced by some manifest", async (t) => {
   const referenced = new Set<string>();
   const manifests = path.join(root, '.quilt', 'packages');
   for (const name of existsSync(manifests) ? readdirSync(manifests) : []) {
@@ -168,7 +177,10 @@ t.test('bullet 4a: every object under a killed package\'s prefix is referenced b
 
 t.test('bullet 4a: every revision of every package verifies with check_files after the restarts', async (t) => {
   const { packages } = await ok(client, 'packages_list', { page_size: 1000 });
-  t.ok(packages.some((p: Any) => p.name === 'crash/before'), 'the package committed before the crashes is listed');
+  t.ok(
+    packages.some((p: Any) => p.name === 'crash/before'),
+    'the package committed before the crashes is listed',
+  );
   for (const { name } of packages as { name: string }[]) {
     const history = await ok(client, 'package_history', { package: name, with_messages: false, page_size: 200 });
     for (const rev of history.revisions as Any[]) {

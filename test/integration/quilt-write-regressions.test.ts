@@ -8,8 +8,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import t from 'tap';
 import { startBundle } from '../helpers/bundle.js';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
 import {
@@ -41,15 +41,21 @@ t.test('the default bundle, local registry, one quilt-mcp behind the router', as
   await t.test('bullet 1 (all 20 parallel creates of one new name answered "Created"): one creates it, 19 conflict, the one revision verifies', (t) =>
     parallelCreatesOneName(t, target, 'issue13/creates'),
   );
-  await t.test("bullet 2 (identical content in another package overwrote the first manifest): the first manifest stays byte for byte", (t) =>
+  await t.test('bullet 2 (identical content in another package overwrote the first manifest): the first manifest stays byte for byte', (t) =>
     identicalContentElsewhere(t, target, 'issue13/same-a', 'issue13/same-b'),
   );
   await t.test('bullet 3a (20 parallel updates adding one file each kept only the last file): latest holds all 20 files', (t) =>
     parallelUpdatesRebase(t, target, 'issue13/updates'),
   );
-  await t.test('bullet 3b (20 updates with expected_top_hash = latest all succeeded): one succeeds, 19 conflict', (t) => parallelUpdatesExpected(t, target, 'issue13/expected'));
-  await t.test('bullet 4b (a create refused for an invalid logical key still wrote a file): it writes nothing', (t) => refusedCreateWritesNothing(t, target, 'issue13/refused'));
-  await t.test('bullet 5 (20 parallel deletes all reported deleting the package): one deletes it, 19 say it is not there', (t) => parallelDeletes(t, target, 'issue13/deletes'));
+  await t.test('bullet 3b (20 updates with expected_top_hash = latest all succeeded): one succeeds, 19 conflict', (t) =>
+    parallelUpdatesExpected(t, target, 'issue13/expected'),
+  );
+  await t.test('bullet 4b (a create refused for an invalid logical key still wrote a file): it writes nothing', (t) =>
+    refusedCreateWritesNothing(t, target, 'issue13/refused'),
+  );
+  await t.test('bullet 5 (20 parallel deletes all reported deleting the package): one deletes it, 19 say it is not there', (t) =>
+    parallelDeletes(t, target, 'issue13/deletes'),
+  );
 });
 
 t.test('bullet 6 (the router retried a write call whose reused connection was reset): a write call is sent once', async (t) => {
@@ -76,7 +82,9 @@ t.test('bullet 6 (the router retried a write call whose reused connection was re
           return;
         }
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: body.id ?? null, result: { content: [], structuredContent: {} } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: body.id ?? null, result: { content: [], structuredContent: {} } }));
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));

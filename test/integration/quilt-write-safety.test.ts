@@ -11,13 +11,14 @@
  * Scenario numbers are those of the test plan: 1 creates, 2 creates with replace_existing, 3 identical content in
  * another package, 4 updates, 5 updates with expected_top_hash, 6 deletes, 7 mixed, 8 refused input, 10 versions.
  */
-import t, { type Test } from 'tap';
+
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import t, { type Test } from 'tap';
 import { bucketObjects, MOTO_CREDENTIALS, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
 import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture.js';
 import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
 import { freePort } from '../helpers/ports.js';
-import { startQuiltInstances, type QuiltInstances } from '../helpers/quilt-instances.js';
+import { type QuiltInstances, startQuiltInstances } from '../helpers/quilt-instances.js';
 import {
   identicalContentElsewhere,
   localStore,
@@ -30,8 +31,8 @@ import {
   refusedCreateWritesNothing,
   SHARED_BYTES,
   SHARED_KEY,
-  versionedBucket,
   type Store,
+  versionedBucket,
   type WriteTarget,
 } from '../helpers/quilt-writes.js';
 
@@ -48,14 +49,26 @@ const S3_ENV = { QUILT_S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'us-east-1' };
 
 /** Clients for every instance (modern and legacy alternate, so both protocol eras write), closed at teardown. */
 async function clientsFor(t: Test, instances: QuiltInstances, awsCredentials?: { accessKeyId: string; secretAccessKey: string }): Promise<McpTestClient[]> {
-  const token = await mintDemoToken({ dataDir: instances.dataDir, subject: 'writer@example.com', scopes: ['read:packages', 'write:packages'], ...(awsCredentials && { awsCredentials }) });
+  const token = await mintDemoToken({
+    dataDir: instances.dataDir,
+    subject: 'writer@example.com',
+    scopes: ['read:packages', 'write:packages'],
+    ...(awsCredentials && { awsCredentials }),
+  });
   const clients = await Promise.all(instances.urls.map((url, i) => (i % 2 === 0 ? connectModern : connectLegacy)(url, { authorization: `Bearer ${token}` })));
   t.teardown(() => Promise.all(clients.map((c) => c.close())));
   return clients;
 }
 
 /** The rows of one backend: its scenarios with 1 instance, then with all of `clients` (one per instance) if more. */
-async function rows(t: Test, backend: string, registry: string | undefined, clients: McpTestClient[], store: Store, once: (target: WriteTarget) => Promise<void>): Promise<void> {
+async function rows(
+  t: Test,
+  backend: string,
+  registry: string | undefined,
+  clients: McpTestClient[],
+  store: Store,
+  once: (target: WriteTarget) => Promise<void>,
+): Promise<void> {
   await store.put(SHARED_KEY, SHARED_BYTES);
   for (const n of [...new Set([1, clients.length])]) {
     const target: WriteTarget = { label: `${backend}/${n}`, registry, clients: clients.slice(0, n), store };
@@ -94,8 +107,15 @@ t.test('moto_server (conditional writes, versioning), 2 instances', { skip: moto
   const clients = await clientsFor(t, instances, MOTO_CREDENTIALS);
   const plain = bucketObjects(moto.client, 'plain');
   await rows(t, 'moto', 's3://plain', clients, plain, sequential(t, 'moto'));
-  const versioned: WriteTarget = { label: 'moto-versioned/1', registry: 's3://versioned', clients: clients.slice(0, 1), store: bucketObjects(moto.client, 'versioned') };
-  await t.test('10/moto-versioned/1: physical keys carry ?versionId= and an older revision keeps its bytes', (t) => versionedBucket(t, versioned, 'w10/versioned'));
+  const versioned: WriteTarget = {
+    label: 'moto-versioned/1',
+    registry: 's3://versioned',
+    clients: clients.slice(0, 1),
+    store: bucketObjects(moto.client, 'versioned'),
+  };
+  await t.test('10/moto-versioned/1: physical keys carry ?versionId= and an older revision keeps its bytes', (t) =>
+    versionedBucket(t, versioned, 'w10/versioned'),
+  );
 });
 
 t.test('moto_server with conditional writes off (the fallback for servers without them), 1 instance', { skip: motoMissing }, async (t) => {
@@ -113,7 +133,10 @@ t.test('moto_server with conditional writes off (the fallback for servers withou
 t.test('s3rver (no conditional writes; writes not atomic for readers), 1 instance, one call at a time', async (t) => {
   const s3 = await startS3Vectors();
   t.teardown(() => s3.close());
-  const instances = await startQuiltInstances({ count: 1, env: { ...S3_ENV, QUILT_SEED_DEMO: 'false', QUILT_REGISTRIES: 's3://quilt-vectors', AWS_ENDPOINT_URL: s3.endpoint } });
+  const instances = await startQuiltInstances({
+    count: 1,
+    env: { ...S3_ENV, QUILT_SEED_DEMO: 'false', QUILT_REGISTRIES: 's3://quilt-vectors', AWS_ENDPOINT_URL: s3.endpoint },
+  });
   t.teardown(() => instances.stop());
   const clients = await clientsFor(t, instances, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
   const store = bucketObjects(s3.client, 'quilt-vectors');

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { percentile, toolCall, toolsList } from '../helpers/load.js';
 import { cpuSnapshot, machineLoad } from '../helpers/machine-load.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
-import { percentile, toolCall, toolsList } from '../helpers/load.js';
 
 // The default configuration: each credential may send 600 requests/min (burst 60), so the flood's is refused past
 // 10/s, 200x below what it sends, and the probe (an interactive client, under 10 requests/s) is never limited.
@@ -59,7 +59,14 @@ function runHelper<T>(args: string[], nice = false): Promise<T> {
 
 /** An interactive client of benchling-mcp (tools/list, 100 ms after each answer) for one phase. */
 const probe = () =>
-  runHelper<{ latenciesMs: number[]; failures: Record<string, number> }>([path.join(helpers, 'probe.mjs'), benchling.url, JSON.stringify(benchling.headers), benchling.body, String(PROBE_PACE_MS), String(PHASE_MS)]);
+  runHelper<{ latenciesMs: number[]; failures: Record<string, number> }>([
+    path.join(helpers, 'probe.mjs'),
+    benchling.url,
+    JSON.stringify(benchling.headers),
+    benchling.body,
+    String(PROBE_PACE_MS),
+    String(PHASE_MS),
+  ]);
 
 /**
  * The flood: 2,000 requests/s at quilt-mcp from one credential (200x its rate limit), up to 64 in flight, open
@@ -67,7 +74,10 @@ const probe = () =>
  * measured is what the bundle does with the flood, not what generating it costs here.
  */
 const flood = (durationMs: number) =>
-  runHelper<{ sent: number; statuses: Record<string, number> }>([path.join(helpers, 'flood.mjs'), quilt.url, quilt.authorization, quilt.body, '64', String(durationMs), '2000'], true);
+  runHelper<{ sent: number; statuses: Record<string, number> }>(
+    [path.join(helpers, 'flood.mjs'), quilt.url, quilt.authorization, quilt.body, '64', String(durationMs), '2000'],
+    true,
+  );
 
 const percentiles = (xs: number[]) => [50, 90, 99, 100].map((q) => `p${q} ${percentile(xs, q).toFixed(1)}`).join(', ');
 

@@ -49,7 +49,11 @@ t.test('each process writes its own log files under the configured folder', asyn
   // Request lines too, not only start-up: under PM2 they must go through its stdout (a process writing to file
   // descriptor 1 itself bypasses PM2's log files in cluster mode).
   const id = `pm2-log-${Date.now()}`;
-  const res = await fetch(`${bundle.routerUrl}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const res = await fetch(`${bundle.routerUrl}/quilt/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': id },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+  });
   t.equal(res.status, 401);
   for (const name of ['router', 'quilt-mcp']) {
     const out = path.join(bundle.logDir, `${name}.out.log`);
@@ -69,4 +73,3 @@ t.test('pm2 stop lets a process shut down gracefully', async (t) => {
   await bundle.pm2('start', 'benchling-mcp');
   await waitForHealth(`http://127.0.0.1:${bundle.env.BENCHLING_MCP_PORT}`);
 });
-

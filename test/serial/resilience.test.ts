@@ -1,7 +1,7 @@
-import t from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { startPm2Bundle } from '../helpers/pm2-bundle.js';
+import t from 'tap';
 import { steadyLoad, toolCall, toolsList } from '../helpers/load.js';
+import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
 // High limits: these tests are about faults and restarts, not about the rate limiter (tested on its own).
 const bundle = await startPm2Bundle({ ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000', ROUTER_MAX_CONCURRENT_PER_SERVICE: '256' });
@@ -15,10 +15,13 @@ const FAST_FAILURE_MS = 2000;
 
 /** The bundle's log lines stamped within [from, to] (epoch ms), to explain a failure. */
 function logLinesBetween(from: number, to: number): string[] {
-  return bundle.logs().split('\n').filter((line) => {
-    const time = Number(/"time":(\d+)/.exec(line)?.[1]);
-    return time >= from && time <= to;
-  });
+  return bundle
+    .logs()
+    .split('\n')
+    .filter((line) => {
+      const time = Number(/"time":(\d+)/.exec(line)?.[1]);
+      return time >= from && time <= to;
+    });
 }
 
 t.test('kill -9 of one server under load: the other loses nothing, the killed one fails fast, PM2 recovers it', async (t) => {
@@ -58,8 +61,15 @@ t.test('kill -9 of one server under load: the other loses nothing, the killed on
     t.comment(`unexpected: ${f.kind}, begun ${f.startedAt - killedAt} ms after the kill and ended ${f.endedAt - killedAt} ms after: ${f.detail}`);
     for (const line of logLinesBetween(f.startedAt - 50, f.endedAt + 50)) t.comment(`  ${line.slice(0, 700)}`);
   }
-  t.same(Object.keys(killed.failures).filter((k) => k !== '503' && k !== '502'), [], 'the killed service failed only with 502/503 answers');
-  t.ok(killed.failureLog.every((f) => /^\{"jsonrpc":"2.0","error":/.test(f.detail)), 'as JSON-RPC errors (the first few of each kind read)');
+  t.same(
+    Object.keys(killed.failures).filter((k) => k !== '503' && k !== '502'),
+    [],
+    'the killed service failed only with 502/503 answers',
+  );
+  t.ok(
+    killed.failureLog.every((f) => /^\{"jsonrpc":"2.0","error":/.test(f.detail)),
+    'as JSON-RPC errors (the first few of each kind read)',
+  );
   t.ok(killed.slowestFailureMs < FAST_FAILURE_MS, `and each came fast (slowest ${Math.round(killed.slowestFailureMs)} ms)`);
 });
 

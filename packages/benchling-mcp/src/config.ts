@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { port, positiveInt } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { BenchlingClientSettings } from './benchling/client.js';
 import type { ToolSettings } from './context.js';
 

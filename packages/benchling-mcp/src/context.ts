@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { defineTool, type Logger, type ToolRunContext } from '@labmcp/service-kit';
+import { LRUCache } from 'lru-cache';
 import type { BenchlingSession, KeySource } from './benchling/client.js';
 
 export interface ToolSettings {

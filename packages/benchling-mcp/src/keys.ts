@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { fingerprint, HttpError, type Caller } from '@labmcp/service-kit';
+import { type Caller, fingerprint, HttpError } from '@labmcp/service-kit';
 import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 
 export type KeyMode = 'user' | 'service' | 'either';
@@ -47,7 +47,12 @@ export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage)
   return async (req) => {
     const userKey = options.mode === 'service' ? undefined : userKeyFrom(req);
     if (userKey && options.rejectedLately?.(userKey)) {
-      throw new HttpError(401, 'key_rejected', 'Benchling rejected this API key a short while ago; it is not sent to Benchling again for now. Check the key you send in X-Benchling-API-Key.', BASIC_CHALLENGE);
+      throw new HttpError(
+        401,
+        'key_rejected',
+        'Benchling rejected this API key a short while ago; it is not sent to Benchling again for now. Check the key you send in X-Benchling-API-Key.',
+        BASIC_CHALLENGE,
+      );
     }
     if (userKey) return { userId: `key:${fingerprint(userKey)}`, apiKey: userKey, keySource: 'user' };
     if (options.mode === 'user') {

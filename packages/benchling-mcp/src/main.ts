@@ -1,5 +1,15 @@
-import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, orExitOnConfigError, packageVersion, runHttpService } from '@labmcp/service-kit';
-import { createJwtVerifier, jwtSettingsSchema, type AuthErrorReason } from '@labmcp/service-kit/auth';
+import {
+  createLogger,
+  createMcpEndpoint,
+  createMetrics,
+  loadConfigOrExit,
+  manageProcess,
+  mcpRoute,
+  orExitOnConfigError,
+  packageVersion,
+  runHttpService,
+} from '@labmcp/service-kit';
+import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
 import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
 import { LookupCache } from './context.js';
@@ -26,7 +36,8 @@ const client = new BenchlingClient({
   onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' satisfies AuthErrorReason }),
 });
 const authenticate = await orExitOnConfigError(
-  () => keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier, rejectedLately: (key) => client.keyRejectedRecently(key) }),
+  () =>
+    keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier, rejectedLately: (key) => client.keyRejectedRecently(key) }),
   true,
 );
 const toolSettings = toolSettingsFrom(config);

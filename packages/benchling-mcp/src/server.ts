@@ -1,10 +1,10 @@
+import { callerFrom, createStatelessMcpServer, type Logger, registerTools, type ServiceMetrics } from '@labmcp/service-kit';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
-import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { BenchlingClient } from './benchling/client.js';
 import { DEFAULT_TOOL_SETTINGS, LookupCache, type ToolSettings } from './context.js';
 import type { BenchlingCaller } from './keys.js';
-import { benchlingTools } from './tools/index.js';
 import { toToolError } from './tool-errors.js';
+import { benchlingTools } from './tools/index.js';
 
 export interface BenchlingServerDeps {
   version: string;

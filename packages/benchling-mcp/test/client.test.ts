@@ -1,14 +1,14 @@
 /** The Benchling client against the sandbox, in-process: paging, retries, back-off, errors, timeouts, pacing, bounds. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
 import { DEMO_KEYS } from '@labmcp/benchling-sandbox';
 import { fingerprint } from '@labmcp/service-kit';
+import t from 'tap';
 import type { AttemptReport } from '../src/benchling/client.js';
 import { BenchlingError } from '../src/benchling/errors.js';
 import { tenantPacer } from '../src/benchling/pacer.js';
-import { captureLogger, makeClient, startSandbox } from './helpers.js';
 import { toToolError } from '../src/tool-errors.js';
+import { captureLogger, makeClient, startSandbox } from './helpers.js';
 
 const ALICE = DEMO_KEYS.alice;
 const BOB = DEMO_KEYS.bob;

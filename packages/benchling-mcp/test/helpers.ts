@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, type AnyTool, type Logger } from '@labmcp/service-kit';
 import { createSandboxServer, type Sandbox, type SandboxOptions } from '@labmcp/benchling-sandbox';
+import { type AnyTool, createLogger, type Logger } from '@labmcp/service-kit';
 import { BenchlingClient, type BenchlingClientOptions } from '../src/benchling/client.js';
 import { TenantPacer } from '../src/benchling/pacer.js';
-import { LookupCache, type BenchlingToolContext, type ToolSettings } from '../src/context.js';
+import { type BenchlingToolContext, LookupCache, type ToolSettings } from '../src/context.js';
 
 export interface Teardown {
   teardown(fn: () => unknown): void;

@@ -44,7 +44,7 @@ t.test('a reservation that would wait too long is refused and reserves nothing',
   t.equal(pacer.state().inFlight, 0, 'nothing reserved');
 });
 
-t.test('requests in flight are not yet in Benchling\'s count', async (t) => {
+t.test("requests in flight are not yet in Benchling's count", async (t) => {
   const { pacer, headers } = setup(0);
   pacer.reserve(Infinity);
   pacer.reserve(Infinity);

@@ -1,11 +1,12 @@
 /** Every tool against the in-process sandbox: inputs parsed and outputs checked with the tools' own schemas. */
-import t from 'tap';
+
 import { DEMO_IDS, DEMO_KEYS } from '@labmcp/benchling-sandbox';
-import type { ToolError, AnyTool } from '@labmcp/service-kit';
+import type { AnyTool, ToolError } from '@labmcp/service-kit';
+import t from 'tap';
 import type { BenchlingToolContext } from '../src/context.js';
+import { toToolError } from '../src/tool-errors.js';
 import { benchlingTools } from '../src/tools/index.js';
 import { makeClient, runTool, startSandbox } from './helpers.js';
-import { toToolError } from '../src/tool-errors.js';
 
 const { url } = await startSandbox(t);
 const client = makeClient(url);
@@ -17,7 +18,8 @@ const tool = (name: string): AnyTool<BenchlingToolContext> => {
   return found;
 };
 // biome-ignore lint/suspicious/noExplicitAny: results are checked against the output schema by runTool
-const call = (name: string, args: Record<string, unknown> = {}, key: string = ALICE, settings = {}): Promise<any> => runTool(tool(name), args, client, key, { settings });
+const call = (name: string, args: Record<string, unknown> = {}, key: string = ALICE, settings = {}): Promise<any> =>
+  runTool(tool(name), args, client, key, { settings });
 
 async function toolError(promise: Promise<unknown>): Promise<ToolError> {
   try {
@@ -32,18 +34,36 @@ async function toolError(promise: Promise<unknown>): Promise<ToolError> {
 }
 
 t.test('the tool set: names and annotations', async (t) => {
-  const reads = ['entries_list', 'entry_get', 'folders_list', 'projects_list', 'dna_sequences_list', 'dna_sequence_get', 'aa_sequences_list', 'aa_sequence_get', 'custom_entities_list', 'custom_entity_get', 'schemas_list', 'search'];
+  const reads = [
+    'entries_list',
+    'entry_get',
+    'folders_list',
+    'projects_list',
+    'dna_sequences_list',
+    'dna_sequence_get',
+    'aa_sequences_list',
+    'aa_sequence_get',
+    'custom_entities_list',
+    'custom_entity_get',
+    'schemas_list',
+    'search',
+  ];
   const writes = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
   t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes].sort());
   for (const name of reads) t.match(tool(name).annotations, { readOnlyHint: true }, `${name} is read-only`);
-  for (const name of writes) t.same(tool(name).annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${name} is a write`);
+  for (const name of writes)
+    t.same(tool(name).annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${name} is a write`);
 });
 
 t.test('projects_list and folders_list', async (t) => {
   const all = await call('projects_list');
   t.same(all.projects.map((p: { id: string }) => p.id).sort(), Object.values(DEMO_IDS.projects).sort());
   const bobs = await call('projects_list', {}, BOB);
-  t.same(bobs.projects.map((p: { id: string }) => p.id), [DEMO_IDS.projects.proteinExpression], 'bob sees his project only');
+  t.same(
+    bobs.projects.map((p: { id: string }) => p.id),
+    [DEMO_IDS.projects.proteinExpression],
+    'bob sees his project only',
+  );
 
   const pages: string[] = [];
   let cursor: string | undefined;
@@ -61,7 +81,10 @@ t.test('projects_list and folders_list', async (t) => {
   const roots = await call('folders_list', { parent_folder_id: 'root', archived: 'include' });
   t.ok(roots.folders.every((f: { parent_folder_id: string | null }) => f.parent_folder_id === null));
   const archived = await call('folders_list', { archived: 'only' });
-  t.same(archived.folders.map((f: { id: string }) => f.id), [DEMO_IDS.folders.abArchive]);
+  t.same(
+    archived.folders.map((f: { id: string }) => f.id),
+    [DEMO_IDS.folders.abArchive],
+  );
 });
 
 t.test('entries_list with folder_id: scans the project a bounded number of pages, cursor goes on', async (t) => {
@@ -92,7 +115,10 @@ t.test('entries_list with folder_id: scans the project a bounded number of pages
 
   const big = await call('entries_list', { folder_id: 'lib_abc123', page_size: 5 });
   const next = await call('entries_list', { folder_id: 'lib_abc123', page_size: 5, cursor: big.next_cursor });
-  t.notOk(next.entries.some((e: { id: string }) => big.entries.some((b: { id: string }) => b.id === e.id)), 'a cursor mid-page resumes after the last entry');
+  t.notOk(
+    next.entries.some((e: { id: string }) => big.entries.some((b: { id: string }) => b.id === e.id)),
+    'a cursor mid-page resumes after the last entry',
+  );
 
   const err = await toolError(call('entries_list', { folder_id: 'lib_abc123', schema_id: 'ts_ExpRun01', cursor: big.next_cursor }));
   t.match(err.message, /cursor belongs to a entries_list call with other filters/);
@@ -111,10 +137,18 @@ t.test('entries_list filters: project, schema, name, modified_since, review stat
   const bySchema = await call('entries_list', { schema_id: DEMO_IDS.entrySchemas.crisprScreen });
   t.ok(bySchema.entries.length >= 1 && bySchema.entries.every((e: { schema: { id: string } }) => e.schema.id === DEMO_IDS.entrySchemas.crisprScreen));
   const byName = await call('entries_list', { name: 'THROMBIN cleavage of 6xHis-EGFP' });
-  t.same(byName.entries.map((e: { name: string }) => e.name), ['Thrombin cleavage of 6xHis-EGFP'], 'name is case-insensitive');
+  t.same(
+    byName.entries.map((e: { name: string }) => e.name),
+    ['Thrombin cleavage of 6xHis-EGFP'],
+    'name is case-insensitive',
+  );
   const comma = 'ER-12: EGFP expression in BL21(DE3), 0 mM IPTG, 16 C';
   const byCommaName = await call('entries_list', { name: comma });
-  t.same(byCommaName.entries.map((e: { name: string }) => e.name), [comma], 'a name with commas is matched exactly');
+  t.same(
+    byCommaName.entries.map((e: { name: string }) => e.name),
+    [comma],
+    'a name with commas is matched exactly',
+  );
   const recent = await call('entries_list', { modified_since: '2099-01-01' });
   t.same(recent.entries, []);
   const accepted = await call('entries_list', { folder_id: 'lib_abc123', review_status: 'ACCEPTED', page_size: 100 });
@@ -192,16 +226,30 @@ t.test('search: by name across kinds, by id directly', async (t) => {
   const types = new Set(egfp.results.map((r: { type: string }) => r.type));
   t.ok(types.has('dna_sequence') && types.has('aa_sequence'), 'sequences match by part of the name');
   const byAlias = await call('search', { query: '293T', types: ['custom_entity'] }, DEMO_KEYS.carol);
-  t.same(byAlias.results.map((r: { id: string }) => r.id), [DEMO_IDS.customEntities.hek293t], 'aliases match too');
+  t.same(
+    byAlias.results.map((r: { id: string }) => r.id),
+    [DEMO_IDS.customEntities.hek293t],
+    'aliases match too',
+  );
   const entry = await call('search', { query: 'EXP007', types: ['entry'] });
-  t.same(entry.results.map((r: { id: string }) => r.id), ['etr_ExpRn007'], 'entries by display id');
+  t.same(
+    entry.results.map((r: { id: string }) => r.id),
+    ['etr_ExpRn007'],
+    'entries by display id',
+  );
   const limited = await call('search', { query: 'e', types: ['custom_entity'], limit: 1 });
   t.equal(limited.results.length, 1);
   t.same(limited.more_available, ['custom_entity']);
 
   const byId = await call('search', { query: DEMO_IDS.entries.firstRun });
   t.match(byId, { matched_by: 'id', results: [{ type: 'entry', id: 'etr_ExpRn001' }] });
-  for (const id of [DEMO_IDS.folders.expressionRuns, DEMO_IDS.projects.crisprScreens, DEMO_IDS.entitySchemas.sgRna, DEMO_IDS.customEntities.bl21, DEMO_IDS.aaSequences.egfp]) {
+  for (const id of [
+    DEMO_IDS.folders.expressionRuns,
+    DEMO_IDS.projects.crisprScreens,
+    DEMO_IDS.entitySchemas.sgRna,
+    DEMO_IDS.customEntities.bl21,
+    DEMO_IDS.aaSequences.egfp,
+  ]) {
     const r = await call('search', { query: id });
     t.equal(r.results[0]?.id, id, `${id} fetched directly`);
   }
@@ -213,7 +261,16 @@ t.test('search: by name across kinds, by id directly', async (t) => {
 t.test('entry_create: checked against the entry schema before anything is written', async (t) => {
   const before = (await call('entries_list', { folder_id: DEMO_IDS.folders.guideLibrary, page_size: 100 }, DEMO_KEYS.carol)).entries.length;
   const bad = await toolError(
-    call('entry_create', { name: 'Screen 9', folder_id: DEMO_IDS.folders.guideLibrary, schema_id: DEMO_IDS.entrySchemas.crisprScreen, fields: { MOI: 'lots', 'Start date': '2025-01-01', Guides: 'bfi_SgEmx101' } }, DEMO_KEYS.carol),
+    call(
+      'entry_create',
+      {
+        name: 'Screen 9',
+        folder_id: DEMO_IDS.folders.guideLibrary,
+        schema_id: DEMO_IDS.entrySchemas.crisprScreen,
+        fields: { MOI: 'lots', 'Start date': '2025-01-01', Guides: 'bfi_SgEmx101' },
+      },
+      DEMO_KEYS.carol,
+    ),
   );
   t.equal(bad.code, 'schema_validation');
   t.match(bad.message, /Nothing was created/);
@@ -226,7 +283,12 @@ t.test('entry_create: checked against the entry schema before anything is writte
 
   const ok = await call(
     'entry_create',
-    { name: 'Screen 9', folder_id: DEMO_IDS.folders.guideLibrary, schema_id: DEMO_IDS.entrySchemas.crisprScreen, fields: { 'Cell Line': DEMO_IDS.customEntities.k562Cas9, Guides: [DEMO_IDS.customEntities.sgEmx1], MOI: 0.3, 'Start Date': '2025-06-01' } },
+    {
+      name: 'Screen 9',
+      folder_id: DEMO_IDS.folders.guideLibrary,
+      schema_id: DEMO_IDS.entrySchemas.crisprScreen,
+      fields: { 'Cell Line': DEMO_IDS.customEntities.k562Cas9, Guides: [DEMO_IDS.customEntities.sgEmx1], MOI: 0.3, 'Start Date': '2025-06-01' },
+    },
     DEMO_KEYS.carol,
   );
   t.match(ok.entry, { name: 'Screen 9', folder_id: DEMO_IDS.folders.guideLibrary, schema: { id: DEMO_IDS.entrySchemas.crisprScreen } });
@@ -243,12 +305,38 @@ t.test('entry_create: checked against the entry schema before anything is writte
 });
 
 t.test('dna_sequence_create and custom_entity_create', async (t) => {
-  const bad = await toolError(call('dna_sequence_create', { name: 'pX', bases: 'ATGC', is_circular: true, folder_id: DEMO_IDS.folders.peConstructs, schema_id: DEMO_IDS.entitySchemas.plasmid }));
+  const bad = await toolError(
+    call('dna_sequence_create', {
+      name: 'pX',
+      bases: 'ATGC',
+      is_circular: true,
+      folder_id: DEMO_IDS.folders.peConstructs,
+      schema_id: DEMO_IDS.entitySchemas.plasmid,
+    }),
+  );
   t.match(bad.message, /"Resistance" is required/);
-  const wrongKind = await toolError(call('dna_sequence_create', { name: 'pX', bases: 'ATGC', is_circular: true, folder_id: DEMO_IDS.folders.peConstructs, schema_id: DEMO_IDS.entitySchemas.cellLine }));
+  const wrongKind = await toolError(
+    call('dna_sequence_create', {
+      name: 'pX',
+      bases: 'ATGC',
+      is_circular: true,
+      folder_id: DEMO_IDS.folders.peConstructs,
+      schema_id: DEMO_IDS.entitySchemas.cellLine,
+    }),
+  );
   t.match(wrongKind.message, /is for custom entity objects, not DNA sequences/);
   t.throws(() => tool('dna_sequence_create').input.parse({ name: 'pX', bases: 'ATG C', is_circular: true, folder_id: 'lib_PeCon003' }), /IUPAC/);
-  t.throws(() => tool('dna_sequence_create').input.parse({ name: 'pX', bases: 'ATGC', is_circular: true, folder_id: 'lib_PeCon003', annotations: [{ name: 'f', start: 2, end: 9 }] }), /annotation/);
+  t.throws(
+    () =>
+      tool('dna_sequence_create').input.parse({
+        name: 'pX',
+        bases: 'ATGC',
+        is_circular: true,
+        folder_id: 'lib_PeCon003',
+        annotations: [{ name: 'f', start: 2, end: 9 }],
+      }),
+    /annotation/,
+  );
 
   const dna = await call('dna_sequence_create', {
     name: 'pTest-1',
@@ -262,21 +350,45 @@ t.test('dna_sequence_create and custom_entity_create', async (t) => {
   });
   t.match(dna.dna_sequence, { name: 'pTest-1', length: 33, is_circular: false, aliases: ['test plasmid'], schema: { id: DEMO_IDS.entitySchemas.plasmid } });
   const read = await call('dna_sequence_get', { dna_sequence_id: dna.dna_sequence.id });
-  t.match(read.dna_sequence, { bases: 'ATGGTGAGCAAGGGCGAGGAGCTGTTCACCGGG', fields: { Resistance: { value: 'Kanamycin' } }, annotations: [{ name: 'start', type: 'CDS' }] });
+  t.match(read.dna_sequence, {
+    bases: 'ATGGTGAGCAAGGGCGAGGAGCTGTTCACCGGG',
+    fields: { Resistance: { value: 'Kanamycin' } },
+    annotations: [{ name: 'start', type: 'CDS' }],
+  });
 
   const cellBad = await toolError(
-    call('custom_entity_create', { name: 'HeLa', schema_id: DEMO_IDS.entitySchemas.cellLine, folder_id: DEMO_IDS.folders.cellLines, fields: { Organism: 'Homo sapiens', 'Passage Number': -1, 'Cas9 Expressing': 'maybe', 'Parental Line': 'etr_ExpRn001' } }, DEMO_KEYS.carol),
+    call(
+      'custom_entity_create',
+      {
+        name: 'HeLa',
+        schema_id: DEMO_IDS.entitySchemas.cellLine,
+        folder_id: DEMO_IDS.folders.cellLines,
+        fields: { Organism: 'Homo sapiens', 'Passage Number': -1, 'Cas9 Expressing': 'maybe', 'Parental Line': 'etr_ExpRn001' },
+      },
+      DEMO_KEYS.carol,
+    ),
   );
   t.match(cellBad.message, /"Passage Number" expects a number of at least 0/);
   t.match(cellBad.message, /"Cas9 Expressing" expects true or false/);
-  t.match(cellBad.message, /"Parental Line" expects an entity id \(seq_\.\.\., prtn_\.\.\. or bfi_\.\.\.\); got "etr_ExpRn001"/, 'link ids are checked by prefix');
+  t.match(
+    cellBad.message,
+    /"Parental Line" expects an entity id \(seq_\.\.\., prtn_\.\.\. or bfi_\.\.\.\); got "etr_ExpRn001"/,
+    'link ids are checked by prefix',
+  );
   const cell = await call(
     'custom_entity_create',
-    { name: 'HeLa', schema_id: DEMO_IDS.entitySchemas.cellLine, folder_id: DEMO_IDS.folders.cellLines, fields: { Organism: 'Homo sapiens', 'Passage Number': 3, 'Cas9 Expressing': false } },
+    {
+      name: 'HeLa',
+      schema_id: DEMO_IDS.entitySchemas.cellLine,
+      folder_id: DEMO_IDS.folders.cellLines,
+      fields: { Organism: 'Homo sapiens', 'Passage Number': 3, 'Cas9 Expressing': false },
+    },
     DEMO_KEYS.carol,
   );
   t.match(cell.custom_entity, { name: 'HeLa', folder_id: DEMO_IDS.folders.cellLines });
   t.match(cell.custom_entity.id, /^bfi_/);
-  const wrongKind2 = await toolError(call('custom_entity_create', { name: 'x', schema_id: DEMO_IDS.entitySchemas.plasmid, folder_id: DEMO_IDS.folders.cellLines }));
+  const wrongKind2 = await toolError(
+    call('custom_entity_create', { name: 'x', schema_id: DEMO_IDS.entitySchemas.plasmid, folder_id: DEMO_IDS.folders.cellLines }),
+  );
   t.match(wrongKind2.message, /is for DNA sequence objects, not custom entities/);
 });

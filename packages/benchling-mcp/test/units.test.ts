@@ -1,13 +1,14 @@
 /** Pure helpers: field checks against a schema, notes as text, cursors, error bodies, config. */
+
+import { loadConfig, ToolError } from '@labmcp/service-kit';
 import t from 'tap';
-import { ToolError, loadConfig } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor } from '../src/tools/cursor.js';
 import { describeErrorBody, errorBodyOf } from '../src/benchling/errors.js';
 import { checkFields } from '../src/benchling/fields.js';
 import { idSchema, kindOfId } from '../src/benchling/ids.js';
 import { notesAsText } from '../src/benchling/notes.js';
 import type { ApiSchema } from '../src/benchling/types.js';
 import { benchlingSettings, clientSettingsFrom } from '../src/config.js';
+import { decodeCursor, encodeCursor } from '../src/tools/cursor.js';
 
 const schema: ApiSchema = {
   id: 'ts_Test0001',
@@ -28,7 +29,18 @@ const schema: ApiSchema = {
 };
 
 t.test('checkFields: every problem listed, good values normalised', async (t) => {
-  const bad = checkFields(schema, { Ratio: 'x', Done: 'yes', When: '2024-13-45x', At: 'noon', Parts: ['seq_1'], Entry: ['etr_a', 'etr_b'], Notes: 5, Meta: '{', Old: 'a', count: 3 });
+  const bad = checkFields(schema, {
+    Ratio: 'x',
+    Done: 'yes',
+    When: '2024-13-45x',
+    At: 'noon',
+    Parts: ['seq_1'],
+    Entry: ['etr_a', 'etr_b'],
+    Notes: 5,
+    Meta: '{',
+    Old: 'a',
+    count: 3,
+  });
   const text = bad.problems.join('\n');
   t.match(text, /"Count" is required/);
   t.match(text, /"Ratio" expects a number/);
@@ -41,9 +53,19 @@ t.test('checkFields: every problem listed, good values normalised', async (t) =>
   t.match(text, /"Meta" expects valid JSON/);
   t.match(text, /"Old": this field .* is archived/);
   t.match(text, /"count": .*no such field \(did you mean "Count"\?\)/);
-  t.match(text, /fields: "Count" \(integer, required\)/, 'the schema\'s fields are listed to help');
+  t.match(text, /fields: "Count" \(integer, required\)/, "the schema's fields are listed to help");
 
-  const good = checkFields(schema, { Count: '7', Ratio: 0.5, Done: 'true', When: '2024-05-01', At: '2024-05-01T10:00:00Z', Parts: 'bfi_abc', Entry: 'etr_x', Notes: 'n', Meta: '{"a":1}' });
+  const good = checkFields(schema, {
+    Count: '7',
+    Ratio: 0.5,
+    Done: 'true',
+    When: '2024-05-01',
+    At: '2024-05-01T10:00:00Z',
+    Parts: 'bfi_abc',
+    Entry: 'etr_x',
+    Notes: 'n',
+    Meta: '{"a":1}',
+  });
   t.same(good.problems, []);
   t.same(good.fields, {
     Count: { value: 7 },
@@ -80,7 +102,25 @@ t.test('notesAsText: kinds of notes, bounded', async (t) => {
   ];
   const { text, truncated } = notesAsText(days, 10_000);
   t.equal(truncated, false);
-  t.equal(text, ['## 2024-05-01 — Day one', 'Hello', '1. a', '2. b', '  - c', '- [ ] d', 'Table: T', '| x | y\\|z |', '| --- | --- |', '| 1 |  |', '```', 'print(1)', '```', '[assay_run] Run 5'].join('\n'));
+  t.equal(
+    text,
+    [
+      '## 2024-05-01 — Day one',
+      'Hello',
+      '1. a',
+      '2. b',
+      '  - c',
+      '- [ ] d',
+      'Table: T',
+      '| x | y\\|z |',
+      '| --- | --- |',
+      '| 1 |  |',
+      '```',
+      'print(1)',
+      '```',
+      '[assay_run] Run 5',
+    ].join('\n'),
+  );
   const cut = notesAsText(days, 60);
   t.equal(cut.truncated, true);
   t.ok(cut.text.length <= 60 + '\n[… notes truncated]'.length);
@@ -108,7 +148,12 @@ t.test('ids by prefix', async (t) => {
 });
 
 t.test("Benchling's error body: read defensively, key scrubbed", async (t) => {
-  t.same(errorBodyOf({ error: { type: 'invalid_request_error', message: 'm', userMessage: 'u', invalidId: 'etr_x' } }), { type: 'invalid_request_error', message: 'm', userMessage: 'u', invalidId: 'etr_x' });
+  t.same(errorBodyOf({ error: { type: 'invalid_request_error', message: 'm', userMessage: 'u', invalidId: 'etr_x' } }), {
+    type: 'invalid_request_error',
+    message: 'm',
+    userMessage: 'u',
+    invalidId: 'etr_x',
+  });
   t.equal(errorBodyOf('<html>'), undefined);
   t.equal(errorBodyOf({ error: 'nope' }), undefined);
   t.equal(describeErrorBody({ message: 'Key sk_secret_123 is bad', userMessage: 'Key sk_secret_123 is bad' }, 'sk_secret_123'), 'Key [redacted] is bad');

@@ -1,8 +1,22 @@
 /** Small sequence helpers: validating input bases, matching the `bases` filter, translating seed ORFs. */
 
 const COMPLEMENT: Record<string, string> = {
-  A: 'T', T: 'A', U: 'A', G: 'C', C: 'G', N: 'N',
-  R: 'Y', Y: 'R', K: 'M', M: 'K', S: 'S', W: 'W', B: 'V', V: 'B', D: 'H', H: 'D',
+  A: 'T',
+  T: 'A',
+  U: 'A',
+  G: 'C',
+  C: 'G',
+  N: 'N',
+  R: 'Y',
+  Y: 'R',
+  K: 'M',
+  M: 'K',
+  S: 'S',
+  W: 'W',
+  B: 'V',
+  V: 'B',
+  D: 'H',
+  H: 'D',
 };
 
 /** IUPAC nucleotide codes, which Benchling accepts in DNA bases. */
@@ -48,8 +62,27 @@ export function translate(cds: string): string {
 
 /** One preferred human codon per amino acid: enough to back-translate seed proteins into plausible CDSs. */
 const PREFERRED_CODON: Record<string, string> = {
-  A: 'GCC', R: 'CGG', N: 'AAC', D: 'GAC', C: 'TGC', Q: 'CAG', E: 'GAG', G: 'GGC', H: 'CAC', I: 'ATC',
-  L: 'CTG', K: 'AAG', M: 'ATG', F: 'TTC', P: 'CCC', S: 'AGC', T: 'ACC', W: 'TGG', Y: 'TAC', V: 'GTG', '*': 'TGA',
+  A: 'GCC',
+  R: 'CGG',
+  N: 'AAC',
+  D: 'GAC',
+  C: 'TGC',
+  Q: 'CAG',
+  E: 'GAG',
+  G: 'GGC',
+  H: 'CAC',
+  I: 'ATC',
+  L: 'CTG',
+  K: 'AAG',
+  M: 'ATG',
+  F: 'TTC',
+  P: 'CCC',
+  S: 'AGC',
+  T: 'ACC',
+  W: 'TGG',
+  Y: 'TAC',
+  V: 'GTG',
+  '*': 'TGA',
 };
 
 export function backTranslate(protein: string): string {

@@ -1,5 +1,5 @@
 import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit/service';
-import { createSandboxServer, MAX_CONNECTIONS, routeLabel, SERVICE_NAME, storeFileFor, type Sandbox } from './server.js';
+import { createSandboxServer, MAX_CONNECTIONS, routeLabel, type Sandbox, SERVICE_NAME, storeFileFor } from './server.js';
 import { sandboxOptionsFromConfig, sandboxSettings } from './settings.js';
 
 const config = loadConfigOrExit(sandboxSettings);

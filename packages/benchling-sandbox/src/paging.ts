@@ -131,5 +131,8 @@ export class PageTokens {
 /** A short stable key for a list query: the path and its filters, minus the paging parameters themselves. */
 export function queryKeyOf(path: string, params: URLSearchParams): string {
   const kept = [...params.entries()].filter(([k]) => k !== 'nextToken' && k !== 'pageSize').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify([path, kept])).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([path, kept]))
+    .digest('base64url')
+    .slice(0, 16);
 }

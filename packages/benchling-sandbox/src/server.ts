@@ -5,7 +5,7 @@ import { redactUrl } from '@labmcp/service-kit/service';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { Authenticator } from './auth.js';
 import { FaultInjector, type StatusFault } from './faults.js';
-import { readJsonBody, DEFAULT_MAX_BODY_BYTES } from './http/body.js';
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { Query } from './http/query.js';
 import { sendJson, sendRaw } from './http/respond.js';
@@ -16,7 +16,7 @@ import { OPERATIONS, type Operation, type OperationContext } from './resources/i
 import { Renderer } from './resources/render.js';
 import { Visibility } from './resources/visibility.js';
 import { seedTenant } from './seed/index.js';
-import { StoreBusyError, StoreLimitError, TenantStore, type StoreLimits } from './store/tenant-store.js';
+import { StoreBusyError, StoreLimitError, type StoreLimits, TenantStore } from './store/tenant-store.js';
 
 export const API_PREFIX = '/api/v2';
 /** Each connection may hold a request body of up to maxBodyBytes; capping connections caps that memory. */

@@ -19,9 +19,7 @@ export const sandboxSettings = {
   /** how clients reach the sandbox, for apiURL/webURL (default: each request's Host) */
   BENCHLING_SANDBOX_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** more API keys, `key=user` pairs separated by commas; user is a seeded handle (alice) or id (ent_...) */
-  BENCHLING_SANDBOX_EXTRA_KEYS: list([]).pipe(
-    z.array(z.string().regex(/^[^=\s]+=[^=\s]+$/, 'each entry must be key=user, e.g. my-ci-key=alice')),
-  ),
+  BENCHLING_SANDBOX_EXTRA_KEYS: list([]).pipe(z.array(z.string().regex(/^[^=\s]+=[^=\s]+$/, 'each entry must be key=user, e.g. my-ci-key=alice'))),
   BENCHLING_SANDBOX_MAX_BODY_BYTES: positiveInt(1024 * 1024, 64 * 1024 * 1024),
 };
 

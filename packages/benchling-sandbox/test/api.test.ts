@@ -1,7 +1,7 @@
 /** Each operation's behaviour: gets, list filters and creates. Every answer is also checked against the spec. */
 import t from 'tap';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID } from '../src/index.js';
-import { startSandbox, type Reply } from './helpers/harness.js';
+import { type Reply, startSandbox } from './helpers/harness.js';
 
 const D = DEMO_IDS;
 const ids = (r: Reply, envelope: string): string[] => (r.body[envelope] as { id: string }[]).map((x) => x.id);
@@ -10,7 +10,10 @@ t.test('projects', async (t) => {
   const h = await startSandbox(t);
   const alice = h.as(DEMO_KEYS.alice);
   const all = await alice.get('/projects', { sort: 'name' });
-  t.strictSame(all.body.projects.map((p: { name: string }) => p.name), ['Antibody Discovery', 'CRISPR Screens', 'Protein Expression']);
+  t.strictSame(
+    all.body.projects.map((p: { name: string }) => p.name),
+    ['Antibody Discovery', 'CRISPR Screens', 'Protein Expression'],
+  );
   t.equal(all.body.nextToken, '', 'last page has an empty nextToken');
   t.strictSame(ids(await alice.get('/projects', { name: 'CRISPR Screens' }), 'projects'), [D.projects.crisprScreens]);
   t.strictSame(ids(await alice.get('/projects', { ids: `${D.projects.proteinExpression},${D.projects.antibodyDiscovery}`, sort: 'name:desc' }), 'projects'), [
@@ -18,7 +21,12 @@ t.test('projects', async (t) => {
     D.projects.antibodyDiscovery,
   ]);
   const one = await alice.get(`/projects/${D.projects.crisprScreens}`);
-  t.strictSame(one.body, { archiveRecord: null, id: D.projects.crisprScreens, name: 'CRISPR Screens', owner: { handle: 'carol', id: 'ent_Car0lNg5', name: 'Carol Ng' } });
+  t.strictSame(one.body, {
+    archiveRecord: null,
+    id: D.projects.crisprScreens,
+    name: 'CRISPR Screens',
+    owner: { handle: 'carol', id: 'ent_Car0lNg5', name: 'Carol Ng' },
+  });
   t.equal((await alice.get('/projects', { sort: 'size' })).status, 400, 'sort outside the spec enum');
 });
 
@@ -26,8 +34,18 @@ t.test('folders', async (t) => {
   const h = await startSandbox(t);
   const alice = h.as(DEMO_KEYS.alice);
   const runs = await alice.get(`/folders/${D.folders.expressionRuns}`);
-  t.strictSame(runs.body, { archiveRecord: null, id: 'lib_abc123', name: 'Expression Runs', parentFolderId: D.folders.peNotebook, projectId: D.projects.proteinExpression });
-  t.strictSame(ids(await alice.get('/folders', { parentFolderId: D.folders.peNotebook }), 'folders'), [D.folders.expressionRuns, D.folders.purification], 'children, by name');
+  t.strictSame(runs.body, {
+    archiveRecord: null,
+    id: 'lib_abc123',
+    name: 'Expression Runs',
+    parentFolderId: D.folders.peNotebook,
+    projectId: D.projects.proteinExpression,
+  });
+  t.strictSame(
+    ids(await alice.get('/folders', { parentFolderId: D.folders.peNotebook }), 'folders'),
+    [D.folders.expressionRuns, D.folders.purification],
+    'children, by name',
+  );
   const roots = await alice.get('/folders', { parentFolderId: 'NO_PARENT', projectId: D.projects.proteinExpression });
   t.strictSame(ids(roots, 'folders'), [D.folders.peConstructs, D.folders.peNotebook]);
   t.strictSame(ids(await alice.get('/folders', { nameIncludes: 'RUN' }), 'folders'), [D.folders.expressionRuns], 'nameIncludes is case-insensitive');
@@ -68,22 +86,34 @@ t.test('entries: get and list filters', async (t) => {
   t.strictSame(modified, [...modified].sort().reverse(), 'default sort is modifiedAt:desc');
 
   t.strictSame(ids(await alice.get('/entries', { archiveReason: 'Retired' }), 'entries'), [D.entries.pilotRun]);
-  t.equal((await alice.get('/entries', { archiveReason: 'ANY_ARCHIVED_OR_NOT_ARCHIVED', projectId: D.projects.proteinExpression, pageSize: 100 })).body.entries.length, 15);
+  t.equal(
+    (await alice.get('/entries', { archiveReason: 'ANY_ARCHIVED_OR_NOT_ARCHIVED', projectId: D.projects.proteinExpression, pageSize: 100 })).body.entries
+      .length,
+    15,
+  );
   t.equal((await alice.get('/entries', { schemaId: D.entrySchemas.crisprScreen })).body.entries.length, 3);
   const byName = await alice.get('/entries', { name: 'Thrombin cleavage of 6xHis-EGFP' });
   t.strictSame(ids(byName, 'entries'), [D.entries.purification2]);
   t.strictSame(ids(await alice.get('/entries', { name: 'thrombin cleavage of 6xhis-egfp' }), 'entries'), [], 'name is exact');
-  t.strictSame(ids(await alice.get('/entries', { 'names.anyOf': 'thrombin cleavage of 6xhis-egfp,nothing' }), 'entries'), [D.entries.purification2], 'names.anyOf ignores case');
+  t.strictSame(
+    ids(await alice.get('/entries', { 'names.anyOf': 'thrombin cleavage of 6xhis-egfp,nothing' }), 'entries'),
+    [D.entries.purification2],
+    'names.anyOf ignores case',
+  );
   t.strictSame(ids(await alice.get('/entries', { 'names.anyOf.caseSensitive': 'thrombin cleavage of 6xhis-egfp' }), 'entries'), []);
   t.strictSame(ids(await alice.get('/entries', { displayIds: 'EXP003,ABD001', sort: 'name' }), 'entries'), ['etr_ExpRn003', D.entries.antibodyCampaign1]);
-  t.strictSame(
-    ids(await alice.get('/entries', { reviewStatus: 'NEEDS_REVIEW', sort: 'createdAt:asc' }), 'entries'),
-    ['etr_ExpRn007', 'etr_ExpRn008', 'etr_AbCmp002'],
-  );
+  t.strictSame(ids(await alice.get('/entries', { reviewStatus: 'NEEDS_REVIEW', sort: 'createdAt:asc' }), 'entries'), [
+    'etr_ExpRn007',
+    'etr_ExpRn008',
+    'etr_AbCmp002',
+  ]);
   t.equal((await alice.get('/entries', { reviewStatus: 'DONE' })).status, 400);
   t.equal((await alice.get('/entries', { 'assignedReviewerIds.anyOf': 'ent_Al1ceCh3' })).body.entries.length, 3);
   t.equal((await alice.get('/entries', { creatorIds: 'ent_Car0lNg5' })).body.entries.length, 3);
-  t.strictSame(ids(await alice.get('/entries', { 'authorIds.anyOf': 'ent_B0bMarq7', projectId: D.projects.proteinExpression, pageSize: 100 }), 'entries').length, 10);
+  t.strictSame(
+    ids(await alice.get('/entries', { 'authorIds.anyOf': 'ent_B0bMarq7', projectId: D.projects.proteinExpression, pageSize: 100 }), 'entries').length,
+    10,
+  );
 
   const window = await alice.get('/entries', { modifiedAt: '> 2025-03-28 AND < 2025-04-02', sort: 'modifiedAt:asc' });
   t.ok(window.body.entries.length > 0);
@@ -134,7 +164,10 @@ t.test('entries: create', async (t) => {
   t.match(e.id, /^etr_[A-Za-z0-9]{8}$/);
   t.equal(e.displayId, 'EXP015', 'display ids continue after the seed');
   t.equal(e.creator.id, 'ent_B0bMarq7');
-  t.strictSame(e.authors.map((a: { id: string }) => a.id), ['ent_B0bMarq7']);
+  t.strictSame(
+    e.authors.map((a: { id: string }) => a.id),
+    ['ent_B0bMarq7'],
+  );
   t.equal(e.fields['Host Strain'].displayValue, 'Rosetta 2(DE3)');
   t.equal(e.fields['Yield (mg/L)'].value, null, 'unset fields are present with null values');
   t.strictSame(e.customFields, { Batch: { value: 'B-13' } });
@@ -159,15 +192,44 @@ t.test('entries: create', async (t) => {
   };
   await bad({ folderId: D.folders.expressionRuns }, /"name" is required/, 'name required');
   await bad({ name: 'x' }, /"folderId" is required/, 'folderId required');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, projectId: D.projects.proteinExpression }, /unknown property "projectId"/, 'additionalProperties: false');
+  await bad(
+    { name: 'x', folderId: D.folders.expressionRuns, projectId: D.projects.proteinExpression },
+    /unknown property "projectId"/,
+    'additionalProperties: false',
+  );
   await bad({ name: 'x', folderId: 'lib_nothere1' }, /folder lib_nothere1 not found/, 'unknown folder');
   await bad({ name: 'x', folderId: D.folders.abNotebook }, /not found/, 'a folder bob cannot see');
   await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entitySchemas.plasmid }, /entry schema .* not found/, 'not an entry schema');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Colour: { value: 'green' } } }, /no field named "Colour"/, 'unknown field');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { 'Temperature (C)': { value: 16.5 } } }, /whole number/, 'integer field');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { 'Temperature (C)': { value: 99 } } }, /<= 42/, 'numericMax');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Construct: { value: D.customEntities.bl21 } } }, /DNA sequence/, 'link of the wrong kind');
-  await bad({ name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Construct: { value: D.dnaSequences.trastuzumabHcCds } } }, /not found/, 'link to something bob cannot see');
+  await bad(
+    { name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Colour: { value: 'green' } } },
+    /no field named "Colour"/,
+    'unknown field',
+  );
+  await bad(
+    { name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { 'Temperature (C)': { value: 16.5 } } },
+    /whole number/,
+    'integer field',
+  );
+  await bad(
+    { name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { 'Temperature (C)': { value: 99 } } },
+    /<= 42/,
+    'numericMax',
+  );
+  await bad(
+    { name: 'x', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Construct: { value: D.customEntities.bl21 } } },
+    /DNA sequence/,
+    'link of the wrong kind',
+  );
+  await bad(
+    {
+      name: 'x',
+      folderId: D.folders.expressionRuns,
+      schemaId: D.entrySchemas.expressionRun,
+      fields: { Construct: { value: D.dnaSequences.trastuzumabHcCds } },
+    },
+    /not found/,
+    'link to something bob cannot see',
+  );
   await bad({ name: 'x', folderId: D.folders.expressionRuns, fields: { Construct: { value: D.dnaSequences.petEgfp } } }, /schemaId/, 'fields without a schema');
   await bad({ name: 'x', folderId: D.folders.crNotebook }, /not found/, 'bob is not in CRISPR Screens');
   await bad({ name: 'x', folderId: D.folders.expressionRuns, entryTemplateId: 'tmpl_nope0000' }, /template/, 'no templates');
@@ -180,7 +242,11 @@ t.test('entries: create', async (t) => {
     name: 'Pooled screen',
     folderId: D.folders.crNotebook,
     schemaId: D.entrySchemas.crisprScreen,
-    fields: { 'Cell Line': { value: D.customEntities.k562Cas9 }, Guides: { value: [D.customEntities.sgEmx1, D.customEntities.sgVegfa] }, 'Start Date': { value: '2025-06-01' } },
+    fields: {
+      'Cell Line': { value: D.customEntities.k562Cas9 },
+      Guides: { value: [D.customEntities.sgEmx1, D.customEntities.sgVegfa] },
+      'Start Date': { value: '2025-06-01' },
+    },
   });
   t.equal(multi.status, 201);
   t.equal(multi.body.fields.Guides.displayValue, 'EMX1-sg1, VEGFA-site3');
@@ -214,23 +280,41 @@ t.test('DNA sequences', async (t) => {
   t.equal(list.body.dnaSequences.length, 2);
   t.strictSame(ids(await alice.get('/dna-sequences', { name: 'pPE-001' }), 'dnaSequences'), [D.dnaSequences.petEgfp], 'name matches aliases');
   t.strictSame(ids(await alice.get('/dna-sequences', { name: 'PLS002' }), 'dnaSequences'), [D.dnaSequences.petBackbone], 'and registry ids');
-  t.strictSame(ids(await alice.get('/dna-sequences', { nameIncludes: 'egfp', sort: 'name' }), 'dnaSequences'), [D.dnaSequences.egfpOrf, D.dnaSequences.petEgfp]);
-  t.strictSame(ids(await alice.get('/dna-sequences', { 'names.anyOf': 'egfp orf,LENTIGUIDE-EMX1-SG1', sort: 'name' }), 'dnaSequences'), [D.dnaSequences.egfpOrf, D.dnaSequences.lentiGuideEmx1]);
-  t.strictSame(ids(await alice.get('/dna-sequences', { folderId: D.folders.guideLibrary, sort: 'name' }), 'dnaSequences'), [D.dnaSequences.lentiGuideAavs1, D.dnaSequences.lentiGuideEmx1]);
-  t.equal((await alice.get('/dna-sequences', { projectId: D.projects.proteinExpression })).body.dnaSequences.length, 3);
-  t.strictSame(ids(await alice.get('/dna-sequences', { registryId: 'null', sort: 'name' }), 'dnaSequences'), [D.dnaSequences.egfpOrf, D.dnaSequences.trastuzumabHcCds]);
-  t.equal((await alice.get('/dna-sequences', { registryId: DEMO_REGISTRY_ID })).body.dnaSequences.length, 4);
-  t.strictSame(ids(await alice.get('/dna-sequences', { 'entityRegistryIds.anyOf': 'PLS003,PLS004', sort: 'name' }), 'dnaSequences'), [D.dnaSequences.lentiGuideAavs1, D.dnaSequences.lentiGuideEmx1]);
-  t.strictSame(ids(await alice.get('/dna-sequences', { schemaId: D.entitySchemas.plasmid, 'schemaField.Backbone': 'lentiGuide-Puro', sort: 'name' }), 'dnaSequences'), [
+  t.strictSame(ids(await alice.get('/dna-sequences', { nameIncludes: 'egfp', sort: 'name' }), 'dnaSequences'), [
+    D.dnaSequences.egfpOrf,
+    D.dnaSequences.petEgfp,
+  ]);
+  t.strictSame(ids(await alice.get('/dna-sequences', { 'names.anyOf': 'egfp orf,LENTIGUIDE-EMX1-SG1', sort: 'name' }), 'dnaSequences'), [
+    D.dnaSequences.egfpOrf,
+    D.dnaSequences.lentiGuideEmx1,
+  ]);
+  t.strictSame(ids(await alice.get('/dna-sequences', { folderId: D.folders.guideLibrary, sort: 'name' }), 'dnaSequences'), [
     D.dnaSequences.lentiGuideAavs1,
     D.dnaSequences.lentiGuideEmx1,
   ]);
+  t.equal((await alice.get('/dna-sequences', { projectId: D.projects.proteinExpression })).body.dnaSequences.length, 3);
+  t.strictSame(ids(await alice.get('/dna-sequences', { registryId: 'null', sort: 'name' }), 'dnaSequences'), [
+    D.dnaSequences.egfpOrf,
+    D.dnaSequences.trastuzumabHcCds,
+  ]);
+  t.equal((await alice.get('/dna-sequences', { registryId: DEMO_REGISTRY_ID })).body.dnaSequences.length, 4);
+  t.strictSame(ids(await alice.get('/dna-sequences', { 'entityRegistryIds.anyOf': 'PLS003,PLS004', sort: 'name' }), 'dnaSequences'), [
+    D.dnaSequences.lentiGuideAavs1,
+    D.dnaSequences.lentiGuideEmx1,
+  ]);
+  t.strictSame(
+    ids(await alice.get('/dna-sequences', { schemaId: D.entitySchemas.plasmid, 'schemaField.Backbone': 'lentiGuide-Puro', sort: 'name' }), 'dnaSequences'),
+    [D.dnaSequences.lentiGuideAavs1, D.dnaSequences.lentiGuideEmx1],
+  );
   t.equal((await alice.get('/dna-sequences', { 'schemaField.Backbone': 'x' })).status, 400, 'schemaField needs schemaId');
   t.equal((await alice.get('/dna-sequences', { schemaId: D.entitySchemas.plasmid, 'schemaField.Colour': 'x' })).status, 400);
   t.equal((await alice.get('/dna-sequences', { createdAt: '< 2025-03-04' })).body.dnaSequences.length, 1, 'createdAt');
 
   const orf = (await alice.get(`/dna-sequences/${D.dnaSequences.egfpOrf}`)).body.bases as string;
-  const rc = [...orf].reverse().map((b) => ({ A: 'T', T: 'A', G: 'C', C: 'G' })[b]).join('');
+  const rc = [...orf]
+    .reverse()
+    .map((b) => ({ A: 'T', T: 'A', G: 'C', C: 'G' })[b])
+    .join('');
   t.strictSame(ids(await alice.get('/dna-sequences', { bases: orf.toLowerCase() }), 'dnaSequences'), [D.dnaSequences.egfpOrf], 'bases: case-insensitive');
   t.strictSame(ids(await alice.get('/dna-sequences', { bases: rc }), 'dnaSequences'), [D.dnaSequences.egfpOrf], 'bases: reverse complement');
   const rotated = seq.bases.slice(100) + seq.bases.slice(0, 100);
@@ -240,7 +324,8 @@ t.test('DNA sequences', async (t) => {
 
   const created = await alice.post('/dna-sequences', {
     name: 'pUC-sfGFP (draft)',
-    bases: 'ATGAGCAAAGGAGAAGAACTTTTCACTGGAGTTGTCCCAATTCTTGTTGAATTAGATGGTGATGTTAATGGGCACAAATTTTCTGTCAGTGGAGAGGGTGAAGGTGATGCTACATACGGAAAGCTTACCCTTAAATTTATTTGCACTACTGGAAAACTACCTGTTCCATGGCCAACACTTGTCACTACTTTCTCTTATGGTGTTCAATGCTTTTCCCGTTATCCGGATCATATGAAACGGCATGACTTTTTCAAGAGTGCCATGCCCGAAGGTTATGTACAGGAACGCACTATATCTTTCAAAGATGACGGGAACTACAAGACGCGTGCTGAAGTCAAGTTTGAAGGTGATACCCTTGTTAATCGTATCGAGTTAAAAGGTATTGATTTTAAAGAAGATGGAAACATTCTCGGACACAAACTCGAGTACAACTATAACTCACACAATGTATACATCACGGCAGACAAACAAAAGAATGGAATCAAAGCTAACTTCAAAATTCGCCACAACATTGAAGATGGATCCGTTCAACTAGCAGACCATTATCAACAAAATACTCCAATTGGCGATGGCCCTGTCCTTTTACCAGACAACCATTACCTGTCGACACAATCTGCCCTTTCGAAAGATCCCAACGAAAAGCGTGACCACATGGTCCTTCTTGAGTTTGTAACTGCTGCTGGGATTACACATGGCATGGATGAGCTCTACAAATAA',
+    bases:
+      'ATGAGCAAAGGAGAAGAACTTTTCACTGGAGTTGTCCCAATTCTTGTTGAATTAGATGGTGATGTTAATGGGCACAAATTTTCTGTCAGTGGAGAGGGTGAAGGTGATGCTACATACGGAAAGCTTACCCTTAAATTTATTTGCACTACTGGAAAACTACCTGTTCCATGGCCAACACTTGTCACTACTTTCTCTTATGGTGTTCAATGCTTTTCCCGTTATCCGGATCATATGAAACGGCATGACTTTTTCAAGAGTGCCATGCCCGAAGGTTATGTACAGGAACGCACTATATCTTTCAAAGATGACGGGAACTACAAGACGCGTGCTGAAGTCAAGTTTGAAGGTGATACCCTTGTTAATCGTATCGAGTTAAAAGGTATTGATTTTAAAGAAGATGGAAACATTCTCGGACACAAACTCGAGTACAACTATAACTCACACAATGTATACATCACGGCAGACAAACAAAAGAATGGAATCAAAGCTAACTTCAAAATTCGCCACAACATTGAAGATGGATCCGTTCAACTAGCAGACCATTATCAACAAAATACTCCAATTGGCGATGGCCCTGTCCTTTTACCAGACAACCATTACCTGTCGACACAATCTGCCCTTTCGAAAGATCCCAACGAAAAGCGTGACCACATGGTCCTTCTTGAGTTTGTAACTGCTGCTGGGATTACACATGGCATGGATGAGCTCTACAAATAA',
     isCircular: false,
     folderId: D.folders.peConstructs,
     schemaId: D.entitySchemas.plasmid,
@@ -265,14 +350,41 @@ t.test('DNA sequences', async (t) => {
   t.equal(linear.body.registryId, null);
   t.equal(linear.body.bases, 'acgtacgtAC', 'bases are stored as given');
 
-  const dup = await alice.post('/dna-sequences', { name: 'dup', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, schemaId: D.entitySchemas.plasmid, fields: { Resistance: { value: 'Kan' } }, registryId: DEMO_REGISTRY_ID, entityRegistryId: 'PLS001' });
+  const dup = await alice.post('/dna-sequences', {
+    name: 'dup',
+    bases: 'ACGT',
+    isCircular: false,
+    folderId: D.folders.peConstructs,
+    schemaId: D.entitySchemas.plasmid,
+    fields: { Resistance: { value: 'Kan' } },
+    registryId: DEMO_REGISTRY_ID,
+    entityRegistryId: 'PLS001',
+  });
   t.equal(dup.status, 400, 'registry ids are unique');
   t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', folderId: D.folders.peConstructs })).status, 400, 'isCircular required');
-  t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGZ', isCircular: false, folderId: D.folders.peConstructs })).status, 400, 'bases must be nucleotides');
+  t.equal(
+    (await alice.post('/dna-sequences', { name: 'x', bases: 'ACGZ', isCircular: false, folderId: D.folders.peConstructs })).status,
+    400,
+    'bases must be nucleotides',
+  );
   t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false })).status, 400, 'folderId needed unless registering');
-  t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, annotations: [{ start: 0, end: 9 }] })).status, 400, 'annotation out of range');
-  t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, primers: [{ oligoId: 'x' }] })).status, 400, 'primers unsupported');
-  t.equal((await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, schemaId: D.entitySchemas.plasmid })).status, 400, 'required schema field');
+  t.equal(
+    (await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, annotations: [{ start: 0, end: 9 }] }))
+      .status,
+    400,
+    'annotation out of range',
+  );
+  t.equal(
+    (await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, primers: [{ oligoId: 'x' }] })).status,
+    400,
+    'primers unsupported',
+  );
+  t.equal(
+    (await alice.post('/dna-sequences', { name: 'x', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs, schemaId: D.entitySchemas.plasmid }))
+      .status,
+    400,
+    'required schema field',
+  );
 });
 
 t.test('AA sequences', async (t) => {
@@ -282,14 +394,23 @@ t.test('AA sequences', async (t) => {
   t.equal(egfp.body.aminoAcids.length, 239, 'EGFP is 239 residues');
   t.equal(egfp.body.length, 239);
   t.equal(egfp.body.fields['Expression Host'].displayValue, 'BL21(DE3)');
-  t.strictSame(egfp.body.annotations.map((a: { name: string }) => a.name), ['chromophore (TYG)']);
+  t.strictSame(
+    egfp.body.annotations.map((a: { name: string }) => a.name),
+    ['chromophore (TYG)'],
+  );
   const vh = await alice.get(`/aa-sequences/${D.aaSequences.trastuzumabVh}`);
-  t.strictSame(vh.body.annotations.map((a: { name: string }) => a.name), ['CDR-H1', 'CDR-H2', 'CDR-H3']);
+  t.strictSame(
+    vh.body.annotations.map((a: { name: string }) => a.name),
+    ['CDR-H1', 'CDR-H2', 'CDR-H3'],
+  );
 
   const list = await alice.get('/aa-sequences', { sort: 'name' });
   t.equal(list.headers.get('result-count'), '4');
   t.strictSame(ids(await alice.get('/aa-sequences', { aminoAcids: egfp.body.aminoAcids.toLowerCase() }), 'aaSequences'), [D.aaSequences.egfp]);
-  t.strictSame(ids(await alice.get('/aa-sequences', { nameIncludes: 'trastuzumab', sort: 'name:desc' }), 'aaSequences'), [D.aaSequences.trastuzumabVl, D.aaSequences.trastuzumabVh]);
+  t.strictSame(ids(await alice.get('/aa-sequences', { nameIncludes: 'trastuzumab', sort: 'name:desc' }), 'aaSequences'), [
+    D.aaSequences.trastuzumabVl,
+    D.aaSequences.trastuzumabVh,
+  ]);
   t.strictSame(ids(await alice.get('/aa-sequences', { name: 'enhanced GFP' }), 'aaSequences'), [D.aaSequences.egfp]);
   t.strictSame(
     ids(await alice.get('/aa-sequences', { schemaId: D.entitySchemas.protein, 'schemaField.Molecular Weight (kDa)': '>= 20 AND <= 28' }), 'aaSequences'),
@@ -310,18 +431,24 @@ t.test('custom entities', async (t) => {
   const cellLines = await carol.get('/custom-entities', { schemaId: D.entitySchemas.cellLine, sort: 'name' });
   t.strictSame(ids(cellLines, 'customEntities'), [D.customEntities.hek293t, D.customEntities.k562Cas9], 'archived A549 hidden; hybridoma invisible to carol');
   t.strictSame(ids(await carol.get('/custom-entities', { archiveReason: 'Contaminated' }), 'customEntities'), [D.customEntities.a549Cas9]);
-  t.strictSame(
-    ids(await carol.get('/custom-entities', { schemaId: D.entitySchemas.cellLine, 'schemaField.Cas9 Expressing': 'true' }), 'customEntities'),
-    [D.customEntities.k562Cas9],
-  );
-  t.strictSame(ids(await carol.get('/custom-entities', { schemaId: D.entitySchemas.sgRna, 'schemaField.Target Gene': 'EMX1' }), 'customEntities'), [D.customEntities.sgEmx1]);
+  t.strictSame(ids(await carol.get('/custom-entities', { schemaId: D.entitySchemas.cellLine, 'schemaField.Cas9 Expressing': 'true' }), 'customEntities'), [
+    D.customEntities.k562Cas9,
+  ]);
+  t.strictSame(ids(await carol.get('/custom-entities', { schemaId: D.entitySchemas.sgRna, 'schemaField.Target Gene': 'EMX1' }), 'customEntities'), [
+    D.customEntities.sgEmx1,
+  ]);
   t.equal((await carol.get('/custom-entities', { schemaId: D.entitySchemas.cellLine, 'schemaField.Passage Number': '>= ten' })).status, 400);
 
   const created = await carol.post('/custom-entities', {
     name: 'HEK293T-Cas9',
     schemaId: D.entitySchemas.cellLine,
     folderId: D.folders.cellLines,
-    fields: { Organism: { value: 'Homo sapiens' }, 'Parental Line': { value: D.customEntities.hek293t }, 'Passage Number': { value: 14 }, 'Cas9 Expressing': { value: true } },
+    fields: {
+      Organism: { value: 'Homo sapiens' },
+      'Parental Line': { value: D.customEntities.hek293t },
+      'Passage Number': { value: 14 },
+      'Cas9 Expressing': { value: true },
+    },
     registryId: DEMO_REGISTRY_ID,
     entityRegistryId: 'CL-HEK-CAS9',
   });
@@ -332,7 +459,11 @@ t.test('custom entities', async (t) => {
   t.equal((await carol.get('/custom-entities', { name: 'CL-HEK-CAS9' })).body.customEntities[0].id, created.body.id);
 
   t.equal((await carol.post('/custom-entities', { name: 'no schema', folderId: D.folders.cellLines })).status, 400, 'schemaId is required');
-  t.equal((await carol.post('/custom-entities', { name: 'x', schemaId: D.entitySchemas.plasmid, folderId: D.folders.cellLines })).status, 400, 'not a custom entity schema');
+  t.equal(
+    (await carol.post('/custom-entities', { name: 'x', schemaId: D.entitySchemas.plasmid, folderId: D.folders.cellLines })).status,
+    400,
+    'not a custom entity schema',
+  );
   const wrongLink = await carol.post('/custom-entities', {
     name: 'x',
     schemaId: D.entitySchemas.cellLine,
@@ -359,18 +490,33 @@ t.test('custom entities', async (t) => {
   t.equal(registryOnly.body.folderId, null);
   t.equal(registryOnly.body.entityRegistryId, 'STR003');
   t.equal((await h.as(DEMO_KEYS.bob).get(`/custom-entities/${registryOnly.body.id}`)).status, 200);
-  t.equal((await carol.post('/custom-entities', { name: 'y', schemaId: D.entitySchemas.bacterialStrain, registryId: DEMO_REGISTRY_ID })).status, 400, 'needs a naming strategy or id');
-  t.equal((await carol.post('/custom-entities', { name: 'y', schemaId: D.entitySchemas.bacterialStrain, registryId: 'src_nope0000', namingStrategy: 'NEW_IDS' })).status, 400);
+  t.equal(
+    (await carol.post('/custom-entities', { name: 'y', schemaId: D.entitySchemas.bacterialStrain, registryId: DEMO_REGISTRY_ID })).status,
+    400,
+    'needs a naming strategy or id',
+  );
+  t.equal(
+    (await carol.post('/custom-entities', { name: 'y', schemaId: D.entitySchemas.bacterialStrain, registryId: 'src_nope0000', namingStrategy: 'NEW_IDS' }))
+      .status,
+    400,
+  );
 });
 
 t.test('schemas', async (t) => {
   const h = await startSandbox(t);
   const bob = h.as(DEMO_KEYS.bob);
   const entity = await bob.get('/entity-schemas');
-  t.strictSame(entity.body.entitySchemas.map((s: { name: string }) => s.name), ['Bacterial Strain', 'Cell Line', 'Plasmid', 'Protein', 'sgRNA'], 'tenant-wide, by name');
+  t.strictSame(
+    entity.body.entitySchemas.map((s: { name: string }) => s.name),
+    ['Bacterial Strain', 'Cell Line', 'Plasmid', 'Protein', 'sgRNA'],
+    'tenant-wide, by name',
+  );
   t.equal(entity.headers.get('result-count'), '5');
   const entry = await bob.get('/entry-schemas');
-  t.strictSame(entry.body.entrySchemas.map((s: { id: string }) => s.id), [D.entrySchemas.crisprScreen, D.entrySchemas.expressionRun]);
+  t.strictSame(
+    entry.body.entrySchemas.map((s: { id: string }) => s.id),
+    [D.entrySchemas.crisprScreen, D.entrySchemas.expressionRun],
+  );
   const plasmid = await bob.get(`/entity-schemas/${D.entitySchemas.plasmid}`);
   t.equal(plasmid.body.type, 'dna_sequence');
   t.equal(plasmid.body.prefix, 'PLS');
@@ -379,7 +525,17 @@ t.test('schemas', async (t) => {
   t.equal(run.body.type, 'entry');
   t.strictSame(
     run.body.fieldDefinitions.find((f: { name: string }) => f.name === 'Temperature (C)'),
-    { archiveRecord: null, id: 'tsf_ErTemp05', isMulti: false, isRequired: false, name: 'Temperature (C)', type: 'integer', numericMax: 42, numericMin: 4, unit: null },
+    {
+      archiveRecord: null,
+      id: 'tsf_ErTemp05',
+      isMulti: false,
+      isRequired: false,
+      name: 'Temperature (C)',
+      type: 'integer',
+      numericMax: 42,
+      numericMin: 4,
+      unit: null,
+    },
   );
   t.equal((await bob.get(`/entity-schemas/${D.entrySchemas.expressionRun}`)).status, 404, 'entry schemas are not entity schemas');
   t.equal((await bob.get(`/entry-schemas/${D.entitySchemas.plasmid}`)).status, 404);

@@ -1,7 +1,7 @@
 /** API-key auth over HTTP Basic, and per-user visibility (projects a key's user is a member of). */
 import t from 'tap';
 import { DEMO_IDS, DEMO_KEYS } from '../src/index.js';
-import { basic, startSandbox, type Reply } from './helpers/harness.js';
+import { basic, type Reply, startSandbox } from './helpers/harness.js';
 
 const D = DEMO_IDS;
 const ids = (r: Reply, envelope: string): string[] => (r.body[envelope] as { id: string }[]).map((x) => x.id);
@@ -21,9 +21,17 @@ t.test('authentication', async (t) => {
 
   t.equal((await h.withAuthorization('Bearer some-oauth-token').get('/projects')).status, 401, 'OAuth bearer tokens are not issued by the sandbox');
   t.equal((await h.withAuthorization('Basic !!!').get('/projects')).status, 401, 'malformed Basic');
-  t.equal((await h.withAuthorization(`Basic ${Buffer.from(`:${DEMO_KEYS.alice}`).toString('base64')}`).get('/projects')).status, 401, 'key in the password slot');
+  t.equal(
+    (await h.withAuthorization(`Basic ${Buffer.from(`:${DEMO_KEYS.alice}`).toString('base64')}`).get('/projects')).status,
+    401,
+    'key in the password slot',
+  );
   t.equal((await h.withAuthorization(`Basic ${Buffer.from(DEMO_KEYS.alice).toString('base64')}`).get('/projects')).status, 200, 'no colon at all');
-  t.equal((await h.withAuthorization(`basic ${Buffer.from(`${DEMO_KEYS.alice}:`).toString('base64')}`).get('/projects')).status, 200, 'scheme is case-insensitive');
+  t.equal(
+    (await h.withAuthorization(`basic ${Buffer.from(`${DEMO_KEYS.alice}:`).toString('base64')}`).get('/projects')).status,
+    200,
+    'scheme is case-insensitive',
+  );
 
   const ok = await h.as(DEMO_KEYS.alice).get('/projects');
   t.equal(ok.status, 200);
@@ -59,7 +67,11 @@ t.test('visibility: bob sees only Protein Expression', async (t) => {
   const entries = await bob.get('/entries', { pageSize: 100 });
   t.equal(entries.body.entries.length, 14);
   t.ok(entries.body.entries.every((e: { folderId: string }) => folders.includes(e.folderId)));
-  t.strictSame(ids(await bob.get('/dna-sequences', { sort: 'name' }), 'dnaSequences'), [D.dnaSequences.egfpOrf, D.dnaSequences.petBackbone, D.dnaSequences.petEgfp]);
+  t.strictSame(ids(await bob.get('/dna-sequences', { sort: 'name' }), 'dnaSequences'), [
+    D.dnaSequences.egfpOrf,
+    D.dnaSequences.petBackbone,
+    D.dnaSequences.petEgfp,
+  ]);
   t.strictSame(ids(await bob.get('/aa-sequences', { sort: 'name' }), 'aaSequences'), [D.aaSequences.his6Egfp, D.aaSequences.egfp]);
   t.strictSame(ids(await bob.get('/custom-entities', { sort: 'name' }), 'customEntities'), [D.customEntities.bl21, D.customEntities.rosetta2]);
   t.strictSame(ids(await bob.get('/entries', { projectId: D.projects.antibodyDiscovery }), 'entries'), [], 'filtering by an invisible project finds nothing');

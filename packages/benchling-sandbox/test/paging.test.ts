@@ -1,7 +1,7 @@
 /** pageSize bounds and opaque nextToken paging that stays correct while objects are created. */
 import t from 'tap';
 import { DEMO_IDS, DEMO_KEYS, MAX_PAGE_SIZE } from '../src/index.js';
-import { startSandbox, type Client } from './helpers/harness.js';
+import { type Client, startSandbox } from './helpers/harness.js';
 
 const P1 = DEMO_IDS.projects.proteinExpression;
 
@@ -24,7 +24,10 @@ t.test('entries of one project across pages of 5', async (t) => {
   const whole = (await alice.get('/entries', { projectId: P1, pageSize: 100 })).body.entries.map((e: { id: string }) => e.id);
   t.equal(whole.length, 14);
   const paged = await pages(alice, '/entries', 'entries', { projectId: P1, pageSize: 5 });
-  t.strictSame(paged.map((p) => p.length), [5, 5, 4]);
+  t.strictSame(
+    paged.map((p) => p.length),
+    [5, 5, 4],
+  );
   t.strictSame(paged.flat(), whole, 'pages concatenate to the full list, in order, without repeats');
   for (const sort of ['name', 'name:desc', 'createdAt:asc', 'modifiedAt:asc']) {
     const full = (await alice.get('/entries', { projectId: P1, pageSize: 100, sort })).body.entries.map((e: { id: string }) => e.id);
@@ -40,7 +43,10 @@ t.test('tokens are stable while objects are created', async (t) => {
   const alice = h.as(DEMO_KEYS.alice);
   const before = (await alice.get('/entries', { projectId: P1, pageSize: 100 })).body.entries.map((e: { id: string }) => e.id);
   const first = await alice.get('/entries', { projectId: P1, pageSize: 5 });
-  t.strictSame(first.body.entries.map((e: { id: string }) => e.id), before.slice(0, 5));
+  t.strictSame(
+    first.body.entries.map((e: { id: string }) => e.id),
+    before.slice(0, 5),
+  );
 
   // New entries are the most recently modified, so they sort ahead of page 1; an offset token would now repeat
   // page 1's tail on page 2. A keyset token continues right after the last item the client saw.
@@ -48,9 +54,15 @@ t.test('tokens are stable while objects are created', async (t) => {
     t.equal((await alice.post('/entries', { name: `Concurrent ${i}`, folderId: DEMO_IDS.folders.expressionRuns })).status, 201);
   }
   const second = await alice.get('/entries', { projectId: P1, pageSize: 5, nextToken: first.body.nextToken });
-  t.strictSame(second.body.entries.map((e: { id: string }) => e.id), before.slice(5, 10));
+  t.strictSame(
+    second.body.entries.map((e: { id: string }) => e.id),
+    before.slice(5, 10),
+  );
   const third = await alice.get('/entries', { projectId: P1, pageSize: 5, nextToken: second.body.nextToken });
-  t.strictSame(third.body.entries.map((e: { id: string }) => e.id), before.slice(10));
+  t.strictSame(
+    third.body.entries.map((e: { id: string }) => e.id),
+    before.slice(10),
+  );
   t.equal(third.body.nextToken, '');
 
   // Alphabetical paging: an insert after the cursor shows up later, one before it does not repeat anything.
@@ -85,7 +97,10 @@ t.test('tokens are bound to their query and survive a restart', async (t) => {
   await h.restart();
   const afterRestart = await h.as(DEMO_KEYS.alice).get('/entries', { projectId: P1, pageSize: 5, nextToken: token });
   t.equal(afterRestart.status, 200, 'tokens survive a restart');
-  t.strictSame(afterRestart.body.entries.map((e: { id: string }) => e.id), expected.map((e: { id: string }) => e.id));
+  t.strictSame(
+    afterRestart.body.entries.map((e: { id: string }) => e.id),
+    expected.map((e: { id: string }) => e.id),
+  );
 });
 
 t.test('pageSize bounds', async (t) => {

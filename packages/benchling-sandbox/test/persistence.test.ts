@@ -16,9 +16,17 @@ t.test('creates persist across a restart', async (t) => {
   t.equal(file, path.join(h.dataDir, 'benchling-sandbox', 'tenant.json'));
   t.ok(h.sandbox.store.seeded, 'first start seeds');
 
-  const entry = (await alice.post('/entries', { name: 'Persisted entry', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { Outcome: { value: 'kept' } } })).body;
+  const entry = (
+    await alice.post('/entries', {
+      name: 'Persisted entry',
+      folderId: D.folders.expressionRuns,
+      schemaId: D.entrySchemas.expressionRun,
+      fields: { Outcome: { value: 'kept' } },
+    })
+  ).body;
   const seq = (await alice.post('/dna-sequences', { name: 'Persisted plasmid', bases: 'ATGCATGC', isCircular: true, folderId: D.folders.peConstructs })).body;
-  const ent = (await alice.post('/custom-entities', { name: 'Persisted strain', schemaId: D.entitySchemas.bacterialStrain, folderId: D.folders.peConstructs })).body;
+  const ent = (await alice.post('/custom-entities', { name: 'Persisted strain', schemaId: D.entitySchemas.bacterialStrain, folderId: D.folders.peConstructs }))
+    .body;
 
   await h.restart();
   t.notOk(h.sandbox.store.seeded, 'a restart reads the file instead of reseeding');
@@ -38,9 +46,7 @@ t.test('creates persist across a restart', async (t) => {
 t.test('concurrent creates are all kept, each with its own ids', async (t) => {
   const h = await startSandbox(t, { rateLimit: { limit: 1000 } });
   const alice = h.as(DEMO_KEYS.alice);
-  const replies = await Promise.all(
-    Array.from({ length: 25 }, (_, i) => alice.post('/entries', { name: `Parallel ${i}`, folderId: D.folders.purification })),
-  );
+  const replies = await Promise.all(Array.from({ length: 25 }, (_, i) => alice.post('/entries', { name: `Parallel ${i}`, folderId: D.folders.purification })));
   t.ok(replies.every((r) => r.status === 201));
   const idsCreated = new Set(replies.map((r) => r.body.id));
   const displayIds = new Set(replies.map((r) => r.body.displayId));
@@ -49,7 +55,10 @@ t.test('concurrent creates are all kept, each with its own ids', async (t) => {
   await h.restart();
   const listed = await h.as(DEMO_KEYS.alice).get('/entries', { pageSize: 100, projectId: D.projects.proteinExpression });
   const after = new Set(listed.body.entries.map((e: { id: string }) => e.id));
-  t.ok([...idsCreated].every((id) => after.has(id)), 'every acknowledged create is on disk');
+  t.ok(
+    [...idsCreated].every((id) => after.has(id)),
+    'every acknowledged create is on disk',
+  );
 });
 
 t.test('a crash between temp write and rename leaves the tenant intact', async (t) => {
@@ -100,7 +109,10 @@ t.test('store and body limits', async (t) => {
   const full = await alice.post('/entries', { name: 'the 22nd', folderId: D.folders.purification });
   t.equal(full.status, 400);
   t.match(full.body.error.message, /at most 21 entries/);
-  t.equal((await alice.post('/dna-sequences', { name: 'other collections still fine', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs })).status, 201);
+  t.equal(
+    (await alice.post('/dna-sequences', { name: 'other collections still fine', bases: 'ACGT', isCircular: false, folderId: D.folders.peConstructs })).status,
+    201,
+  );
 
   const big = await alice.post('/dna-sequences', { name: 'too big', bases: 'A'.repeat(70 * 1024), isCircular: false, folderId: D.folders.peConstructs });
   t.equal(big.status, 413, 'bodies over the limit are refused');
@@ -121,7 +133,12 @@ t.test('store and body limits', async (t) => {
 t.test('the default body limit is 1 MiB', async (t) => {
   const h = await startSandbox(t);
   const alice = h.as(DEMO_KEYS.alice);
-  const justUnder = await alice.post('/dna-sequences', { name: 'big but fine', bases: 'ACGT'.repeat(200_000), isCircular: false, folderId: D.folders.peConstructs });
+  const justUnder = await alice.post('/dna-sequences', {
+    name: 'big but fine',
+    bases: 'ACGT'.repeat(200_000),
+    isCircular: false,
+    folderId: D.folders.peConstructs,
+  });
   t.equal(justUnder.status, 201);
   const over = await alice.post('/dna-sequences', { name: 'over', bases: 'ACGT'.repeat(270_000), isCircular: false, folderId: D.folders.peConstructs });
   t.equal(over.status, 413);
@@ -132,7 +149,10 @@ t.test('a bounded write queue: overflow answers 503, nothing acknowledged is los
   const alice = h.as(DEMO_KEYS.alice);
   const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => alice.post('/entries', { name: `Burst ${i}`, folderId: D.folders.purification })));
   const statuses = replies.map((r) => r.status);
-  t.ok(statuses.every((s) => s === 201 || s === 503), `only 201 or 503 (${statuses.join(' ')})`);
+  t.ok(
+    statuses.every((s) => s === 201 || s === 503),
+    `only 201 or 503 (${statuses.join(' ')})`,
+  );
   t.ok(statuses.includes(201));
   for (const r of replies.filter((x) => x.status === 503)) t.match(r.body.error.message, /queued/);
   await h.restart();

@@ -8,7 +8,9 @@ import { DEMO_IDS, DEMO_KEYS, OPERATIONS } from '../src/index.js';
 import { spec, startSandbox } from './helpers/harness.js';
 
 t.test('the sandbox serves exactly the operations of the spec subset, with the spec operation ids', async (t) => {
-  const specOps = spec().operations.map((o) => `${o.method} ${o.template} ${o.operationId}`).sort();
+  const specOps = spec()
+    .operations.map((o) => `${o.method} ${o.template} ${o.operationId}`)
+    .sort();
   const ours = OPERATIONS.map((o) => `${o.method} ${o.path} ${o.operationId}`).sort();
   t.strictSame(ours, specOps);
 });
@@ -64,7 +66,12 @@ t.test('every operation validates against the spec, for every demo user', async 
   }
 
   const created = [
-    await alice.post('/entries', { name: 'Spec check entry', folderId: D.folders.expressionRuns, schemaId: D.entrySchemas.expressionRun, fields: { 'Temperature (C)': { value: 20 } } }),
+    await alice.post('/entries', {
+      name: 'Spec check entry',
+      folderId: D.folders.expressionRuns,
+      schemaId: D.entrySchemas.expressionRun,
+      fields: { 'Temperature (C)': { value: 20 } },
+    }),
     await alice.post('/dna-sequences', {
       name: 'Spec check plasmid',
       bases: 'ATGGCCAAGTAA',

@@ -73,9 +73,16 @@ t.test('paging primitives', async (t) => {
   const items = ['b', 'a', 'c', 'a'].map((name, i) => ({ id: `x_${i}`, name, modifiedAt: '2025-01-01T00:00:00.000Z' }));
   const tokens = new PageTokens('0123456789abcdef0123456789abcdef');
   const one = tokens.paginate(items, { field: 'name', direction: 'asc' }, 2, 'q', undefined);
-  t.strictSame(one.items.map((i) => i.id), ['x_1', 'x_3'], 'ties broken by id');
+  t.strictSame(
+    one.items.map((i) => i.id),
+    ['x_1', 'x_3'],
+    'ties broken by id',
+  );
   const two = tokens.paginate(items, { field: 'name', direction: 'asc' }, 2, 'q', one.nextToken);
-  t.strictSame(two.items.map((i) => i.id), ['x_0', 'x_2']);
+  t.strictSame(
+    two.items.map((i) => i.id),
+    ['x_0', 'x_2'],
+  );
   t.equal(two.nextToken, '');
   t.equal(two.total, 4);
   throwsStatus(
@@ -148,11 +155,20 @@ t.test('the seed is a consistent lab', async (t) => {
   ];
   for (const [collection, prefix] of prefixes) {
     const list = tenant[collection] as { id: string }[];
-    t.ok(list.every((r) => prefix.test(r.id)), `${collection} ids`);
+    t.ok(
+      list.every((r) => prefix.test(r.id)),
+      `${collection} ids`,
+    );
     t.equal(new Set(list.map((r) => r.id)).size, list.length, `${collection} ids are unique`);
   }
-  t.ok(tenant.schemas.every((s) => s.fieldDefinitions.every((f) => /^tsf_/.test(f.id))), 'field ids');
-  t.ok(tenant.folders.some((f) => f.id === 'lib_abc123'), 'the README example folder exists');
+  t.ok(
+    tenant.schemas.every((s) => s.fieldDefinitions.every((f) => /^tsf_/.test(f.id))),
+    'field ids',
+  );
+  t.ok(
+    tenant.folders.some((f) => f.id === 'lib_abc123'),
+    'the README example folder exists',
+  );
   t.ok(tenant.entries.length >= 15);
   t.equal(tenant.entries.filter((e) => e.folderId === DEMO_IDS.folders.expressionRuns && e.archiveReason === null).length, 12);
   t.strictSame(new Set(tenant.users.map((u) => u.apiKey)), new Set(Object.values(DEMO_KEYS)));

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { z } from 'zod';
 import { flag, list, port, positiveInt } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { quiltAwsSettingsSchema } from './auth/index.js';
 
 const GIB = 1024 * 1024 * 1024;

@@ -1,10 +1,20 @@
-import { createLogger, createMcpEndpoint, createMetrics, loadConfigOrExit, manageProcess, mcpRoute, orExitOnConfigError, packageVersion, runHttpService } from '@labmcp/service-kit';
+import {
+  createLogger,
+  createMcpEndpoint,
+  createMetrics,
+  loadConfigOrExit,
+  manageProcess,
+  mcpRoute,
+  orExitOnConfigError,
+  packageVersion,
+  runHttpService,
+} from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
+import { quiltAuthenticator } from './auth/http-authenticator.js';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
 import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
-import { quiltAuthenticator } from './auth/http-authenticator.js';
-import { RegistryAccess, registryRefs, type RegistryRef } from './registry/index.js';
 import { seedDemoRegistry } from './registry/demo-seed.js';
+import { RegistryAccess, type RegistryRef, registryRefs } from './registry/index.js';
 import { quiltServerFactory } from './server.js';
 
 const SERVICE = 'quilt-mcp';

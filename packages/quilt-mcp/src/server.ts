@@ -1,8 +1,8 @@
+import { callerFrom, createStatelessMcpServer, type Logger, registerTools, type ServiceMetrics } from '@labmcp/service-kit';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
-import { callerFrom, createStatelessMcpServer, registerTools, type Logger, type ServiceMetrics } from '@labmcp/service-kit';
 import type { QuiltLimits } from './config.js';
-import { toToolError } from './errors.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
+import { toToolError } from './errors.js';
 import type { RegistryAccess } from './registry/index.js';
 import { quiltTools } from './tools/index.js';
 

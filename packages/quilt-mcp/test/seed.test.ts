@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { computeManifestTopHash, LocalStorage, Registry } from '../src/quilt/index.js';
 import { DEMO_PACKAGE, DEMO_REVISIONS, seedDemoRegistry, seededTopHashes } from '../src/registry/demo-seed.js';
@@ -15,15 +15,26 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 async function check(t: Pick<Test, 'equal' | 'same' | 'notOk'>, root: string) {
   const registry = new Registry(await LocalStorage.open(root));
   const { revisions, latest } = await registry.listRevisions(DEMO_PACKAGE);
-  t.same(revisions.map((r) => r.timestamp), DEMO_REVISIONS.map((r) => r.timestamp));
+  t.same(
+    revisions.map((r) => r.timestamp),
+    DEMO_REVISIONS.map((r) => r.timestamp),
+  );
   t.equal(latest, revisions[1]?.topHash);
-  t.same(await seededTopHashes(root), revisions.map((r) => r.topHash), 'the marker records the top hashes');
+  t.same(
+    await seededTopHashes(root),
+    revisions.map((r) => r.topHash),
+    'the marker records the top hashes',
+  );
   for (const r of revisions) {
     const summary = await computeManifestTopHash(createReadStream(path.join(root, '.quilt', 'packages', r.topHash)));
     t.equal(summary.topHash, r.topHash, 'recomputes');
   }
   t.notOk(existsSync(path.join(root, '.quilt', 'labmcp-seed.lock')), 'no lock left behind');
-  t.same(readdirSync(path.join(root, 'demo', 'cells')).filter((f) => f.includes('tmp')), [], 'no temp files');
+  t.same(
+    readdirSync(path.join(root, 'demo', 'cells')).filter((f) => f.includes('tmp')),
+    [],
+    'no temp files',
+  );
   return revisions.map((r) => r.topHash);
 }
 
@@ -56,7 +67,10 @@ t.test('concurrent seeding in one process and across processes', async (t) => {
 
   const root2 = path.join(await tempDir(t, 'seed-procs'), 'reg');
   const script = path.join(await tempDir(t, 'seed-script'), 'seed.mts');
-  writeFileSync(script, `import { seedDemoRegistry } from ${JSON.stringify(path.join(here, '../src/registry/demo-seed.ts'))};\nprocess.stdout.write(await seedDemoRegistry(process.argv[2]));\n`);
+  writeFileSync(
+    script,
+    `import { seedDemoRegistry } from ${JSON.stringify(path.join(here, '../src/registry/demo-seed.ts'))};\nprocess.stdout.write(await seedDemoRegistry(process.argv[2]));\n`,
+  );
   const results = await Promise.all([1, 2, 3].map(() => run(process.execPath, ['--import=tsx', script, root2], { timeout: 60_000 })));
   const said = results.map((r) => r.stdout.trim());
   t.equal(said.filter((o) => o === 'seeded').length, 1, said.join(', '));

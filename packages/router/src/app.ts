@@ -1,11 +1,21 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { defaultRoute, sendJson, type HttpServiceOptions, type Logger, type OpsAccess, type RequestContext, type ServiceMetrics } from '@labmcp/service-kit/service';
+import {
+  defaultRoute,
+  type HttpServiceOptions,
+  type Logger,
+  type OpsAccess,
+  type RequestContext,
+  type ServiceMetrics,
+  sendJson,
+} from '@labmcp/service-kit/service';
+import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
+import type { routerSettings } from './config.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
-import { summarizeJsonRpc, type JsonRpcSummary } from './jsonrpc.js';
+import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
 import { createProxy } from './proxy.js';
@@ -13,10 +23,8 @@ import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';
 import { ReadOnlyTools } from './read-only-tools.js';
 import { QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
-import { routeRequest, type RoutedRequest } from './routed-request.js';
-import { upstreamsFrom, type Upstream } from './upstreams.js';
-import type { routerSettings } from './config.js';
-import type { z } from 'zod';
+import { type RoutedRequest, routeRequest } from './routed-request.js';
+import { type Upstream, upstreamsFrom } from './upstreams.js';
 
 type RouterConfig = z.infer<z.ZodObject<typeof routerSettings>>;
 
@@ -24,7 +32,9 @@ type RouterConfig = z.infer<z.ZodObject<typeof routerSettings>>;
 type RouterState = RoutedRequest | undefined;
 
 /** What the router gives the service frame (`runHttpService`). */
-export type RouterServiceHooks = Required<Pick<HttpServiceOptions<RouterState>, 'beforeRequest' | 'routeOf' | 'opsAccess' | 'handler' | 'health' | 'metricsPage' | 'onShutdown'>>;
+export type RouterServiceHooks = Required<
+  Pick<HttpServiceOptions<RouterState>, 'beforeRequest' | 'routeOf' | 'opsAccess' | 'handler' | 'health' | 'metricsPage' | 'onShutdown'>
+>;
 
 export interface RouterApp {
   serviceHooks: RouterServiceHooks;
@@ -146,7 +156,9 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const release = concurrency.tryAcquire(service);
     if (!release) {
       routerMetrics.overloaded.inc({ upstream: service });
-      sendProxyError(req, res, 503, 'overloaded', `${service} has too many requests in flight; retry shortly`, { 'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS) });
+      sendProxyError(req, res, 503, 'overloaded', `${service} has too many requests in flight; retry shortly`, {
+        'retry-after': String(config.ROUTER_RETRY_AFTER_SECONDS),
+      });
       return;
     }
     res.once('close', release);
@@ -156,7 +168,10 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   /** A server's `/health` for those who may see its status only, and its `/metrics` for nobody else. */
   async function answerServerOps(res: ServerResponse, upstream: Upstream, path: string, access: OpsAccess): Promise<void> {
     if (access === 'refused' || path === '/metrics') {
-      sendJson(res, 403, { error: 'forbidden', message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}` });
+      sendJson(res, 403, {
+        error: 'forbidden',
+        message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}`,
+      });
       return;
     }
     const result = (await probeUpstreams([upstream], config.ROUTER_HEALTH_TIMEOUT_MS))[upstream.service];

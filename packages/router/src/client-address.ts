@@ -1,5 +1,5 @@
-import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 
 /**
  * Proxies whose `X-Forwarded-*` headers the router believes: addresses or CIDRs (`10.0.0.0/8`, `::1`). Nobody
@@ -39,7 +39,10 @@ export class TrustedProxies {
     const peer = req.socket.remoteAddress ?? 'unknown';
     if (!this.forwardedBy(req)) return peer;
     const header = req.headers['x-forwarded-for'];
-    const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+    const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     for (let i = hops.length - 1; i >= 0; i--) {
       if (!this.trusts(hops[i])) return hops[i]!;
     }

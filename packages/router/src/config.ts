@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
+import { z } from 'zod';
 import { isAddressOrCidr } from './client-address.js';
 
 export const routerSettings = {

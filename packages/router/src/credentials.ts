@@ -18,7 +18,10 @@ const isBearer = (authorization: unknown) => typeof authorization === 'string' &
  * gets the Quilt JWT unless its key mode needs it.
  */
 export function prepareUpstreamHeaders(service: string, headers: OutgoingHttpHeaders, policy: CredentialPolicy): void {
-  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   for (const name of [...HOP_BY_HOP, ...named]) delete headers[name];
   delete headers.cookie;
   if (service === 'quilt-mcp') {

@@ -5,7 +5,11 @@ import type { Upstream } from './upstreams.js';
  * Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. `onBody` sees each
  * upstream's answer (the router learns its read-only tools from it).
  */
-export async function probeUpstreams(upstreams: Upstream[], timeoutMs: number, onBody?: (upstream: Upstream, body: unknown) => void): Promise<Record<string, CheckResult>> {
+export async function probeUpstreams(
+  upstreams: Upstream[],
+  timeoutMs: number,
+  onBody?: (upstream: Upstream, body: unknown) => void,
+): Promise<Record<string, CheckResult>> {
   const results = await Promise.all(
     upstreams.map(async (upstream): Promise<[string, CheckResult]> => {
       const started = performance.now();

@@ -1,5 +1,5 @@
-import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { MetricsPage, ServiceMetrics } from '@labmcp/service-kit/service';
+import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Upstream } from './upstreams.js';
 
 type metric = MetricObjectWithValues<MetricValue<string>>;
@@ -20,8 +20,18 @@ export function createRouterMetrics(base: ServiceMetrics): RouterMetrics {
       labelNames: ['upstream', 'kind'],
       registers,
     }),
-    rateLimited: new Counter({ name: 'labmcp_router_rate_limited_total', help: 'Requests refused by the per-credential rate limit', labelNames: ['upstream'], registers }),
-    overloaded: new Counter({ name: 'labmcp_router_overloaded_total', help: 'Requests refused because the service had too many in flight', labelNames: ['upstream'], registers }),
+    rateLimited: new Counter({
+      name: 'labmcp_router_rate_limited_total',
+      help: 'Requests refused by the per-credential rate limit',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    overloaded: new Counter({
+      name: 'labmcp_router_overloaded_total',
+      help: 'Requests refused because the service had too many in flight',
+      labelNames: ['upstream'],
+      registers,
+    }),
     openConnections: new Gauge({ name: 'labmcp_router_open_connections', help: 'Client connections open to the router', registers }),
   };
 }
@@ -58,11 +68,13 @@ export async function bundleMetrics(base: ServiceMetrics, upstreams: Upstream[],
   );
   const scrapeOk = {
     name: 'labmcp_router_metrics_scrape_ok',
-    help: 'Whether the router could read each server\'s metrics for this page (1) or not (0)',
+    help: "Whether the router could read each server's metrics for this page (1) or not (0)",
     type: 'gauge',
     aggregator: 'sum',
     values: scraped.map((s) => ({ value: s.ok ? 1 : 0, labels: { upstream: s.upstream, service: 'router' } })),
   } as unknown as metric;
-  const merged = AggregatorRegistry.aggregate([own, ...scraped.map((s) => s.data), [scrapeOk]] as unknown as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+  const merged = AggregatorRegistry.aggregate([own, ...scraped.map((s) => s.data), [scrapeOk]] as unknown as Parameters<
+    typeof AggregatorRegistry.aggregate
+  >[0]);
   return merged.metrics();
 }

@@ -14,7 +14,8 @@ export function originAllowed(origin: string, policy: OriginPolicy): boolean {
   return policy.allowLocalhost && LOCALHOST_ORIGIN.test(origin);
 }
 
-const ALLOWED_HEADERS = 'Authorization, Content-Type, Accept, X-Benchling-API-Key, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';
+const ALLOWED_HEADERS =
+  'Authorization, Content-Type, Accept, X-Benchling-API-Key, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';
 const EXPOSED_HEADERS = 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After, X-Request-Id';
 
 /** The CORS answer headers for an allowed origin. */

@@ -6,7 +6,14 @@ function looksLikeJsonRpc(req: IncomingMessage): boolean {
 }
 
 /** A fast, machine-readable failure; JSON-RPC shaped for MCP clients, so they report it instead of choking. */
-export function sendProxyError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+export function sendProxyError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     // Mid-answer, cutting the connection is the only way left to say it failed; once the answer is whole, the
     // connection is the client's to reuse and is left alone.
@@ -19,5 +26,7 @@ export function sendProxyError(req: IncomingMessage, res: ServerResponse, status
 
 /** The answer for a service that is down or restarting, whether known beforehand or found on connecting. */
 export function sendUnavailable(req: IncomingMessage, res: ServerResponse, service: string, retryAfterSeconds: number): void {
-  sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, { 'retry-after': String(retryAfterSeconds) });
+  sendProxyError(req, res, 503, 'upstream_unavailable', `${service} is unavailable (down or restarting); retry shortly`, {
+    'retry-after': String(retryAfterSeconds),
+  });
 }

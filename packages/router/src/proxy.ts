@@ -1,10 +1,10 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { REQUEST_ID_HEADER, type Logger } from '@labmcp/service-kit/service';
+import { type Logger, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
 import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
 import type { TrustedProxies } from './client-address.js';
-import { prepareUpstreamHeaders, type CredentialPolicy } from './credentials.js';
+import { type CredentialPolicy, prepareUpstreamHeaders } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { RoutedRequest } from './routed-request.js';
 import { UpstreamAvailability } from './upstream-health.js';
@@ -203,8 +203,17 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       // A reset of a reused connection is not by itself a sign that the server is down (it may only have closed
       // an idle connection); one of a fresh connection is.
       upstreamFailed(exchange.routed.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
-      logger.warn({ service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' }, 'upstream connection lost under a call that is not sent twice');
-      sendProxyError(req, res, 502, 'outcome_unknown', `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`);
+      logger.warn(
+        { service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' },
+        'upstream connection lost under a call that is not sent twice',
+      );
+      sendProxyError(
+        req,
+        res,
+        502,
+        'outcome_unknown',
+        `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`,
+      );
       return;
     }
     // A reused keep-alive connection that the server closed as we sent (a restart or reload draining it): the
@@ -217,7 +226,13 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       return;
     }
     const service = exchange.routed.upstream.service;
-    const kind: UpstreamErrorKind = exchange.abandoned ? 'unavailable' : exchange.timedOut ? 'timeout' : err.code !== undefined && UNAVAILABLE_CODES.has(err.code) ? 'unavailable' : 'bad_gateway';
+    const kind: UpstreamErrorKind = exchange.abandoned
+      ? 'unavailable'
+      : exchange.timedOut
+        ? 'timeout'
+        : err.code !== undefined && UNAVAILABLE_CODES.has(err.code)
+          ? 'unavailable'
+          : 'bad_gateway';
     upstreamFailed(exchange.routed.upstream, kind, err.code);
     logger.warn({ service, requestId: exchange.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
     const retryAfter = { 'retry-after': String(options.retryAfterSeconds) };
@@ -234,7 +249,8 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      * connection just closed by a restarting server be sent again, which a streamed body could not.
      */
     async readRequestBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-      const tooLarge = () => sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
+      const tooLarge = () =>
+        sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
         tooLarge();
@@ -289,7 +305,14 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
 }
 
 /** The client's headers as the upstream should see them: its own credential only, forwarding headers, framing. */
-function upstreamHeaders(req: IncomingMessage, upstream: Upstream, requestId: string, body: Buffer, credentials: CredentialPolicy, trusted: boolean): OutgoingHttpHeaders {
+function upstreamHeaders(
+  req: IncomingMessage,
+  upstream: Upstream,
+  requestId: string,
+  body: Buffer,
+  credentials: CredentialPolicy,
+  trusted: boolean,
+): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...req.headers };
   // What a client says about where a request came from counts only from a trusted proxy in front.
   if (!trusted) {

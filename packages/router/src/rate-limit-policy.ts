@@ -68,12 +68,24 @@ export class RateLimitPolicy {
     const { limiter } = this;
     const service = routed.upstream.service;
     if (messages > limiter.capacity) {
-      this.refuse(req, res, routed, `A batch of ${messages} messages costs ${messages} requests of the rate limit, more than its burst (${limiter.capacity}) allows; send smaller batches`, this.settings.retryAfterSeconds);
+      this.refuse(
+        req,
+        res,
+        routed,
+        `A batch of ${messages} messages costs ${messages} requests of the rate limit, more than its burst (${limiter.capacity}) allows; send smaller batches`,
+        this.settings.retryAfterSeconds,
+      );
       return false;
     }
     const decision = limiter.take(routed.caller.key, messages - 1);
     if (decision.allowed) return true;
-    this.refuse(req, res, routed, `Too many requests to ${service} (a batch of ${messages} messages counts as ${messages}); retry in ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
+    this.refuse(
+      req,
+      res,
+      routed,
+      `Too many requests to ${service} (a batch of ${messages} messages counts as ${messages}); retry in ${decision.retryAfterSeconds} s`,
+      decision.retryAfterSeconds,
+    );
     return false;
   }
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { RateLimiter, type RateLimitDecision } from './rate-limit.js';
+import { type RateLimitDecision, RateLimiter } from './rate-limit.js';
 
 export interface VerifiedCredentialsOptions {
   perMinute: number;

@@ -32,8 +32,18 @@ t.test('benchling-mcp gets the JWT only when its key mode needs it', async (t) =
 });
 
 t.test('hop-by-hop headers and those named in Connection are dropped', async (t) => {
-  const h = headers({ connection: 'keep-alive, x-private-hop', 'keep-alive': 'timeout=5', 'x-private-hop': '1', te: 'trailers', upgrade: 'h2c', 'proxy-authorization': 'Basic x', 'proxy-connection': 'keep-alive', cookie: 'a=b' });
+  const h = headers({
+    connection: 'keep-alive, x-private-hop',
+    'keep-alive': 'timeout=5',
+    'x-private-hop': '1',
+    te: 'trailers',
+    upgrade: 'h2c',
+    'proxy-authorization': 'Basic x',
+    'proxy-connection': 'keep-alive',
+    cookie: 'a=b',
+  });
   prepareUpstreamHeaders('quilt-mcp', h, { forwardBearerToBenchling: false });
-  for (const name of ['connection', 'keep-alive', 'x-private-hop', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'cookie']) t.equal(h[name], undefined, name);
+  for (const name of ['connection', 'keep-alive', 'x-private-hop', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'cookie'])
+    t.equal(h[name], undefined, name);
   t.equal(h.accept, 'application/json');
 });

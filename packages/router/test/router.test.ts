@@ -1,8 +1,8 @@
-import { createServer, get as httpGet, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer, get as httpGet, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { createLogger, createMetrics, loadConfig, type RunningService, runHttpService } from '@labmcp/service-kit';
 import t from 'tap';
-import { createLogger, createMetrics, loadConfig, runHttpService, type RunningService } from '@labmcp/service-kit';
 import { createRouterApp } from '../src/app.js';
 import { routerSettings } from '../src/config.js';
 
@@ -24,12 +24,24 @@ function upstream(name: string, handler?: (req: IncomingMessage, res: ServerResp
       return;
     }
     if (req.url === '/metrics?format=json') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([{ name: 'labmcp_tool_calls_total', help: 'x', type: 'counter', aggregator: 'sum', values: [{ value: 3, labels: { service: name, tool: 't', outcome: 'ok' } }] }]));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify([
+          {
+            name: 'labmcp_tool_calls_total',
+            help: 'x',
+            type: 'counter',
+            aggregator: 'sum',
+            values: [{ value: 3, labels: { service: name, tool: 't', outcome: 'ok' } }],
+          },
+        ]),
+      );
       return;
     }
     if (handler) return handler(req, res);
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5' }).end(JSON.stringify({ ok: name })));
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5' }).end(JSON.stringify({ ok: name })),
+    );
   });
   return { server, seen, closed };
 }
@@ -64,7 +76,9 @@ const quilt = upstream('quilt-mcp', (req, res) => {
   }
   if (req.url === '/echo-forwarding') {
     const pick = (h: string) => req.headers[h] ?? null;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ for: pick('x-forwarded-for'), proto: pick('x-forwarded-proto'), host: pick('x-forwarded-host'), expect: pick('expect') }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ for: pick('x-forwarded-for'), proto: pick('x-forwarded-proto'), host: pick('x-forwarded-host'), expect: pick('expect') }));
     return;
   }
   req.resume();
@@ -98,7 +112,17 @@ async function startRouter(env: Record<string, string> = {}): Promise<RunningSer
     ...env,
   });
   const app = createRouterApp(config, logger, metrics);
-  const svc = await runHttpService({ service: 'router', version: '1', host: '127.0.0.1', port: 0, logger, metrics, ...app.serviceHooks, maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES, headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS });
+  const svc = await runHttpService({
+    service: 'router',
+    version: '1',
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics,
+    ...app.serviceHooks,
+    maxHeaderSize: config.ROUTER_MAX_HEADER_BYTES,
+    headersTimeoutMs: config.ROUTER_HEADERS_TIMEOUT_MS,
+  });
   app.trackConnections(svc.server);
   return Object.assign(svc, { base: svc.url, metrics });
 }
@@ -113,7 +137,11 @@ t.teardown(async () => {
 });
 
 t.test('routes by prefix, strips it, and sets forwarding headers and a request id', async (t) => {
-  const res = await fetch(`${router.base}/quilt/mcp?x=1`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' } });
+  const res = await fetch(`${router.base}/quilt/mcp?x=1`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
+  });
   t.same(await res.json(), { ok: 'quilt-mcp' });
   t.equal(res.headers.get('x-request-id'), 'req-1');
   // The upstream said timeout=5 about its link to the router; the client may only hear about its own (Node's).
@@ -165,12 +193,16 @@ t.test('SSE passes through event by event, unbuffered', async (t) => {
 t.test('forwarding headers from a trusted proxy in front are kept, and this hop is appended', async (t) => {
   const behindProxy = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.0/8' });
   t.teardown(() => behindProxy.stop());
-  const res = await fetch(`${behindProxy.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' } });
+  const res = await fetch(`${behindProxy.base}/quilt/echo-forwarding`, {
+    headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'mcp.example.org' },
+  });
   t.same(await res.json(), { for: '203.0.113.7, 127.0.0.1', proto: 'https', host: 'mcp.example.org', expect: null });
 });
 
 t.test('forwarding headers from anyone else are replaced, not passed on', async (t) => {
-  const res = await fetch(`${router.base}/quilt/echo-forwarding`, { headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' } });
+  const res = await fetch(`${router.base}/quilt/echo-forwarding`, {
+    headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+  });
   t.same(await res.json(), { for: '127.0.0.1', proto: 'http', host: new URL(router.base).host, expect: null });
 });
 
@@ -206,7 +238,11 @@ t.test('a live stream is not cut by the upstream timeout', async (t) => {
 
 t.test('an upstream that never answers gets a 504, not a hang', async (t) => {
   const started = Date.now();
-  const res = await fetch(`${router.base}/quilt/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"x"}' });
+  const res = await fetch(`${router.base}/quilt/slow`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"x"}',
+  });
   t.equal(res.status, 504);
   t.match(await res.json(), { jsonrpc: '2.0', error: { code: -32000, message: /did not answer/ } });
   t.ok(Date.now() - started < 2000);
@@ -215,7 +251,11 @@ t.test('an upstream that never answers gets a 504, not a hang', async (t) => {
 t.test('a dead upstream gets a fast 503 with Retry-After; the other still answers', async (t) => {
   const dead = await startRouter({ QUILT_MCP_PORT: '1' });
   t.teardown(() => dead.stop());
-  const res = await fetch(`${dead.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+  const res = await fetch(`${dead.base}/quilt/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+  });
   t.equal(res.status, 503);
   t.equal(res.headers.get('retry-after'), '2');
   t.match(await res.json(), { jsonrpc: '2.0', error: { message: /quilt-mcp is unavailable/ } });
@@ -293,7 +333,11 @@ t.test('a client whose request found the service down keeps its connection: the 
   while (answers().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   t.same(answers(), ['HTTP/1.1 503'], 'the first request is answered 503');
   const errors = await router.metrics.registry.getSingleMetric('labmcp_router_upstream_errors_total')!.get();
-  t.same(errors.values.map((v) => v.value), [1], 'one upstream error counted for it, not one per report of the failure');
+  t.same(
+    errors.values.map((v) => v.value),
+    [1],
+    'one upstream error counted for it, not one per report of the failure',
+  );
   // The connection must stay usable: a keep-alive client sends its next request on it straight away, and a
   // connection closed under that request fails it with a reset instead of a clear answer.
   await new Promise((r) => setTimeout(r, 200));
@@ -342,7 +386,11 @@ t.test('rate-limit refusals come before the rest of the work, and still carry wh
   const limited = await startRouter({ ROUTER_RATE_LIMIT_PER_MINUTE: '60', ROUTER_RATE_LIMIT_BURST: '1', ROUTER_ALLOWED_ORIGINS: 'https://app.example.org' });
   t.teardown(() => limited.stop());
   const call = (headers: Record<string, string>) =>
-    fetch(`${limited.base}/quilt/mcp`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"ping"}', headers: { authorization: 'Bearer one', 'content-type': 'application/json', ...headers } });
+    fetch(`${limited.base}/quilt/mcp`, {
+      method: 'POST',
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      headers: { authorization: 'Bearer one', 'content-type': 'application/json', ...headers },
+    });
   t.equal((await call({})).status, 200);
   const refused = await call({ 'x-request-id': 'flood-7' });
   t.equal(refused.status, 429);
@@ -353,7 +401,10 @@ t.test('rate-limit refusals come before the rest of the work, and still carry wh
   const fromBrowser = await call({ origin: 'https://app.example.org' });
   t.equal(fromBrowser.status, 429);
   t.equal(fromBrowser.headers.get('access-control-allow-origin'), 'https://app.example.org', 'a browser client can read the refusal');
-  const preflight = await fetch(`${limited.base}/quilt/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+  const preflight = await fetch(`${limited.base}/quilt/mcp`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' },
+  });
   t.equal(preflight.status, 204, 'preflights are answered, not limited');
   t.equal((await call({ origin: 'http://evil.example' })).status, 403, 'a refused origin is told so, not rate-limited');
 
@@ -376,10 +427,14 @@ t.test('concurrency bound per service: excess is refused at once, the other serv
 t.test('browser origins: allow-list, CORS and preflight; others refused', async (t) => {
   const cors = await startRouter({ ROUTER_ALLOWED_ORIGINS: 'https://app.example.org', ROUTER_ALLOW_LOCALHOST_ORIGINS: 'false' });
   t.teardown(() => cors.stop());
-  const preflight = await fetch(`${cors.base}/quilt/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+  const preflight = await fetch(`${cors.base}/quilt/mcp`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' },
+  });
   t.equal(preflight.status, 204);
   t.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.org');
-  for (const h of ['Authorization', 'X-Benchling-API-Key', 'Mcp-Protocol-Version', 'Mcp-Session-Id']) t.match(preflight.headers.get('access-control-allow-headers'), h);
+  for (const h of ['Authorization', 'X-Benchling-API-Key', 'Mcp-Protocol-Version', 'Mcp-Session-Id'])
+    t.match(preflight.headers.get('access-control-allow-headers'), h);
   const actual = await fetch(`${cors.base}/quilt/mcp`, { method: 'POST', body: '{}', headers: { origin: 'https://app.example.org' } });
   t.equal(actual.status, 200);
   t.match(actual.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
@@ -456,7 +511,8 @@ t.test('no call runs twice: a write tools/call whose reused connection breaks is
   const router = await startRouter({ QUILT_MCP_PORT: String(port) });
   t.teardown(() => router.stop());
   await (await fetch(`${router.base}/health`)).arrayBuffer(); // the router has read the upstream's read-only tools
-  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const call = (name: string) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
   // Each call goes out on the keep-alive connection the tools/list before it left in the pool.
   const prime = async () => {
@@ -467,7 +523,10 @@ t.test('no call runs twice: a write tools/call whose reused connection breaks is
   await prime();
   const write = await post(call('package_create'));
   t.equal(write.status, 502, 'a write call is not sent again');
-  t.match(await write.json(), { jsonrpc: '2.0', error: { code: -32000, message: /package_create.*may or may not have run/, data: { reason: 'outcome_unknown' } } });
+  t.match(await write.json(), {
+    jsonrpc: '2.0',
+    error: { code: -32000, message: /package_create.*may or may not have run/, data: { reason: 'outcome_unknown' } },
+  });
   t.equal(calls.filter((c) => c === 'package_create').length, 1, 'the upstream saw it exactly once');
 
   await prime();
@@ -502,7 +561,8 @@ t.test('until an upstream has named its read-only tools, every call of it counts
   });
   const router = await startRouter({ QUILT_MCP_PORT: String(port) });
   t.teardown(() => router.stop());
-  const post = (body: unknown) => fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
   await new Promise((r) => setTimeout(r, 50));
   const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });
@@ -514,22 +574,24 @@ t.test('until an upstream has named its read-only tools, every call of it counts
 async function stall(base: string, count: number, what: 'body' | 'headers', path: string) {
   const port = Number(new URL(base).port);
   const sockets = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      new Promise<{ socket: Socket; received: () => string; closed: () => boolean }>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.write(
-            what === 'body'
-              ? `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`
-              : `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\n`,
-          );
-          resolve({ socket, received: () => received, closed: () => closed });
-        });
-        let received = '';
-        let closed = false;
-        socket.on('data', (c) => (received += String(c)));
-        socket.on('close', () => (closed = true));
-        socket.on('error', () => {});
-      }),
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<{ socket: Socket; received: () => string; closed: () => boolean }>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(
+              what === 'body'
+                ? `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"jsonrpc":`
+                : `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer junk-${i}\r\n`,
+            );
+            resolve({ socket, received: () => received, closed: () => closed });
+          });
+          let received = '';
+          let closed = false;
+          socket.on('data', (c) => (received += String(c)));
+          socket.on('close', () => (closed = true));
+          socket.on('error', () => {});
+        }),
     ),
   );
   return sockets;
@@ -563,7 +625,10 @@ t.test('stalled request bodies hold no concurrency slot: valid requests keep bei
     t.same(new Set(statuses), new Set([200]), `every valid request to ${service} answered while 200 stalled bodies sit on each service`);
     t.ok(slowest < 1000, `promptly (slowest ${Math.round(slowest)} ms)`);
   }
-  t.notOk(stalled.some((s) => s.closed()), 'the stalled connections are still within their deadline');
+  t.notOk(
+    stalled.some((s) => s.closed()),
+    'the stalled connections are still within their deadline',
+  );
 });
 
 t.test('a body or headers that do not arrive in time get 408, and the connection is closed', async (t) => {
@@ -591,7 +656,10 @@ t.test('the rate limit cannot be escaped by changing bytes of the credential', a
     req.resume();
     req.on('end', () => {
       const auth = req.headers.authorization ?? '';
-      const ok = /^bearer\s+valid2?\s*$/i.test(auth.trim()) || req.headers['x-benchling-api-key'] === 'sk_valid' || new RegExp(`^basic\\s+${Buffer.from('sk_valid:').toString('base64')}$`, 'i').test(auth);
+      const ok =
+        /^bearer\s+valid2?\s*$/i.test(auth.trim()) ||
+        req.headers['x-benchling-api-key'] === 'sk_valid' ||
+        new RegExp(`^basic\\s+${Buffer.from('sk_valid:').toString('base64')}$`, 'i').test(auth);
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -611,7 +679,11 @@ t.test('the rate limit cannot be escaped by changing bytes of the credential', a
   t.teardown(() => router.stop());
   // Client addresses as a trusted proxy in front reports them.
   const call = async (service: string, from: string, headers: Record<string, string>, body = '{}') => {
-    const res = await fetch(`${router.base}/${service}/mcp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-forwarded-for': from, ...headers } });
+    const res = await fetch(`${router.base}/${service}/mcp`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from, ...headers },
+    });
     await res.arrayBuffer();
     return res.status;
   };
@@ -648,7 +720,11 @@ t.test('a JSON-RPC batch costs one rate-limit token per message', async (t) => {
   t.teardown(() => router.stop());
   const message = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'package_verify', arguments: {} } });
   const batch = async (n: number) => {
-    const res = await fetch(`${router.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer batcher' }, body: JSON.stringify(Array.from({ length: n }, (_, i) => message(i))) });
+    const res = await fetch(`${router.base}/quilt/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer batcher' },
+      body: JSON.stringify(Array.from({ length: n }, (_, i) => message(i))),
+    });
     return { status: res.status, body: await res.text() };
   };
   t.equal((await batch(3)).status, 200, 'three messages: three of five tokens');
@@ -671,25 +747,44 @@ function getWithHost(url: string, headers: Record<string, string>): Promise<{ st
   });
 }
 
-t.test('without ROUTER_PUBLIC_URL, a client\'s Host or X-Forwarded-Host does not choose the URLs the router hands out', async (t) => {
+t.test("without ROUTER_PUBLIC_URL, a client's Host or X-Forwarded-Host does not choose the URLs the router hands out", async (t) => {
   const oauth = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });
   t.teardown(() => oauth.stop());
   const port = new URL(oauth.base).port;
   const metadata = `${oauth.base}/.well-known/oauth-protected-resource/quilt/mcp`;
   const resourceFor = async (headers: Record<string, string>) => (JSON.parse((await getWithHost(metadata, headers)).body) as { resource: string }).resource;
   t.equal(await resourceFor({ host: 'evil.example' }), `http://mcp.example.org/quilt/mcp`, 'an arbitrary Host is not used');
-  t.equal(await resourceFor({ host: `127.0.0.1:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), `http://127.0.0.1:${port}/quilt/mcp`, 'nor X-Forwarded-* from a client that is not a trusted proxy');
+  t.equal(
+    await resourceFor({ host: `127.0.0.1:${port}`, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }),
+    `http://127.0.0.1:${port}/quilt/mcp`,
+    'nor X-Forwarded-* from a client that is not a trusted proxy',
+  );
   t.equal(await resourceFor({ host: 'mcp.example.org' }), 'http://mcp.example.org/quilt/mcp', 'an allowed host is');
   const challenge = await getWithHost(`${oauth.base}/quilt/unauthorized`, { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
   t.equal(challenge.status, 401);
   t.notMatch(challenge.headers['www-authenticate'] ?? '', /evil/, 'the 401 challenge does not name it either');
   t.match(challenge.headers['www-authenticate'] ?? '', /resource_metadata="http:\/\/mcp\.example\.org\//);
 
-  const behindProxy = await startRouter({ QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org', ROUTER_ALLOWED_HOSTS: 'mcp.example.org', ROUTER_TRUSTED_PROXIES: '127.0.0.1' });
+  const behindProxy = await startRouter({
+    QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org',
+    ROUTER_ALLOWED_HOSTS: 'mcp.example.org',
+    ROUTER_TRUSTED_PROXIES: '127.0.0.1',
+  });
   t.teardown(() => behindProxy.stop());
-  const viaProxy = (headers: Record<string, string>) => getWithHost(`${behindProxy.base}/.well-known/oauth-protected-resource/quilt/mcp`, headers).then((r) => (JSON.parse(r.body) as { resource: string }).resource);
-  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'mcp.example.org', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'a trusted proxy\'s X-Forwarded-* are');
-  t.equal(await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }), 'https://mcp.example.org/quilt/mcp', 'but only for an allowed host');
+  const viaProxy = (headers: Record<string, string>) =>
+    getWithHost(`${behindProxy.base}/.well-known/oauth-protected-resource/quilt/mcp`, headers).then(
+      (r) => (JSON.parse(r.body) as { resource: string }).resource,
+    );
+  t.equal(
+    await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'mcp.example.org', 'x-forwarded-proto': 'https' }),
+    'https://mcp.example.org/quilt/mcp',
+    "a trusted proxy's X-Forwarded-* are",
+  );
+  t.equal(
+    await viaProxy({ host: 'internal:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }),
+    'https://mcp.example.org/quilt/mcp',
+    'but only for an allowed host',
+  );
 });
 
 t.test('/health and /metrics: status only for the public, details on loopback or with the token, nothing for a foreign Host', async (t) => {
@@ -701,21 +796,37 @@ t.test('/health and /metrics: status only for the public, details on loopback or
 
   const health = await getWithHost(`${ops.base}/health`, publicClient);
   t.equal(health.status, 200);
-  t.same(JSON.parse(health.body), { status: 'ok', checks: { 'quilt-mcp': { status: 'ok' }, 'benchling-mcp': { status: 'ok' } } }, 'the public sees the status per service and nothing else');
+  t.same(
+    JSON.parse(health.body),
+    { status: 'ok', checks: { 'quilt-mcp': { status: 'ok' }, 'benchling-mcp': { status: 'ok' } } },
+    'the public sees the status per service and nothing else',
+  );
   t.equal((await getWithHost(`${ops.base}/metrics`, publicClient)).status, 403, 'and no metrics');
   const serverHealth = await getWithHost(`${ops.base}/quilt/health`, publicClient);
   t.same(JSON.parse(serverHealth.body), { status: 'ok' }, "a server's own /health through the router: status only");
   t.equal((await getWithHost(`${ops.base}/benchling/metrics`, publicClient)).status, 403, "a server's own /metrics: refused");
 
   const withToken = await getWithHost(`${ops.base}/health`, { ...publicClient, authorization: `Bearer ${token}` });
-  t.match(JSON.parse(withToken.body), { service: 'router', version: '1', checks: { 'quilt-mcp': { status: 'ok', version: '9.9.9' } } }, 'the token shows the details');
+  t.match(
+    JSON.parse(withToken.body),
+    { service: 'router', version: '1', checks: { 'quilt-mcp': { status: 'ok', version: '9.9.9' } } },
+    'the token shows the details',
+  );
   t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: `Bearer ${token}` })).status, 200);
-  t.equal((await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: 'Bearer ops-token-0123456789-abcdefgX' })).status, 403, 'a wrong token does not');
+  t.equal(
+    (await getWithHost(`${ops.base}/metrics`, { ...publicClient, authorization: 'Bearer ops-token-0123456789-abcdefgX' })).status,
+    403,
+    'a wrong token does not',
+  );
   const local = await getWithHost(`${ops.base}/health`, { host: `127.0.0.1:${port}` });
   t.match(JSON.parse(local.body), { service: 'router', checks: { 'quilt-mcp': { version: '9.9.9' } } }, 'loopback sees the details');
   t.equal((await getWithHost(`${ops.base}/quilt/health`, { host: `localhost:${port}` })).body.includes('9.9.9'), true, "and a server's own /health");
 
   for (const path of ['/health', '/metrics', '/quilt/health', '/benchling/metrics']) {
-    t.equal((await getWithHost(`${ops.base}${path}`, { host: `rebound.evil.example:${port}` })).status, 403, `${path} is refused for a Host the router does not answer to, even from loopback`);
+    t.equal(
+      (await getWithHost(`${ops.base}${path}`, { host: `rebound.evil.example:${port}` })).status,
+      403,
+      `${path} is refused for a Host the router does not answer to, even from loopback`,
+    );
   }
 });

@@ -17,7 +17,18 @@ import { LRUCache } from 'lru-cache';
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set(['tools/list', 'initialize', 'server/discover']);
 
 /** Request headers the SDK's transports look at (headers.get in @modelcontextprotocol/server). */
-const KEY_HEADERS = ['mcp-protocol-version', 'accept', 'content-type', 'host', 'origin', 'mcp-method', 'mcp-name', 'mcp-session-id', 'last-event-id', 'content-encoding'] as const;
+const KEY_HEADERS = [
+  'mcp-protocol-version',
+  'accept',
+  'content-type',
+  'host',
+  'origin',
+  'mcp-method',
+  'mcp-name',
+  'mcp-session-id',
+  'last-event-id',
+  'content-encoding',
+] as const;
 
 export interface CachedAnswer {
   status: number;
@@ -36,7 +47,11 @@ export interface CacheableRequest {
  * The request as a cache candidate, or undefined: only a single JSON-RPC request (no batch, no notification) of a
  * cacheable method with a plain id. Cheap to reject: most bodies are refused by the substring test before parsing.
  */
-export function cacheableRequest(body: Buffer, headers: Record<string, string | string[] | undefined>, scopes: readonly string[]): CacheableRequest | undefined {
+export function cacheableRequest(
+  body: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  scopes: readonly string[],
+): CacheableRequest | undefined {
   const text = body.toString('utf8');
   if (!text.includes('"tools/list"') && !text.includes('"initialize"') && !text.includes('"server/discover"')) return undefined;
   let message: unknown;
@@ -67,7 +82,8 @@ export function templateOf(status: number, headers: Record<string, string>, body
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || parsed.id !== id || !('result' in parsed) || 'error' in parsed) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || parsed.id !== id || !('result' in parsed) || 'error' in parsed)
+    return undefined;
   if (JSON.stringify(parsed) !== text) return undefined;
   const sentinel = `labmcp-id-${randomUUID()}`;
   parsed.id = sentinel;

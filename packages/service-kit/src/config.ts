@@ -52,7 +52,14 @@ export function list(defaultValue: string[] = []) {
   return z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? defaultValue : v.split(',').map((s) => s.trim()).filter(Boolean)));
+    .transform((v) =>
+      v === undefined
+        ? defaultValue
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
 }
 
 export function positiveInt(defaultValue: number, max = Number.MAX_SAFE_INTEGER) {

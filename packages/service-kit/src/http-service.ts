@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { healthReport, type HealthChecks } from './health.js';
-import { statusClass, type ServiceMetrics } from './metrics.js';
+import { pinoHttp } from 'pino-http';
+import { type HealthChecks, healthReport } from './health.js';
+import { type ServiceMetrics, statusClass } from './metrics.js';
 import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
@@ -176,7 +176,10 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
     const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
     if (access === 'refused' || (access === 'status' && path === '/metrics')) {
-      sendJson(res, 403, { error: 'forbidden', message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}` });
+      sendJson(res, 403, {
+        error: 'forbidden',
+        message: `${path} ${access === 'refused' ? 'is not served for this host' : 'is served on loopback or with the operations token only'}`,
+      });
       return;
     }
     if (req.method === 'GET' && path === '/health') {
@@ -246,7 +249,10 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
 }
 
 /** A health report with no detail: the overall status and each check's. */
-export function statusOnly(report: { status: string; checks: Record<string, { status: string }> }): { status: string; checks: Record<string, { status: string }> } {
+export function statusOnly(report: { status: string; checks: Record<string, { status: string }> }): {
+  status: string;
+  checks: Record<string, { status: string }>;
+} {
   return { status: report.status, checks: Object.fromEntries(Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }])) };
 }
 

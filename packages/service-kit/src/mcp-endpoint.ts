@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
+  type AuthInfo,
   createMcpHandler,
   isLegacyRequest,
-  McpServer,
-  WebStandardStreamableHTTPServerTransport,
-  type AuthInfo,
   type McpHandlerRequestOptions,
+  McpServer,
   type McpServerFactory,
+  WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import { answerFor, cacheableRequest, createAnswerCache, templateOf, type CacheableRequest } from './answer-cache.js';
+import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf } from './answer-cache.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
@@ -38,7 +38,8 @@ export interface McpEndpoint {
  * adapter sends it chunked: two writes here, and the router in front has to re-chunk it (two more).
  */
 async function withContentLength(response: Response, onJson?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
-  if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+  if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json'))
+    return response;
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.set('content-length', String(body.byteLength));

@@ -3,8 +3,32 @@
  * `access_token`, API keys, presigned-URL signatures). Compared without case, `-` and `_`.
  */
 const CREDENTIAL_PARAMS = new Set(
-  ['access_token', 'id_token', 'refresh_token', 'token', 'jwt', 'auth', 'authorization', 'bearer', 'api_key', 'apikey', 'key', 'benchling_api_key', 'x-benchling-api-key',
-    'password', 'passwd', 'secret', 'client_secret', 'code', 'session', 'signature', 'sig', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token'].map(normalize),
+  [
+    'access_token',
+    'id_token',
+    'refresh_token',
+    'token',
+    'jwt',
+    'auth',
+    'authorization',
+    'bearer',
+    'api_key',
+    'apikey',
+    'key',
+    'benchling_api_key',
+    'x-benchling-api-key',
+    'password',
+    'passwd',
+    'secret',
+    'client_secret',
+    'code',
+    'session',
+    'signature',
+    'sig',
+    'x-amz-signature',
+    'x-amz-credential',
+    'x-amz-security-token',
+  ].map(normalize),
 );
 
 function normalize(name: string): string {

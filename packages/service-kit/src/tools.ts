@@ -5,7 +5,6 @@ import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
 import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
 
-
 export interface ToolRunContext {
   userId: string;
   log: Logger;
@@ -79,7 +78,10 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         const progress = async (done: number, total?: number, message?: string) => {
           if (progressToken === undefined) return;
           await ctx.mcpReq
-            .notify({ method: 'notifications/progress', params: { progressToken, progress: done, ...(total !== undefined && { total }), ...(message && { message }) } })
+            .notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress: done, ...(total !== undefined && { total }), ...(message && { message }) },
+            })
             .catch(() => {});
         };
         let targets: Record<string, unknown> | undefined;
@@ -113,7 +115,10 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
           const durationMs = Math.round((performance.now() - started) * 10) / 10;
           metrics.toolCalls.inc({ tool: tool.name, outcome });
           metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
-          logger.info({ audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) }, 'tool call');
+          logger.info(
+            { audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
+            'tool call',
+          );
         }
       },
     );

@@ -3,10 +3,10 @@
 // goes through the SDK; the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
 // servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
 import { Writable } from 'node:stream';
-import t, { type Test } from 'tap';
 import { McpServer } from '@modelcontextprotocol/server';
+import t, { type Test } from 'tap';
 import { z } from 'zod';
-import { callerFrom, createLogger, createMcpEndpoint, createMetrics, defineTool, mcpRoute, registerTools, runHttpService, type Caller } from '../src/index.js';
+import { type Caller, callerFrom, createLogger, createMcpEndpoint, createMetrics, defineTool, mcpRoute, registerTools, runHttpService } from '../src/index.js';
 
 const logger = createLogger('cache-test', 'silent', new Writable({ write: (_c, _e, cb) => cb() }));
 const metrics = createMetrics('cache-test');
@@ -83,7 +83,12 @@ t.test('a repeated tools/list is answered without building a server, per distinc
   t.equal(built, 2, 'scope order does not matter');
   await post(url, 'alice:read', list(5), { 'mcp-protocol-version': '2025-06-18' });
   t.equal(built, 3, 'another protocol revision: built once more');
-  const init = { jsonrpc: '2.0', id: 9, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+  const init = {
+    jsonrpc: '2.0',
+    id: 9,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  };
   await post(url, 'alice:read', init);
   await post(url, 'alice:read', { ...init, id: 10 });
   t.equal(built, 4, 'initialize too');

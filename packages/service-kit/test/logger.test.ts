@@ -17,7 +17,10 @@ function capture() {
 t.test('secrets in headers and known fields are redacted', async (t) => {
   const { lines, stream } = capture();
   const log = createLogger('test-svc', 'info', stream);
-  log.info({ req: { headers: { authorization: 'Bearer eyJSECRET', 'x-benchling-api-key': 'sk_SECRETKEY', cookie: 'c=SECRETCOOKIE', accept: 'application/json' } } }, 'r');
+  log.info(
+    { req: { headers: { authorization: 'Bearer eyJSECRET', 'x-benchling-api-key': 'sk_SECRETKEY', cookie: 'c=SECRETCOOKIE', accept: 'application/json' } } },
+    'r',
+  );
   log.info({ apiKey: 'sk_SECRET2', token: 'tok_SECRET3', nested: { secretAccessKey: 'AWSSECRET', sessionToken: 'SESSIONSECRET' } }, 'f');
   const out = lines.join('');
   for (const secret of ['eyJSECRET', 'sk_SECRETKEY', 'SECRETCOOKIE', 'sk_SECRET2', 'tok_SECRET3', 'AWSSECRET', 'SESSIONSECRET']) {

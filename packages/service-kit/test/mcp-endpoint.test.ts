@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
-import t from 'tap';
 import { McpServer } from '@modelcontextprotocol/server';
+import t from 'tap';
 import { z } from 'zod';
 import { connectLegacy, connectModern } from '../../../test/helpers/mcp-clients.js';
 import {
+  type Caller,
   callerFrom,
   createLogger,
   createMcpEndpoint,
@@ -14,7 +15,6 @@ import {
   registerTools,
   runHttpService,
   ToolError,
-  type Caller,
 } from '../src/index.js';
 
 const lines: string[] = [];
@@ -52,10 +52,10 @@ const tools = [
 
 const endpoint = createMcpEndpoint(
   (ctx) => {
-  const caller = callerFrom<Caller>(ctx.authInfo);
-  const server = new McpServer({ name: 'svc-test', version: '1.2.3' });
-  registerTools(server, tools, { service: 'svc-test', userId: caller.userId, logger, metrics, context: { greeting: 'Hello' } });
-  return server;
+    const caller = callerFrom<Caller>(ctx.authInfo);
+    const server = new McpServer({ name: 'svc-test', version: '1.2.3' });
+    registerTools(server, tools, { service: 'svc-test', userId: caller.userId, logger, metrics, context: { greeting: 'Hello' } });
+    return server;
   },
   // Non-default options, as the servers pass them (a wrong option once broke plain-JSON clients).
   { maxRequestBodySize: 1024 * 1024, keepAliveMs: 5000 },
@@ -88,7 +88,10 @@ for (const connect of [connectModern, connectLegacy]) {
     const client = await connect(mcpUrl, auth);
     t.teardown(() => client.close());
     const { tools } = await client.listTools();
-    t.same(tools.map((x) => x.name), ['greet']);
+    t.same(
+      tools.map((x) => x.name),
+      ['greet'],
+    );
     t.equal(tools[0]?.annotations?.readOnlyHint, true);
     const ok = await client.callTool('greet', { name: 'Bob' });
     t.same(ok.structuredContent, { text: 'Hello, Bob (from alice)' });
@@ -107,7 +110,12 @@ for (const connect of [connectModern, connectLegacy]) {
 t.test('plain JSON clients get plain JSON-RPC, not 406', async (t) => {
   const post = (body: unknown) =>
     fetch(mcpUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
-  const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } });
+  const init = await post({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } },
+  });
   t.equal(init.status, 200);
   t.match(init.headers.get('content-type'), /application\/json/);
   const initBody = (await init.json()) as { result: { serverInfo: { name: string } } };
@@ -119,7 +127,11 @@ t.test('plain JSON clients get plain JSON-RPC, not 406', async (t) => {
   const callBody = (await call.json()) as { result: { structuredContent: unknown } };
   t.same(callBody.result.structuredContent, { text: 'Hello, Carol (from alice)' });
   // No Accept header at all, as some scripts send.
-  const bare = await fetch(mcpUrl, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }) });
+  const bare = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+  });
   t.equal(bare.status, 200);
   t.match(((await bare.json()) as { result: { tools: unknown[] } }).result.tools, [{ name: 'greet' }]);
 });
@@ -163,7 +175,16 @@ t.test('audit lines name user, tool, targets, outcome and duration', async (t) =
 });
 
 t.test('a graceful stop finishes the in-flight call, then refuses new connections', async (t) => {
-  const svc2 = await runHttpService({ service: 'svc-test', version: '1', host: '127.0.0.1', port: 0, logger, metrics, handler: mcpRoute({ endpoint, metrics, authenticate: async () => ({ userId: 'u' }) }), shutdownTimeoutMs: 5000 });
+  const svc2 = await runHttpService({
+    service: 'svc-test',
+    version: '1',
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics,
+    handler: mcpRoute({ endpoint, metrics, authenticate: async () => ({ userId: 'u' }) }),
+    shutdownTimeoutMs: 5000,
+  });
   const client = await connectModern(`${svc2.url}/mcp`);
   const pending = client.callTool('greet', { name: 'slow' });
   while (!releaseSlow) await new Promise((r) => setTimeout(r, 10));

@@ -1,7 +1,7 @@
 // The floor for a Node.js hop: a bare reverse proxy (node:http, keep-alive agent, prefix strip, pipe both ways)
 // with none of the router's features (no logging, metrics, rate limit, body buffering, header policy).
 // node --import=tsx scripts/bench/lib/bare-proxy.ts <port> <quilt port>
-import { Agent, createServer, request, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, createServer, type OutgoingHttpHeaders, request } from 'node:http';
 
 const [port, upstreamPort] = process.argv.slice(2).map(Number);
 if (!port || !upstreamPort) {

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runLoad, verifyOnce, type LoadRun } from './load.js';
-import { alive, commandName, cpuMs, memory, processTree, type MemorySnapshot } from './procfs.js';
+import { type LoadRun, runLoad, verifyOnce } from './load.js';
 import { onCleanup, tempDir } from './processes.js';
+import { alive, commandName, cpuMs, type MemorySnapshot, memory, processTree } from './procfs.js';
 import { demoToken, scriptOf } from './services.js';
 import { freePort, log, percentileSorted, repoRoot, sleep } from './util.js';
 
@@ -275,7 +275,9 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
     // The ecosystem only runs the sandbox when no tenant is configured; with no sandbox build, point
     // benchling-mcp elsewhere so PM2 does not try to start a script that is not there.
     baseEnv.BENCHLING_URL = `http://127.0.0.1:${await freePort()}`;
-    notes.push('packages/benchling-sandbox/dist/main.js does not exist (the sandbox is not finished), so the default configuration could not run it: BENCHLING_URL was pointed at an unused port, PM2 ran 3 apps instead of 4, and the bundle totals below EXCLUDE the sandbox process.');
+    notes.push(
+      'packages/benchling-sandbox/dist/main.js does not exist (the sandbox is not finished), so the default configuration could not run it: BENCHLING_URL was pointed at an unused port, PM2 ran 3 apps instead of 4, and the bundle totals below EXCLUDE the sandbox process.',
+    );
   }
   const services = ['router', 'quilt-mcp', 'benchling-mcp', ...(sandboxIncluded ? ['benchling-sandbox'] : [])];
 
@@ -301,7 +303,10 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
     sandboxIncluded,
     notes,
     coldStarts,
-    coldStartMedianMs: percentileSorted(coldStarts.map((c) => c.healthyMs).sort((a, b) => a - b), 50),
+    coldStartMedianMs: percentileSorted(
+      coldStarts.map((c) => c.healthyMs).sort((a, b) => a - b),
+      50,
+    ),
     idle,
     idleMedianRss: idleMedianRun.totalRss,
     idleMedianRun,
@@ -348,7 +353,10 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       const quiltConnections = options.loadConnections;
       const benchlingConnections = Math.max(1, Math.round(options.loadConnections / 4));
       // Warm up, then load while sampling every process's RSS.
-      await Promise.all([runLoad({ ...quilt, connections: quiltConnections, durationS: 2 }), withBenchling ? runLoad({ ...benchling, connections: benchlingConnections, durationS: 2 }) : undefined]);
+      await Promise.all([
+        runLoad({ ...quilt, connections: quiltConnections, durationS: 2 }),
+        withBenchling ? runLoad({ ...benchling, connections: benchlingConnections, durationS: 2 }) : undefined,
+      ]);
       const peakPerProcess: Record<string, number> = {};
       let peakTotalRss = 0;
       let peakTotalPss = 0;
@@ -390,7 +398,9 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       await sleep(options.settleS * 1000);
       const afterSettle = await snapshot(s);
       result.load = {
-        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, ${options.loadS} s, router limits raised (${Object.entries(options.unlimitedRouterEnv)
+        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, ${options.loadS} s, router limits raised (${Object.entries(
+          options.unlimitedRouterEnv,
+        )
           .map(([k, v]) => `${k}=${v}`)
           .join(', ')})`,
         durationS: options.loadS,
@@ -403,7 +413,9 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
         atEnd,
         afterSettle,
       };
-      log(`under load: peak bundle RSS ${(peakTotalRss / 1048576).toFixed(1)} MiB, ${(quiltRun.ok / quiltRun.durationS).toFixed(0)} quilt req/s through the router under PM2`);
+      log(
+        `under load: peak bundle RSS ${(peakTotalRss / 1048576).toFixed(1)} MiB, ${(quiltRun.ok / quiltRun.durationS).toFixed(0)} quilt req/s through the router under PM2`,
+      );
     } finally {
       await s.kill();
     }

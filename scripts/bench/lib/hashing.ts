@@ -3,16 +3,16 @@
 // hashes; GB/s against an S3-compatible server (moto_server, else s3rver); and how time and peak memory grow with
 // the file size (with an SVG plot).
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { cpuMs, machineCpuMs, memory } from './procfs.js';
-import { spawnChild, tempDir } from './processes.js';
-import { demoToken, directBundle, type DirectBundle } from './services.js';
 import { machineBusy } from './machine.js';
+import { spawnChild, tempDir } from './processes.js';
+import { cpuMs, machineCpuMs, memory } from './procfs.js';
+import { type DirectBundle, demoToken, directBundle } from './services.js';
 import { freePort, log, median, percentile, repoRoot, waitFor } from './util.js';
 
 const MiB = 1024 * 1024;
@@ -111,7 +111,10 @@ export async function opensslSpeed(seconds = 3): Promise<OpensslSpeed | undefine
   const row = /^sha256\s+(.+)$/m.exec(stdout);
   if (!header || !row) return undefined;
   const blocks = [...header[1]!.matchAll(/(\d+) bytes/g)].map((m) => Number(m[1]));
-  const values = row[1]!.trim().split(/\s+/).map((v) => Number(v.replace(/k$/, '')) * 1000);
+  const values = row[1]!
+    .trim()
+    .split(/\s+/)
+    .map((v) => Number(v.replace(/k$/, '')) * 1000);
   const at = blocks.length - 1;
   return { command: `openssl ${args.join(' ')}`, bytesPerS: values[at]!, blockBytes: blocks[at]!, line: row[0] };
 }
@@ -185,12 +188,26 @@ function startProbe(client: McpClient, intervalMs: number): { stop: () => Promis
     stop: async () => {
       running = false;
       await loop;
-      return { count: latencies.length, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), samples: latencies.map((v) => Math.round(v * 100) / 100) };
+      return {
+        count: latencies.length,
+        errors,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: Math.max(...latencies),
+        samples: latencies.map((v) => Math.round(v * 100) / 100),
+      };
     },
   };
 }
 
-async function timedCall(client: McpClient, pid: number, tool: string, args: Record<string, unknown>, bytes: number, probe?: { client: McpClient; intervalMs: number }): Promise<CallFigure> {
+async function timedCall(
+  client: McpClient,
+  pid: number,
+  tool: string,
+  args: Record<string, unknown>,
+  bytes: number,
+  probe?: { client: McpClient; intervalMs: number },
+): Promise<CallFigure> {
   const rssBefore = memory(pid)?.rss ?? Number.NaN;
   resetPeak(pid);
   const p = probe ? startProbe(probe.client, probe.intervalMs) : undefined;
@@ -206,7 +223,8 @@ async function timedCall(client: McpClient, pid: number, tool: string, args: Rec
   const probeFigure = p ? await p.stop() : undefined;
   if (tool === 'package_verify') {
     const files = out.files as { ok: number; checked: number; bytes_hashed: number } | undefined;
-    if (!files || files.ok !== files.checked || files.bytes_hashed !== bytes) throw new Error(`package_verify did not verify every byte: ${JSON.stringify(out).slice(0, 400)}`);
+    if (!files || files.ok !== files.checked || files.bytes_hashed !== bytes)
+      throw new Error(`package_verify did not verify every byte: ${JSON.stringify(out).slice(0, 400)}`);
   }
   const total = machine1.total - machine0.total;
   const other = (machine1.busy - machine0.busy - serverCpuMs - (own.user + own.system) / 1000) / total;
@@ -245,9 +263,16 @@ async function startS3(kind: 'moto' | 's3rver'): Promise<S3Server | { server: st
     );
     if (moto === '') return { server: 'moto_server', skipped: 'moto_server is not installed' };
     const dir = tempDir('labmcp-bench-moto-');
-    spawnChild('moto_server', moto, ['-H', '127.0.0.1', '-p', String(port)], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir }, cwd: dir, logFile: path.join(dir, 'moto.log') });
+    spawnChild('moto_server', moto, ['-H', '127.0.0.1', '-p', String(port)], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir },
+      cwd: dir,
+      logFile: path.join(dir, 'moto.log'),
+    });
     await waitFor('moto_server', up, 60_000, 200);
-    const version = await promisify(execFile)('sh', ['-c', 'python3 -c "import moto; print(moto.__version__)" 2>/dev/null || true']).then((r) => r.stdout.trim(), () => '');
+    const version = await promisify(execFile)('sh', ['-c', 'python3 -c "import moto; print(moto.__version__)" 2>/dev/null || true']).then(
+      (r) => r.stdout.trim(),
+      () => '',
+    );
     return { server: `moto_server${version ? ` ${version}` : ''}`, endpoint, accessKeyId: 'testing', secretAccessKey: 'testing' };
   }
   // s3rver (a devDependency of quilt-mcp) in a child process of its own, so it does not share this event loop.
@@ -270,9 +295,18 @@ interface S3Bits {
 }
 
 async function measureS3(s3: S3Server, bytes: number, block: Buffer, rounds: number, quiet: () => Promise<void>): Promise<S3Figures> {
-  const bundle = await directBundle({ LOG_LEVEL: 'warn', QUILT_REGISTRIES: `s3://${BUCKET}`, AWS_ENDPOINT_URL: s3.endpoint, QUILT_S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'us-east-1' });
+  const bundle = await directBundle({
+    LOG_LEVEL: 'warn',
+    QUILT_REGISTRIES: `s3://${BUCKET}`,
+    AWS_ENDPOINT_URL: s3.endpoint,
+    QUILT_S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: 'us-east-1',
+  });
   const quilt = await bundle.start('quilt-mcp');
-  const token = await demoToken(bundle.dataDir, { scopes: ['read:packages', 'write:packages'], awsCredentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  const token = await demoToken(bundle.dataDir, {
+    scopes: ['read:packages', 'write:packages'],
+    awsCredentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
   const client = new McpClient(`http://127.0.0.1:${bundle.ports['quilt-mcp']}/mcp`, token);
   const req = createRequire(path.join(repoRoot, 'packages/quilt-mcp/package.json'));
   const sdk = req('@aws-sdk/client-s3') as S3Bits;
@@ -287,13 +321,17 @@ async function measureS3(s3: S3Server, bytes: number, block: Buffer, rounds: num
   try {
     await s3Client.send(new sdk.CreateBucketCommand({ Bucket: BUCKET }));
     log(`uploading ${bytes / MiB} MiB to ${s3.server}`);
-    const body = Readable.from((function* () {
-      for (let done = 0; done < bytes; done += BLOCK) yield block.subarray(0, Math.min(BLOCK, bytes - done));
-    })());
+    const body = Readable.from(
+      (function* () {
+        for (let done = 0; done < bytes; done += BLOCK) yield block.subarray(0, Math.min(BLOCK, bytes - done));
+      })(),
+    );
     await s3Client.send(new sdk.PutObjectCommand({ Bucket: BUCKET, Key: 'bench/s3.bin', Body: body, ContentLength: bytes }));
     const readAll = async (range?: string) => {
       const started = performance.now();
-      const got = (await s3Client.send(new sdk.GetObjectCommand({ Bucket: BUCKET, Key: 'bench/s3.bin', ...(range && { Range: range }) }))) as { Body: AsyncIterable<Uint8Array> };
+      const got = (await s3Client.send(new sdk.GetObjectCommand({ Bucket: BUCKET, Key: 'bench/s3.bin', ...(range && { Range: range }) }))) as {
+        Body: AsyncIterable<Uint8Array>;
+      };
       let read = 0;
       for await (const chunk of got.Body) read += chunk.length;
       return { ms: performance.now() - started, read };
@@ -303,14 +341,21 @@ async function measureS3(s3: S3Server, bytes: number, block: Buffer, rounds: num
     const firstPart = await readAll(`bytes=0-${BLOCK - 1}`);
     const registry = `s3://${BUCKET}`;
     const calls: CallFigure[] = [];
-    const create = { registry, package: 'bench/s3', entries: [{ logical_key: 'data.bin', physical_key: `s3://${BUCKET}/bench/s3.bin` }], replace_existing: true };
+    const create = {
+      registry,
+      package: 'bench/s3',
+      entries: [{ logical_key: 'data.bin', physical_key: `s3://${BUCKET}/bench/s3.bin` }],
+      replace_existing: true,
+    };
     await client.tool('package_create', create); // warm-up: credentials, client pool, the bucket's first-write sweep
     for (let round = 0; round < rounds; round++) {
       await quiet();
       calls.push(await timedCall(client, quilt.pid, 'package_create', create, bytes));
       await quiet();
       calls.push(await timedCall(client, quilt.pid, 'package_verify', { registry, package: 'bench/s3', check_files: true }, bytes));
-      log(`${s3.server} round ${round + 1}: create ${calls.at(-2)!.gbPerS.toFixed(2)} GB/s, verify ${calls.at(-1)!.gbPerS.toFixed(2)} GB/s (one plain GET: ${(bytes / single.ms / 1e6).toFixed(2)} GB/s)`);
+      log(
+        `${s3.server} round ${round + 1}: create ${calls.at(-2)!.gbPerS.toFixed(2)} GB/s, verify ${calls.at(-1)!.gbPerS.toFixed(2)} GB/s (one plain GET: ${(bytes / single.ms / 1e6).toFixed(2)} GB/s)`,
+      );
     }
     return { server: s3.server, sizeBytes: bytes, singleGet: { ms: single.ms, gbPerS: bytes / single.ms / 1e6 }, firstPartGetMs: firstPart.ms, calls };
   } finally {
@@ -320,7 +365,17 @@ async function measureS3(s3: S3Server, bytes: number, block: Buffer, rounds: num
 }
 
 export async function measureHashing(options: HashingOptions, commit: string, cores: number): Promise<HashingResults> {
-  const results: HashingResults = { label: options.label, startedAt: new Date().toISOString(), commit, cores, sizeBytes: options.sizeMiB * MiB, local: [], s3: [], growth: [], notes: [] };
+  const results: HashingResults = {
+    label: options.label,
+    startedAt: new Date().toISOString(),
+    commit,
+    cores,
+    sizeBytes: options.sizeMiB * MiB,
+    local: [],
+    s3: [],
+    growth: [],
+    notes: [],
+  };
   log('openssl speed -evp sha256 (one core)');
   results.opensslBefore = await opensslSpeed();
 
@@ -361,7 +416,9 @@ export async function measureHashing(options: HashingOptions, commit: string, co
       await quiet();
       const v = await timedCall(client, quilt.pid, 'package_verify', verify, results.sizeBytes, probe);
       results.local.push(c, v);
-      log(`round ${round + 1}${withProbe ? ' (with tools/list)' : ''}: create ${c.gbPerS.toFixed(2)} GB/s, verify ${v.gbPerS.toFixed(2)} GB/s${withProbe ? `, tools/list p99 ${c.probe?.p99.toFixed(1)} / ${v.probe?.p99.toFixed(1)} ms` : ''}`);
+      log(
+        `round ${round + 1}${withProbe ? ' (with tools/list)' : ''}: create ${c.gbPerS.toFixed(2)} GB/s, verify ${v.gbPerS.toFixed(2)} GB/s${withProbe ? `, tools/list p99 ${c.probe?.p99.toFixed(1)} / ${v.probe?.p99.toFixed(1)} ms` : ''}`,
+      );
     }
   }
   rmSync(path.join(registryRoot, key), { force: true });
@@ -372,11 +429,19 @@ export async function measureHashing(options: HashingOptions, commit: string, co
     writeDataFile(path.join(registryRoot, growthKey), mib * MiB, block);
     const name = `bench/grow-${mib}m`;
     await quiet();
-    const c = await timedCall(client, quilt.pid, 'package_create', { package: name, entries: [{ logical_key: 'data.bin', physical_key: growthKey }], replace_existing: true }, mib * MiB);
+    const c = await timedCall(
+      client,
+      quilt.pid,
+      'package_create',
+      { package: name, entries: [{ logical_key: 'data.bin', physical_key: growthKey }], replace_existing: true },
+      mib * MiB,
+    );
     await quiet();
     const v = await timedCall(client, quilt.pid, 'package_verify', { package: name, check_files: true }, mib * MiB);
     results.growth.push(c, v);
-    log(`${mib} MiB: create ${c.ms.toFixed(0)} ms (${c.gbPerS.toFixed(2)} GB/s, peak RSS ${(c.peakRss / MiB).toFixed(0)} MiB), verify ${v.ms.toFixed(0)} ms (peak ${(v.peakRss / MiB).toFixed(0)} MiB)`);
+    log(
+      `${mib} MiB: create ${c.ms.toFixed(0)} ms (${c.gbPerS.toFixed(2)} GB/s, peak RSS ${(c.peakRss / MiB).toFixed(0)} MiB), verify ${v.ms.toFixed(0)} ms (peak ${(v.peakRss / MiB).toFixed(0)} MiB)`,
+    );
     rmSync(path.join(registryRoot, growthKey), { force: true });
   }
 
@@ -414,9 +479,16 @@ export function renderHashing(r: HashingResults, svgName: string): string {
   const lines: string[] = [];
   const base = r.opensslBytesPerS;
   lines.push(`# Hashing (${r.label})`, '', `${r.startedAt} – ${r.finishedAt ?? '?'}, commit ${r.commit}, ${r.cores} cores.`, '');
-  if (r.opensslBefore) lines.push(`One core, \`${r.opensslBefore.command}\` at ${r.opensslBefore.blockBytes}-byte blocks: ${gb(r.opensslBefore.bytesPerS)} GB/s before, ${r.opensslAfter ? gb(r.opensslAfter.bytesPerS) : 'n/a'} GB/s after the runs; baseline ${base ? gb(base) : 'n/a'} GB/s.`, '');
+  if (r.opensslBefore)
+    lines.push(
+      `One core, \`${r.opensslBefore.command}\` at ${r.opensslBefore.blockBytes}-byte blocks: ${gb(r.opensslBefore.bytesPerS)} GB/s before, ${r.opensslAfter ? gb(r.opensslAfter.bytesPerS) : 'n/a'} GB/s after the runs; baseline ${base ? gb(base) : 'n/a'} GB/s.`,
+      '',
+    );
   lines.push(`## ${mibOf(r.sizeBytes)} MiB local file, through quilt-mcp`, '');
-  lines.push('| tool | other client | GB/s (median) | runs GB/s | × openssl one core | quilt-mcp CPU s / wall s | other work on the machine | tools/list p50 / p99 / max ms |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| tool | other client | GB/s (median) | runs GB/s | × openssl one core | quilt-mcp CPU s / wall s | other work on the machine | tools/list p50 / p99 / max ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const tool of ['package_create', 'package_verify']) {
     for (const withProbe of [false, true]) {
       const runs = r.local.filter((c) => c.tool === tool && (c.probe !== undefined) === withProbe);
@@ -429,15 +501,27 @@ export function renderHashing(r: HashingResults, svgName: string): string {
       const errors = p.reduce((n, x) => n + x.errors, 0);
       // On a shared machine, the calls during which other work took a tenth of the cores or more are told apart.
       const quietSamples = runs.filter((c) => c.probe && c.otherBusy < QUIET).flatMap((c) => c.probe!.samples ?? []);
-      const quietCell = quietSamples.length && quietSamples.length < pooled.length ? `; calls with other work < ${pct(QUIET)}: p99 ${percentile(quietSamples, 99).toFixed(1)} of ${quietSamples.length}` : '';
+      const quietCell =
+        quietSamples.length && quietSamples.length < pooled.length
+          ? `; calls with other work < ${pct(QUIET)}: p99 ${percentile(quietSamples, 99).toFixed(1)} of ${quietSamples.length}`
+          : '';
       const probeCell = p.length
         ? `${percentile(pooled, 50).toFixed(1)} / ${percentile(pooled, 99).toFixed(1)} / ${Math.max(...pooled).toFixed(1)} (${pooled.length} requests${errors ? `, ${errors} failed` : ''}; per call p99 ${p.map((x) => x.p99.toFixed(0)).join(', ')}${quietCell})`
         : '—';
-      const quietMed = quietRuns.length && quietRuns.length < runs.length ? ` (${median(quietRuns.map((c) => c.gbPerS)).toFixed(2)} in the ${quietRuns.length} with other work < ${pct(QUIET)})` : '';
-      lines.push(`| ${tool} | ${withProbe ? `tools/list, one at a time` : 'none'} | ${med.toFixed(2)}${quietMed} | ${runs.map((c) => c.gbPerS.toFixed(2)).join(', ')} | ${base ? (med * 1e9 / base).toFixed(2) : 'n/a'} | ${cores.toFixed(2)} | ${runs.map((c) => pct(c.otherBusy)).join(', ')} | ${probeCell} |`);
+      const quietMed =
+        quietRuns.length && quietRuns.length < runs.length
+          ? ` (${median(quietRuns.map((c) => c.gbPerS)).toFixed(2)} in the ${quietRuns.length} with other work < ${pct(QUIET)})`
+          : '';
+      lines.push(
+        `| ${tool} | ${withProbe ? `tools/list, one at a time` : 'none'} | ${med.toFixed(2)}${quietMed} | ${runs.map((c) => c.gbPerS.toFixed(2)).join(', ')} | ${base ? ((med * 1e9) / base).toFixed(2) : 'n/a'} | ${cores.toFixed(2)} | ${runs.map((c) => pct(c.otherBusy)).join(', ')} | ${probeCell} |`,
+      );
     }
   }
-  if (r.idleProbe) lines.push('', `tools/list from the other client with nothing hashing: p50 ${r.idleProbe.p50.toFixed(1)} ms, p99 ${r.idleProbe.p99.toFixed(1)} ms, max ${r.idleProbe.max.toFixed(1)} ms (${r.idleProbe.count} requests).`);
+  if (r.idleProbe)
+    lines.push(
+      '',
+      `tools/list from the other client with nothing hashing: p50 ${r.idleProbe.p50.toFixed(1)} ms, p99 ${r.idleProbe.p99.toFixed(1)} ms, max ${r.idleProbe.max.toFixed(1)} ms (${r.idleProbe.count} requests).`,
+    );
   lines.push('');
   for (const s3 of r.s3) {
     if (!('calls' in s3)) {
@@ -445,16 +529,27 @@ export function renderHashing(r: HashingResults, svgName: string): string {
       continue;
     }
     lines.push(`## S3 against ${s3.server}, ${mibOf(s3.sizeBytes)} MiB object`, '');
-    lines.push(`One plain whole-object GET, read and discarded by the benchmark: ${s3.singleGet.gbPerS.toFixed(2)} GB/s (${s3.singleGet.ms.toFixed(0)} ms); one ranged GET of the first 8 MiB: ${s3.firstPartGetMs.toFixed(0)} ms.`, '');
+    lines.push(
+      `One plain whole-object GET, read and discarded by the benchmark: ${s3.singleGet.gbPerS.toFixed(2)} GB/s (${s3.singleGet.ms.toFixed(0)} ms); one ranged GET of the first 8 MiB: ${s3.firstPartGetMs.toFixed(0)} ms.`,
+      '',
+    );
     lines.push('| tool | GB/s | quilt-mcp CPU s / wall s | other work on the machine | peak RSS MiB (before) |', '| --- | --- | --- | --- | --- |');
-    for (const c of s3.calls) lines.push(`| ${c.tool} | ${c.gbPerS.toFixed(2)} | ${(c.serverCpuMs / c.ms).toFixed(2)} | ${pct(c.otherBusy)} | ${mibOf(c.peakRss)} (${mibOf(c.rssBefore)}) |`);
+    for (const c of s3.calls)
+      lines.push(
+        `| ${c.tool} | ${c.gbPerS.toFixed(2)} | ${(c.serverCpuMs / c.ms).toFixed(2)} | ${pct(c.otherBusy)} | ${mibOf(c.peakRss)} (${mibOf(c.rssBefore)}) |`,
+      );
     lines.push('');
   }
   if (r.growth.length) {
     lines.push('## How cost grows with the file size', '', `![hashing time and peak memory by file size](${svgName})`, '');
-    lines.push('| size MiB | tool | ms | GB/s | ms per GiB | quilt-mcp RSS before MiB | peak RSS MiB | peak − before MiB |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '| size MiB | tool | ms | GB/s | ms per GiB | quilt-mcp RSS before MiB | peak RSS MiB | peak − before MiB |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const c of r.growth) {
-      lines.push(`| ${mibOf(c.bytes)} | ${c.tool} | ${c.ms.toFixed(0)} | ${c.gbPerS.toFixed(2)} | ${(c.ms / (c.bytes / (1024 * MiB))).toFixed(0)} | ${mibOf(c.rssBefore)} | ${mibOf(c.peakRss)} | ${mibOf(c.peakRss - c.rssBefore)} |`);
+      lines.push(
+        `| ${mibOf(c.bytes)} | ${c.tool} | ${c.ms.toFixed(0)} | ${c.gbPerS.toFixed(2)} | ${(c.ms / (c.bytes / (1024 * MiB))).toFixed(0)} | ${mibOf(c.rssBefore)} | ${mibOf(c.peakRss)} | ${mibOf(c.peakRss - c.rssBefore)} |`,
+      );
     }
     lines.push('');
   }
@@ -472,7 +567,10 @@ export function growthSvg(r: HashingResults): string {
   const lefts = [60, 440];
   const colors: Record<string, string> = { package_create: '#1f77b4', package_verify: '#d62728' };
   const sizes = [...new Set(r.growth.map((c) => c.bytes))].sort((a, b) => a - b);
-  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+  ];
   const panels = [
     { title: 'Time (s), log scale', value: (c: CallFigure) => c.ms / 1000 },
     { title: 'quilt-mcp peak RSS (MiB), log scale', value: (c: CallFigure) => c.peakRss / MiB },
@@ -502,7 +600,9 @@ export function growthSvg(r: HashingResults): string {
     }
     for (const s of sizes) {
       out.push(`<line x1="${x(s).toFixed(1)}" x2="${x(s).toFixed(1)}" y1="${top}" y2="${top + panelH}" stroke="#eee"/>`);
-      out.push(`<text x="${x(s).toFixed(1)}" y="${top + panelH + 14}" text-anchor="middle">${s >= 1024 * MiB ? `${s / 1024 / MiB} GiB` : `${s / MiB} MiB`}</text>`);
+      out.push(
+        `<text x="${x(s).toFixed(1)}" y="${top + panelH + 14}" text-anchor="middle">${s >= 1024 * MiB ? `${s / 1024 / MiB} GiB` : `${s / MiB} MiB`}</text>`,
+      );
     }
     out.push(`<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">file size (log scale)</text>`);
     for (const tool of Object.keys(colors)) {
@@ -521,4 +621,3 @@ export function growthSvg(r: HashingResults): string {
   out.push('</svg>');
   return out.join('\n');
 }
-

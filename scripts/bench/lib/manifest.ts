@@ -51,11 +51,15 @@ export function parseManifestOutput(output: string): { entriesPerSecond?: number
   }
   const num = (s: string) => Number(s.replace(/[,_\s]/g, ''));
   if (out.entriesPerSecond === undefined) {
-    const m = /([\d][\d,_]*(?:\.\d+)?)\s*([kKM])?\s*entries\s*\/\s*s/.exec(output) ?? /entries\s*\/\s*s(?:ec(?:ond)?)?\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([kKM])?/i.exec(output);
+    const m =
+      /([\d][\d,_]*(?:\.\d+)?)\s*([kKM])?\s*entries\s*\/\s*s/.exec(output) ??
+      /entries\s*\/\s*s(?:ec(?:ond)?)?\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([kKM])?/i.exec(output);
     if (m) out.entriesPerSecond = num(m[1]!) * (m[2] === 'M' ? 1e6 : m[2] ? 1e3 : 1);
   }
   if (out.peakRssBytes === undefined) {
-    const m = /peak\s*(?:RSS|resident(?:\s*memory)?|memory)\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([KMG]i?B|[kKMG]|B|bytes)?/i.exec(output) ?? /(?:max|maxrss|rss\s*peak)\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([KMG]i?B|[kKMG]|B|bytes)?/i.exec(output);
+    const m =
+      /peak\s*(?:RSS|resident(?:\s*memory)?|memory)\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([KMG]i?B|[kKMG]|B|bytes)?/i.exec(output) ??
+      /(?:max|maxrss|rss\s*peak)\s*[:=]?\s*([\d][\d,_]*(?:\.\d+)?)\s*([KMG]i?B|[kKMG]|B|bytes)?/i.exec(output);
     if (m) {
       const unit = (m[2] ?? 'MiB').toLowerCase().replace('bytes', 'b');
       out.peakRssBytes = num(m[1]!) * (UNITS[unit] ?? 1048576);
@@ -67,13 +71,20 @@ export function parseManifestOutput(output: string): { entriesPerSecond?: number
 export function runManifest(entries: number, timeoutMs: number): Promise<ManifestRun> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import=tsx', MANIFEST_SCRIPT, '--entries', String(entries)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import=tsx', MANIFEST_SCRIPT, '--entries', String(entries)], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const stop = onCleanup(`manifest-throughput --entries ${entries}`, async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }, () => (child.pid && child.exitCode === null ? [child.pid] : []));
+    const stop = onCleanup(
+      `manifest-throughput --entries ${entries}`,
+      async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+      () => (child.pid && child.exitCode === null ? [child.pid] : []),
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let observedPeak = 0;
     const poll = setInterval(() => {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawnChild, type Child } from './processes.js';
+import { type Child, spawnChild } from './processes.js';
 import { freePort, httpOk, waitFor } from './util.js';
 
 export interface NginxInfo {
@@ -12,7 +12,12 @@ export interface NginxInfo {
 }
 
 export function findNginx(): NginxInfo | undefined {
-  const candidates = [...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nginx')), '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
+  const candidates = [
+    ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nginx')),
+    '/usr/sbin/nginx',
+    '/usr/local/sbin/nginx',
+    '/usr/local/nginx/sbin/nginx',
+  ];
   const binary = candidates.find((c) => existsSync(c));
   if (!binary) return undefined;
   // nginx prints its version on stderr.
@@ -91,7 +96,12 @@ export async function startNginx(info: NginxInfo, dir: string, upstreams: { quil
   writeFileSync(confFile, conf);
   // -e (since 1.19.5) keeps even the startup error log out of /var/log.
   const args = ['-p', dir, '-c', confFile, ...(versionAtLeast(info.version, [1, 19, 5]) ? ['-e', path.join(dir, 'error.log')] : [])];
-  const child = spawnChild('nginx', info.binary, args, { env: { PATH: process.env.PATH ?? '' }, logFile: path.join(dir, 'stdio.log'), stopSignal: 'SIGTERM', graceMs: 5000 });
+  const child = spawnChild('nginx', info.binary, args, {
+    env: { PATH: process.env.PATH ?? '' },
+    logFile: path.join(dir, 'stdio.log'),
+    stopSignal: 'SIGTERM',
+    graceMs: 5000,
+  });
   let exitedEarly = false;
   void child.exited.then(() => (exitedEarly = true));
   const url = `http://127.0.0.1:${port}`;

@@ -1,8 +1,8 @@
 // Router overhead: the same MCP tools/call load straight to quilt-mcp, through the router, through nginx,
 // interleaved in rounds (so drifting background load hits all three alike), with a warm-up before each measurement.
-import { runLoad, type LoadRun } from './load.js';
-import { cpuMs, machineCpuMs, processTree } from './procfs.js';
+import { type LoadRun, runLoad } from './load.js';
 import { isInterrupted } from './processes.js';
+import { cpuMs, machineCpuMs, processTree } from './procfs.js';
 import { log, median, percentileSorted, Samples, sleep } from './util.js';
 
 /** 'direct', 'router', 'nginx', 'bare', or a router variant ('variant1'...). */
@@ -105,7 +105,10 @@ function cpuOfTree(root: number): number {
 export async function measureOverhead(options: OverheadOptions): Promise<LevelResult[]> {
   const levels: LevelResult[] = [];
   for (const connections of options.levels) {
-    const acc = new Map<TargetKey, { runs: LoadRun[]; latencies: Samples; cpu: Record<string, number>; background: number; machineTotal: number; roundBackground: number[] }>();
+    const acc = new Map<
+      TargetKey,
+      { runs: LoadRun[]; latencies: Samples; cpu: Record<string, number>; background: number; machineTotal: number; roundBackground: number[] }
+    >();
     for (let round = 0; round < options.rounds; round++) {
       if (options.quietBelow !== undefined) await waitQuiet(options.quietBelow, options.quietMaxWaitMs ?? 20_000);
       // ABC, CBA, ABC...: neither target always runs first, or right after the heaviest.

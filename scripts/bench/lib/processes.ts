@@ -1,6 +1,6 @@
 // Starting and, above all, reliably stopping what the benchmark runs: every child, nginx, PM2 daemons, temp dirs,
 // on success, on failure and on Ctrl-C.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -21,7 +21,14 @@ function readStat(pid: number): string[] | undefined {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may contain spaces; fields after it are plain.
     const close = text.lastIndexOf(')');
-    return [String(pid), text.slice(text.indexOf('(') + 1, close), ...text.slice(close + 2).trim().split(' ')];
+    return [
+      String(pid),
+      text.slice(text.indexOf('(') + 1, close),
+      ...text
+        .slice(close + 2)
+        .trim()
+        .split(' '),
+    ];
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { summarizeProfile } from './cpuprofile.js';
 import { runLoad } from './load.js';
 import { cpuMs } from './procfs.js';
 import type { ProfileResult } from './report.js';
-import { UNLIMITED_ROUTER, type DirectBundle } from './services.js';
+import { type DirectBundle, UNLIMITED_ROUTER } from './services.js';
 import { freePort, log, sleep } from './util.js';
 
 export async function profileRouter(

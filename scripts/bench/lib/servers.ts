@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runLoad } from './load.js';
-import { cpuMs } from './procfs.js';
 import { isInterrupted, spawnChild } from './processes.js';
+import { cpuMs } from './procfs.js';
 import { demoToken, directBundle } from './services.js';
 import { fmt, fmtInt, freePort, log, median, repoRoot, waitFor } from './util.js';
 
@@ -88,7 +88,7 @@ function workloads(quiltToken: string): ServerWorkload[] {
     },
     {
       key: 'quilt tools/call registries_list (2025)',
-      description: 'quilt-mcp `tools/call` `registries_list` (no I/O), 2025-era, `Accept: application/json` (the overhead phase\'s request)',
+      description: "quilt-mcp `tools/call` `registries_list` (no I/O), 2025-era, `Accept: application/json` (the overhead phase's request)",
       server: 'quilt-mcp',
       headers: quilt,
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'registries_list', arguments: {} } }),
@@ -127,12 +127,21 @@ export async function measureServers(options: ServersOptions): Promise<ServersRe
   const answersFile = path.join(bundle.base, 'plain-answers.json');
   writeFileSync(answersFile, JSON.stringify(answers));
   const plainPort = await freePort();
-  const plain = spawnChild('plain-server', process.execPath, ['--import=tsx', path.join(repoRoot, 'scripts/bench/lib/plain-server.ts'), String(plainPort), answersFile], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? bundle.base },
-    cwd: repoRoot,
-    logFile: path.join(bundle.logDir, 'plain-server.log'),
-  });
-  await waitFor('plain server', async () => (await fetch(`http://127.0.0.1:${plainPort}/w0`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 200 || 'not yet', 20_000);
+  const plain = spawnChild(
+    'plain-server',
+    process.execPath,
+    ['--import=tsx', path.join(repoRoot, 'scripts/bench/lib/plain-server.ts'), String(plainPort), answersFile],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? bundle.base },
+      cwd: repoRoot,
+      logFile: path.join(bundle.logDir, 'plain-server.log'),
+    },
+  );
+  await waitFor(
+    'plain server',
+    async () => (await fetch(`http://127.0.0.1:${plainPort}/w0`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 200 || 'not yet',
+    20_000,
+  );
 
   const results: ServerWorkloadResult[] = [];
   for (const [i, w] of list.entries()) {
@@ -142,9 +151,19 @@ export async function measureServers(options: ServersOptions): Promise<ServersRe
       { kind: 'plain' as const, url: `http://127.0.0.1:${plainPort}/w${i}`, pid: plain.pid },
     ];
     const r: ServerWorkloadResult = {
-      key: w.key, description: w.description, answerBytes: w.answerBytes ?? 0,
-      roundServerRps: [], roundPlainRps: [], roundRatios: [], ratio: Number.NaN, serverRps: 0, plainRps: 0,
-      serverCpuMsPerRequest: 0, plainCpuMsPerRequest: 0, non2xx: 0, errors: 0,
+      key: w.key,
+      description: w.description,
+      answerBytes: w.answerBytes ?? 0,
+      roundServerRps: [],
+      roundPlainRps: [],
+      roundRatios: [],
+      ratio: Number.NaN,
+      serverRps: 0,
+      plainRps: 0,
+      serverCpuMsPerRequest: 0,
+      plainCpuMsPerRequest: 0,
+      non2xx: 0,
+      errors: 0,
     };
     const totals = { server: { ok: 0, s: 0, cpu: 0 }, plain: { ok: 0, s: 0, cpu: 0 } };
     for (let round = 0; round < options.rounds && !isInterrupted(); round++) {
@@ -188,7 +207,9 @@ export function renderServers(s: ServersResults): string {
   ];
   for (const w of s.workloads) {
     const bad = w.non2xx || w.errors ? ` (${w.non2xx} non-2xx, ${w.errors} errors)` : '';
-    lines.push(`| ${w.key} | ${fmtInt(w.answerBytes)} | ${fmtInt(w.serverRps)} | ${fmtInt(w.plainRps)} | ${fmt(w.ratio)} | ${fmt(w.serverCpuMsPerRequest, 3)} | ${fmt(w.plainCpuMsPerRequest, 3)} | ${w.ratio >= 0.5 ? 'PASS' : 'MISS'}${bad} |`);
+    lines.push(
+      `| ${w.key} | ${fmtInt(w.answerBytes)} | ${fmtInt(w.serverRps)} | ${fmtInt(w.plainRps)} | ${fmt(w.ratio)} | ${fmt(w.serverCpuMsPerRequest, 3)} | ${fmt(w.plainCpuMsPerRequest, 3)} | ${w.ratio >= 0.5 ? 'PASS' : 'MISS'}${bad} |`,
+    );
   }
   lines.push('', ...s.workloads.map((w) => `- ${w.key}: ${w.description}`), '');
   return lines.join('\n');

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { spawnChild, tempDir, type Child } from './processes.js';
+import { type Child, spawnChild, tempDir } from './processes.js';
 import { freePort, httpOk, repoRoot, waitFor } from './util.js';
 
 export type ServiceName = 'router' | 'quilt-mcp' | 'benchling-mcp' | 'benchling-sandbox';
@@ -87,7 +87,13 @@ export async function demoToken(
   extra: { scopes?: string[]; awsCredentials?: { accessKeyId: string; secretAccessKey: string } } = {},
 ): Promise<string> {
   const auth = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
-    mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string; awsCredentials?: { accessKeyId: string; secretAccessKey: string } }) => Promise<string>;
+    mintDemoToken: (o: {
+      dataDir: string;
+      subject: string;
+      scopes?: string[];
+      expiresIn?: string;
+      awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+    }) => Promise<string>;
   };
   return auth.mintDemoToken({ dataDir, subject: 'bench', scopes: ['read:packages'], expiresIn: '2h', ...extra });
 }

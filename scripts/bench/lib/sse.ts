@@ -61,7 +61,15 @@ function timeOne(agent: Agent, url: URL, shape: SseShape): Promise<SseTiming> {
         const totalMs = performance.now() - started;
         const gapsMs: number[] = [];
         for (let i = 1; i < eventTimes.length; i++) gapsMs.push(eventTimes[i]! - eventTimes[i - 1]!);
-        resolve({ headersMs, firstEventMs: sse ? (eventTimes[0] ?? totalMs) : totalMs, totalMs, events: eventTimes.length, gapsMs, contentType, status: res.statusCode ?? 0 });
+        resolve({
+          headersMs,
+          firstEventMs: sse ? (eventTimes[0] ?? totalMs) : totalMs,
+          totalMs,
+          events: eventTimes.length,
+          gapsMs,
+          contentType,
+          status: res.statusCode ?? 0,
+        });
       });
       res.on('error', reject);
     });
@@ -99,7 +107,10 @@ export async function measureSse(targets: { key: string; url: string }[], shapes
         n: list.length,
         contentType: list[0]?.contentType ?? '',
         status: list[0]?.status ?? 0,
-        events: percentile(pick((x) => x.events), 50),
+        events: percentile(
+          pick((x) => x.events),
+          50,
+        ),
         headers: stat(pick((x) => x.headersMs)),
         firstEvent: stat(pick((x) => x.firstEventMs)),
         total: stat(pick((x) => x.totalMs)),

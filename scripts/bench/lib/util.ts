@@ -27,7 +27,10 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
 }
 
 export function percentile(values: number[], p: number): number {
-  return percentileSorted([...values].sort((a, b) => a - b), p);
+  return percentileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 export function median(values: number[]): number {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Test } from 'tap';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import { startBundle, type Bundle, type BundleOptions } from '../../helpers/bundle.js';
+import type { Test } from 'tap';
+import { type Bundle, type BundleOptions, startBundle } from '../../helpers/bundle.js';
 
 /**
  * startBundle, tried twice: on a loaded 2-core machine (the Dockerfile test's installs and tsc run in parallel

@@ -27,13 +27,30 @@
  * comments and empty lines inside them, parser directives, flags; .dockerignore with @balena/dockerignore.
  * Docker's variable substitution and word splitting stay here, as the emulator's own steps.
  */
-import { createHash } from 'node:crypto';
+
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync, chmodSync } from 'node:fs';
-import dockerignoreModule from '@balena/dockerignore';
-import { DockerfileParser, ModifiableInstruction, type Instruction as AstInstruction } from 'dockerfile-ast';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import { networkEnv, runCommand, startProc, type Proc } from './procs.js';
+import dockerignoreModule from '@balena/dockerignore';
+import { type Instruction as AstInstruction, DockerfileParser, ModifiableInstruction } from 'dockerfile-ast';
+import { networkEnv, type Proc, runCommand, startProc } from './procs.js';
 
 // ---------------------------------------------------------------------------------------------------- parsing
 
@@ -60,7 +77,22 @@ export interface ParsedDockerfile {
 // A CommonJS module whose types declare `export default`: at run time the default import is the function itself.
 const dockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
 
-const SUPPORTED = new Set(['FROM', 'ARG', 'ENV', 'WORKDIR', 'COPY', 'RUN', 'USER', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'CMD', 'ENTRYPOINT', 'LABEL', 'STOPSIGNAL']);
+const SUPPORTED = new Set([
+  'FROM',
+  'ARG',
+  'ENV',
+  'WORKDIR',
+  'COPY',
+  'RUN',
+  'USER',
+  'EXPOSE',
+  'VOLUME',
+  'HEALTHCHECK',
+  'CMD',
+  'ENTRYPOINT',
+  'LABEL',
+  'STOPSIGNAL',
+]);
 
 export function parseDockerfile(text: string): ParsedDockerfile {
   const dockerfile = DockerfileParser.parse(text);
@@ -129,14 +161,17 @@ export function execForm(rest: string): string[] | undefined {
 
 /** Docker's variable substitution: $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alt}; `\$` stays literal. */
 export function substitute(value: string, vars: Record<string, string | undefined>): string {
-  return value.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
-    if (all === '\\$') return '$';
-    const name = braced ?? bare ?? '';
-    const v = vars[name];
-    if (op === '-') return v ? v : (word ?? '');
-    if (op === '+') return v ? (word ?? '') : '';
-    return v ?? '';
-  });
+  return value.replace(
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+      if (all === '\\$') return '$';
+      const name = braced ?? bare ?? '';
+      const v = vars[name];
+      if (op === '-') return v ? v : (word ?? '');
+      if (op === '+') return v ? (word ?? '') : '';
+      return v ?? '';
+    },
+  );
 }
 
 /** Splits words the way Docker does for ENV/LABEL/COPY: whitespace, with "double" and 'single' quotes. */
@@ -286,7 +321,27 @@ export interface Build {
   emulated: string[];
 }
 
-const SYSTEM_SEGMENTS = new Set(['usr', 'bin', 'sbin', 'lib', 'lib64', 'etc', 'tmp', 'var', 'dev', 'proc', 'sys', 'run', 'opt', 'root', 'home', 'srv', 'mnt', 'media', 'boot']);
+const SYSTEM_SEGMENTS = new Set([
+  'usr',
+  'bin',
+  'sbin',
+  'lib',
+  'lib64',
+  'etc',
+  'tmp',
+  'var',
+  'dev',
+  'proc',
+  'sys',
+  'run',
+  'opt',
+  'root',
+  'home',
+  'srv',
+  'mnt',
+  'media',
+  'boot',
+]);
 const NODE_IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const EMULATED_COMMANDS = ['chown', 'chgrp', 'useradd', 'groupadd', 'usermod', 'adduser', 'addgroup', 'apt-get', 'apt', 'apk'];
 
@@ -319,7 +374,11 @@ export async function emulateBuild(dockerfileText: string, options: EmulatorOpti
       const fromFlag = ins.keyword === 'COPY' ? splitFlags(ins.args).flags.find(([k]) => k === 'from')?.[1] : undefined;
       if (fromFlag) keyParts.push(byName(fromFlag)?.key ?? `image:${fromFlag}`);
     }
-    const key = createHash('sha256').update(keyParts.join('\n')).update(contextFingerprint(options.contextDir, context, stage)).digest('hex').slice(0, 16);
+    const key = createHash('sha256')
+      .update(keyParts.join('\n'))
+      .update(contextFingerprint(options.contextDir, context, stage))
+      .digest('hex')
+      .slice(0, 16);
     const previous = options.reuse?.stages.find((s) => s.key === key && existsSync(s.root));
     if (previous) {
       log(`# stage ${stage.name ?? stage.index}: reused ${previous.root}`);
@@ -332,14 +391,37 @@ export async function emulateBuild(dockerfileText: string, options: EmulatorOpti
     let state: StageState;
     if (parent) {
       execFileSync('cp', ['-a', parent.root, root]);
-      state = { ...parent, name: stage.name, key, root, env: { ...parent.env }, volumes: [...parent.volumes], exposed: [...parent.exposed], labels: { ...parent.labels }, reused: false };
+      state = {
+        ...parent,
+        name: stage.name,
+        key,
+        root,
+        env: { ...parent.env },
+        volumes: [...parent.volumes],
+        exposed: [...parent.exposed],
+        labels: { ...parent.labels },
+        reused: false,
+      };
     } else {
       const m = /^(?:docker\.io\/(?:library\/)?)?node:(\d+)(?:[.-][\w.-]*)?$/.exec(from);
       if (!m) throw new Error(`line ${stage.fromLine}: the emulator knows only the node:<major>-slim base images, not ${from}`);
       const major = Number(m[1]);
       for (const dir of ['usr/local/bin', 'usr/local/lib', 'root', 'home/node', 'tmp']) mkdirSync(path.join(root, dir), { recursive: true });
       const emuBin = await baseImageBin(options, major);
-      state = { name: stage.name, key, root, env: { PATH: NODE_IMAGE_PATH, NODE_VERSION: String(major) }, workdir: '/', user: 'root', volumes: [], exposed: [], labels: {}, nodeMajor: major, emuBin, reused: false };
+      state = {
+        name: stage.name,
+        key,
+        root,
+        env: { PATH: NODE_IMAGE_PATH, NODE_VERSION: String(major) },
+        workdir: '/',
+        user: 'root',
+        volumes: [],
+        exposed: [],
+        labels: {},
+        nodeMajor: major,
+        emuBin,
+        reused: false,
+      };
     }
     log(`# stage ${stage.name ?? stage.index} FROM ${from} -> ${root}`);
     const args: Record<string, string | undefined> = {};
@@ -350,7 +432,12 @@ export async function emulateBuild(dockerfileText: string, options: EmulatorOpti
       switch (ins.keyword) {
         case 'ARG': {
           const [name, def] = argDecl(ins.args);
-          args[name] = name in globalArgs ? (globalArgs[name] ?? (def === undefined ? undefined : substitute(def, vars))) : def === undefined ? undefined : substitute(def, vars);
+          args[name] =
+            name in globalArgs
+              ? (globalArgs[name] ?? (def === undefined ? undefined : substitute(def, vars)))
+              : def === undefined
+                ? undefined
+                : substitute(def, vars);
           break;
         }
         case 'ENV':
@@ -426,7 +513,8 @@ function imageSegments(parsed: ParsedDockerfile): Set<string> {
     if (!p.startsWith('/')) return;
     const seg = p.split('/')[1];
     if (!seg || seg.includes('$')) return;
-    if (SYSTEM_SEGMENTS.has(seg)) throw new Error(`line ${line}: the emulator maps image folders onto scratch folders and cannot map /${seg}; use a folder such as /app`);
+    if (SYSTEM_SEGMENTS.has(seg))
+      throw new Error(`line ${line}: the emulator maps image folders onto scratch folders and cannot map /${seg}; use a folder such as /app`);
     segs.add(seg);
   };
   for (const stage of parsed.stages) {
@@ -555,12 +643,18 @@ async function runStep(ins: Instruction, state: StageState, _vars: Record<string
     npm_config_update_notifier: 'false',
     TMPDIR: path.join(state.root, 'tmp'),
   };
-  const result = await runCommand('bash', ['-c', script], { cwd: hostPath(state, state.workdir, ctx.segments), env, timeoutMs: ctx.options.timeoutPerRunMs ?? 600_000 });
+  const result = await runCommand('bash', ['-c', script], {
+    cwd: hostPath(state, state.workdir, ctx.segments),
+    env,
+    timeoutMs: ctx.options.timeoutPerRunMs ?? 600_000,
+  });
   ctx.log(result.stdout);
   ctx.log(result.stderr);
   for (const m of result.stderr.matchAll(/\[dockerfile-emulation\] not run here: (.*)/g)) ctx.emulated.push(`line ${ins.line}: ${m[1]}`);
   if (result.code !== 0) {
-    throw new Error(`line ${ins.line}: RUN ${rest} failed (exit ${result.code}${result.timedOut ? ', timed out' : ''}):\n${tail(`${result.stdout}\n${result.stderr}`, 4000)}`);
+    throw new Error(
+      `line ${ins.line}: RUN ${rest} failed (exit ${result.code}${result.timedOut ? ', timed out' : ''}):\n${tail(`${result.stdout}\n${result.stderr}`, 4000)}`,
+    );
   }
 }
 
@@ -598,7 +692,10 @@ function copyStep(ins: Instruction, state: StageState, vars: Record<string, stri
       if (!existsSync(p)) throw new Error(`line ${ins.line}: COPY --from=${from.name ?? '?'} ${src}: not found in that stage`);
       matches.push({ host: p, isDir: statSync(p).isDirectory(), rel: '' });
     } else {
-      const clean = path.posix.normalize(src).replace(/^\.?\/+/, '').replace(/\/+$/, '');
+      const clean = path.posix
+        .normalize(src)
+        .replace(/^\.?\/+/, '')
+        .replace(/\/+$/, '');
       if (clean === '.' || clean === '') {
         matches.push({ host: ctx.contextDir, isDir: true, rel: '' });
         continue;
@@ -705,7 +802,8 @@ export function startContainer(build: Build, env: Record<string, string>, logDir
     const cwd = hostPath(state, state.workdir, build.segments);
     const argv = [...(state.entrypoint ?? []), ...(state.cmd ?? [])];
     if (argv.length === 0) throw new Error('the image has neither ENTRYPOINT nor CMD');
-    const resolve = (argv0: string) => (argv0.includes('/') ? (argv0.startsWith('/') ? hostPath(state, argv0, build.segments) : path.join(cwd, argv0)) : which(argv0, runEnv.PATH ?? ''));
+    const resolve = (argv0: string) =>
+      argv0.includes('/') ? (argv0.startsWith('/') ? hostPath(state, argv0, build.segments) : path.join(cwd, argv0)) : which(argv0, runEnv.PATH ?? '');
     const command = resolve(argv[0] ?? '');
     const proc = startProc('container', command, argv.slice(1), { cwd, env: runEnv, logDir });
     return {

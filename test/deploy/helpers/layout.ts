@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../helpers/bundle.js';
 import { freePort } from '../../helpers/ports.js';
-import { cleanEnv, runCommand, startProc, waitForOk, type Proc } from './procs.js';
+import { cleanEnv, type Proc, runCommand, startProc, waitForOk } from './procs.js';
 
 export const composeFile = path.join(repoRoot, 'deploy', 'docker-compose.yml');
 export const nginxConfFile = path.join(repoRoot, 'deploy', 'nginx', 'labmcp.conf');
@@ -25,13 +25,16 @@ export interface ComposeFile {
 
 /** Compose's own interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, $$ for a literal $. */
 export function interpolate(value: string, vars: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g, (all, name: string | undefined, op: string | undefined, def: string | undefined) => {
-    if (all === '$$') return '$';
-    const v = vars[name ?? ''];
-    if (op === ':-') return v ? v : (def ?? '');
-    if (op === '-') return v !== undefined ? v : (def ?? '');
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g,
+    (all, name: string | undefined, op: string | undefined, def: string | undefined) => {
+      if (all === '$$') return '$';
+      const v = vars[name ?? ''];
+      if (op === ':-') return v ? v : (def ?? '');
+      if (op === '-') return v !== undefined ? v : (def ?? '');
+      return v ?? '';
+    },
+  );
 }
 
 /** deploy/docker-compose.yml, interpolated with `vars` (none: every default), YAML merge keys resolved. */
@@ -128,13 +131,16 @@ export interface Nginx {
 export function renderNginxConf(dir: string, upstreams: Record<string, number>, listenPort: number): string {
   const original = readFileSync(nginxConfFile, 'utf8');
   const seen = new Map<string, number>();
-  const site = original.replace(/^([ \t]*)(server|listen)[ \t]+[^;\n]+;([ \t]*#[ \t]*labmcp-test:[ \t]*([\w-]+))[ \t]*$/gm, (_all, indent: string, directive: string, comment: string, tag: string) => {
-    seen.set(tag, (seen.get(tag) ?? 0) + 1);
-    if (directive === 'listen' && tag === 'listen') return `${indent}listen 127.0.0.1:${listenPort};${comment}`;
-    const port = upstreams[tag];
-    if (directive === 'server' && port !== undefined) return `${indent}server 127.0.0.1:${port};${comment}`;
-    throw new Error(`labmcp.conf: no test value for the tagged line "${directive} ... # labmcp-test: ${tag}"`);
-  });
+  const site = original.replace(
+    /^([ \t]*)(server|listen)[ \t]+[^;\n]+;([ \t]*#[ \t]*labmcp-test:[ \t]*([\w-]+))[ \t]*$/gm,
+    (_all, indent: string, directive: string, comment: string, tag: string) => {
+      seen.set(tag, (seen.get(tag) ?? 0) + 1);
+      if (directive === 'listen' && tag === 'listen') return `${indent}listen 127.0.0.1:${listenPort};${comment}`;
+      const port = upstreams[tag];
+      if (directive === 'server' && port !== undefined) return `${indent}server 127.0.0.1:${port};${comment}`;
+      throw new Error(`labmcp.conf: no test value for the tagged line "${directive} ... # labmcp-test: ${tag}"`);
+    },
+  );
   for (const tag of ['listen', ...Object.keys(upstreams)]) {
     if (seen.get(tag) !== 1) throw new Error(`labmcp.conf: expected exactly one line tagged "# labmcp-test: ${tag}", found ${seen.get(tag) ?? 0}`);
   }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -72,7 +72,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion (in its own process group, killed whole on timeout). Never rejects. */
-export function runCommand(command: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs: number; input?: string }): Promise<RunResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number; input?: string },
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';

@@ -81,11 +81,15 @@ export async function nodeBinary(major: number): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });
   const tmp = mkdtempSync(path.join(cacheDir, `.${pkg}-${major}-`));
   try {
-    const npm = await runCommand('npm', ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--no-update-notifier', '--prefer-offline', `${pkg}@${major}`], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp, ...networkEnv() },
-      timeoutMs: 300_000,
-    });
+    const npm = await runCommand(
+      'npm',
+      ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--no-update-notifier', '--prefer-offline', `${pkg}@${major}`],
+      {
+        cwd: tmp,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp, ...networkEnv() },
+        timeoutMs: 300_000,
+      },
+    );
     if (npm.code !== 0 || !existsSync(binIn(tmp)) || nodeMajor(binIn(tmp)) !== major) {
       throw new Error(`could not install Node.js ${major} (${pkg}@${major}) from the npm registry:\n${npm.stdout}\n${npm.stderr}`);
     }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LRUCache } from 'lru-cache';
 import { fingerprint, type Logger } from '@labmcp/service-kit';
-import { BenchlingError, describeErrorBody, errorBodyOf, scrub, type BenchlingErrorBody } from './errors.js';
+import { LRUCache } from 'lru-cache';
+import { BenchlingError, type BenchlingErrorBody, describeErrorBody, errorBodyOf, scrub } from './errors.js';
 import { KeySlots } from './key-slots.js';
-import { tenantPacer, type TenantPacer } from './pacer.js';
+import { type TenantPacer, tenantPacer } from './pacer.js';
 
 export interface BenchlingClientSettings {
   /** One attempt's time limit: connect, headers and body. */
@@ -86,7 +86,18 @@ type Attempt =
   | { kind: 'too_large'; bytes: number | undefined; headers: Headers };
 
 /** Connection failures worth another try for reads. */
-const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
+const RETRYABLE_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 /** ...and for writes only those where the request certainly never reached Benchling (no duplicate creates). */
 const RETRYABLE_NETWORK_WRITE = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 const RETRYABLE_STATUS_READ = new Set([429, 502, 503, 504]);
@@ -149,7 +160,11 @@ export class BenchlingClient {
     const started = Date.now();
     const { maxAttempts, maxWaitMs } = this.settings;
     if (context.keySource === 'user' && this.rejectedKeys?.has(hashed)) {
-      throw new BenchlingError('key_rejected', `Benchling rejected this API key within the last ${seconds(this.settings.rejectedKeyTtlMs)}; it is not sent again until then. Check the key you send in X-Benchling-API-Key.`, { attempts: 0, waitedMs: 0, retryInMs: undefined });
+      throw new BenchlingError(
+        'key_rejected',
+        `Benchling rejected this API key within the last ${seconds(this.settings.rejectedKeyTtlMs)}; it is not sent again until then. Check the key you send in X-Benchling-API-Key.`,
+        { attempts: 0, waitedMs: 0, retryInMs: undefined },
+      );
     }
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
@@ -209,7 +224,12 @@ export class BenchlingClient {
       if (outcome.kind === 'cancelled') throw cancelled();
 
       const retry = this.retryPlan(outcome, spec.method, attempt);
-      const where = { method: spec.method, path: spec.path, attempt, ...(outcome.kind === 'response' ? { status: outcome.status } : { error: outcome.kind === 'network' ? outcome.code : outcome.kind }) };
+      const where = {
+        method: spec.method,
+        path: spec.path,
+        attempt,
+        ...(outcome.kind === 'response' ? { status: outcome.status } : { error: outcome.kind === 'network' ? outcome.code : outcome.kind }),
+      };
       if (retry && attempt < maxAttempts) {
         if (retry.tenantWide) {
           // A 429 is about the tenant: every key waits, through the pacer, which also checks the wait budget.
@@ -322,7 +342,11 @@ export class BenchlingClient {
     const op = `${spec.method} ${spec.path}`;
     switch (outcome.kind) {
       case 'timeout':
-        return new BenchlingError('timeout', `Benchling did not answer ${op} within ${seconds(this.settings.timeoutMs)}${tries}. Try again, or ask for less (a smaller page_size).`, stats);
+        return new BenchlingError(
+          'timeout',
+          `Benchling did not answer ${op} within ${seconds(this.settings.timeoutMs)}${tries}. Try again, or ask for less (a smaller page_size).`,
+          stats,
+        );
       case 'too_large':
         return new BenchlingError(
           'too_large',
@@ -365,11 +389,19 @@ export class BenchlingClient {
       );
     }
     if (status >= 300 && status < 400) {
-      return new BenchlingError('bad_response', `Benchling answered ${op} with a redirect (${httpStatus}), which is not followed; check BENCHLING_URL.`, details);
+      return new BenchlingError(
+        'bad_response',
+        `Benchling answered ${op} with a redirect (${httpStatus}), which is not followed; check BENCHLING_URL.`,
+        details,
+      );
     }
     if (status === 599) return new BenchlingError('bad_response', `Benchling's answer to ${op} was not readable JSON.`, details);
     if (status >= 500) {
-      return new BenchlingError('unavailable', `Benchling failed or is unavailable: ${httpStatus}${said ? ` (${said})` : ''}${tries}. Try again shortly.`, details);
+      return new BenchlingError(
+        'unavailable',
+        `Benchling failed or is unavailable: ${httpStatus}${said ? ` (${said})` : ''}${tries}. Try again shortly.`,
+        details,
+      );
     }
     return new BenchlingError('bad_request', `Benchling refused the request (${httpStatus})${said ? `: ${said}` : ''}`, details);
   }

@@ -110,7 +110,8 @@ function checkOne(def: ApiFieldDefinition, raw: string | number | boolean): { va
       if (typeof raw !== 'string' || !DATE.test(raw) || Number.isNaN(Date.parse(raw))) return expects('a date, YYYY-MM-DD');
       return { value: raw };
     case 'datetime':
-      if (typeof raw !== 'string' || !DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw.replace(' ', 'T')))) return expects('a date-time, e.g. 2024-05-01T14:30:00Z');
+      if (typeof raw !== 'string' || !DATE_TIME.test(raw) || Number.isNaN(Date.parse(raw.replace(' ', 'T'))))
+        return expects('a date-time, e.g. 2024-05-01T14:30:00Z');
       return { value: raw };
     case 'json':
       if (typeof raw !== 'string') return expects('JSON text (a string)');

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiAaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
@@ -40,7 +40,9 @@ export const aaSequenceGet = benchlingTool({
         custom_fields: shapeCustomFields(s.customFields),
         amino_acids: args.include_residues && residues !== null ? residues.slice(0, args.max_residues) : null,
         amino_acids_truncated: args.include_residues && residues !== null && residues.length > args.max_residues,
-        annotations: (s.annotations ?? []).slice(0, MAX_FEATURES).map((a) => ({ name: a.name ?? '', type: a.type ?? null, start: num(a.start), end: num(a.end) })),
+        annotations: (s.annotations ?? [])
+          .slice(0, MAX_FEATURES)
+          .map((a) => ({ name: a.name ?? '', type: a.type ?? null, start: num(a.start), end: num(a.end) })),
       },
     };
   },

@@ -1,8 +1,7 @@
+import { DATE_OR_DATE_TIME, cursorArg as kitCursorArg, pageSizeArg as kitPageSizeArg, refuseReservedKeys } from '@labmcp/service-kit';
 import { z } from 'zod';
-import { cursorArg as kitCursorArg, DATE_OR_DATE_TIME, pageSizeArg as kitPageSizeArg, refuseReservedKeys } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from './cursor.js';
-import type { FieldInput } from '../benchling/fields.js';
 import type { Query } from '../benchling/client.js';
+import type { FieldInput } from '../benchling/fields.js';
 import type {
   ApiAaSequence,
   ApiDnaSequence,
@@ -17,6 +16,7 @@ import type {
   UserSummary,
 } from '../benchling/types.js';
 import { api, type ToolCtx } from '../context.js';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from './cursor.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs
@@ -43,7 +43,13 @@ export const sortArg = z
   .default('modified_desc')
   .describe('Order: by modification time (newest first by default), creation time or name');
 
-export const nameIncludesArg = z.string().trim().min(1).max(200).optional().describe('Only items whose name (or alias / registry id) contains this, case-insensitive');
+export const nameIncludesArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .optional()
+  .describe('Only items whose name (or alias / registry id) contains this, case-insensitive');
 
 const fieldValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(1000), z.null()]);
 

@@ -25,17 +25,26 @@ export async function fieldsForSchema(
   const given = options.fields && Object.keys(options.fields).length > 0 ? options.fields : undefined;
   const label = ENTITY_LABEL[kind] ?? kind;
   if (!schemaId) {
-    if (given) throw new ToolError(`fields need a schema_id: without a schema a ${label} has no fields to set. schemas_list shows the schemas and their fields.`, 'schema_validation');
+    if (given)
+      throw new ToolError(
+        `fields need a schema_id: without a schema a ${label} has no fields to set. schemas_list shows the schemas and their fields.`,
+        'schema_validation',
+      );
     return undefined;
   }
   const session = api(ctx);
   const family = kind === 'entry' ? 'entry' : 'entity';
   let schema: ApiSchema;
   try {
-    schema = await ctx.cache.get(session, `${family}-schema`, schemaId, () => session.get<ApiSchema>(family === 'entry' ? `/entry-schemas/${schemaId}` : `/entity-schemas/${schemaId}`));
+    schema = await ctx.cache.get(session, `${family}-schema`, schemaId, () =>
+      session.get<ApiSchema>(family === 'entry' ? `/entry-schemas/${schemaId}` : `/entity-schemas/${schemaId}`),
+    );
   } catch (err) {
     if (err instanceof BenchlingError && err.kind === 'not_found') {
-      throw new ToolError(`${schemaId} is not ${family === 'entry' ? 'an entry' : 'an entity'} schema in this Benchling tenant; schemas_list with kind "${family}" lists them.`, 'schema_validation');
+      throw new ToolError(
+        `${schemaId} is not ${family === 'entry' ? 'an entry' : 'an entity'} schema in this Benchling tenant; schemas_list with kind "${family}" lists them.`,
+        'schema_validation',
+      );
     }
     throw err;
   }
@@ -45,10 +54,14 @@ export async function fieldsForSchema(
       'schema_validation',
     );
   }
-  if (schema.archiveRecord) throw new ToolError(`Schema "${schema.name ?? schemaId}" (${schemaId}) is archived: new objects cannot use it.`, 'schema_validation');
+  if (schema.archiveRecord)
+    throw new ToolError(`Schema "${schema.name ?? schemaId}" (${schemaId}) is archived: new objects cannot use it.`, 'schema_validation');
   const { fields, problems } = checkFields(schema, given);
   if (problems.length) {
-    throw new ToolError(`Nothing was created: the values do not fit schema "${schema.name ?? schemaId}" (${schemaId}):\n${problems.map((p) => `- ${p}`).join('\n')}`, 'schema_validation');
+    throw new ToolError(
+      `Nothing was created: the values do not fit schema "${schema.name ?? schemaId}" (${schemaId}):\n${problems.map((p) => `- ${p}`).join('\n')}`,
+      'schema_validation',
+    );
   }
   return Object.keys(fields).length ? fields : undefined;
 }

@@ -27,7 +27,10 @@ export function queryKey(tool: string, filters: Record<string, unknown>): string
     .filter((k) => k !== 'cursor' && k !== 'page_size' && filters[k] !== undefined)
     .sort()
     .map((k) => [k, filters[k]]);
-  return createHash('sha256').update(JSON.stringify([tool, stable])).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([tool, stable]))
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 export function encodeCursor(tool: string, filters: Record<string, unknown>, state: CursorState): string {
@@ -46,7 +49,10 @@ export function decodeCursor(tool: string, filters: Record<string, unknown>, cur
   }
   if (!parsed || typeof parsed !== 'object') throw invalid();
   if (parsed.q !== queryKey(tool, filters)) {
-    throw new ToolError(`This cursor belongs to a ${tool} call with other filters: keep the filters of the first call when paging, or drop the cursor to start over.`, 'invalid_cursor');
+    throw new ToolError(
+      `This cursor belongs to a ${tool} call with other filters: keep the filters of the first call when paging, or drop the cursor to start over.`,
+      'invalid_cursor',
+    );
   }
   const state: CursorState = {};
   if (typeof parsed.t === 'string' && parsed.t.length > 0) state.t = parsed.t;

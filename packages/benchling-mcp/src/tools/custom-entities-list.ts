@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { ApiEntity } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
 import { customEntitySummaryOut, listPage, shapeCustomEntitySummary } from './common.js';
@@ -9,7 +9,7 @@ export const customEntitiesList = benchlingTool({
   name: 'custom_entities_list',
   title: 'List Benchling custom entities',
   description:
-    'Lists custom entities (strains, cell lines, antibodies, sgRNAs... whatever the tenant\'s schemas define) your API key can see, ' +
+    "Lists custom entities (strains, cell lines, antibodies, sgRNAs... whatever the tenant's schemas define) your API key can see, " +
     'a page at a time, filtered by folder, project, schema, name, registry and modification time. custom_entity_get returns their fields.',
   input: z.object(entityListInput),
   output: z.object({ custom_entities: z.array(customEntitySummaryOut), next_cursor: nextCursorOut }),

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntity } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
@@ -61,7 +61,9 @@ export const dnaSequenceCreate = benchlingTool({
       ...(args.schema_id && { schemaId: args.schema_id }),
       ...(fields && { fields }),
       ...(args.aliases?.length && { aliases: args.aliases }),
-      ...(args.annotations?.length && { annotations: args.annotations.map((a) => ({ name: a.name, start: a.start, end: a.end, strand: a.strand, type: a.type })) }),
+      ...(args.annotations?.length && {
+        annotations: args.annotations.map((a) => ({ name: a.name, start: a.start, end: a.end, strand: a.strand, type: a.type })),
+      }),
     });
     ctx.log.info({ audit: true, event: 'created', created: { type: 'dna_sequence', id: created.id }, folderId: args.folder_id }, 'DNA sequence created');
     return { dna_sequence: shapeDnaSummary(created) };

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
@@ -24,8 +24,18 @@ export const dnaSequenceGet = benchlingTool({
       custom_fields: customFieldsOut,
       bases: z.string().nullable(),
       bases_truncated: z.boolean(),
-      annotations: z.array(z.object({ name: z.string(), type: z.string().nullable(), start: z.number().nullable(), end: z.number().nullable(), strand: z.number().nullable() })),
-      translations: z.array(z.object({ name: z.string(), start: z.number().nullable(), end: z.number().nullable(), strand: z.number().nullable(), amino_acids: z.string().nullable() })),
+      annotations: z.array(
+        z.object({ name: z.string(), type: z.string().nullable(), start: z.number().nullable(), end: z.number().nullable(), strand: z.number().nullable() }),
+      ),
+      translations: z.array(
+        z.object({
+          name: z.string(),
+          start: z.number().nullable(),
+          end: z.number().nullable(),
+          strand: z.number().nullable(),
+          amino_acids: z.string().nullable(),
+        }),
+      ),
       features_truncated: z.boolean().describe(`true when there were more than ${MAX_FEATURES} annotations or translations`),
     }),
   }),
@@ -44,7 +54,9 @@ export const dnaSequenceGet = benchlingTool({
         custom_fields: shapeCustomFields(s.customFields),
         bases: args.include_bases && bases !== null ? bases.slice(0, args.max_bases) : null,
         bases_truncated: args.include_bases && bases !== null && bases.length > args.max_bases,
-        annotations: annotations.slice(0, MAX_FEATURES).map((a) => ({ name: a.name ?? '', type: a.type ?? null, start: num(a.start), end: num(a.end), strand: num(a.strand) })),
+        annotations: annotations
+          .slice(0, MAX_FEATURES)
+          .map((a) => ({ name: a.name ?? '', type: a.type ?? null, start: num(a.start), end: num(a.end), strand: num(a.strand) })),
         translations: translations.slice(0, MAX_FEATURES).map((t) => ({
           name: t.name ?? '',
           start: num(t.start),

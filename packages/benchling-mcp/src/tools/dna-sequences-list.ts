@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { ApiDnaSequence } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
 import { dnaSummaryOut, listPage, shapeDnaSummary } from './common.js';

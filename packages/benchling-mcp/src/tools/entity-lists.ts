@@ -1,17 +1,7 @@
 import { z } from 'zod';
-import { idSchema } from '../benchling/ids.js';
 import type { Query } from '../benchling/client.js';
-import {
-  archiveQuery,
-  archivedArg,
-  cursorArg,
-  modifiedQuery,
-  modifiedSinceArg,
-  nameIncludesArg,
-  pageSizeArg,
-  sortArg,
-  sortQuery,
-} from './common.js';
+import { idSchema } from '../benchling/ids.js';
+import { archivedArg, archiveQuery, cursorArg, modifiedQuery, modifiedSinceArg, nameIncludesArg, pageSizeArg, sortArg, sortQuery } from './common.js';
 
 /** The filters the DNA sequence, AA sequence and custom entity lists share (Benchling's entity list filters). */
 export const entityListInput = {
@@ -21,7 +11,13 @@ export const entityListInput = {
   name_includes: nameIncludesArg,
   name: z.string().trim().min(1).max(500).optional().describe('Only items with exactly this name, alias or registry id'),
   registry_id: z
-    .union([z.string().max(80).regex(/^src_[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a registry id (src_...) or "none"'), z.literal('none')])
+    .union([
+      z
+        .string()
+        .max(80)
+        .regex(/^src_[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a registry id (src_...) or "none"'),
+      z.literal('none'),
+    ])
     .optional()
     .describe('Only items registered in this registry (src_...), or "none" for unregistered ones'),
   modified_since: modifiedSinceArg,

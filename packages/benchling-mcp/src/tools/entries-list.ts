@@ -1,11 +1,25 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor, type CursorState } from './cursor.js';
-import { idSchema } from '../benchling/ids.js';
+import { z } from 'zod';
 import type { Query } from '../benchling/client.js';
+import { idSchema } from '../benchling/ids.js';
 import type { ApiEntry, ApiFolder } from '../benchling/types.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
-import { archiveQuery, archivedArg, cursorArg, entrySummaryOut, folderOut, listPage, modifiedQuery, modifiedSinceArg, pageSizeArg, shapeEntrySummary, shapeFolder, sortArg, sortQuery } from './common.js';
+import {
+  archivedArg,
+  archiveQuery,
+  cursorArg,
+  entrySummaryOut,
+  folderOut,
+  listPage,
+  modifiedQuery,
+  modifiedSinceArg,
+  pageSizeArg,
+  shapeEntrySummary,
+  shapeFolder,
+  sortArg,
+  sortQuery,
+} from './common.js';
+import { type CursorState, decodeCursor, encodeCursor } from './cursor.js';
 
 const TOOL = 'entries_list';
 

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntry } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
@@ -18,7 +18,7 @@ export const entryCreate = benchlingTool({
     folder_id: idSchema('folder').describe('Where the entry goes (lib_...)'),
     schema_id: idSchema('schema').optional().describe('Entry schema (ts_...); needed to set fields'),
     fields: fieldsArg,
-    author_ids: z.array(idSchema('user')).min(1).max(50).optional().describe('Authors (ent_...); default: the key\'s user'),
+    author_ids: z.array(idSchema('user')).min(1).max(50).optional().describe("Authors (ent_...); default: the key's user"),
   }),
   output: z.object({ entry: entrySummaryOut }),
   annotations: WRITE_ANNOTATIONS,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import { notesAsText } from '../benchling/notes.js';
 import type { ApiEntry } from '../benchling/types.js';
@@ -10,7 +10,7 @@ export const entryGet = benchlingTool({
   name: 'entry_get',
   title: 'Read a Benchling notebook entry',
   description:
-    "Reads one notebook entry: its metadata, schema fields (values and what Benchling shows for them) and, unless include_notes is false, " +
+    'Reads one notebook entry: its metadata, schema fields (values and what Benchling shows for them) and, unless include_notes is false, ' +
     'its days and notes as text (paragraphs, lists, checkboxes, tables, code), cut at max_note_chars.',
   input: z.object({
     entry_id: idSchema('entry').describe('The entry (etr_...)'),

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiFolder } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { archiveQuery, archivedArg, cursorArg, folderOut, listPage, pageSizeArg, shapeFolder, sortArg, sortQuery } from './common.js';
+import { archivedArg, archiveQuery, cursorArg, folderOut, listPage, pageSizeArg, shapeFolder, sortArg, sortQuery } from './common.js';
 
 export const foldersList = benchlingTool({
   name: 'folders_list',

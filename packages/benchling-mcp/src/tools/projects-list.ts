@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { ApiProject } from '../benchling/types.js';
 import { benchlingTool } from '../context.js';
-import { archiveQuery, archivedArg, cursorArg, listPage, pageSizeArg, projectOut, shapeProject, sortArg, sortQuery } from './common.js';
+import { archivedArg, archiveQuery, cursorArg, listPage, pageSizeArg, projectOut, shapeProject, sortArg, sortQuery } from './common.js';
 
 export const projectsList = benchlingTool({
   name: 'projects_list',

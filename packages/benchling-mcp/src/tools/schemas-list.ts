@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { nextCursorOut, READ_ANNOTATIONS } from '@labmcp/service-kit';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { z } from 'zod';
 import { BenchlingError } from '../benchling/errors.js';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiSchema } from '../benchling/types.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
 import { cursorArg, modifiedQuery, modifiedSinceArg, pageSizeArg, schemaOut, shapeSchema } from './common.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 const TOOL = 'schemas_list';
 
@@ -31,11 +31,15 @@ export const schemasList = benchlingTool({
     if (args.schema_id) return { schemas: [await schemaById(ctx, args.schema_id, args.kind)], next_cursor: null };
     const state = decodeCursor(TOOL, filters, cursor);
     const phase: 'entity' | 'entry' = state.p === 'entry' || args.kind === 'entry' ? 'entry' : 'entity';
-    const page = await api(ctx).list<ApiSchema>(phase === 'entity' ? '/entity-schemas' : '/entry-schemas', phase === 'entity' ? 'entitySchemas' : 'entrySchemas', {
-      pageSize: page_size,
-      nextToken: state.t,
-      modifiedAt: modifiedQuery(args.modified_since),
-    });
+    const page = await api(ctx).list<ApiSchema>(
+      phase === 'entity' ? '/entity-schemas' : '/entry-schemas',
+      phase === 'entity' ? 'entitySchemas' : 'entrySchemas',
+      {
+        pageSize: page_size,
+        nextToken: state.t,
+        modifiedAt: modifiedQuery(args.modified_since),
+      },
+    );
     let next: string | null = null;
     if (page.nextToken) next = encodeCursor(TOOL, filters, { p: phase, t: page.nextToken });
     else if (phase === 'entity' && args.kind === 'all') next = encodeCursor(TOOL, filters, { p: 'entry' });

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
+import type { BenchlingSession } from '../benchling/client.js';
 import { BenchlingError } from '../benchling/errors.js';
 import { kindOfId } from '../benchling/ids.js';
 import type { ApiAaSequence, ApiDnaSequence, ApiEntity, ApiEntry, ApiFolder, ApiProject } from '../benchling/types.js';
-import type { BenchlingSession } from '../benchling/client.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
 
 import { schemaById } from './schemas-list.js';
@@ -29,7 +29,7 @@ export const search = benchlingTool({
   title: 'Search Benchling by name or id',
   description:
     'Finds entries, DNA sequences, AA sequences and custom entities by name, or anything by id. An id with a known prefix ' +
-    '(etr_, seq_, prtn_, bfi_, lib_, src_, ts_) is fetched directly. Otherwise Benchling\'s name filters are used: sequences ' +
+    "(etr_, seq_, prtn_, bfi_, lib_, src_, ts_) is fetched directly. Otherwise Benchling's name filters are used: sequences " +
     'and custom entities match when their name, alias or registry id contains the query; entries match by exact name ' +
     '(case-insensitive) or display id, since Benchling has no partial-name filter for entries (use entries_list to browse).',
   input: z.object({
@@ -64,7 +64,13 @@ export const search = benchlingTool({
   },
 });
 
-async function byName(session: BenchlingSession, type: Searchable, query: string, limit: number, archiveReason: string | undefined): Promise<{ type: Searchable; results: Result[]; more: boolean }> {
+async function byName(
+  session: BenchlingSession,
+  type: Searchable,
+  query: string,
+  limit: number,
+  archiveReason: string | undefined,
+): Promise<{ type: Searchable; results: Result[]; more: boolean }> {
   const common = { pageSize: limit, archiveReason };
   switch (type) {
     case 'entry': {
@@ -110,11 +116,22 @@ async function byId(ctx: ToolCtx, id: string, kind: NonNullable<ReturnType<typeo
         return answer([customEntityResult(await session.get<ApiEntity>(`/custom-entities/${id}`))]);
       case 'folder': {
         const f = await session.get<ApiFolder>(`/folders/${id}`);
-        return answer([{ type: 'folder', id: f.id, name: f.name ?? '', folder_id: f.parentFolderId ?? null, detail: f.projectId ? `in project ${f.projectId}` : null, web_url: null }]);
+        return answer([
+          {
+            type: 'folder',
+            id: f.id,
+            name: f.name ?? '',
+            folder_id: f.parentFolderId ?? null,
+            detail: f.projectId ? `in project ${f.projectId}` : null,
+            web_url: null,
+          },
+        ]);
       }
       case 'project': {
         const p = await session.get<ApiProject>(`/projects/${id}`);
-        return answer([{ type: 'project', id: p.id, name: p.name ?? '', folder_id: null, detail: p.owner?.name ? `owner ${p.owner.name}` : null, web_url: null }]);
+        return answer([
+          { type: 'project', id: p.id, name: p.name ?? '', folder_id: null, detail: p.owner?.name ? `owner ${p.owner.name}` : null, web_url: null },
+        ]);
       }
       case 'schema': {
         const s = await schemaById(ctx, id, 'all');
@@ -130,7 +147,14 @@ async function byId(ctx: ToolCtx, id: string, kind: NonNullable<ReturnType<typeo
 }
 
 function entryResult(e: ApiEntry): Result {
-  return { type: 'entry', id: e.id, name: e.name ?? '', folder_id: e.folderId ?? null, detail: e.displayId ? `entry ${e.displayId}` : 'entry', web_url: e.webURL ?? null };
+  return {
+    type: 'entry',
+    id: e.id,
+    name: e.name ?? '',
+    folder_id: e.folderId ?? null,
+    detail: e.displayId ? `entry ${e.displayId}` : 'entry',
+    web_url: e.webURL ?? null,
+  };
 }
 
 function entityResult(type: Result['type'], e: ApiEntity, detail: string | null): Result {
@@ -139,7 +163,13 @@ function entityResult(type: Result['type'], e: ApiEntity, detail: string | null)
 
 function dnaResult(s: ApiDnaSequence): Result {
   const length = s.length ?? s.bases?.length;
-  return entityResult('dna_sequence', s, [length !== undefined ? `${length} bp` : null, s.isCircular ? 'circular' : s.isCircular === false ? 'linear' : null, s.entityRegistryId].filter(Boolean).join(', ') || null);
+  return entityResult(
+    'dna_sequence',
+    s,
+    [length !== undefined ? `${length} bp` : null, s.isCircular ? 'circular' : s.isCircular === false ? 'linear' : null, s.entityRegistryId]
+      .filter(Boolean)
+      .join(', ') || null,
+  );
 }
 
 function aaResult(s: ApiAaSequence): Result {

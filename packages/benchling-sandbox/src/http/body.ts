@@ -19,8 +19,7 @@ const DRAIN_FACTOR = 8;
  * is discarded (not buffered) to its end so the client still gets the 413 rather than a reset connection.
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const tooLarge = () =>
-    new ApiError(413, `Request body is larger than the sandbox's limit of ${maxBytes} bytes.`, undefined, {}, { connection: 'close' });
+  const tooLarge = () => new ApiError(413, `Request body is larger than the sandbox's limit of ${maxBytes} bytes.`, undefined, {}, { connection: 'close' });
   const type = req.headers['content-type'] ?? '';
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {

@@ -54,7 +54,10 @@ export class Query {
   list(name: string): string[] | undefined {
     const raw = this.values.get(name);
     if (raw === undefined) return undefined;
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0) throw badRequest(`The query parameter "${name}" must list at least one value.`);
     if (items.length > MAX_LIST_ITEMS) throw badRequest(`The query parameter "${name}" lists ${items.length} values; the maximum is ${MAX_LIST_ITEMS}.`);
     return items;

@@ -1,7 +1,7 @@
-import { badRequest, notFound } from '../http/errors.js';
 import { AMINO_ACIDS } from '../bio.js';
+import { badRequest, notFound } from '../http/errors.js';
 import type { AaSequenceRecord } from '../store/types.js';
-import { compact, type Predicate, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse } from './listing.js';
+import { compact, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse, type Predicate } from './listing.js';
 import type { Operation } from './operation.js';
 
 export const aaSequenceOperations: Operation[] = [

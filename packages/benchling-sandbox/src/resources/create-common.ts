@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest, type ApiError } from '../http/errors.js';
+import { type ApiError, badRequest } from '../http/errors.js';
 import { ID_PREFIX, newId } from '../ids.js';
 import type { Transaction } from '../store/tenant-store.js';
 import type { CollectionName, EntityRecord, FieldValue, SchemaKind, SchemaRecord } from '../store/types.js';
@@ -135,7 +135,9 @@ export function buildEntity(
         registryNumber = name;
         break;
       default:
-        throw badRequest(`namingStrategy ${input.namingStrategy} needs name templates, which this sandbox does not model; use NEW_IDS, KEEP_NAMES, IDS_FROM_NAMES or DELETE_NAMES.`);
+        throw badRequest(
+          `namingStrategy ${input.namingStrategy} needs name templates, which this sandbox does not model; use NEW_IDS, KEEP_NAMES, IDS_FROM_NAMES or DELETE_NAMES.`,
+        );
     }
     const taken = [...tx.snapshot.all('dnaSequences'), ...tx.snapshot.all('aaSequences'), ...tx.snapshot.all('customEntities')].some(
       (e) => e.registryId === input.registryId && e.entityRegistryId === registryNumber,

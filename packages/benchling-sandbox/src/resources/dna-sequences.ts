@@ -2,17 +2,8 @@ import { z } from 'zod';
 import { basesMatch, DNA_BASES, reverseComplement, translate } from '../bio.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { DnaAnnotationRecord, DnaSequenceRecord, TranslationRecord } from '../store/types.js';
-import {
-  authorIdsInput,
-  buildEntity,
-  CREATE_LIMITS,
-  customFieldsInput,
-  fieldsInput,
-  nameInput,
-  parseBody,
-  registrationInput,
-} from './create-common.js';
-import { compact, type Predicate, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse } from './listing.js';
+import { authorIdsInput, buildEntity, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
+import { compact, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse, type Predicate } from './listing.js';
 import type { Operation } from './operation.js';
 
 const MAX_FEATURES = 1000;
@@ -111,7 +102,15 @@ export const dnaSequenceOperations: Operation[] = [
       };
       const annotations: DnaAnnotationRecord[] = (input.annotations ?? []).map((a) => {
         inRange(a, `annotation "${a.name ?? ''}"`);
-        return { name: a.name ?? '', type: a.type ?? 'misc_feature', start: a.start, end: a.end, strand: a.strand ?? 1, color: a.color ?? '#85DAE9', notes: a.notes ?? '' };
+        return {
+          name: a.name ?? '',
+          type: a.type ?? 'misc_feature',
+          start: a.start,
+          end: a.end,
+          strand: a.strand ?? 1,
+          color: a.color ?? '#85DAE9',
+          notes: a.notes ?? '',
+        };
       });
       const translations: TranslationRecord[] = (input.translations ?? []).map((t) => {
         inRange(t, `translation "${t.name ?? ''}"`);

@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { badRequest, notFound } from '../http/errors.js';
 import { archiveFilter } from '../http/query.js';
 import type { EntryRecord, ReviewStatus } from '../store/types.js';
-import { authorIdsInput, customFieldsInput, fieldsInput, nameInput, parseBody, resolveAuthors, resolveFolder, resolveSchema, uniqueId } from './create-common.js';
+import {
+  authorIdsInput,
+  customFieldsInput,
+  fieldsInput,
+  nameInput,
+  parseBody,
+  resolveAuthors,
+  resolveFolder,
+  resolveSchema,
+  uniqueId,
+} from './create-common.js';
 import { validateFields } from './fields.js';
 import { compact, idsFilter, listResponse, PAGING_PARAMS, type Predicate } from './listing.js';
 import type { Operation } from './operation.js';
@@ -20,7 +30,10 @@ const entryCreate = z.strictObject({
   // The spec still accepts a single (deprecated) string here.
   authorIds: z.union([z.string(), authorIdsInput]).optional(),
   entryTemplateId: z.string().optional(),
-  initialTables: z.array(z.strictObject({ csvData: z.string().optional(), templateTableID: z.string().optional() })).max(100).optional(),
+  initialTables: z
+    .array(z.strictObject({ csvData: z.string().optional(), templateTableID: z.string().optional() }))
+    .max(100)
+    .optional(),
 });
 
 export const entryOperations: Operation[] = [

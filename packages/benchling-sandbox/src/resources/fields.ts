@@ -13,7 +13,17 @@ const LINK_TARGET: Partial<Record<FieldType, { prefixes: string[]; label: string
 };
 
 /** Field types the sandbox can validate and render; others are refused on create rather than stored blindly. */
-const SUPPORTED_TYPES = new Set<FieldType>(['text', 'long_text', 'integer', 'float', 'boolean', 'date', 'datetime', 'json', ...(Object.keys(LINK_TARGET) as FieldType[])]);
+const SUPPORTED_TYPES = new Set<FieldType>([
+  'text',
+  'long_text',
+  'integer',
+  'float',
+  'boolean',
+  'date',
+  'datetime',
+  'json',
+  ...(Object.keys(LINK_TARGET) as FieldType[]),
+]);
 
 type Named = { id: string; name: string; folderId?: string | null; registryId?: string | null };
 
@@ -68,7 +78,9 @@ export function validateFields(
   const given = input ?? {};
   for (const name of Object.keys(given)) {
     if (!schema.fieldDefinitions.some((d) => d.name === name)) {
-      throw badRequest(`Schema "${schema.name}" (${schema.id}) has no field named "${name}". Its fields: ${schema.fieldDefinitions.map((d) => d.name).join(', ')}.`);
+      throw badRequest(
+        `Schema "${schema.name}" (${schema.id}) has no field named "${name}". Its fields: ${schema.fieldDefinitions.map((d) => d.name).join(', ')}.`,
+      );
     }
   }
   for (const def of schema.fieldDefinitions) {
@@ -83,7 +95,8 @@ export function validateFields(
 }
 
 function coerce(snapshot: Snapshot, visibility: Visibility, def: FieldDefinitionRecord, raw: Exclude<FieldValue, null>): FieldValue {
-  const bad = (expected: string) => badRequest(`Field "${def.name}" (${def.type}${def.isMulti ? ', multi' : ''}) expects ${expected}; got ${JSON.stringify(raw)}.`);
+  const bad = (expected: string) =>
+    badRequest(`Field "${def.name}" (${def.type}${def.isMulti ? ', multi' : ''}) expects ${expected}; got ${JSON.stringify(raw)}.`);
   if (!SUPPORTED_TYPES.has(def.type)) throw badRequest(`Field "${def.name}" has type ${def.type}, which this sandbox cannot set.`);
   if (def.isMulti) {
     if (!Array.isArray(raw)) throw bad('a list of values');
@@ -104,7 +117,8 @@ function coerceOne(
   if (link) {
     if (typeof raw !== 'string' || !link.prefixes.some((p) => raw.startsWith(p))) throw bad(`the id of a ${link.label} (${link.prefixes.join(' or ')}...)`);
     const target = findLinked(snapshot, raw);
-    if (!target || !visibility.filed({ folderId: target.folderId ?? null, registryId: target.registryId ?? null })) throw badRequest(`Field "${def.name}": ${link.label} ${raw} not found.`);
+    if (!target || !visibility.filed({ folderId: target.folderId ?? null, registryId: target.registryId ?? null }))
+      throw badRequest(`Field "${def.name}": ${link.label} ${raw} not found.`);
     if (def.linkedSchemaId && (target as { schemaId?: string | null }).schemaId !== def.linkedSchemaId) {
       throw badRequest(`Field "${def.name}" links only to entities of schema ${def.linkedSchemaId}.`);
     }

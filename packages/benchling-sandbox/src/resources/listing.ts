@@ -6,7 +6,17 @@ import { schemaFieldFilter } from './fields.js';
 import type { OperationContext, OperationResult } from './operation.js';
 
 /** The sort values Benchling lists accept (the spec's enum for every list the sandbox serves). */
-export const SORTS = ['createdAt', 'createdAt:asc', 'createdAt:desc', 'modifiedAt', 'modifiedAt:asc', 'modifiedAt:desc', 'name', 'name:asc', 'name:desc'] as const;
+export const SORTS = [
+  'createdAt',
+  'createdAt:asc',
+  'createdAt:desc',
+  'modifiedAt',
+  'modifiedAt:asc',
+  'modifiedAt:desc',
+  'name',
+  'name:asc',
+  'name:desc',
+] as const;
 
 export const PAGING_PARAMS = ['pageSize', 'nextToken'] as const;
 

@@ -1,5 +1,5 @@
-import type { PageTokens } from '../paging.js';
 import type { Query, QuerySpec } from '../http/query.js';
+import type { PageTokens } from '../paging.js';
 import type { Snapshot, TenantStore } from '../store/tenant-store.js';
 import type { UserRecord } from '../store/types.js';
 import type { Renderer } from './render.js';

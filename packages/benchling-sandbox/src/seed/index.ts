@@ -37,7 +37,14 @@ export function seedTenant(): TenantData {
     project(P.antibodyDiscovery, 'Antibody Discovery', alice.id, 2),
   ];
 
-  const folder = (id: string, name: string, projectId: string, parentFolderId: string | null, day: number, archiveReason: string | null = null): FolderRecord => ({
+  const folder = (
+    id: string,
+    name: string,
+    projectId: string,
+    parentFolderId: string | null,
+    day: number,
+    archiveReason: string | null = null,
+  ): FolderRecord => ({
     id,
     name,
     projectId,

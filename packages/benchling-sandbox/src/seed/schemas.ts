@@ -1,5 +1,5 @@
-import { DEMO_IDS, DEMO_REGISTRY_ID } from './demo-ids.js';
 import type { FieldDefinitionRecord, SchemaRecord } from '../store/types.js';
+import { DEMO_IDS, DEMO_REGISTRY_ID } from './demo-ids.js';
 import { seedTime } from './time.js';
 
 function field(id: string, name: string, type: FieldDefinitionRecord['type'], extra: Partial<FieldDefinitionRecord> = {}): FieldDefinitionRecord {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { acquireLock, ensureDirectory, readIfExists, removeStaleTempFiles, writeFileDurably, type FileLock } from './durable-file.js';
+import { acquireLock, ensureDirectory, type FileLock, readIfExists, removeStaleTempFiles, writeFileDurably } from './durable-file.js';
 import { COLLECTIONS, type CollectionName, type TenantData } from './types.js';
 
 export const STORE_FORMAT_VERSION = 1;
@@ -168,9 +168,7 @@ export class TenantStore {
       for (const [collection, records] of inserts) {
         const merged = [...(base.data[collection] as unknown[]), ...records];
         if (merged.length > this.limits.maxRecordsPerCollection) {
-          throw new StoreLimitError(
-            `The sandbox holds at most ${this.limits.maxRecordsPerCollection} ${collection}; this tenant is full.`,
-          );
+          throw new StoreLimitError(`The sandbox holds at most ${this.limits.maxRecordsPerCollection} ${collection}; this tenant is full.`);
         }
         (next as unknown as Record<string, unknown[]>)[collection] = merged;
       }

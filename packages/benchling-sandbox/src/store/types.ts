@@ -224,13 +224,4 @@ export interface TenantData {
 
 export type CollectionName = 'users' | 'projects' | 'folders' | 'entries' | 'dnaSequences' | 'aaSequences' | 'customEntities' | 'schemas';
 
-export const COLLECTIONS: readonly CollectionName[] = [
-  'users',
-  'projects',
-  'folders',
-  'entries',
-  'dnaSequences',
-  'aaSequences',
-  'customEntities',
-  'schemas',
-];
+export const COLLECTIONS: readonly CollectionName[] = ['users', 'projects', 'folders', 'entries', 'dnaSequences', 'aaSequences', 'customEntities', 'schemas'];

@@ -9,9 +9,9 @@
  *  - the rate-limit headers are present and integers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { createSandboxServer, type Sandbox, type SandboxOptions } from '../../src/index.js';
 import { SpecValidator } from './openapi.js';
 

@@ -83,7 +83,13 @@ export class SpecValidator {
           const content = response.content as Record<string, { schema?: SchemaNode }> | undefined;
           responses[status] = content?.['application/json']?.schema;
         }
-        this.operations.push({ method: method.toUpperCase(), template, operationId: op.operationId, queryParameters: params.map((p) => p.name as string), responses });
+        this.operations.push({
+          method: method.toUpperCase(),
+          template,
+          operationId: op.operationId,
+          queryParameters: params.map((p) => p.name as string),
+          responses,
+        });
       }
     }
   }

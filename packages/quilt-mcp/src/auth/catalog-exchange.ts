@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AwsCredentialsError, type AwsCredentials } from './types.js';
+import { type AwsCredentials, AwsCredentialsError } from './types.js';
 
 /** The registry's answer, as quilt3 reads it (boto3-style names). */
 const catalogCredentialsSchema = z.object({
@@ -38,9 +38,17 @@ export async function fetchCatalogCredentials(registryUrl: string, bearerToken: 
     });
   } catch (err) {
     if ((err as Error)?.name === 'TimeoutError') {
-      throw new AwsCredentialsError('catalog_timeout', `The Quilt catalog at ${where} did not answer the AWS credential request within ${options.timeoutMs} ms.`, { cause: err });
+      throw new AwsCredentialsError(
+        'catalog_timeout',
+        `The Quilt catalog at ${where} did not answer the AWS credential request within ${options.timeoutMs} ms.`,
+        { cause: err },
+      );
     }
-    throw new AwsCredentialsError('catalog_unreachable', `The Quilt catalog at ${where} could not be reached for AWS credentials (${describeNetworkError(err)}).`, { cause: err });
+    throw new AwsCredentialsError(
+      'catalog_unreachable',
+      `The Quilt catalog at ${where} could not be reached for AWS credentials (${describeNetworkError(err)}).`,
+      { cause: err },
+    );
   }
 
   if (response.status === 401 || response.status === 403) {
@@ -60,7 +68,9 @@ export async function fetchCatalogCredentials(registryUrl: string, bearerToken: 
     body = await response.json();
   } catch (err) {
     if ((err as Error)?.name === 'TimeoutError') {
-      throw new AwsCredentialsError('catalog_timeout', `The Quilt catalog at ${where} did not finish answering within ${options.timeoutMs} ms.`, { cause: err });
+      throw new AwsCredentialsError('catalog_timeout', `The Quilt catalog at ${where} did not finish answering within ${options.timeoutMs} ms.`, {
+        cause: err,
+      });
     }
     throw new AwsCredentialsError('catalog_bad_response', `The Quilt catalog at ${where} answered the AWS credential request with something that is not JSON.`);
   }
@@ -76,7 +86,10 @@ export async function fetchCatalogCredentials(registryUrl: string, bearerToken: 
     throw new AwsCredentialsError('catalog_bad_response', `The Quilt catalog at ${where} answered with an unreadable credential Expiration.`);
   }
   if (expiresAt.getTime() <= options.now()) {
-    throw new AwsCredentialsError('catalog_bad_response', `The Quilt catalog at ${where} answered with AWS credentials that have already expired; check the clocks.`);
+    throw new AwsCredentialsError(
+      'catalog_bad_response',
+      `The Quilt catalog at ${where} answered with AWS credentials that have already expired; check the clocks.`,
+    );
   }
   return {
     credentials: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, ...(SessionToken ? { sessionToken: SessionToken } : {}) },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '@labmcp/service-kit';
-import { fetchCatalogCredentials, type CatalogCredentials } from './catalog-exchange.js';
+import { LRUCache } from 'lru-cache';
+import { type CatalogCredentials, fetchCatalogCredentials } from './catalog-exchange.js';
 import type { QuiltAwsSettings } from './settings.js';
 import { AwsCredentialsError, type CredentialSubject, type ResolvedAwsCredentials } from './types.js';
 
@@ -91,7 +91,10 @@ export function createAwsCredentialResolver(settings: ResolverSettings, options:
       const registryUrl = settings.QUILT_REGISTRY_URL;
       if (registryUrl) {
         if (!bearerToken) {
-          throw new AwsCredentialsError('no_credentials', `No AWS credentials for user ${principal.userId}: the Quilt catalog exchange needs the caller's token.`);
+          throw new AwsCredentialsError(
+            'no_credentials',
+            `No AWS credentials for user ${principal.userId}: the Quilt catalog exchange needs the caller's token.`,
+          );
         }
         const key = cacheKey(principal.userId, bearerToken);
         const cached = cache.get(key);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 import { HttpError } from '@labmcp/service-kit';
+import { AuthError, bearerTokenFrom, type JwtVerifier } from '@labmcp/service-kit/auth';
 import type { QuiltCaller } from './caller.js';
 
 /** Bearer JWT → caller, or a 401 carrying the RFC 6750 challenge. */

@@ -99,7 +99,11 @@ export class S3ClientPool {
       // upload with aws-chunked encoding and a CRC trailer, which AWS understands but some compatible servers
       // (s3rver among them) store verbatim, corrupting the object.
       ...(this.settings.AWS_ENDPOINT_URL
-        ? { endpoint: this.settings.AWS_ENDPOINT_URL, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
+        ? {
+            endpoint: this.settings.AWS_ENDPOINT_URL,
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+            responseChecksumValidation: 'WHEN_REQUIRED' as const,
+          }
         : {}),
       forcePathStyle: this.settings.QUILT_S3_FORCE_PATH_STYLE,
       // Quilt registries often span buckets in several regions; follow S3's redirect instead of failing.

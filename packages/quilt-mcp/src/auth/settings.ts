@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { flag, positiveInt } from '@labmcp/service-kit';
+import { z } from 'zod';
 
 function httpUrl(what: string) {
   return z

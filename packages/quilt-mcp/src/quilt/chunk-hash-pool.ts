@@ -30,10 +30,7 @@ const IDLE_MS = 30_000;
 
 export type JobInput = Omit<FdJob, 'id'> | Omit<BytesJob, 'id'>;
 
-export type JobResult =
-  | { kind: 'digest'; digest: Uint8Array }
-  | { kind: 'short'; bytesRead: number }
-  | { kind: 'cancelled' };
+export type JobResult = { kind: 'digest'; digest: Uint8Array } | { kind: 'short'; bytesRead: number } | { kind: 'cancelled' };
 
 export class HashJobError extends Error {
   override readonly name = 'HashJobError';
@@ -140,7 +137,13 @@ export class ChunkHashPool {
 
   /** For tests and the benchmark: what the pool holds right now. */
   stats(): { threads: number; busy: number; queued: number; lentBuffers: number; freeBuffers: number } {
-    return { threads: this.slots.length, busy: this.slots.filter((s) => s.running !== undefined).length, queued: this.queue.length, lentBuffers: this.lent, freeBuffers: this.freeBuffers.length };
+    return {
+      threads: this.slots.length,
+      busy: this.slots.filter((s) => s.running !== undefined).length,
+      queued: this.queue.length,
+      lentBuffers: this.lent,
+      freeBuffers: this.freeBuffers.length,
+    };
   }
 
   /** Ends every thread now (queued and running jobs fail). The pool starts new ones if used again. */

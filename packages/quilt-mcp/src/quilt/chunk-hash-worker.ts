@@ -86,10 +86,23 @@ port.on('message', (job: WorkerJob) => {
   try {
     if (job.kind === 'fd') reply = hashFdPart(job);
     else if (Atomics.load(job.cancel, 0) !== 0) reply = { id: job.id, cancelled: true, buffer: job.buffer };
-    else reply = { id: job.id, digest: new Uint8Array(createHash('sha256').update(new Uint8Array(job.buffer, 0, job.length)).digest()), buffer: job.buffer };
+    else
+      reply = {
+        id: job.id,
+        digest: new Uint8Array(
+          createHash('sha256')
+            .update(new Uint8Array(job.buffer, 0, job.length))
+            .digest(),
+        ),
+        buffer: job.buffer,
+      };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    reply = { id: job.id, error: { message: e.message, ...(e.code === undefined ? {} : { code: e.code }) }, ...(job.kind === 'bytes' ? { buffer: job.buffer } : {}) };
+    reply = {
+      id: job.id,
+      error: { message: e.message, ...(e.code === undefined ? {} : { code: e.code }) },
+      ...(job.kind === 'bytes' ? { buffer: job.buffer } : {}),
+    };
   }
   port.postMessage(reply, reply.buffer === undefined ? [] : [reply.buffer]);
 });

@@ -17,7 +17,7 @@ import { ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 import type { ByteSource } from './byte-source.js';
-import { chunkHashPool, HashJobError, PIECE_BYTES, type ChunkHashPool, type JobResult } from './chunk-hash-pool.js';
+import { type ChunkHashPool, chunkHashPool, HashJobError, type JobResult, PIECE_BYTES } from './chunk-hash-pool.js';
 import type { ByteRange } from './storage.js';
 
 export const HASH_TYPES = ['sha2-256-chunked', 'SHA256', 'CRC64NVME'] as const;
@@ -231,7 +231,9 @@ export async function hashObject(type: HashType, opened: OpenedBytes, size: numb
       // The whole-object stream is not needed: the parts come from ranged GETs.
       body.on('error', ignore);
       body.destroy();
-      return await hashParts(size, partSize, options, (offset, length, cancel, pool, signal) => hashRangedPart(range, opened, offset, length, cancel, pool, signal));
+      return await hashParts(size, partSize, options, (offset, length, cancel, pool, signal) =>
+        hashRangedPart(range, opened, offset, length, cancel, pool, signal),
+      );
     }
     return await hashStream(type, body, size, options);
   } finally {
@@ -267,61 +269,62 @@ async function hashParts(size: number, partSize: number, options: HashObjectOpti
 
   let onAbort: (() => void) | undefined;
   // An empty file has no parts: its hash is SHA-256 of nothing (below).
-  if (parts > 0) await new Promise<void>((resolve) => {
-    const fail = (err: unknown) => {
-      if (failure === undefined) {
-        failure = err;
-        Atomics.store(cancel, 0, 1);
-        stop.abort(err);
-        pool.drop(cancel);
-      }
-      if (active === 0) resolve();
-    };
-    onAbort = () => fail(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const finishOne = () => {
-      active--;
-      if (failure !== undefined) {
+  if (parts > 0)
+    await new Promise<void>((resolve) => {
+      const fail = (err: unknown) => {
+        if (failure === undefined) {
+          failure = err;
+          Atomics.store(cancel, 0, 1);
+          stop.abort(err);
+          pool.drop(cancel);
+        }
         if (active === 0) resolve();
-        return;
-      }
-      if (next === parts && active === 0) {
-        resolve();
-        return;
-      }
-      launch();
-    };
-    const launch = () => {
-      while (failure === undefined && active < window && next < parts) {
-        const index = next++;
-        const offset = index * partSize;
-        const length = Math.min(partSize, size - offset);
-        active++;
-        hashPart(offset, length, cancel, pool, stop.signal).then(
-          (result) => {
-            if (result.kind === 'digest') {
-              digests[index] = result.digest;
-              done += length;
-              if (onProgress !== undefined && done - reported >= interval && done < size) {
-                reported = done;
-                onProgress(done, size);
+      };
+      onAbort = () => fail(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finishOne = () => {
+        active--;
+        if (failure !== undefined) {
+          if (active === 0) resolve();
+          return;
+        }
+        if (next === parts && active === 0) {
+          resolve();
+          return;
+        }
+        launch();
+      };
+      const launch = () => {
+        while (failure === undefined && active < window && next < parts) {
+          const index = next++;
+          const offset = index * partSize;
+          const length = Math.min(partSize, size - offset);
+          active++;
+          hashPart(offset, length, cancel, pool, stop.signal).then(
+            (result) => {
+              if (result.kind === 'digest') {
+                digests[index] = result.digest;
+                done += length;
+                if (onProgress !== undefined && done - reported >= interval && done < size) {
+                  reported = done;
+                  onProgress(done, size);
+                }
+              } else if (result.kind === 'short') {
+                fail(new HashError(`The source ended after ${offset + result.bytesRead} of the declared ${size} bytes`));
+              } else {
+                fail(failure ?? new HashError('Hashing was cancelled'));
               }
-            } else if (result.kind === 'short') {
-              fail(new HashError(`The source ended after ${offset + result.bytesRead} of the declared ${size} bytes`));
-            } else {
-              fail(failure ?? new HashError('Hashing was cancelled'));
-            }
-            finishOne();
-          },
-          (err: unknown) => {
-            fail(err instanceof HashJobError ? readFailure(err, offset, length) : err);
-            finishOne();
-          },
-        );
-      }
-    };
-    launch();
-  });
+              finishOne();
+            },
+            (err: unknown) => {
+              fail(err instanceof HashJobError ? readFailure(err, offset, length) : err);
+              finishOne();
+            },
+          );
+        }
+      };
+      launch();
+    });
   if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
   if (failure !== undefined) throw failure;
   const outer = createHash('sha256');

@@ -1,4 +1,6 @@
 /** The Quilt core library: everything the quilt-mcp tools need, by module. */
+
+export type { ByteSource } from './byte-source.js';
 export * from './codepoint.js';
 export * from './file-hash.js';
 export * from './json-parse.js';
@@ -16,4 +18,3 @@ export * from './state-token.js';
 export * from './storage.js';
 export * from './top-hash.js';
 export * from './walk-order.js';
-export type { ByteSource } from './byte-source.js';

@@ -20,17 +20,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, addAbortSignal } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { compareCodePoints } from './codepoint.js';
 import { isOwnerAlive, ownerFromTag, ownerTag } from './process-owner.js';
 import { decodeStateToken, encodeStateToken } from './state-token.js';
 import {
-  StorageError,
+  type ByteRange,
   checkMaxKeys,
   checkRange,
-  type ByteRange,
   type GetResult,
   type ListOptions,
   type ListPage,
@@ -39,6 +38,7 @@ import {
   type PutBody,
   type PutOptions,
   type PutResult,
+  StorageError,
 } from './storage.js';
 
 /** Names the store keeps for itself (its work folder; older temporary files): keys may not use it, listings hide it. */
@@ -272,7 +272,8 @@ export class LocalStorage implements ObjectStorage {
       await step(temp);
     } catch (err) {
       await unlink(temp).catch(() => undefined);
-      if (isErrno(err, 'EXDEV')) throw new StorageError('InvalidArgument', `${target} is on another file system than the registry root ${this.root}`, { cause: err });
+      if (isErrno(err, 'EXDEV'))
+        throw new StorageError('InvalidArgument', `${target} is on another file system than the registry root ${this.root}`, { cause: err });
       throw err;
     }
   }
@@ -316,7 +317,8 @@ export class LocalStorage implements ObjectStorage {
     const dirKey = prefix.slice(0, slash + 1); // '' or 'a/b/'
     const namePrefix = prefix.slice(slash + 1);
     checkKeyChars(prefix);
-    if (namePrefix === '..' || namePrefix === '.') throw new StorageError('PathEscape', `List prefix ${JSON.stringify(prefix)} ends in a "${namePrefix}" segment`);
+    if (namePrefix === '..' || namePrefix === '.')
+      throw new StorageError('PathEscape', `List prefix ${JSON.stringify(prefix)} ends in a "${namePrefix}" segment`);
     const dirSegments = dirKey === '' ? [] : keySegments(dirKey.slice(0, -1));
     const dir = path.join(this.root, ...dirSegments);
     try {
@@ -560,4 +562,3 @@ function notFoundOr(err: unknown, key: string): unknown {
   if (isErrno(err, 'EACCES') || isErrno(err, 'EPERM')) return new StorageError('AccessDenied', `Permission denied for ${JSON.stringify(key)}`, { cause: err });
   return err;
 }
-

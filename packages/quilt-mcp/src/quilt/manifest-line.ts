@@ -4,9 +4,9 @@
  */
 import type { ByteSource } from './byte-source.js';
 import { JsonSyntaxError, parseJson } from './json-parse.js';
-import { PY_INT_NUMBER_LIMIT, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
-import { DEFAULT_MAX_LINE_BYTES, LineError, readLineBatches, type LineBatch } from './line-reader.js';
-import { ManifestError, type ManifestEntry, type ManifestHeader, type ManifestRecord } from './manifest-types.js';
+import { isJsonObject, type JsonObject, type JsonValue, PY_INT_NUMBER_LIMIT } from './json-value.js';
+import { DEFAULT_MAX_LINE_BYTES, type LineBatch, LineError, readLineBatches } from './line-reader.js';
+import { type ManifestEntry, ManifestError, type ManifestHeader, type ManifestRecord } from './manifest-types.js';
 import type { TopHasher } from './top-hash.js';
 import { LogicalKeyError, validateLogicalKey } from './walk-order.js';
 
@@ -96,7 +96,8 @@ export function needsExactParser(text: string): boolean {
       for (; i < n; i++) {
         const d = text.charCodeAt(i);
         if (isDigitCode(d)) digits++;
-        else if (d === 0x2e || d === 0x65 || d === 0x45) isFloat = true; // . e E
+        else if (d === 0x2e || d === 0x65 || d === 0x45)
+          isFloat = true; // . e E
         else if (d !== 0x2d && d !== 0x2b) break;
       }
       if (isFloat || digits > 15) {

@@ -23,8 +23,9 @@ export interface ManifestHashSummary {
  * values, so this is a shortcut, not an approximation: any other line, or a meta that doesn't parse as
  * an object, takes the general path.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a JSON string without escapes has no control characters
-const QUILT3_ENTRY_LINE = /^\{"logical_key": "([^"\\\x00-\x1f]*)", "physical_keys": \["[^"\\\x00-\x1f]*"(?:, "[^"\\\x00-\x1f]*")*\], "size": (0|[1-9][0-9]{0,14}), "hash": \{"type": "([^"\\\x00-\x1f]*)", "value": "([^"\\\x00-\x1f]*)"\}, "meta": (.*)\}\r?$/s;
+const QUILT3_ENTRY_LINE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a JSON string without escapes has no control characters
+  /^\{"logical_key": "([^"\\\x00-\x1f]*)", "physical_keys": \["[^"\\\x00-\x1f]*"(?:, "[^"\\\x00-\x1f]*")*\], "size": (0|[1-9][0-9]{0,14}), "hash": \{"type": "([^"\\\x00-\x1f]*)", "value": "([^"\\\x00-\x1f]*)"\}, "meta": (.*)\}\r?$/s;
 
 /**
  * A stored manifest's top hash in one streaming pass, without building records (the fast way to verify

@@ -2,10 +2,10 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { isJsonObject } from './json-value.js';
-import { DEFAULT_MAX_RECORD_BYTES, ManifestError, type DirectoryMeta, type ManifestEntry, type ManifestHeader, type ManifestItem } from './manifest-types.js';
+import { DEFAULT_MAX_RECORD_BYTES, type DirectoryMeta, type ManifestEntry, ManifestError, type ManifestHeader, type ManifestItem } from './manifest-types.js';
 import { dumpsForManifest, encodeStringUnicode } from './python-json.js';
 import { TopHasher } from './top-hash.js';
-import { WalkOrderGuard, validateLogicalKey } from './walk-order.js';
+import { validateLogicalKey, WalkOrderGuard } from './walk-order.js';
 
 export interface ManifestWriterOptions {
   /** Largest encoded record (without its newline), in bytes; quilt3's default is 1,000,000. */
@@ -93,7 +93,6 @@ export class ManifestWriter {
     return bytes;
   }
 }
-
 
 /**
  * Writes a whole manifest to `sink` (respecting back-pressure; the sink is not ended) and returns the

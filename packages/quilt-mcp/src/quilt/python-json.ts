@@ -15,7 +15,7 @@
  * every quilt3 hash; formatPythonFloat leaves the shortest-digits work to V8 and only re-spells it.
  */
 import { compareCodePoints } from './codepoint.js';
-import { PY_INT_NUMBER_LIMIT, PyFloat, insertionOrderKeys, isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+import { insertionOrderKeys, isJsonObject, type JsonObject, type JsonValue, PY_INT_NUMBER_LIMIT, PyFloat } from './json-value.js';
 
 declare global {
   interface String {
@@ -122,9 +122,7 @@ export function encodeStringAscii(s: string): string {
 
 export function encodeStringUnicode(s: string): string {
   if (!s.isWellFormed()) {
-    throw new PythonJsonError(
-      `String contains a lone surrogate, which UTF-8 can't encode (quilt3 fails the same way): ${JSON.stringify(s.slice(0, 80))}`,
-    );
+    throw new PythonJsonError(`String contains a lone surrogate, which UTF-8 can't encode (quilt3 fails the same way): ${JSON.stringify(s.slice(0, 80))}`);
   }
   if (!NEEDS_ESCAPE_UNICODE.test(s)) return `"${s}"`;
   let out = '"';

@@ -12,20 +12,20 @@
  * condition (a new package, an expected latest, or any). All three are atomic across processes where the store
  * says `conditionalWrites()`, and within this process always.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { compareCodePoints } from './codepoint.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { mapLimit } from './limit.js';
 import { LocalStorage } from './local-storage.js';
 import {
   computeManifestTopHash,
-  readManifest,
-  readManifestHeader,
-  writeManifest,
   type ManifestHashSummary,
   type ManifestHeader,
   type ManifestItem,
@@ -33,13 +33,14 @@ import {
   type ManifestSummary,
   type ManifestWriterOptions,
   type ReadManifestOptions,
+  readManifest,
+  readManifestHeader,
+  writeManifest,
 } from './manifest.js';
-import { KeyedMutex } from './keyed-mutex.js';
-import { mapLimit } from './limit.js';
 import { ownerTag } from './process-owner.js';
 import { S3Storage } from './s3-storage.js';
 import { decodeStateToken, encodeStateToken } from './state-token.js';
-import { StorageError, type ObjectStorage } from './storage.js';
+import { type ObjectStorage, StorageError } from './storage.js';
 
 /** Where revision pointers live: `<NAMED_PACKAGES><user>/<pkg>/<pointer>`. */
 export const NAMED_PACKAGES = '.quilt/named_packages/';
@@ -212,7 +213,10 @@ export class Registry {
     validatePackageName(name);
     const maxKeys = pageSize(options.maxKeys);
     const dir = `${NAMED}${name}/`;
-    const page = await this.storage.list(dir, { maxKeys, ...(options.continuationToken === undefined ? {} : { continuationToken: options.continuationToken }) });
+    const page = await this.storage.list(dir, {
+      maxKeys,
+      ...(options.continuationToken === undefined ? {} : { continuationToken: options.continuationToken }),
+    });
     if (options.continuationToken === undefined && page.objects.length === 0) throw packageNotFound(name, this.url);
     const pointers = page.objects.map((o) => o.key.slice(dir.length)).filter((p) => TIMESTAMP.test(p));
     const hashes = await mapLimit(pointers, POINTER_READ_CONCURRENCY, (p) => this.readPointer(dir + p));
@@ -253,7 +257,8 @@ export class Registry {
       const page = await this.storage.list(MANIFESTS + lower, { maxKeys: 2 });
       const matches = page.objects.map((o) => o.key.slice(MANIFESTS.length)).filter((h) => TOP_HASH.test(h));
       if (matches.length === 1) return matches[0] as string;
-      if (matches.length > 1) throw new RegistryError('AmbiguousRevision', `Top hash prefix ${JSON.stringify(spec)} matches more than one manifest; give more digits`);
+      if (matches.length > 1)
+        throw new RegistryError('AmbiguousRevision', `Top hash prefix ${JSON.stringify(spec)} matches more than one manifest; give more digits`);
       throw new RegistryError('RevisionNotFound', `No revision of ${name} matches ${JSON.stringify(spec)} in ${this.url}`);
     }
     if (TIMESTAMP.test(spec)) throw new RegistryError('RevisionNotFound', `${name} has no revision at timestamp ${spec}`);
@@ -295,7 +300,12 @@ export class Registry {
     const spooled = await this.spoolManifest(header, items, options);
     try {
       await spooled.store();
-      const { timestamp } = await this.commitRevision(name, spooled.topHash, { kind: 'any' }, options.timestamp === undefined ? {} : { timestamp: options.timestamp });
+      const { timestamp } = await this.commitRevision(
+        name,
+        spooled.topHash,
+        { kind: 'any' },
+        options.timestamp === undefined ? {} : { timestamp: options.timestamp },
+      );
       const { store: _store, dispose: _dispose, ...summary } = spooled;
       return { ...summary, timestamp };
     } finally {
@@ -307,7 +317,11 @@ export class Registry {
    * Writes a manifest to a temporary file (its key is its top hash, known only at the end), ready to store.
    * The file's folder is named for this process, so one a crash leaves behind can be recognized and removed.
    */
-  async spoolManifest(header: ManifestHeader, items: Iterable<ManifestItem> | AsyncIterable<ManifestItem>, options: ManifestWriterOptions = {}): Promise<SpooledManifest> {
+  async spoolManifest(
+    header: ManifestHeader,
+    items: Iterable<ManifestItem> | AsyncIterable<ManifestItem>,
+    options: ManifestWriterOptions = {},
+  ): Promise<SpooledManifest> {
     const tempDir = await mkdtemp(path.join(tmpdir(), `${MANIFEST_SPOOL_PREFIX}${ownerTag()}-`));
     const dispose = () => rm(tempDir, { recursive: true, force: true });
     try {
@@ -478,7 +492,8 @@ export class Registry {
     try {
       return (await this.storage.get(MANIFESTS + topHash, signal === undefined ? {} : { signal })).body;
     } catch (err) {
-      if (err instanceof StorageError && err.code === 'NotFound') throw new RegistryError('RevisionNotFound', `No manifest ${topHash} in ${this.url}`, { cause: err });
+      if (err instanceof StorageError && err.code === 'NotFound')
+        throw new RegistryError('RevisionNotFound', `No manifest ${topHash} in ${this.url}`, { cause: err });
       throw err;
     }
   }
@@ -549,7 +564,8 @@ function checkCondition(name: string, condition: CommitCondition, latest: string
 
 function pageSize(maxKeys: number | undefined): number {
   const n = maxKeys ?? 100;
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new RegistryError('InvalidArgument', `maxKeys must be an integer from 1 to 1000, got ${String(maxKeys)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new RegistryError('InvalidArgument', `maxKeys must be an integer from 1 to 1000, got ${String(maxKeys)}`);
   return n;
 }
 

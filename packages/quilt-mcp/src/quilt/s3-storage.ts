@@ -8,33 +8,34 @@
  * conditional operation on a bucket probes it once per process. Without them, the same operations are a read
  * then a write, made atomic only among this process's own calls.
  */
+
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3ServiceException,
   type S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Readable } from 'node:stream';
 import { KeyedMutex } from './keyed-mutex.js';
 import {
-  MAX_PRESIGN_SECONDS,
-  StorageError,
+  type ByteRange,
   checkMaxKeys,
   checkRange,
-  type ByteRange,
   type GetResult,
   type ListOptions,
   type ListPage,
+  MAX_PRESIGN_SECONDS,
   type ObjectInfo,
   type ObjectStorage,
   type PutBody,
   type PutOptions,
   type PutResult,
+  StorageError,
 } from './storage.js';
 
 /** S3's limit on a key's UTF-8 length. */
@@ -60,7 +61,8 @@ export class S3Storage implements ObjectStorage {
     private readonly options: { conditionalWrites?: ConditionalWriteMode } = {},
   ) {
     // Allows the legacy us-east-1 names (capitals, underscores) as well as today's DNS-style ones.
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket)) throw new StorageError('InvalidArgument', `Invalid S3 bucket name ${JSON.stringify(bucket)}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket))
+      throw new StorageError('InvalidArgument', `Invalid S3 bucket name ${JSON.stringify(bucket)}`);
     this.url = `s3://${bucket}`;
   }
 
@@ -68,17 +70,15 @@ export class S3Storage implements ObjectStorage {
     checkKey(key);
     checkRange(options.range);
     const range = options.range;
-    const out = await this.send(
-      key,
-      () =>
-        this.client.send(
-          new GetObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            ...(range === undefined ? {} : { Range: `bytes=${range.offset}-${range.length === undefined ? '' : range.offset + range.length - 1}` }),
-          }),
-          options.signal === undefined ? {} : { abortSignal: options.signal },
-        ),
+    const out = await this.send(key, () =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(range === undefined ? {} : { Range: `bytes=${range.offset}-${range.length === undefined ? '' : range.offset + range.length - 1}` }),
+        }),
+        options.signal === undefined ? {} : { abortSignal: options.signal },
+      ),
     );
     const body = out.Body;
     if (!(body instanceof Readable)) throw new Error(`Unexpected S3 response body for ${JSON.stringify(key)} (not a Node stream)`);
@@ -250,9 +250,7 @@ export class S3Storage implements ObjectStorage {
     );
     const page: ListPage = {
       objects: (out.Contents ?? []).flatMap((o) =>
-        o.Key === undefined
-          ? []
-          : [{ key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified }],
+        o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified }],
       ),
       commonPrefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix === undefined ? [] : [p.Prefix])),
     };
@@ -296,9 +294,12 @@ function mapError(err: unknown, key: string, bucket: string): unknown {
   const status = err.$metadata.httpStatusCode;
   if (err.name === 'NoSuchBucket') return new StorageError('NotFound', `S3 bucket ${JSON.stringify(bucket)} does not exist`, { cause: err });
   if (err.name === 'NoSuchKey' || status === 404) return new StorageError('NotFound', `No object at ${JSON.stringify(key)}`, { cause: err });
-  if (err.name === 'InvalidRange' || status === 416) return new StorageError('InvalidRange', `Range not satisfiable for ${JSON.stringify(key)}`, { cause: err });
+  if (err.name === 'InvalidRange' || status === 416)
+    return new StorageError('InvalidRange', `Range not satisfiable for ${JSON.stringify(key)}`, { cause: err });
   if (err.name === 'AccessDenied' || status === 403) return new StorageError('AccessDenied', `Access denied for ${JSON.stringify(key)}`, { cause: err });
-  if (err.name === 'PreconditionFailed' || status === 412) return new StorageError('PreconditionFailed', `A condition of the write to ${JSON.stringify(key)} did not hold`, { cause: err });
-  if (err.name === 'ConditionalRequestConflict' || status === 409) return new StorageError('Busy', `Another write to ${JSON.stringify(key)} is in flight`, { cause: err });
+  if (err.name === 'PreconditionFailed' || status === 412)
+    return new StorageError('PreconditionFailed', `A condition of the write to ${JSON.stringify(key)} did not hold`, { cause: err });
+  if (err.name === 'ConditionalRequestConflict' || status === 409)
+    return new StorageError('Busy', `Another write to ${JSON.stringify(key)} is in flight`, { cause: err });
   return err;
 }

@@ -2,19 +2,20 @@
  * Opens the configured registries for one caller: S3 registries with the caller's own AWS credentials (the
  * credential resolver, then one pooled S3 client per credential), local ones confined to their root.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+
 import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@labmcp/service-kit';
-import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
 import type { QuiltCaller } from '../auth/caller.js';
-import { LocalStorage, Registry, S3Storage, StorageError, type ConditionalWriteMode } from '../quilt/index.js';
+import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
+import { type ConditionalWriteMode, LocalStorage, Registry, S3Storage, StorageError } from '../quilt/index.js';
+import { RegistryRequestError } from './errors.js';
 import { OpenedRegistry, type PhysicalResolver } from './opened-registry.js';
-import { storageObject, versionedObject, type PhysicalObject } from './physical-object.js';
 import { keyInsideAny, parsePhysicalKey } from './physical-keys.js';
+import { type PhysicalObject, storageObject, versionedObject } from './physical-object.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
 import { sweepLocalLeftovers, sweepUnfinishedWrites } from './write-journal.js';
-import { RegistryRequestError } from './errors.js';
 
 export interface RegistryAccessOptions {
   resolver: AwsCredentialResolver;
@@ -90,11 +91,17 @@ export class RegistryAccess implements PhysicalResolver {
     const parsed = parsePhysicalKey(physicalKey);
     if (parsed.kind === 'file') {
       if (opened.kind !== 'local') {
-        throw new RegistryRequestError(`Physical key ${physicalKey} is a local file, which an S3 registry's packages cannot point at for this server.`, 'path_escape');
+        throw new RegistryRequestError(
+          `Physical key ${physicalKey} is a local file, which an S3 registry's packages cannot point at for this server.`,
+          'path_escape',
+        );
       }
       const key = opened.localKey(parsed.path);
       if (key === undefined) {
-        throw new RegistryRequestError(`Refused: physical key ${physicalKey} is outside the registry root ${opened.ref.url}; nothing outside the registry is read.`, 'path_escape');
+        throw new RegistryRequestError(
+          `Refused: physical key ${physicalKey} is outside the registry root ${opened.ref.url}; nothing outside the registry is read.`,
+          'path_escape',
+        );
       }
       return storageObject(physicalKey, opened.storage, key);
     }
@@ -157,7 +164,8 @@ export class RegistryAccess implements PhysicalResolver {
     if (!pending) {
       pending = LocalStorage.open(root, { create: ref.isDefault }).catch((err: unknown) => {
         this.locals.delete(ref.url);
-        if (err instanceof StorageError) throw new RegistryRequestError(`The local registry ${ref.url} cannot be opened: ${err.message}`, 'registry_unavailable');
+        if (err instanceof StorageError)
+          throw new RegistryRequestError(`The local registry ${ref.url} cannot be opened: ${err.message}`, 'registry_unavailable');
         throw err;
       });
       this.locals.set(ref.url, pending);

@@ -10,8 +10,17 @@
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@labmcp/service-kit';
+import {
+  compareLogicalKeys,
+  hashStream,
+  type JsonObject,
+  LocalStorage,
+  type ManifestEntry,
+  type ManifestHeader,
+  NAMED_PACKAGES,
+  Registry,
+} from '../quilt/index.js';
 import { formatFilePhysicalKey } from './physical-keys.js';
-import { compareLogicalKeys, hashStream, LocalStorage, NAMED_PACKAGES, Registry, type JsonObject, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 
 export const DEMO_PACKAGE = 'demo/cells';
 const MARKER = '.quilt/labmcp-demo-seeded';
@@ -66,10 +75,19 @@ interface DemoRevision {
 export const DEMO_REVISIONS: DemoRevision[] = [
   {
     timestamp: 1767225600, // 2026-01-01T00:00:00Z
-    header: { version: 'v0', user_meta: { project: 'demo', instrument: 'imager-1', run: 'run-001', cell_lines: ['HeLa', 'U2OS'] }, message: 'first imaging run' },
+    header: {
+      version: 'v0',
+      user_meta: { project: 'demo', instrument: 'imager-1', run: 'run-001', cell_lines: ['HeLa', 'U2OS'] },
+      message: 'first imaging run',
+    },
     files: [
       { logicalKey: 'README.md', storageKey: 'demo/cells/README.md', body: README, meta: {} },
-      { logicalKey: 'cells.csv', storageKey: 'demo/cells/v1/cells.csv', body: CELLS_V1, meta: { user_meta: { columns: ['well', 'cell_line', 'treatment', 'count'], rows: 4 } } },
+      {
+        logicalKey: 'cells.csv',
+        storageKey: 'demo/cells/v1/cells.csv',
+        body: CELLS_V1,
+        meta: { user_meta: { columns: ['well', 'cell_line', 'treatment', 'count'], rows: 4 } },
+      },
     ],
   },
   {
@@ -81,7 +99,12 @@ export const DEMO_REVISIONS: DemoRevision[] = [
     },
     files: [
       { logicalKey: 'README.md', storageKey: 'demo/cells/README.md', body: README, meta: {} },
-      { logicalKey: 'cells.csv', storageKey: 'demo/cells/cells.csv', body: CELLS_V2, meta: { user_meta: { columns: ['well', 'cell_line', 'treatment', 'count'], rows: 6 } } },
+      {
+        logicalKey: 'cells.csv',
+        storageKey: 'demo/cells/cells.csv',
+        body: CELLS_V2,
+        meta: { user_meta: { columns: ['well', 'cell_line', 'treatment', 'count'], rows: 6 } },
+      },
       { logicalKey: 'summary.json', storageKey: 'demo/cells/summary.json', body: SUMMARY, meta: { user_meta: { kind: 'summary', format: 'json' } } },
     ],
   },
@@ -155,7 +178,12 @@ export async function seedDemoRegistry(root: string, logger?: Pick<Logger, 'info
         });
       }
       entries.sort((a, b) => compareLogicalKeys(a.logical_key, b.logical_key));
-      const pushed = await registry.pushRevision(DEMO_PACKAGE, revision.header, entries.map((entry) => ({ entry })), { timestamp: revision.timestamp });
+      const pushed = await registry.pushRevision(
+        DEMO_PACKAGE,
+        revision.header,
+        entries.map((entry) => ({ entry })),
+        { timestamp: revision.timestamp },
+      );
       topHashes.push(pushed.topHash);
     }
     await writeMarker(root, `${topHashes.join('\n')}\n`);

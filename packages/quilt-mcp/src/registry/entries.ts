@@ -4,10 +4,19 @@
  * is checked before anything is written: building writes nothing; the inline texts become new objects only when
  * the revision is written (revision-writer.ts).
  */
-import { compareLogicalKeys, forEachLimit, hashObject, hashStream, validateLogicalKey, WalkOrderGuard, type JsonObject, type ManifestEntry } from '../quilt/index.js';
+import {
+  compareLogicalKeys,
+  forEachLimit,
+  hashObject,
+  hashStream,
+  type JsonObject,
+  type ManifestEntry,
+  validateLogicalKey,
+  WalkOrderGuard,
+} from '../quilt/index.js';
+import { RegistryRequestError } from './errors.js';
 import type { OpenedRegistry } from './opened-registry.js';
 import type { PendingObjects } from './revision-writer.js';
-import { RegistryRequestError } from './errors.js';
 
 const HEAD_CONCURRENCY = 8;
 const HASH_CONCURRENCY = 4;
@@ -62,8 +71,10 @@ interface Source {
 }
 
 export function checkLogicalKey(key: string): void {
-  if (key.startsWith('/')) throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: logical keys are relative ("data/a.csv"), not absolute.`, 'invalid_key');
-  if (key.includes('\0') || key.includes('\\')) throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: no NUL or backslash.`, 'invalid_key');
+  if (key.startsWith('/'))
+    throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: logical keys are relative ("data/a.csv"), not absolute.`, 'invalid_key');
+  if (key.includes('\0') || key.includes('\\'))
+    throw new RegistryRequestError(`Invalid logical key ${JSON.stringify(key)}: no NUL or backslash.`, 'invalid_key');
   validateLogicalKey(key);
 }
 
@@ -86,7 +97,10 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
     }
   }
   if (inlineBytes > limits.inlineMaxBytes) {
-    throw new RegistryRequestError(`Inline text totals ${inlineBytes} bytes; at most ${limits.inlineMaxBytes} per call. Upload larger files to the bucket and use physical_key.`, 'too_large');
+    throw new RegistryRequestError(
+      `Inline text totals ${inlineBytes} bytes; at most ${limits.inlineMaxBytes} per call. Upload larger files to the bucket and use physical_key.`,
+      'too_large',
+    );
   }
   for (const dir of directories) await addDirectory(opened, dir, sources, limits);
   if (sources.length > limits.createMaxEntries) {
@@ -102,7 +116,8 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
     HEAD_CONCURRENCY,
     async (s) => {
       const info = await opened.storage.head(s.key as string);
-      if (!info) throw new RegistryRequestError(`No object ${JSON.stringify(s.key)} in ${opened.ref.url} (for entry ${JSON.stringify(s.logical_key)}).`, 'not_found');
+      if (!info)
+        throw new RegistryRequestError(`No object ${JSON.stringify(s.key)} in ${opened.ref.url} (for entry ${JSON.stringify(s.logical_key)}).`, 'not_found');
       s.size = info.size;
     },
   );
@@ -134,7 +149,11 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
       if (got.versionId !== undefined) s.versionId = got.versionId;
       // Parts hashed in parallel on the hashing threads: by positional reads of the open file, or ranged GETs.
       const key = s.key as string;
-      value = await hashObject('sha2-256-chunked', got, got.size, { onProgress, signal, range: (range, rangeSignal) => opened.storage.get(key, { range, signal: rangeSignal }) });
+      value = await hashObject('sha2-256-chunked', got, got.size, {
+        onProgress,
+        signal,
+        range: (range, rangeSignal) => opened.storage.get(key, { range, signal: rangeSignal }),
+      });
     }
     hashes.set(s, value);
     stats.bytes_hashed += s.size ?? 0;
@@ -172,7 +191,10 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
   const base = opened.storageKey(dir.physical_prefix.replace(/\/+$/, ''));
   const prefix = `${base}/`;
   if (dir.logical_prefix !== '' && !dir.logical_prefix.endsWith('/')) {
-    throw new RegistryRequestError(`logical_prefix ${JSON.stringify(dir.logical_prefix)} must end with "/" (or be empty for the top level).`, 'invalid_request');
+    throw new RegistryRequestError(
+      `logical_prefix ${JSON.stringify(dir.logical_prefix)} must end with "/" (or be empty for the top level).`,
+      'invalid_request',
+    );
   }
   let token: string | undefined;
   let found = 0;
@@ -195,6 +217,13 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
 
 function contentTypeOf(key: string): string {
   const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
-  const types: Record<string, string> = { csv: 'text/csv', tsv: 'text/tab-separated-values', json: 'application/json', md: 'text/markdown', txt: 'text/plain', html: 'text/html' };
+  const types: Record<string, string> = {
+    csv: 'text/csv',
+    tsv: 'text/tab-separated-values',
+    json: 'application/json',
+    md: 'text/markdown',
+    txt: 'text/plain',
+    html: 'text/html',
+  };
   return `${types[ext] ?? 'text/plain'}; charset=utf-8`;
 }

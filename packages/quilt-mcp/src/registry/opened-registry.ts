@@ -8,23 +8,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@labmcp/service-kit';
 import type { QuiltCaller } from '../auth/caller.js';
 import {
-  compareLogicalKeys,
-  RegistryError,
   type CommitCondition,
+  compareLogicalKeys,
   type ManifestEntry,
   type ManifestHeader,
   type ManifestItem,
   type ManifestRecord,
   type ObjectStorage,
   type Registry,
+  RegistryError,
   type Revision,
 } from '../quilt/index.js';
+import { RegistryRequestError } from './errors.js';
 import { checkObjectKey } from './object-keys.js';
 import { formatFilePhysicalKey, formatS3PhysicalKey, keyInsideAny, parsePhysicalKey } from './physical-keys.js';
 import type { PhysicalObject } from './physical-object.js';
 import type { RegistryRef } from './refs.js';
-import { RevisionWriter, type CommittedRevision, type NewObject, type PendingObjects } from './revision-writer.js';
-import { RegistryRequestError } from './errors.js';
+import { type CommittedRevision, type NewObject, type PendingObjects, RevisionWriter } from './revision-writer.js';
 
 /** Rounds a rebasing write (an update without an expected top hash) tries before it reports the conflict. */
 const MAX_REBASES = 50;
@@ -188,9 +188,13 @@ export class OpenedRegistry {
     if (input.startsWith('s3://')) {
       const parsed = parsePhysicalKey(input);
       if (parsed.kind !== 's3' || this.kind !== 's3' || parsed.bucket !== this.bucket) {
-        throw new RegistryRequestError(`${input} is not in this registry's bucket (${this.ref.url}); packages are built from objects in their own registry.`, 'outside_registry');
+        throw new RegistryRequestError(
+          `${input} is not in this registry's bucket (${this.ref.url}); packages are built from objects in their own registry.`,
+          'outside_registry',
+        );
       }
-      if (parsed.versionId !== undefined) throw new RegistryRequestError(`Versioned physical keys (?versionId=) cannot be used to build a package here: ${input}`, 'invalid_request');
+      if (parsed.versionId !== undefined)
+        throw new RegistryRequestError(`Versioned physical keys (?versionId=) cannot be used to build a package here: ${input}`, 'invalid_request');
       key = parsed.key;
     } else if (input.startsWith('file:')) {
       const parsed = parsePhysicalKey(input);
@@ -198,7 +202,8 @@ export class OpenedRegistry {
         throw new RegistryRequestError(`${input} is a local file, not an object of ${this.ref.url}.`, 'outside_registry');
       }
       const inside = this.localKey(parsed.path);
-      if (inside === undefined) throw new RegistryRequestError(`Refused: ${input} is outside the registry root ${this.ref.url}; nothing outside the registry is read.`, 'path_escape');
+      if (inside === undefined)
+        throw new RegistryRequestError(`Refused: ${input} is outside the registry root ${this.ref.url}; nothing outside the registry is read.`, 'path_escape');
       key = inside;
     } else {
       key = input;
@@ -218,7 +223,12 @@ export class OpenedRegistry {
    * condition; with `rebase`, a conflict calls `round` again (on the new latest) instead of failing, up to
    * MAX_REBASES times. Whatever fails is undone (revision-writer.ts).
    */
-  async writeRevision(name: string, built: PendingObjects, round: (attempt: number) => Promise<WriteRound>, options: { rebase: boolean; logger?: Logger }): Promise<CommittedRevision> {
+  async writeRevision(
+    name: string,
+    built: PendingObjects,
+    round: (attempt: number) => Promise<WriteRound>,
+    options: { rebase: boolean; logger?: Logger },
+  ): Promise<CommittedRevision> {
     const { writer, keys } = await this.beginWrite(name, built.newObjects, options.logger);
     try {
       built.attach(await writer.writeObjects(built.newObjects, keys));
@@ -229,7 +239,8 @@ export class OpenedRegistry {
           await writer.finish();
           return committed;
         } catch (err) {
-          if (!options.rebase || attempt + 1 >= MAX_REBASES || !(err instanceof RegistryError && err.code === 'Conflict' && err.latest !== undefined)) throw err;
+          if (!options.rebase || attempt + 1 >= MAX_REBASES || !(err instanceof RegistryError && err.code === 'Conflict' && err.latest !== undefined))
+            throw err;
         } finally {
           await next.close?.();
         }

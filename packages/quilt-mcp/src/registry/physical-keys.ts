@@ -48,7 +48,8 @@ export function parsePhysicalKey(physicalKey: string): ParsedPhysicalKey {
     const rawKey = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
     const query = q === -1 ? '' : pathAndQuery.slice(q + 1);
     const key = pyUnquote(rawKey);
-    if (bucket === '' || key === '') throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} names no object (expected s3://bucket/key)`, 'bad_physical_key');
+    if (bucket === '' || key === '')
+      throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} names no object (expected s3://bucket/key)`, 'bad_physical_key');
     const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
     return { kind: 's3', bucket, key, ...(versionId ? { versionId } : {}) };
   }
@@ -62,7 +63,10 @@ export function parsePhysicalKey(physicalKey: string): ParsedPhysicalKey {
     if (!path.isAbsolute(p)) throw new RegistryRequestError(`Physical key ${JSON.stringify(physicalKey)} is not absolute`, 'bad_physical_key');
     return { kind: 'file', path: path.normalize(p) };
   }
-  throw new RegistryRequestError(`Unsupported physical key ${JSON.stringify(physicalKey.slice(0, 200))}: only s3:// and file:// are readable`, 'bad_physical_key');
+  throw new RegistryRequestError(
+    `Unsupported physical key ${JSON.stringify(physicalKey.slice(0, 200))}: only s3:// and file:// are readable`,
+    'bad_physical_key',
+  );
 }
 
 /**

@@ -1,7 +1,8 @@
 /** One object a manifest entry points at: in the registry's own store, or a specific version of an S3 object. */
-import { GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+
 import { Readable } from 'node:stream';
-import { StorageError, type ByteRange, type GetResult, type ObjectInfo, type ObjectStorage } from '../quilt/index.js';
+import { GetObjectCommand, HeadObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { type ByteRange, type GetResult, type ObjectInfo, type ObjectStorage, StorageError } from '../quilt/index.js';
 import { describeFailure } from './storage-guard.js';
 
 export interface PhysicalObject {
@@ -49,7 +50,15 @@ export function versionedObject(url: string, client: S3Client, bucket: string, k
         if (!(out.Body instanceof Readable)) throw new Error('Unexpected S3 response body (not a Node stream)');
         const contentLength = out.ContentLength ?? 0;
         const total = out.ContentRange === undefined ? contentLength : Number(out.ContentRange.split('/')[1]);
-        return { key, size: Number.isFinite(total) ? total : contentLength, contentLength, body: out.Body, etag: out.ETag, lastModified: out.LastModified, contentType: out.ContentType };
+        return {
+          key,
+          size: Number.isFinite(total) ? total : contentLength,
+          contentLength,
+          body: out.Body,
+          etag: out.ETag,
+          lastModified: out.LastModified,
+          contentType: out.ContentType,
+        };
       } catch (err) {
         throw fail(err, 'read');
       }

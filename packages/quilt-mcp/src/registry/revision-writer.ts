@@ -12,9 +12,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@labmcp/service-kit';
-import { forEachLimit, type CommitCondition, type ManifestHeader, type ManifestItem, type ManifestSummary, type ObjectStorage, type Registry } from '../quilt/index.js';
+import {
+  type CommitCondition,
+  forEachLimit,
+  type ManifestHeader,
+  type ManifestItem,
+  type ManifestSummary,
+  type ObjectStorage,
+  type Registry,
+} from '../quilt/index.js';
 import { checkObjectKey } from './object-keys.js';
-import { journalKey, newJournal, removeUnreferencedObjects, saveJournal, undoWrite, type KeyOf, type WriteJournal } from './write-journal.js';
+import { journalKey, type KeyOf, newJournal, removeUnreferencedObjects, saveJournal, undoWrite, type WriteJournal } from './write-journal.js';
 
 /** New objects written at once (each is small: inline texts are bounded per call). */
 const WRITE_CONCURRENCY = 8;
@@ -50,7 +58,10 @@ export interface CommittedRevision extends ManifestSummary {
 
 /** A sortable, unique name for one write: its start time (UTC, to the second) and 64 random bits. */
 function newWriteId(): string {
-  const time = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const time = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${time}-${randomBytes(8).toString('hex')}`;
 }
 

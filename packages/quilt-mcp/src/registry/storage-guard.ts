@@ -3,7 +3,18 @@
  * cannot read s3://bucket/key", "the bucket does not exist", "S3 could not be reached"), keeping the
  * StorageError codes the registry relies on (NotFound, above all).
  */
-import { StorageError, type ByteRange, type GetResult, type ListOptions, type ListPage, type ObjectInfo, type ObjectStorage, type PutBody, type PutOptions, type PutResult } from '../quilt/index.js';
+import {
+  type ByteRange,
+  type GetResult,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStorage,
+  type PutBody,
+  type PutOptions,
+  type PutResult,
+  StorageError,
+} from '../quilt/index.js';
 import { RegistryRequestError } from './errors.js';
 
 type Operation = 'read' | 'list' | 'write' | 'delete' | 'sign a link for';

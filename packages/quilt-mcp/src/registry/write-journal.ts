@@ -18,11 +18,11 @@ import {
   isOwnerAlive,
   MANIFEST_SPOOL_PREFIX,
   NAMED_PACKAGES,
-  ownerFromTag,
-  StorageError,
   type ObjectStorage,
+  ownerFromTag,
   type ProcessOwner,
   type Registry,
+  StorageError,
 } from '../quilt/index.js';
 
 const WRITES = '.quilt/labmcp/writes/';
@@ -151,7 +151,14 @@ async function readJournal(storage: ObjectStorage, key: string): Promise<WriteJo
     const chunks: Buffer[] = [];
     for await (const chunk of got.body as AsyncIterable<Buffer>) chunks.push(chunk);
     const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<WriteJournal>;
-    if (parsed.v !== 1 || typeof parsed.id !== 'string' || typeof parsed.package !== 'string' || !Array.isArray(parsed.objects) || !Array.isArray(parsed.manifests)) return undefined;
+    if (
+      parsed.v !== 1 ||
+      typeof parsed.id !== 'string' ||
+      typeof parsed.package !== 'string' ||
+      !Array.isArray(parsed.objects) ||
+      !Array.isArray(parsed.manifests)
+    )
+      return undefined;
     if (typeof parsed.owner !== 'object' || parsed.owner === null || typeof parsed.startedAt !== 'number') return undefined;
     return parsed as WriteJournal;
   } catch (err) {
@@ -175,7 +182,10 @@ export async function sweepLocalLeftovers(logger?: Logger): Promise<number> {
     if (!name.startsWith(MANIFEST_SPOOL_PREFIX)) continue;
     const owner = ownerFromTag(name.slice(MANIFEST_SPOOL_PREFIX.length));
     const full = path.join(dir, name);
-    const old = await stat(full).then((s) => Date.now() - s.mtimeMs > ABANDONED_AFTER_MS, () => false);
+    const old = await stat(full).then(
+      (s) => Date.now() - s.mtimeMs > ABANDONED_AFTER_MS,
+      () => false,
+    );
     if (owner !== undefined && isOwnerAlive(owner) && !old) continue;
     await rm(full, { recursive: true, force: true });
     removed++;

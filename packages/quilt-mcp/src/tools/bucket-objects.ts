@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { contentOut, readArgs, readContent } from './object-content.js';
-import type { OpenedRegistry } from '../registry/index.js';
+import { z } from 'zod';
 import type { ObjectInfo } from '../quilt/index.js';
-import { objectKeyArg, registryArg, tool, READ_SCOPE } from './common.js';
+import type { OpenedRegistry } from '../registry/index.js';
+import { objectKeyArg, READ_SCOPE, registryArg, tool } from './common.js';
+import { contentOut, readArgs, readContent } from './object-content.js';
 
 const objectOut = z.object({
   key: z.string(),
@@ -18,7 +18,8 @@ function shapeObject(o: ObjectInfo): z.infer<typeof objectOut> {
 
 function checkKey(key: string): void {
   if (key.startsWith('/')) throw new ToolError(`Refused: ${JSON.stringify(key)} is absolute; keys are relative to the registry root.`, 'path_escape');
-  if (key.split('/').includes('..')) throw new ToolError(`Refused: ${JSON.stringify(key)} has a ".." segment; nothing outside the registry is read.`, 'path_escape');
+  if (key.split('/').includes('..'))
+    throw new ToolError(`Refused: ${JSON.stringify(key)} has a ".." segment; nothing outside the registry is read.`, 'path_escape');
 }
 
 async function headOrThrow(opened: OpenedRegistry, key: string): Promise<ObjectInfo> {
@@ -28,7 +29,10 @@ async function headOrThrow(opened: OpenedRegistry, key: string): Promise<ObjectI
   return info;
 }
 
-const keyTargets = (args: { registry?: string | undefined; key: string }) => ({ ...(args.registry !== undefined && { registry: args.registry }), key: args.key });
+const keyTargets = (args: { registry?: string | undefined; key: string }) => ({
+  ...(args.registry !== undefined && { registry: args.registry }),
+  key: args.key,
+});
 
 export const bucketObjectsList = tool({
   name: 'bucket_objects_list',
@@ -122,7 +126,13 @@ export const bucketObjectLink = tool({
   input: z.object({
     registry: registryArg,
     key: objectKeyArg,
-    expires_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(900).describe('Lifetime of the link in seconds (the server caps it)'),
+    expires_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(900)
+      .describe('Lifetime of the link in seconds (the server caps it)'),
   }),
   output: z.object({ registry: z.string(), key: z.string(), url: z.string(), expires_at: z.string(), expires_seconds: z.number(), size: z.number() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { RegistryRef } from '../context.js';
 import { pyQuote } from '../registry/physical-keys.js';
-import { packageArg, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
+import { packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
 
 /**
  * The Quilt+ URI of a package: `quilt+s3://bucket#package=user/pkg@<top hash>&path=a/b.csv` (or `:latest`
@@ -41,7 +41,8 @@ export const catalogUri = tool({
   targets: (args) => ({ ...packageTargets(args), ...(args.path !== undefined && { path: args.path }) }),
   summarize: (r) => r.uri,
   run: async (args, ctx) => {
-    if (!args.pin && args.revision !== 'latest') throw new ToolError('pin=false makes a ":latest" URI; leave revision at "latest" or pin it.', 'invalid_request');
+    if (!args.pin && args.revision !== 'latest')
+      throw new ToolError('pin=false makes a ":latest" URI; leave revision at "latest" or pin it.', 'invalid_request');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const topHash = await opened.resolveRevision(args.package, args.revision);
     let kind: 'file' | 'folder' | undefined;

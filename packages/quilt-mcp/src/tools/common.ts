@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolRunContext } from '@labmcp/service-kit';
-import { quiltTool, type QuiltToolContext } from '../context.js';
-import { decodeStateToken, encodeStateToken, PACKAGE_NAME, toPlainJson, type JsonObject, type JsonValue } from '../quilt/index.js';
+import { z } from 'zod';
+import { type QuiltToolContext, quiltTool } from '../context.js';
+import { decodeStateToken, encodeStateToken, type JsonObject, type JsonValue, PACKAGE_NAME, toPlainJson } from '../quilt/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
 
@@ -52,7 +52,7 @@ export const revisionArg = z
 
 export const logicalKeyArg = z.string().min(1).max(1024).describe('Logical key of a package entry, e.g. "data/a.csv"');
 
-export const objectKeyArg = z.string().min(1).max(1024).describe("Object key in the registry's bucket (or folder), e.g. \"raw/run1/a.csv\"");
+export const objectKeyArg = z.string().min(1).max(1024).describe('Object key in the registry\'s bucket (or folder), e.g. "raw/run1/a.csv"');
 
 export const MAX_META_BYTES = 64 * 1024;
 

@@ -1,7 +1,7 @@
 /** Arguments shared by package_create and package_update: the files and folders a new revision is built from. */
 import { z } from 'zod';
-import type { DirectoryInput, EntryInput } from '../registry/index.js';
 import type { JsonObject } from '../quilt/index.js';
+import type { DirectoryInput, EntryInput } from '../registry/index.js';
 import { logicalKeyArg, metaArg, toJsonModel } from './common.js';
 
 export const MAX_ENTRY_SPECS = 1000;
@@ -14,7 +14,7 @@ export const entrySpec = z.object({
     .min(1)
     .max(1100)
     .optional()
-    .describe("An object already in this registry's storage: a key (\"raw/a.csv\") or its s3://same-bucket/… or file:///registry-root/… URL"),
+    .describe('An object already in this registry\'s storage: a key ("raw/a.csv") or its s3://same-bucket/… or file:///registry-root/… URL'),
   text: z
     .string()
     .max(MAX_INLINE_TEXT)
@@ -41,7 +41,12 @@ export function entryMeta(meta: Record<string, unknown> | undefined, where: stri
 }
 
 export function entryInputs(specs: EntrySpec[]): EntryInput[] {
-  return specs.map((spec) => ({ logical_key: spec.logical_key, physical_key: spec.physical_key, text: spec.text, meta: entryMeta(spec.meta, `meta of ${spec.logical_key}`) }));
+  return specs.map((spec) => ({
+    logical_key: spec.logical_key,
+    physical_key: spec.physical_key,
+    text: spec.text,
+    meta: entryMeta(spec.meta, `meta of ${spec.logical_key}`),
+  }));
 }
 
 export function directoryInputs(specs: DirectorySpec[]): DirectoryInput[] {

@@ -2,8 +2,9 @@
  * Reading an object for a client: text a window at a time (offset + byte limit, cut on UTF-8 character
  * boundaries), binary as metadata plus a short head in hex and base64 — never the whole of a large file.
  */
-import { z } from 'zod';
+
 import { ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { ByteRange, GetResult } from '../quilt/index.js';
 
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -11,15 +12,81 @@ const SNIFF_BYTES = 4096;
 const HEAD_BYTES = 64;
 
 const TEXT_EXTENSIONS = new Set([
-  'txt', 'md', 'markdown', 'rst', 'csv', 'tsv', 'tab', 'json', 'jsonl', 'ndjson', 'geojson', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'xml', 'html', 'htm',
-  'svg', 'css', 'js', 'mjs', 'ts', 'py', 'r', 'rmd', 'ipynb', 'sh', 'bash', 'sql', 'log', 'tex', 'bib', 'fasta', 'fa', 'fna', 'faa', 'fastq', 'fq', 'gff', 'gff3',
-  'gtf', 'bed', 'vcf', 'sam', 'pdb', 'mol', 'sdf', 'smi', 'gb', 'gbk', 'genbank', 'nf', 'wdl', 'cwl', 'dockerfile', 'readme', 'license',
+  'txt',
+  'md',
+  'markdown',
+  'rst',
+  'csv',
+  'tsv',
+  'tab',
+  'json',
+  'jsonl',
+  'ndjson',
+  'geojson',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'cfg',
+  'conf',
+  'xml',
+  'html',
+  'htm',
+  'svg',
+  'css',
+  'js',
+  'mjs',
+  'ts',
+  'py',
+  'r',
+  'rmd',
+  'ipynb',
+  'sh',
+  'bash',
+  'sql',
+  'log',
+  'tex',
+  'bib',
+  'fasta',
+  'fa',
+  'fna',
+  'faa',
+  'fastq',
+  'fq',
+  'gff',
+  'gff3',
+  'gtf',
+  'bed',
+  'vcf',
+  'sam',
+  'pdb',
+  'mol',
+  'sdf',
+  'smi',
+  'gb',
+  'gbk',
+  'genbank',
+  'nf',
+  'wdl',
+  'cwl',
+  'dockerfile',
+  'readme',
+  'license',
 ]);
 
 export const readArgs = {
   offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('Byte offset to start reading text at'),
-  max_bytes: z.number().int().min(1).max(MAX_READ_BYTES).default(65_536).describe(`Most bytes of text returned, 1-${MAX_READ_BYTES} (at least one whole character)`),
-  as: z.enum(['auto', 'text', 'binary']).default('auto').describe('auto: text when the bytes look like UTF-8 text; text: decode anyway; binary: only metadata and the head'),
+  max_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_READ_BYTES)
+    .default(65_536)
+    .describe(`Most bytes of text returned, 1-${MAX_READ_BYTES} (at least one whole character)`),
+  as: z
+    .enum(['auto', 'text', 'binary'])
+    .default('auto')
+    .describe('auto: text when the bytes look like UTF-8 text; text: decode anyway; binary: only metadata and the head'),
 };
 
 export const contentOut = z.object({
@@ -94,10 +161,25 @@ function completeLength(bytes: Buffer): number {
   return n;
 }
 
-export async function readContent(name: string, size: number, read: Reader, options: { offset: number; max_bytes: number; as: 'auto' | 'text' | 'binary' }): Promise<ContentOut> {
+export async function readContent(
+  name: string,
+  size: number,
+  read: Reader,
+  options: { offset: number; max_bytes: number; as: 'auto' | 'text' | 'binary' },
+): Promise<ContentOut> {
   const binary = async (): Promise<ContentOut> => {
     const head = await readRange(read, 0, Math.min(HEAD_BYTES, size));
-    return { size, is_text: false, text: null, offset: 0, bytes_read: head.length, next_offset: null, truncated: false, head_hex: head.toString('hex'), head_base64: head.toString('base64') };
+    return {
+      size,
+      is_text: false,
+      text: null,
+      offset: 0,
+      bytes_read: head.length,
+      next_offset: null,
+      truncated: false,
+      head_hex: head.toString('hex'),
+      head_base64: head.toString('base64'),
+    };
   };
   if (options.as === 'binary') return binary();
   if (size === 0) return { size, is_text: true, text: '', offset: 0, bytes_read: 0, next_offset: null, truncated: false, head_hex: null, head_base64: null };

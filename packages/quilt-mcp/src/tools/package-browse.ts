@@ -1,7 +1,19 @@
-import { z } from 'zod';
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
-import { boundedJson, decodeCursor, encodeCursor, entryOut, packageArg, registryArg, revisionArg, tool, type EntryOut, READ_SCOPE, packageTargets } from './common.js';
+import {
+  boundedJson,
+  decodeCursor,
+  type EntryOut,
+  encodeCursor,
+  entryOut,
+  packageArg,
+  packageTargets,
+  READ_SCOPE,
+  registryArg,
+  revisionArg,
+  tool,
+} from './common.js';
 
 const MAX_DIRECTORIES = 100;
 
@@ -37,7 +49,8 @@ interface BrowseCursor extends Record<string, unknown> {
   p: string;
 }
 
-const isBrowseCursor = (v: Record<string, unknown>): v is BrowseCursor => typeof v.h === 'string' && /^[0-9a-f]{64}$/.test(v.h) && typeof v.k === 'string' && typeof v.p === 'string';
+const isBrowseCursor = (v: Record<string, unknown>): v is BrowseCursor =>
+  typeof v.h === 'string' && /^[0-9a-f]{64}$/.test(v.h) && typeof v.k === 'string' && typeof v.p === 'string';
 
 export const packageBrowse = tool({
   name: 'package_browse',

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { ManifestHeader } from '../quilt/index.js';
 import { buildEntries } from '../registry/index.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE_SCOPE } from './common.js';
 import { quiltPlusUri } from './catalog-uri.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
@@ -40,7 +40,12 @@ export const packageCreate = tool({
   output: revisionOut.extend({ bytes_hashed: z.number(), inline_written: z.number() }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
-  targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, entries: args.entries?.length ?? 0, directories: args.directories?.length ?? 0 }),
+  targets: (args) => ({
+    ...(args.registry !== undefined && { registry: args.registry }),
+    package: args.package,
+    entries: args.entries?.length ?? 0,
+    directories: args.directories?.length ?? 0,
+  }),
   summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
   run: async (args, ctx) => {
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
@@ -57,7 +62,11 @@ export const packageCreate = tool({
         'conflict',
       );
     }
-    const built = await buildEntries(opened, entries, directoryInputs(args.directories), { limits: ctx.limits, signal: ctx.signal, onProgress: progressReporter(ctx) });
+    const built = await buildEntries(opened, entries, directoryInputs(args.directories), {
+      limits: ctx.limits,
+      signal: ctx.signal,
+      onProgress: progressReporter(ctx),
+    });
     const committed = await opened.writeRevision(
       args.package,
       built,

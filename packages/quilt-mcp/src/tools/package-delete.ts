@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { DESTRUCTIVE_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
-import { packageArg, registryArg, REVISION, tool, WRITE_SCOPE } from './common.js';
+import { z } from 'zod';
+import { packageArg, REVISION, registryArg, tool, WRITE_SCOPE } from './common.js';
 
 export const packageDelete = tool({
   name: 'package_delete',
@@ -33,7 +33,11 @@ export const packageDelete = tool({
   }),
   annotations: DESTRUCTIVE_ANNOTATIONS,
   scope: WRITE_SCOPE,
-  targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), package: args.package, ...(args.revision !== undefined && { revision: args.revision }) }),
+  targets: (args) => ({
+    ...(args.registry !== undefined && { registry: args.registry }),
+    package: args.package,
+    ...(args.revision !== undefined && { revision: args.revision }),
+  }),
   summarize: (r) =>
     r.deleted === 'package'
       ? `Deleted ${r.package} from ${r.registry} (${r.deleted_pointers} pointers); its manifests and data are kept.`
@@ -48,7 +52,15 @@ export const packageDelete = tool({
     const opened = await ctx.access.open(ctx.caller, args.registry);
     if (args.revision === undefined) {
       const result = await opened.registry.deletePackage(args.package);
-      return { registry: opened.ref.url, package: args.package, deleted: 'package' as const, top_hash: null, deleted_pointers: result.deletedPointers, latest: null, data_kept: true as const };
+      return {
+        registry: opened.ref.url,
+        package: args.package,
+        deleted: 'package' as const,
+        top_hash: null,
+        deleted_pointers: result.deletedPointers,
+        latest: null,
+        data_kept: true as const,
+      };
     }
     const topHash = await opened.resolveRevision(args.package, args.revision);
     const result = await opened.registry.deleteRevision(args.package, topHash);

@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import type { ManifestStream } from '../registry/index.js';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
-import { boundedJson, hashOut, packageArg, registryArg, REVISION, tool, READ_SCOPE } from './common.js';
+import type { ManifestStream } from '../registry/index.js';
+import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg, tool } from './common.js';
 
 const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string() });
 const briefOut = z.object({ logical_key: z.string(), size: z.number(), hash: hashOut });
@@ -39,7 +39,14 @@ export const packageDiff = tool({
     counts: z.object({ added: z.number(), removed: z.number(), modified: z.number(), unchanged: z.number() }),
     added: z.array(briefOut),
     removed: z.array(briefOut),
-    modified: z.array(z.object({ logical_key: z.string(), changed: z.array(z.enum(['hash', 'size', 'meta'])), from: briefOut.omit({ logical_key: true }), to: briefOut.omit({ logical_key: true }) })),
+    modified: z.array(
+      z.object({
+        logical_key: z.string(),
+        changed: z.array(z.enum(['hash', 'size', 'meta'])),
+        from: briefOut.omit({ logical_key: true }),
+        to: briefOut.omit({ logical_key: true }),
+      }),
+    ),
     meta_changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
     truncated: z.boolean().describe('True when the lists stop at max_changes (counts are still complete)'),
   }),
@@ -57,7 +64,11 @@ export const packageDiff = tool({
     `${r.from.package}@${r.from.top_hash.slice(0, 12)} → ${r.to.package}@${r.to.top_hash.slice(0, 12)}: ` +
     (r.identical ? 'identical' : `${r.counts.added} added, ${r.counts.removed} removed, ${r.counts.modified} modified, ${r.counts.unchanged} unchanged`) +
     (r.meta_changes.length ? `; metadata changed: ${r.meta_changes.map((m) => m.field).join(', ')}` : '') +
-    [...r.added.map((e) => `\n+ ${e.logical_key}`), ...r.removed.map((e) => `\n- ${e.logical_key}`), ...r.modified.map((e) => `\n~ ${e.logical_key} (${e.changed.join(', ')})`)].join(''),
+    [
+      ...r.added.map((e) => `\n+ ${e.logical_key}`),
+      ...r.removed.map((e) => `\n- ${e.logical_key}`),
+      ...r.modified.map((e) => `\n~ ${e.logical_key} (${e.changed.join(', ')})`),
+    ].join(''),
   run: async (args, ctx) => {
     const fromOpened = await ctx.access.open(ctx.caller, args.registry);
     const toOpened = args.other_registry === undefined ? fromOpened : await ctx.access.open(ctx.caller, args.other_registry);
@@ -68,7 +79,8 @@ export const packageDiff = tool({
     else if (args.other_package !== undefined || args.other_registry !== undefined) fromHash = await fromOpened.resolveRevision(args.package, 'latest');
     else {
       const previous = await fromOpened.previousRevision(args.package, toHash);
-      if (previous === undefined) throw new ToolError(`${args.package} has no revision before ${toHash.slice(0, 12)}; give from_revision (package_history lists them).`, 'not_found');
+      if (previous === undefined)
+        throw new ToolError(`${args.package} has no revision before ${toHash.slice(0, 12)}; give from_revision (package_history lists them).`, 'not_found');
       fromHash = previous;
     }
 
@@ -164,7 +176,8 @@ export async function mergeDiff(a: AsyncGenerator<ManifestEntry>, b: AsyncGenera
 /** Package metadata differences, key by key of the header (user_meta compared as a whole, then by its top-level keys). */
 export function headerChanges(from: ManifestHeader, to: ManifestHeader): { field: string; from: unknown; to: unknown }[] {
   const changes: { field: string; from: unknown; to: unknown }[] = [];
-  const same = (p: JsonValue | undefined, q: JsonValue | undefined) => (p === undefined ? q === undefined : q !== undefined && dumpsForHash(p) === dumpsForHash(q));
+  const same = (p: JsonValue | undefined, q: JsonValue | undefined) =>
+    p === undefined ? q === undefined : q !== undefined && dumpsForHash(p) === dumpsForHash(q);
   const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
   for (const key of keys) {
     const p = from[key];

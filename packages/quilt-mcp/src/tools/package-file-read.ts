@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
+import { boundedJson, hashOut, logicalKeyArg, packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
 import { contentOut, readArgs, readContent } from './object-content.js';
-import { boundedJson, hashOut, logicalKeyArg, packageArg, registryArg, revisionArg, tool, READ_SCOPE, packageTargets } from './common.js';
 
 export const packageFileRead = tool({
   name: 'package_file_read',
@@ -37,7 +37,10 @@ export const packageFileRead = tool({
     const topHash = await opened.resolveRevision(args.package, args.revision);
     const entry = await opened.findEntry(topHash, args.logical_key, ctx.signal);
     if (!entry) {
-      throw new ToolError(`${args.package}@${topHash.slice(0, 12)} has no file ${JSON.stringify(args.logical_key)} (package_browse lists its files).`, 'not_found');
+      throw new ToolError(
+        `${args.package}@${topHash.slice(0, 12)} has no file ${JSON.stringify(args.logical_key)} (package_browse lists its files).`,
+        'not_found',
+      );
     }
     const physicalKey = entry.physical_keys[0] as string;
     const object = await opened.physical(physicalKey);

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { forEachLimit } from '../quilt/index.js';
-import { packageArg, registryArg, tool, READ_SCOPE, packageTargets } from './common.js';
+import { packageArg, packageTargets, READ_SCOPE, registryArg, tool } from './common.js';
 
 const HEADER_CONCURRENCY = 6;
 

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { z } from 'zod';
 import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
-import { buildEntries, type BuildStats } from '../registry/index.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, TOP_HASH, WRITE_SCOPE } from './common.js';
+import { type BuildStats, buildEntries } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
+import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, toJsonModel, tool, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { messageArg, revisionOut } from './package-create.js';
 
@@ -20,7 +20,11 @@ export const packageUpdate = tool({
     registry: registryArg,
     package: packageArg,
     message: messageArg,
-    expected_top_hash: z.string().regex(TOP_HASH, 'must be 6-64 lowercase hex digits').optional().describe('Refuse unless latest is (starts with) this top hash'),
+    expected_top_hash: z
+      .string()
+      .regex(TOP_HASH, 'must be 6-64 lowercase hex digits')
+      .optional()
+      .describe('Refuse unless latest is (starts with) this top hash'),
     set: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe('Files to add or replace'),
     remove: z.array(z.string().min(1).max(1024)).max(MAX_ENTRY_SPECS).default([]).describe('Logical keys to remove; "folder/" removes everything under it'),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to add'),
@@ -49,7 +53,10 @@ export const packageUpdate = tool({
     const opened = await ctx.access.open(ctx.caller, args.registry);
     let base = await opened.resolveRevision(args.package, 'latest');
     if (args.expected_top_hash !== undefined && !base.startsWith(args.expected_top_hash)) {
-      throw new ToolError(`Conflict: the latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`, 'conflict');
+      throw new ToolError(
+        `Conflict: the latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`,
+        'conflict',
+      );
     }
 
     const seen = new Set<string>();
@@ -61,17 +68,27 @@ export const packageUpdate = tool({
     const metaOnly = new Map<string, JsonObject>();
     for (const s of args.set) {
       if (s.physical_key !== undefined || s.text !== undefined) continue;
-      if (s.meta === undefined) throw new ToolError(`set entry ${JSON.stringify(s.logical_key)} has no physical_key, text or meta: nothing to set.`, 'invalid_request');
+      if (s.meta === undefined)
+        throw new ToolError(`set entry ${JSON.stringify(s.logical_key)} has no physical_key, text or meta: nothing to set.`, 'invalid_request');
       metaOnly.set(s.logical_key, entryMeta(s.meta, `meta of ${s.logical_key}`).user_meta as JsonObject);
     }
     const removeExact = new Set(args.remove.filter((k) => !k.endsWith('/')));
     const removePrefixes = args.remove.filter((k) => k.endsWith('/'));
     const given = args.meta === undefined ? undefined : (toJsonModel(args.meta, 'meta') as JsonObject);
 
-    const nothingBuilt = { entries: [] as ManifestEntry[], newObjects: [], attach: () => undefined, stats: { files: 0, bytes_hashed: 0, inline_written: 0 } as BuildStats };
+    const nothingBuilt = {
+      entries: [] as ManifestEntry[],
+      newObjects: [],
+      attach: () => undefined,
+      stats: { files: 0, bytes_hashed: 0, inline_written: 0 } as BuildStats,
+    };
     const built =
       contentSpecs.length + args.directories.length > 0
-        ? await buildEntries(opened, entryInputs(contentSpecs), directoryInputs(args.directories), { limits: ctx.limits, signal: ctx.signal, onProgress: progressReporter(ctx) })
+        ? await buildEntries(opened, entryInputs(contentSpecs), directoryInputs(args.directories), {
+            limits: ctx.limits,
+            signal: ctx.signal,
+            onProgress: progressReporter(ctx),
+          })
         : nothingBuilt;
     const adds = built.entries;
     let changes = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
@@ -137,9 +154,16 @@ export const packageUpdate = tool({
             yield { entry: adds[i++] as ManifestEntry };
             counted.added++;
           }
-          const missing = [...[...removeExact].filter((k) => !removedSeen.has(k)), ...removePrefixes.filter((p) => !prefixSeen.has(p)), ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k))];
+          const missing = [
+            ...[...removeExact].filter((k) => !removedSeen.has(k)),
+            ...removePrefixes.filter((p) => !prefixSeen.has(p)),
+            ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k)),
+          ];
           if (missing.length > 0) {
-            throw new ToolError(`${args.package}@${baseHash.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`, 'not_found');
+            throw new ToolError(
+              `${args.package}@${baseHash.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`,
+              'not_found',
+            );
           }
         }
 
@@ -154,7 +178,13 @@ export const packageUpdate = tool({
       },
       { rebase: args.expected_top_hash === undefined, logger: ctx.logger },
     );
-    const pushed = { topHash: committed.topHash, timestamp: committed.timestamp, entries: committed.entries, totalSize: committed.totalSize, bytes: committed.bytes };
+    const pushed = {
+      topHash: committed.topHash,
+      timestamp: committed.timestamp,
+      entries: committed.entries,
+      totalSize: committed.totalSize,
+      bytes: committed.bytes,
+    };
     return {
       registry: opened.ref.url,
       package: args.package,

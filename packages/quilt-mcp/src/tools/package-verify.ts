@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
-import { RegistryRequestError, type OpenedRegistry } from '../registry/index.js';
-import { compareLogicalKeys, HashError, ManifestError, StorageError, TopHasher, hashObject, isHashType, type ManifestEntry } from '../quilt/index.js';
-import { packageArg, progressReporter, registryArg, revisionArg, tool, type QuiltCtx, READ_SCOPE, packageTargets } from './common.js';
+import { z } from 'zod';
+import { compareLogicalKeys, HashError, hashObject, isHashType, type ManifestEntry, ManifestError, StorageError, TopHasher } from '../quilt/index.js';
+import { type OpenedRegistry, RegistryRequestError } from '../registry/index.js';
+import { packageArg, packageTargets, progressReporter, type QuiltCtx, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
 
 const MAX_MISMATCHES = 100;
 const FILE_CONCURRENCY = 4;
@@ -51,7 +51,15 @@ export const packageVerify = tool({
         bytes_hashed: z.number(),
       })
       .nullable(),
-    mismatches: z.array(z.object({ logical_key: z.string().nullable(), problem: z.enum(PROBLEMS), expected: z.string().nullable(), actual: z.string().nullable(), detail: z.string() })),
+    mismatches: z.array(
+      z.object({
+        logical_key: z.string().nullable(),
+        problem: z.enum(PROBLEMS),
+        expected: z.string().nullable(),
+        actual: z.string().nullable(),
+        detail: z.string(),
+      }),
+    ),
     mismatches_total: z.number(),
     ok: z.boolean().describe('No mismatch at all (and nothing skipped)'),
   }),
@@ -60,7 +68,9 @@ export const packageVerify = tool({
   targets: (args) => ({ ...packageTargets(args), check_files: args.check_files }),
   summarize: (r) =>
     `${r.package}@${r.top_hash.slice(0, 12)}: ${r.ok ? 'OK' : 'PROBLEMS'} — top hash ${r.top_hash_ok ? 'verified' : 'MISMATCH'}, ${r.entries} entries, ${r.total_size} bytes` +
-    (r.files ? `; files: ${r.files.ok}/${r.files.checked} ok, ${r.files.mismatched} mismatched, ${r.files.missing} missing, ${r.files.unreadable} unreadable, ${r.files.skipped} skipped` : '') +
+    (r.files
+      ? `; files: ${r.files.ok}/${r.files.checked} ok, ${r.files.mismatched} mismatched, ${r.files.missing} missing, ${r.files.unreadable} unreadable, ${r.files.skipped} skipped`
+      : '') +
     r.mismatches.map((m) => `\n${m.problem}: ${m.logical_key ?? ''} ${m.detail}`).join(''),
   run: async (args, ctx) => {
     const opened = await ctx.access.open(ctx.caller, args.registry);
@@ -94,7 +104,13 @@ export const packageVerify = tool({
             hasher.add(entry);
           } catch (err) {
             hashable = false;
-            report({ logical_key: entry.logical_key, problem: 'manifest', expected: null, actual: null, detail: `the top hash cannot be computed: ${(err as Error).message}` });
+            report({
+              logical_key: entry.logical_key,
+              problem: 'manifest',
+              expected: null,
+              actual: null,
+              detail: `the top hash cannot be computed: ${(err as Error).message}`,
+            });
           }
         }
         if (entries % 10_000 === 0) progress(entries, undefined, `read ${entries} manifest entries`);
@@ -105,7 +121,8 @@ export const packageVerify = tool({
       report({ logical_key: null, problem: 'manifest', expected: null, actual: null, detail: err.message });
     }
     const topHashOk = recomputed === topHash;
-    if (recomputed !== null && !topHashOk) report({ logical_key: null, problem: 'top_hash', expected: topHash, actual: recomputed, detail: 'the manifest does not hash to its name' });
+    if (recomputed !== null && !topHashOk)
+      report({ logical_key: null, problem: 'top_hash', expected: topHash, actual: recomputed, detail: 'the manifest does not hash to its name' });
 
     let files = null;
     if (args.check_files) files = await checkFiles(ctx, opened, topHash, prefix, bytesUnderPath, report, progress);
@@ -119,7 +136,11 @@ export const packageVerify = tool({
       total_size: totalSize,
       files,
       // Files are checked a few at a time; list their problems in the package's order.
-      mismatches: mismatches.sort((a, b) => (a.logical_key === null || b.logical_key === null ? Number(b.logical_key === null) - Number(a.logical_key === null) : compareLogicalKeys(a.logical_key, b.logical_key))),
+      mismatches: mismatches.sort((a, b) =>
+        a.logical_key === null || b.logical_key === null
+          ? Number(b.logical_key === null) - Number(a.logical_key === null)
+          : compareLogicalKeys(a.logical_key, b.logical_key),
+      ),
       mismatches_total: mismatchesTotal,
       ok: mismatchesTotal === 0 && (files === null || files.skipped === 0),
     };
@@ -146,7 +167,8 @@ async function checkFiles(
 
   const checkOne = async (entry: ManifestEntry) => {
     const key = entry.logical_key;
-    const fail = (problem: Problem, detail: string, expected: string | null = null, actual: string | null = null) => report({ logical_key: key, problem, expected, actual, detail });
+    const fail = (problem: Problem, detail: string, expected: string | null = null, actual: string | null = null) =>
+      report({ logical_key: key, problem, expected, actual, detail });
     files.checked++;
     if (!isHashType(entry.hash.type)) {
       files.unreadable++;

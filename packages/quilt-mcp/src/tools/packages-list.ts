@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
-import { registryArg, tool, READ_SCOPE } from './common.js';
+import { z } from 'zod';
+import { READ_SCOPE, registryArg, tool } from './common.js';
 
 export const packagesList = tool({
   name: 'packages_list',
@@ -27,7 +27,8 @@ export const packagesList = tool({
   annotations: READ_ANNOTATIONS,
   scope: READ_SCOPE,
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), ...(args.prefix && { prefix: args.prefix }) }),
-  summarize: (r) => (r.packages.length === 0 ? `No packages in ${r.registry}` : r.packages.map((p) => p.name).join('\n')) + (r.next_cursor ? '\n(more: pass next_cursor)' : ''),
+  summarize: (r) =>
+    (r.packages.length === 0 ? `No packages in ${r.registry}` : r.packages.map((p) => p.name).join('\n')) + (r.next_cursor ? '\n(more: pass next_cursor)' : ''),
   run: async (args, ctx) => {
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const page = await opened.registry.listPackages({

@@ -3,7 +3,7 @@
  * substrings) against the package name, the commit message, the package metadata, the logical keys and the
  * entries' metadata, each field with its own weight; a package matching more of the terms ranks higher.
  */
-import { isJsonObject, toPlainJson, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import { isJsonObject, type JsonValue, type ManifestEntry, type ManifestHeader, toPlainJson } from '../quilt/index.js';
 
 export type MatchField = 'name' | 'message' | 'package_meta' | 'logical_key' | 'entry_meta';
 
@@ -80,7 +80,8 @@ export class PackageScorer {
 
   private note(field: MatchField, term: string, text: string) {
     this.matched.add(term);
-    if (this.matches.length < MAX_MATCHES && !this.matches.some((m) => m.field === field && m.term === term)) this.matches.push({ field, term, text: snippet(text, term) });
+    if (this.matches.length < MAX_MATCHES && !this.matches.some((m) => m.field === field && m.term === term))
+      this.matches.push({ field, term, text: snippet(text, term) });
   }
 
   name(name: string): void {
@@ -145,7 +146,8 @@ export class PackageScorer {
         }
       }
     }
-    if (hitTerms.length > 0 && this.entries.length < MAX_ENTRY_HITS) this.entries.push({ logical_key: entry.logical_key, size: entry.size, terms: hitTerms, field });
+    if (hitTerms.length > 0 && this.entries.length < MAX_ENTRY_HITS)
+      this.entries.push({ logical_key: entry.logical_key, size: entry.size, terms: hitTerms, field });
   }
 
   /** The score: the raw weight, scaled by the share of the query's terms the package matched. */

@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { z } from 'zod';
 import type { RegistryRef } from '../context.js';
-import type { OpenedRegistry } from '../registry/index.js';
-import { PackageScorer, queryTerms, type EntryHit, type Match } from './search-score.js';
 import { forEachLimit } from '../quilt/index.js';
-import { progressReporter, tool, type QuiltCtx, READ_SCOPE } from './common.js';
+import type { OpenedRegistry } from '../registry/index.js';
+import { progressReporter, type QuiltCtx, READ_SCOPE, tool } from './common.js';
+import { type EntryHit, type Match, PackageScorer, queryTerms } from './search-score.js';
 
 const MANIFEST_CONCURRENCY = 4;
 /** Names listed per registry: cheap (pointer listings), and every listed name is matched by name. */
@@ -63,9 +63,8 @@ export const search = tool({
   summarize: (r) =>
     r.results.length === 0
       ? `No package matches ${JSON.stringify(r.query)}${r.truncated ? ' (the scan was truncated)' : ''}`
-      : r.results
-          .map((x) => `${x.score}\t${x.package} (${x.registry})\t${x.matches.map((m) => `${m.field}:${m.term}`).join(', ')}`)
-          .join('\n') + (r.truncated ? '\n(scan truncated by per-call limits)' : ''),
+      : r.results.map((x) => `${x.score}\t${x.package} (${x.registry})\t${x.matches.map((m) => `${m.field}:${m.term}`).join(', ')}`).join('\n') +
+        (r.truncated ? '\n(scan truncated by per-call limits)' : ''),
   run: async (args, ctx) => {
     if (args.action !== undefined && !ACTIONS.has(args.action)) {
       throw new ToolError(`Unknown action ${JSON.stringify(args.action)}: this tool only searches (use {"query": "…"}).`, 'invalid_request');

@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import t from 'tap';
 import { createLogger } from '@labmcp/service-kit';
 import type { Principal } from '@labmcp/service-kit/auth';
+import t from 'tap';
 import {
   AwsCredentialsError,
+  type CredentialSubject,
   createAwsCredentialResolver,
+  type QuiltAwsSettings,
   quiltAwsSettingsSchema,
   resolveAwsCredentials,
-  type CredentialSubject,
-  type QuiltAwsSettings,
 } from '../../src/auth/index.js';
 
 // The resolver takes service-kit's Principal as it is.
@@ -95,7 +95,7 @@ t.test('catalog exchange: answers, caching, refresh before expiry', async (t) =>
   t.match(first, { source: 'catalog', credentials: { accessKeyId: 'AKIA-alice-1', secretAccessKey: 'secret-alice-1', sessionToken: 'session-alice-1' } });
   t.equal(first.source === 'catalog' && first.expiresAt.getTime(), clock.now + HOUR);
   t.equal(cat.requests.length, 1);
-  t.equal(cat.requests[0]!.authorization, 'Bearer token-of-alice', 'the catalog sees the caller\'s own token');
+  t.equal(cat.requests[0]!.authorization, 'Bearer token-of-alice', "the catalog sees the caller's own token");
   t.equal(cat.requests[0]!.method, 'GET');
 
   clock.now += 30 * 60_000;

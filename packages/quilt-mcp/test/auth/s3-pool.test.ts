@@ -1,8 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createAwsCredentialResolver, quiltAwsSettingsSchema, S3ClientPool, type CredentialSubject, type ResolvedAwsCredentials } from '../../src/auth/index.js';
+import t from 'tap';
+import {
+  type CredentialSubject,
+  createAwsCredentialResolver,
+  quiltAwsSettingsSchema,
+  type ResolvedAwsCredentials,
+  S3ClientPool,
+} from '../../src/auth/index.js';
 
 const HOUR = 3_600_000;
 const baseSettings = quiltAwsSettingsSchema.parse({});
@@ -18,7 +24,11 @@ function watchDestroy(client: S3Client): { destroyed: boolean } {
 }
 
 function claimed(accessKeyId: string, secret: string, expiresAt?: Date): ResolvedAwsCredentials {
-  return { source: 'token-claim', credentials: { accessKeyId, secretAccessKey: secret, sessionToken: `session-${accessKeyId}` }, ...(expiresAt ? { expiresAt } : {}) };
+  return {
+    source: 'token-claim',
+    credentials: { accessKeyId, secretAccessKey: secret, sessionToken: `session-${accessKeyId}` },
+    ...(expiresAt ? { expiresAt } : {}),
+  };
 }
 
 t.test('two users in one run get different clients with their own credentials', async (t) => {
@@ -29,7 +39,12 @@ t.test('two users in one run get different clients with their own credentials', 
     requests.push(req.headers.authorization ?? '');
     const user = /Bearer token-of-(\w+)/.exec(req.headers.authorization ?? '')?.[1] ?? 'anon';
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ AccessKeyId: `AKIA${user.toUpperCase()}`, SecretAccessKey: `secret-${user}`, SessionToken: `session-${user}`, Expiration: new Date(clock.now + HOUR).toISOString() }),
+      JSON.stringify({
+        AccessKeyId: `AKIA${user.toUpperCase()}`,
+        SecretAccessKey: `secret-${user}`,
+        SessionToken: `session-${user}`,
+        Expiration: new Date(clock.now + HOUR).toISOString(),
+      }),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,7 +152,11 @@ t.test('the service identity uses the default provider chain, one shared client'
   process.env.AWS_SECRET_ACCESS_KEY = 'service-secret';
   delete process.env.AWS_SESSION_TOKEN;
   t.teardown(() => {
-    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
+    for (const [name, value] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ['AWS_SESSION_TOKEN', saved.token],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }

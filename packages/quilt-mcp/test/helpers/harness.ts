@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createLogger, ToolError, type AnyTool } from '@labmcp/service-kit';
+import { type AnyTool, createLogger, ToolError } from '@labmcp/service-kit';
 import type { Principal } from '@labmcp/service-kit/auth';
 import { createAwsCredentialResolver, quiltAwsSettingsSchema, S3ClientPool } from '../../src/auth/index.js';
 import { DEFAULT_LIMITS, type QuiltLimits } from '../../src/config.js';
@@ -21,7 +21,10 @@ export const BUCKET = path.join(VECTORS, 'bucket');
 
 export interface Expected {
   bucket: string;
-  packages: { name: string; revisions: { timestamp: number; top_hash: string; message: string | null; entries: number; total_size: number; logical_keys: string[] }[] }[];
+  packages: {
+    name: string;
+    revisions: { timestamp: number; top_hash: string; message: string | null; entries: number; total_size: number; logical_keys: string[] }[];
+  }[];
 }
 
 export async function tempDir(t: { teardown(fn: () => unknown): void }, name: string): Promise<string> {
@@ -47,7 +50,11 @@ export async function localVectorsRegistry(t: { teardown(fn: () => unknown): voi
   return root;
 }
 
-export function caller(userId = 'alice', scopes = ['read:packages', 'write:packages'], awsCredentials?: { accessKeyId: string; secretAccessKey: string }): QuiltCaller {
+export function caller(
+  userId = 'alice',
+  scopes = ['read:packages', 'write:packages'],
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string },
+): QuiltCaller {
   const principal: Principal = { userId, scopes: new Set(scopes), rawClaims: { sub: userId }, ...(awsCredentials ? { awsCredentials } : {}) };
   return { userId, scopes: new Set(scopes), principal, token: `token-of-${userId}` };
 }

@@ -11,11 +11,11 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
-  type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 
 /** moto_server on the PATH, or where pyenv puts it (a CI shell may not have pyenv's shims on its PATH). */

@@ -4,11 +4,12 @@
  * signatures), so extra key pairs can be registered, and every key id it looks up is recorded: that is the
  * server side's view of whose credentials each request carried.
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import { BUCKET } from './harness.js';

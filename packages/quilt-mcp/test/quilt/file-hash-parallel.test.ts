@@ -3,7 +3,7 @@
  * file the store opened) or by ranged reads (as from S3; here a real S3 API, s3rver, and the local store's own
  * ranged get). Same digests as the streaming hasher and the quilt3 vectors; cancellation, read errors, no leaks.
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,13 +12,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import t from 'tap';
 import { ChunkHashPool } from '../../src/quilt/chunk-hash-pool.js';
 import { CHUNKED_MIN_PART_SIZE, hashObject, hashStream, type OpenedBytes, type RangeGet } from '../../src/quilt/file-hash.js';
 import { LocalStorage } from '../../src/quilt/local-storage.js';
 import { S3Storage } from '../../src/quilt/s3-storage.js';
-import { StorageError, type ObjectStorage } from '../../src/quilt/storage.js';
+import { type ObjectStorage, StorageError } from '../../src/quilt/storage.js';
 import { BUCKET_DIR, chunked, expected, manifestPath, tempDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -29,7 +30,12 @@ t.teardown(() => pool.close());
 
 function referenceChunked(bytes: Buffer): string {
   const digests: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += PART) digests.push(createHash('sha256').update(bytes.subarray(i, i + PART)).digest());
+  for (let i = 0; i < bytes.length; i += PART)
+    digests.push(
+      createHash('sha256')
+        .update(bytes.subarray(i, i + PART))
+        .digest(),
+    );
   return createHash('sha256').update(Buffer.concat(digests)).digest('base64');
 }
 
@@ -83,7 +89,9 @@ t.test('the quilt3 vectors, through the threads', async (t) => {
     // The bucket image holds each object's newest bytes: the newest revision's entries all match it.
     const rev = pkg.revisions.at(-1) as (typeof pkg.revisions)[number];
     {
-      const lines = readFileSync(manifestPath(rev.top_hash), 'utf8').split('\n').filter((l) => l !== '');
+      const lines = readFileSync(manifestPath(rev.top_hash), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       const entries = lines.slice(1).map((l) => JSON.parse(l) as { logical_key: string; physical_keys: string[]; size: number; hash: { value: string } });
       for (const entry of entries) {
         const key = (entry.physical_keys[0] as string).slice(`s3://${expected.bucket}/`.length);
@@ -99,13 +107,18 @@ t.test('the quilt3 vectors, through the threads', async (t) => {
 t.test('progress: increasing, ends with the total', async (t) => {
   const size = 3 * PART + 12_345;
   const seen: number[] = [];
-  await viaFile(local, `f${size}`, { onProgress: (done, total) => {
+  await viaFile(local, `f${size}`, {
+    onProgress: (done, total) => {
       t.equal(total, size);
       seen.push(done);
     },
   });
   t.ok(seen.length >= 2, `${seen.length} reports`);
-  t.same([...seen].sort((a, b) => a - b), seen, 'increasing');
+  t.same(
+    [...seen].sort((a, b) => a - b),
+    seen,
+    'increasing',
+  );
   t.equal(seen.at(-1), size);
 });
 
@@ -118,7 +131,11 @@ t.test('cancellation stops the threads', async (t) => {
     const p = via(local, 'big', { signal: controller.signal, progressIntervalBytes: 1, onProgress: () => controller.abort() });
     await t.rejects(p, { name: 'AbortError' }, via.name);
     t.ok(performance.now() - started < 5000, `${via.name}: rejected soon after the abort`);
-    t.same({ ...pool.stats(), freeBuffers: 0 }, { threads: 2, busy: 0, queued: 0, lentBuffers: 0, freeBuffers: 0 }, `${via.name}: nothing running, queued or lent once it rejects`);
+    t.same(
+      { ...pool.stats(), freeBuffers: 0 },
+      { threads: 2, busy: 0, queued: 0, lentBuffers: 0, freeBuffers: 0 },
+      `${via.name}: nothing running, queued or lent once it rejects`,
+    );
   }
   const already = AbortSignal.abort();
   await t.rejects(viaFile(local, 'big', { signal: already }), { name: 'AbortError' }, 'an aborted signal hashes nothing');
@@ -139,7 +156,10 @@ t.test('a read error fails the hash cleanly', async (t) => {
     if (++calls === 2) return Promise.reject(new StorageError('AccessDenied', 'Access denied: no'));
     return local.get(`f${size}`, { range: r, signal });
   };
-  await t.rejects(hashObject('sha2-256-chunked', { body: Readable.from([]), size }, size, { pool, range: failing }), { name: 'StorageError', code: 'AccessDenied' });
+  await t.rejects(hashObject('sha2-256-chunked', { body: Readable.from([]), size }, size, { pool, range: failing }), {
+    name: 'StorageError',
+    code: 'AccessDenied',
+  });
 
   // A file that shrinks after it was opened.
   await writeFile(path.join(dir, 'shrinks'), randomBytes(2 * PART));
@@ -148,7 +168,10 @@ t.test('a read error fails the hash cleanly', async (t) => {
   await t.rejects(hashObject('sha2-256-chunked', got, got.size, { pool }), { name: 'HashError', message: /ended after \d+ of the declared/ });
 
   // An object replaced between the first read and a ranged one.
-  await t.rejects(viaRanges(local, `f${size}`, { range: (r, signal) => local.get(`f${PART + 1}`, { range: r, signal }) }), { name: 'HashError', message: /changed while it was being hashed/ });
+  await t.rejects(viaRanges(local, `f${size}`, { range: (r, signal) => local.get(`f${PART + 1}`, { range: r, signal }) }), {
+    name: 'HashError',
+    message: /changed while it was being hashed/,
+  });
 
   t.same({ ...pool.stats(), freeBuffers: 0 }, { threads: 2, busy: 0, queued: 0, lentBuffers: 0, freeBuffers: 0 }, 'nothing running, queued or lent');
   t.equal(await viaFile(local, `f${size}`), referenceChunked(files.get(size) as Buffer), 'the pool works on afterwards');

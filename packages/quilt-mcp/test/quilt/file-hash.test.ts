@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import t from 'tap';
-import { CHUNKED_MIN_PART_SIZE, HashError, chunkedPartSize, hashStream, verifyHash } from '../../src/quilt/file-hash.js';
+import { CHUNKED_MIN_PART_SIZE, chunkedPartSize, HashError, hashStream, verifyHash } from '../../src/quilt/file-hash.js';
 import { chunked } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -8,7 +8,12 @@ const MiB = 1024 * 1024;
 /** sha2-256-chunked computed independently: slice, hash each part, hash the concatenated digests. */
 function referenceChunked(bytes: Buffer, partSize: number): string {
   const digests: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += partSize) digests.push(createHash('sha256').update(bytes.subarray(i, i + partSize)).digest());
+  for (let i = 0; i < bytes.length; i += partSize)
+    digests.push(
+      createHash('sha256')
+        .update(bytes.subarray(i, i + partSize))
+        .digest(),
+    );
   return createHash('sha256').update(Buffer.concat(digests)).digest('base64');
 }
 
@@ -70,9 +75,13 @@ t.test('the declared size must match the stream', async (t) => {
   await t.rejects(hashStream('sha2-256-chunked', chunked(bytes, 3), 11), { name: 'HashError', message: /ended after 10 of the declared 11/ });
   await t.rejects(hashStream('SHA256', chunked(bytes, 3), -1), HashError);
   await t.rejects(
-    hashStream('SHA256', (async function* () {
-      yield 'text';
-    })(), 4),
+    hashStream(
+      'SHA256',
+      (async function* () {
+        yield 'text';
+      })(),
+      4,
+    ),
     /string/,
   );
   await t.rejects(hashStream('MD5' as 'SHA256', chunked(bytes, 3), 10), /Unsupported hash type "MD5"/);
@@ -81,12 +90,18 @@ t.test('the declared size must match the stream', async (t) => {
 t.test('progress is reported in steps and at the end', async (t) => {
   const bytes = randomBytes(5 * MiB + 1);
   const seen: number[] = [];
-  await hashStream('sha2-256-chunked', chunked(bytes, 256 * 1024), bytes.length, { onProgress: (done, total) => {
-    t.equal(total, bytes.length);
-    seen.push(done);
-  } });
+  await hashStream('sha2-256-chunked', chunked(bytes, 256 * 1024), bytes.length, {
+    onProgress: (done, total) => {
+      t.equal(total, bytes.length);
+      seen.push(done);
+    },
+  });
   t.ok(seen.length >= 5 && seen.length <= 7, `${seen.length} reports`);
-  t.same([...seen].sort((a, b) => a - b), seen, 'increasing');
+  t.same(
+    [...seen].sort((a, b) => a - b),
+    seen,
+    'increasing',
+  );
   t.equal(seen[seen.length - 1], bytes.length, 'final report is the total');
   const empty: number[] = [];
   await hashStream('SHA256', chunked(Buffer.alloc(0), 1), 0, { onProgress: (done) => empty.push(done) });

@@ -66,7 +66,11 @@ t.test('nothing outside the root is read, written, listed or deleted', async (t)
   t.same((await storage.list('', { delimiter: '/' })).commonPrefixes, ['sub/'], 'the outward folder link is no prefix');
   t.equal((await collect((await storage.get('inlink')).body)).toString(), 'inside', 'a symlink inside the root works');
 
-  t.same(snapshot(base).filter((line) => !line.startsWith('root')), before, 'outside unchanged');
+  t.same(
+    snapshot(base).filter((line) => !line.startsWith('root')),
+    before,
+    'outside unchanged',
+  );
   t.equal(readFileSync(path.join(outside, 'secret.txt'), 'utf8'), 'secret');
   t.equal(readFileSync(path.join(base, 'x'), 'utf8'), 'sibling of the root');
 });

@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  ManifestError,
-  ManifestWriter,
   computeManifestTopHash,
+  type ManifestEntry,
+  ManifestError,
+  type ManifestHeader,
+  type ManifestItem,
+  type ManifestRecord,
+  ManifestWriter,
   readManifest,
   readManifestBatches,
   readManifestHeader,
   writeManifest,
-  type ManifestEntry,
-  type ManifestHeader,
-  type ManifestItem,
-  type ManifestRecord,
 } from '../../src/quilt/manifest.js';
 import { computeTopHash } from '../../src/quilt/top-hash.js';
 import { compareLogicalKeys } from '../../src/quilt/walk-order.js';
-import { MemorySink, chunked } from './helpers.js';
+import { chunked, MemorySink } from './helpers.js';
 
 /**
  * A manifest written by CPython the way quilt3 writes one, with every awkward value (floats that look
@@ -235,7 +235,10 @@ t.test('computeManifestTopHash agrees with the record path', async (t) => {
     const expectedHash = await computeTopHash(viaRecords.header, viaRecords.entries);
     const summary = await computeManifestTopHash(source(text, 64));
     t.equal(summary.topHash, expectedHash, `round ${round}`);
-    t.equal(summary.totalSize, viaRecords.entries.reduce((n, e) => n + e.size, 0));
+    t.equal(
+      summary.totalSize,
+      viaRecords.entries.reduce((n, e) => n + e.size, 0),
+    );
   }
 });
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { compareCodePoints } from '../../src/quilt/codepoint.js';
 import { JsonSyntaxError, parseJson } from '../../src/quilt/json-parse.js';
-import { PyFloat, toPlainJson, type JsonValue } from '../../src/quilt/json-value.js';
-import { PythonJsonError, dumpsForHash, dumpsForManifest, formatPythonFloat } from '../../src/quilt/python-json.js';
+import { type JsonValue, PyFloat, toPlainJson } from '../../src/quilt/json-value.js';
+import { dumpsForHash, dumpsForManifest, formatPythonFloat, PythonJsonError } from '../../src/quilt/python-json.js';
 
 /**
  * Expected strings were produced once by CPython 3.11's json module with

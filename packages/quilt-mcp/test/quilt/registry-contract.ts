@@ -5,7 +5,7 @@
  */
 import type { Test } from 'tap';
 import { hashStream } from '../../src/quilt/file-hash.js';
-import { ManifestWriter, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../../src/quilt/manifest.js';
+import { type ManifestEntry, type ManifestHeader, type ManifestItem, ManifestWriter } from '../../src/quilt/manifest.js';
 import type { Registry, Revision } from '../../src/quilt/registry.js';
 import { expected } from './helpers.js';
 
@@ -158,10 +158,7 @@ export async function registryContract(t: Test, registry: Registry): Promise<voi
     // A manifest whose bytes don't match its name fails verification.
     const forged = `.quilt/packages/${'c'.repeat(64)}`;
     await registry.storage.put(forged, readableManifest(header, entries.slice(1)));
-    t.same(
-      await registry.verifyManifest('c'.repeat(64)).then((v) => [v.ok, v.entries]),
-      [false, 2],
-    );
+    t.same(await registry.verifyManifest('c'.repeat(64)).then((v) => [v.ok, v.entries]), [false, 2]);
     await registry.storage.delete(forged);
 
     // Two manifests sharing a 6-digit prefix make that prefix ambiguous.

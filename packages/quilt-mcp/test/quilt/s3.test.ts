@@ -2,10 +2,11 @@
  * S3Storage and the registry against a real S3 API: s3rver in-process on 127.0.0.1 (random port, temp
  * folder), with the fixture bucket uploaded through the S3 API.
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import t from 'tap';
 import { Registry } from '../../src/quilt/registry.js';

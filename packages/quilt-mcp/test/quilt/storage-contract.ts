@@ -1,7 +1,7 @@
 /** Behaviour every ObjectStorage must share (run against local storage and against S3 via s3rver). */
 import { Readable } from 'node:stream';
 import type { Test } from 'tap';
-import { StorageError, type ObjectStorage } from '../../src/quilt/storage.js';
+import { type ObjectStorage, StorageError } from '../../src/quilt/storage.js';
 import { collect } from './helpers.js';
 
 async function listAll(storage: ObjectStorage, prefix: string, options: { delimiter?: '/'; maxKeys?: number } = {}) {

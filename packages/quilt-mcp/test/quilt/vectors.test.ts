@@ -2,14 +2,14 @@
  * The quilt3 test vectors: every package and revision of the fixture registry (a bucket image made by
  * quilt3) must re-hash, re-walk and re-write exactly.
  */
-import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { chunkedPartSize, hashStream } from '../../src/quilt/file-hash.js';
-import { readManifest, writeManifest, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../../src/quilt/manifest.js';
+import { type ManifestEntry, type ManifestHeader, type ManifestItem, readManifest, writeManifest } from '../../src/quilt/manifest.js';
 import { computeTopHash } from '../../src/quilt/top-hash.js';
 import { compareLogicalKeys } from '../../src/quilt/walk-order.js';
-import { BUCKET_DIR, MemorySink, chunked, expected, manifestPath, physicalKeyPath } from './helpers.js';
+import { BUCKET_DIR, chunked, expected, MemorySink, manifestPath, physicalKeyPath } from './helpers.js';
 
 async function load(topHash: string, source: AsyncIterable<Uint8Array> = createReadStream(manifestPath(topHash))) {
   let header: ManifestHeader | undefined;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LogicalKeyError, WalkOrderGuard, compareLogicalKeys, validateLogicalKey } from '../../src/quilt/walk-order.js';
+import { compareLogicalKeys, LogicalKeyError, validateLogicalKey, WalkOrderGuard } from '../../src/quilt/walk-order.js';
 
 /** Walk order computed the way quilt3 does it: build the tree, visit sorted children depth-first. */
 function treeWalk(keys: string[]): string[] {

@@ -1,9 +1,10 @@
 /** Text windows on UTF-8 boundaries, binary detection, and physical key parsing/formatting. */
-import t from 'tap';
+
 import { Readable } from 'node:stream';
-import { looksLikeText, readContent } from '../../src/tools/object-content.js';
-import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../../src/registry/physical-keys.js';
+import t from 'tap';
 import type { ByteRange, GetResult } from '../../src/quilt/index.js';
+import { formatFilePhysicalKey, formatS3PhysicalKey, keyInside, parsePhysicalKey, pyQuote } from '../../src/registry/physical-keys.js';
+import { looksLikeText, readContent } from '../../src/tools/object-content.js';
 
 function reader(bytes: Buffer) {
   const reads: (ByteRange | undefined)[] = [];
@@ -53,7 +54,10 @@ t.test('binary detection and heads', async (t) => {
   const out = await readContent('image.dat', png.length, read, { offset: 0, max_bytes: 65536, as: 'auto' });
   t.match(out, { is_text: false, text: null, size: 5008, head_hex: /^89504e47/ });
   t.equal(out.head_hex?.length, 128);
-  t.ok(reads.every((r) => r !== undefined && (r.length ?? Infinity) <= 4096), 'only small ranged reads');
+  t.ok(
+    reads.every((r) => r !== undefined && (r.length ?? Infinity) <= 4096),
+    'only small ranged reads',
+  );
   const forced = await readContent('image.dat', png.length, reader(png).read, { offset: 0, max_bytes: 8, as: 'text' });
   t.equal(forced.is_text, true);
   const empty = await readContent('empty.txt', 0, reader(Buffer.alloc(0)).read, { offset: 0, max_bytes: 8, as: 'auto' });
@@ -66,7 +70,11 @@ t.test('physical keys as quilt3 writes and reads them', async (t) => {
   t.equal(formatS3PhysicalKey('bkt', 'k', 'v/1'), 's3://bkt/k?versionId=v%2F1');
   t.equal(formatFilePhysicalKey('/data/reg/日本.csv'), 'file:///data/reg/%E6%97%A5%E6%9C%AC.csv');
   t.same(parsePhysicalKey('s3://bkt/dir/a%20b.csv?versionId=abc'), { kind: 's3', bucket: 'bkt', key: 'dir/a b.csv', versionId: 'abc' });
-  t.same(parsePhysicalKey('s3://quilt-vectors/demo/unicode/café/menü.txt'), { kind: 's3', bucket: 'quilt-vectors', key: 'demo/unicode/café/menü.txt' }, 'raw Unicode, as in the vectors');
+  t.same(
+    parsePhysicalKey('s3://quilt-vectors/demo/unicode/café/menü.txt'),
+    { kind: 's3', bucket: 'quilt-vectors', key: 'demo/unicode/café/menü.txt' },
+    'raw Unicode, as in the vectors',
+  );
   t.same(parsePhysicalKey('file:///data/reg/%E6%97%A5%E6%9C%AC.csv'), { kind: 'file', path: '/data/reg/日本.csv' });
   t.same(parsePhysicalKey('file:///data/reg/../etc/passwd'), { kind: 'file', path: '/data/etc/passwd' });
   t.throws(() => parsePhysicalKey('https://example.com/x'), /Unsupported physical key/);

@@ -11,13 +11,12 @@ import { packageHistory } from '../../src/tools/package-history.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
 import { packagesList } from '../../src/tools/packages-list.js';
 import { search } from '../../src/tools/search.js';
-import { harness, localVectorsRegistry, VECTORS, type Expected, type Any } from '../helpers/harness.js';
+import { type Any, type Expected, harness, localVectorsRegistry, VECTORS } from '../helpers/harness.js';
 
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 const root = await localVectorsRegistry(t);
 const h = harness({ localRoot: root });
 t.teardown(() => h.access.close());
-
 
 t.test('packages_list pages through every package', async (t) => {
   const names: string[] = [];
@@ -78,8 +77,14 @@ t.test('diff', async (t) => {
   const d = await h.call<Any>(packageDiff, { package: 'demo/simple' });
   t.equal(d.from.top_hash, expected.packages[0]?.revisions[0]?.top_hash, 'defaults to the previous revision');
   t.same(d.counts, { added: 1, removed: 0, modified: 1, unchanged: 1 });
-  t.same(d.added.map((e: Any) => e.logical_key), ['data/b.json']);
-  t.same(d.modified.map((e: Any) => [e.logical_key, e.changed]), [['data/a.csv', ['hash', 'size']]]);
+  t.same(
+    d.added.map((e: Any) => e.logical_key),
+    ['data/b.json'],
+  );
+  t.same(
+    d.modified.map((e: Any) => [e.logical_key, e.changed]),
+    [['data/a.csv', ['hash', 'size']]],
+  );
   t.same(
     d.meta_changes.map((m: Any) => m.field),
     ['user_meta.rev', 'message'],
@@ -111,7 +116,10 @@ t.test('bucket objects', async (t) => {
   const top = await h.call<Any>(bucketObjectsList, {});
   t.same(top.prefixes, ['.quilt/', 'demo/']);
   const flat = await h.call<Any>(bucketObjectsList, { prefix: 'demo/simple/', delimiter: false });
-  t.same(flat.objects.map((o: Any) => o.key), ['demo/simple/README.md', 'demo/simple/data/a.csv', 'demo/simple/data/b.json']);
+  t.same(
+    flat.objects.map((o: Any) => o.key),
+    ['demo/simple/README.md', 'demo/simple/data/a.csv', 'demo/simple/data/b.json'],
+  );
   const info = await h.call<Any>(bucketObjectInfo, { key: 'demo/simple/README.md' });
   t.match(info, { size: 23, url: /^file:\/\/\/.*demo\/simple\/README\.md$/ });
   const text = await h.call<Any>(bucketObjectText, { key: 'demo/simple/data/b.json' });
@@ -126,7 +134,10 @@ t.test('catalog_uri', async (t) => {
   const uri = await h.call<Any>(catalogUri, { package: 'demo/simple', path: 'data/a.csv' });
   t.equal(uri.uri, `quilt+${h.access.refs[0]?.url}#package=demo/simple@${rev?.top_hash}&path=data/a.csv`);
   t.equal(uri.path_kind, 'file');
-  t.match((await h.call<Any>(catalogUri, { package: 'demo/unicode', pin: false, path: '日本/' })).uri, /#package=demo\/unicode:latest&path=%E6%97%A5%E6%9C%AC\/$/);
+  t.match(
+    (await h.call<Any>(catalogUri, { package: 'demo/unicode', pin: false, path: '日本/' })).uri,
+    /#package=demo\/unicode:latest&path=%E6%97%A5%E6%9C%AC\/$/,
+  );
   t.match(await h.fail(catalogUri, { package: 'demo/simple', path: 'nothing' }), /no file or folder/);
 });
 

@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
+import { computeManifestTopHash } from '../../src/quilt/index.js';
 import { bucketObjectLink, bucketObjectText } from '../../src/tools/bucket-objects.js';
 import { catalogUri } from '../../src/tools/catalog-uri.js';
 import { packageBrowse } from '../../src/tools/package-browse.js';
@@ -14,11 +17,8 @@ import { packageUpdate } from '../../src/tools/package-update.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
 import { packagesList } from '../../src/tools/packages-list.js';
 import { search } from '../../src/tools/search.js';
-import { caller, harness, tempDir, VECTORS, type Expected, type Any } from '../helpers/harness.js';
+import { type Any, caller, type Expected, harness, tempDir, VECTORS } from '../helpers/harness.js';
 import { startS3Vectors } from '../helpers/s3-fixture.js';
-import { computeManifestTopHash } from '../../src/quilt/index.js';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
 
 const expected = JSON.parse(readFileSync(path.join(VECTORS, 'expected.json'), 'utf8')) as Expected;
 
@@ -49,17 +49,26 @@ t.test('each user is served with their own credentials', async (t) => {
   t.same(new Set(s3.keyIds), new Set(['S3RVER']), "alice's requests carried alice's key");
 
   t.match(await h.fail(packagesList, { registry: REG }, carol), /Access denied: your credentials cannot list s3:\/\/quilt-vectors\/\.quilt\/named_packages\//);
-  t.match(await h.fail(packageFileRead, { registry: REG, package: 'demo/simple', logical_key: 'README.md' }, carol), /your credentials cannot read s3:\/\/quilt-vectors\//);
+  t.match(
+    await h.fail(packageFileRead, { registry: REG, package: 'demo/simple', logical_key: 'README.md' }, carol),
+    /your credentials cannot read s3:\/\/quilt-vectors\//,
+  );
   t.match(await h.fail(packagesList, { registry: REG }, nobody), /No AWS credentials are available for user dave/);
   t.ok(await h.call(packagesList, {}, nobody), 'the local registry needs no AWS credentials');
 });
 
 t.test('every package and revision browses and verifies to expected.json', async (t) => {
-  t.same((await h.call<Any>(packagesList, { registry: 'quilt-vectors' }, bob)).packages.map((p: Any) => p.name), expected.packages.map((p) => p.name).sort());
+  t.same(
+    (await h.call<Any>(packagesList, { registry: 'quilt-vectors' }, bob)).packages.map((p: Any) => p.name),
+    expected.packages.map((p) => p.name).sort(),
+  );
   for (const pkg of expected.packages) {
     for (const rev of pkg.revisions) {
       const b = await h.call<Any>(packageBrowse, { registry: REG, package: pkg.name, revision: rev.top_hash, page_size: 1000 }, bob);
-      t.same(b.entries.map((e: Any) => e.logical_key), rev.logical_keys);
+      t.same(
+        b.entries.map((e: Any) => e.logical_key),
+        rev.logical_keys,
+      );
       t.same(b.summary, { entries: rev.entries, total_size: rev.total_size, complete: true });
     }
     const newest = pkg.revisions[pkg.revisions.length - 1];
@@ -78,11 +87,18 @@ t.test('text, binary, links, URIs and search on S3', async (t) => {
   t.equal(await res.text(), readFileSync(path.join(VECTORS, 'bucket/demo/simple/README.md'), 'utf8'));
   t.match(await h.fail(bucketObjectLink, { registry: REG, key: 'demo/simple/README.md', expires_seconds: 7200 }, bob), /at most 3600/);
   t.match(await h.fail(bucketObjectLink, { registry: REG, key: 'nope' }, bob), /No object/);
-  t.equal((await h.call<Any>(catalogUri, { registry: REG, package: 'demo/ordering', path: 'a/b/' }, bob)).uri, `quilt+s3://quilt-vectors#package=demo/ordering@${expected.packages[2]?.revisions[0]?.top_hash}&path=a/b/`);
+  t.equal(
+    (await h.call<Any>(catalogUri, { registry: REG, package: 'demo/ordering', path: 'a/b/' }, bob)).uri,
+    `quilt+s3://quilt-vectors#package=demo/ordering@${expected.packages[2]?.revisions[0]?.top_hash}&path=a/b/`,
+  );
   const found = await h.call<Any>(search, { query: 'chunked', registry: REG }, bob);
   t.equal(found.results[0]?.package, 'demo/large');
   const all = await h.call<Any>(search, { query: 'ordering' }, nobody);
-  t.same(all.skipped.map((s: Any) => s.registry), [REG], 'a registry the user has no credentials for is skipped, not fatal');
+  t.same(
+    all.skipped.map((s: Any) => s.registry),
+    [REG],
+    'a registry the user has no credentials for is skipped, not fatal',
+  );
 });
 
 t.test('writing a package to S3', async (t) => {
@@ -106,6 +122,9 @@ t.test('writing a package to S3', async (t) => {
   t.match(await h.call<Any>(packageVerify, { registry: REG, package: 'copy/simple', check_files: true }, alice), { ok: true, files: { ok: 4 } });
   const updated = await h.call<Any>(packageUpdate, { registry: REG, package: 'copy/simple', remove: ['data/'], message: 'drop data' }, alice);
   t.same(updated.changes, { added: 0, replaced: 0, removed: 2, meta_updated: 0 });
-  t.match(await h.fail(packageCreate, { registry: REG, package: 'x/y', entries: [{ logical_key: 'a', physical_key: 's3://other-bucket/a' }] }, alice), /not in this registry's bucket/);
+  t.match(
+    await h.fail(packageCreate, { registry: REG, package: 'x/y', entries: [{ logical_key: 'a', physical_key: 's3://other-bucket/a' }] }, alice),
+    /not in this registry's bucket/,
+  );
   t.match(await h.fail(packageCreate, { registry: REG, package: 'x/y', entries: [{ logical_key: 'a', text: 'a' }] }, carol), /write:packages/);
 });

@@ -1,10 +1,11 @@
 /** package_create / package_update / package_delete on a local registry, and path confinement through the tools. */
+
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { computeManifestTopHash, hashStream, LocalStorage, Registry } from '../../src/quilt/index.js';
 import { bucketObjectsList, bucketObjectText } from '../../src/tools/bucket-objects.js';
 import { packageBrowse } from '../../src/tools/package-browse.js';
@@ -14,8 +15,7 @@ import { packageFileRead } from '../../src/tools/package-file-read.js';
 import { packageHistory } from '../../src/tools/package-history.js';
 import { packageUpdate } from '../../src/tools/package-update.js';
 import { packageVerify } from '../../src/tools/package-verify.js';
-import { caller, harness, tempDir, type Any } from '../helpers/harness.js';
-
+import { type Any, caller, harness, tempDir } from '../helpers/harness.js';
 
 const base = await tempDir(t, 'write');
 const root = path.join(base, 'registry');
@@ -33,7 +33,9 @@ const h = harness({ localRoot: root });
 t.teardown(() => h.access.close());
 
 function snapshot(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).map((d) => `${path.relative(dir, path.join(d.parentPath, d.name))}:${d.isFile() ? statSync(path.join(d.parentPath, d.name)).mtimeMs : 'dir'}`).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((d) => `${path.relative(dir, path.join(d.parentPath, d.name))}:${d.isFile() ? statSync(path.join(d.parentPath, d.name)).mtimeMs : 'dir'}`)
+    .sort();
 }
 const outsideBefore = snapshot(outside);
 /** Where the first revision's inline README.md was stored. */
@@ -63,10 +65,17 @@ t.test('package_create from objects, a folder and inline text', async (t) => {
   t.equal(again.entries, 5);
   t.ok(h.progress.length > 0, 'progress reported');
   const browse = await h.call<Any>(packageBrowse, { package: 'lab/run1' });
-  t.same(browse.entries.map((e: Any) => e.logical_key), ['data/a.csv', 'data/b.bin', 'extra/notes-again.txt', 'notes.txt', 'README.md'].sort((a, b) => (a < b ? -1 : 1)));
+  t.same(
+    browse.entries.map((e: Any) => e.logical_key),
+    ['data/a.csv', 'data/b.bin', 'extra/notes-again.txt', 'notes.txt', 'README.md'].sort((a, b) => (a < b ? -1 : 1)),
+  );
   t.match(browse.meta, { message: 'first run', user_meta: { project: 'x', n: 1, ratio: 0.5 } });
   const readme = browse.entries.find((e: Any) => e.logical_key === 'README.md');
-  t.match(readme.physical_key, new RegExp(`^file://${root}/lab/run1/\\.inline/\\d{8}T\\d{6}Z-[0-9a-f]{16}/README\\.md$`), 'inline text stored under a key unique to its write');
+  t.match(
+    readme.physical_key,
+    new RegExp(`^file://${root}/lab/run1/\\.inline/\\d{8}T\\d{6}Z-[0-9a-f]{16}/README\\.md$`),
+    'inline text stored under a key unique to its write',
+  );
   firstReadme = fileURLToPath(readme.physical_key);
   t.equal(readFileSync(firstReadme, 'utf8'), '# Run 1\nnotes here\n');
   t.match(await h.call<Any>(packageVerify, { package: 'lab/run1', check_files: true }), { ok: true, files: { checked: 5, ok: 5 } });
@@ -94,14 +103,21 @@ t.test('package_update: add, replace, remove, metadata', async (t) => {
   t.equal(updated.base_top_hash, before.latest);
   t.equal((await recompute(updated.top_hash)).topHash, updated.top_hash);
   const browse = await h.call<Any>(packageBrowse, { package: 'lab/run1' });
-  t.same(browse.entries.map((e: Any) => e.logical_key), ['README.md', 'data/a.csv', 'data/c.txt', 'notes.txt']);
+  t.same(
+    browse.entries.map((e: Any) => e.logical_key),
+    ['README.md', 'data/a.csv', 'data/c.txt', 'notes.txt'],
+  );
   t.same(browse.meta.user_meta, { project: 'x', n: 2, ratio: 0.5 });
   t.same(browse.entries.find((e: Any) => e.logical_key === 'notes.txt').meta, { user_meta: { reviewed: true } });
   // The new README.md went to a key of its own: the object the first revision needs is untouched.
   t.equal(readFileSync(firstReadme, 'utf8'), '# Run 1\nnotes here\n');
   t.not(fileURLToPath(browse.entries.find((e: Any) => e.logical_key === 'README.md').physical_key), firstReadme);
   t.match((await h.call<Any>(packageFileRead, { package: 'lab/run1', logical_key: 'README.md' })).text, /revised/);
-  t.match(await h.call<Any>(packageVerify, { package: 'lab/run1', revision: before.latest, check_files: true }), { ok: true }, 'the old revision still verifies');
+  t.match(
+    await h.call<Any>(packageVerify, { package: 'lab/run1', revision: before.latest, check_files: true }),
+    { ok: true },
+    'the old revision still verifies',
+  );
   t.equal((await h.call<Any>(packageHistory, { package: 'lab/run1' })).revisions.length, 2, 'two pointers even within one second');
   t.match(await h.fail(packageUpdate, { package: 'lab/run1', expected_top_hash: before.latest, message: 'x' }), /someone pushed in between/);
   t.match(await h.fail(packageUpdate, { package: 'lab/run1', remove: ['nope.txt'] }), /has no "nope.txt"/);
@@ -127,7 +143,11 @@ t.test('package names follow quilt3: letters and digits of any script', async (t
   const created = await h.call<Any>(packageCreate, { package: 'labo/données_2', entries: [{ logical_key: 'a.txt', text: 'a' }] });
   t.equal(created.package, 'labo/données_2');
   t.equal((await h.call<Any>(packageHistory, { package: 'labo/données_2' })).latest, created.top_hash);
-  t.match(await h.fail(packageCreate, { package: 'labo/données 2', entries: [{ logical_key: 'a.txt', text: 'a' }] }), /user\/package/, 'a space is not a word character');
+  t.match(
+    await h.fail(packageCreate, { package: 'labo/données 2', entries: [{ logical_key: 'a.txt', text: 'a' }] }),
+    /user\/package/,
+    'a space is not a word character',
+  );
 });
 
 t.test('path escapes through the tools are refused and touch nothing outside', async (t) => {
@@ -158,7 +178,9 @@ t.test('path escapes through the tools are refused and touch nothing outside', a
   // A manifest (written by someone else) whose physical key leads out is not followed.
   const registry = new Registry(await LocalStorage.open(root));
   const pushed = await registry.pushRevision('evil/manifest', { version: 'v0', message: null }, [
-    { entry: { logical_key: 'secret.txt', physical_keys: [`file://${outside}/secret.txt`], size: 6, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} } },
+    {
+      entry: { logical_key: 'secret.txt', physical_keys: [`file://${outside}/secret.txt`], size: 6, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} },
+    },
   ]);
   t.match(await h.fail(packageFileRead, { package: 'evil/manifest', logical_key: 'secret.txt' }), /Refused: physical key .* is outside the registry root/);
   const verify = await h.call<Any>(packageVerify, { package: 'evil/manifest', revision: pushed.topHash, check_files: true });
@@ -173,17 +195,41 @@ t.test('verify handles SHA256 and CRC64NVME entries and reports each bad file', 
   const bytes = readFileSync(path.join(root, 'raw', 'notes.txt'));
   const sha = createHash('sha256').update(bytes).digest('hex');
   const crc = await hashStream('CRC64NVME', Readable.from([bytes]), bytes.length);
-  const pushed = await registry.pushRevision('lab/hashes', { version: 'v0', message: 'hash types' }, [
-    { entry: { logical_key: 'a-sha.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'SHA256', value: sha }, meta: {} } },
-    { entry: { logical_key: 'b-crc.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'CRC64NVME', value: crc }, meta: {} } },
-    { entry: { logical_key: 'c-bad.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} } },
-    { entry: { logical_key: 'd-gone.txt', physical_keys: [file('raw/gone.txt')], size: 1, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} } },
-    { entry: { logical_key: 'e-odd.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'MD5', value: 'x' }, meta: {} } },
-  ], { timestamp: 1_700_000_000 });
+  const pushed = await registry.pushRevision(
+    'lab/hashes',
+    { version: 'v0', message: 'hash types' },
+    [
+      { entry: { logical_key: 'a-sha.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'SHA256', value: sha }, meta: {} } },
+      { entry: { logical_key: 'b-crc.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'CRC64NVME', value: crc }, meta: {} } },
+      {
+        entry: {
+          logical_key: 'c-bad.txt',
+          physical_keys: [file('raw/notes.txt')],
+          size: bytes.length,
+          hash: { type: 'SHA256', value: '0'.repeat(64) },
+          meta: {},
+        },
+      },
+      { entry: { logical_key: 'd-gone.txt', physical_keys: [file('raw/gone.txt')], size: 1, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} } },
+      { entry: { logical_key: 'e-odd.txt', physical_keys: [file('raw/notes.txt')], size: bytes.length, hash: { type: 'MD5', value: 'x' }, meta: {} } },
+    ],
+    { timestamp: 1_700_000_000 },
+  );
   const v = await h.call<Any>(packageVerify, { package: 'lab/hashes', check_files: true });
   t.match(v, { ok: false, top_hash: pushed.topHash, top_hash_ok: true, files: { checked: 5, ok: 2, mismatched: 1, missing: 1, unreadable: 1 } });
-  t.same(v.mismatches.map((m: Any) => [m.logical_key, m.problem]), [['c-bad.txt', 'hash'], ['d-gone.txt', 'missing'], ['e-odd.txt', 'unsupported_hash']]);
-  t.equal((await h.call<Any>(packageBrowse, { package: 'lab/hashes', revision: '2023-11-15T00:00:00Z' })).top_hash, pushed.topHash, 'an ISO time names the revision current then');
+  t.same(
+    v.mismatches.map((m: Any) => [m.logical_key, m.problem]),
+    [
+      ['c-bad.txt', 'hash'],
+      ['d-gone.txt', 'missing'],
+      ['e-odd.txt', 'unsupported_hash'],
+    ],
+  );
+  t.equal(
+    (await h.call<Any>(packageBrowse, { package: 'lab/hashes', revision: '2023-11-15T00:00:00Z' })).top_hash,
+    pushed.topHash,
+    'an ISO time names the revision current then',
+  );
   t.match(await h.fail(packageBrowse, { package: 'lab/hashes', revision: '2020-01-01' }), /no revision at or before/);
   t.match(await h.fail(packageUpdate, { package: 'lab/nothing', message: 'x' }), /No package lab\/nothing/);
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import type { AwsCredentials } from './principal.js';
 
 export const DEMO_ISSUER = 'labmcp-demo';
@@ -132,14 +132,16 @@ export async function mintDemoToken(options: MintDemoTokenOptions): Promise<stri
     claims.aws_credentials = { access_key_id: accessKeyId, secret_access_key: secretAccessKey, ...(sessionToken ? { session_token: sessionToken } : {}) };
   }
   const expiresIn = options.expiresIn ?? '1h';
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: DEMO_ALGORITHM, kid: key.kid, typ: 'JWT' })
-    .setSubject(options.subject)
-    .setIssuer(DEMO_ISSUER)
-    .setAudience(DEMO_AUDIENCE)
-    .setIssuedAt()
-    .setJti(randomUUID())
-    // jose reads a bare number as an absolute timestamp; ours is a duration.
-    .setExpirationTime(typeof expiresIn === 'number' ? `${expiresIn}s` : expiresIn)
-    .sign(key.privateKey);
+  return (
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: DEMO_ALGORITHM, kid: key.kid, typ: 'JWT' })
+      .setSubject(options.subject)
+      .setIssuer(DEMO_ISSUER)
+      .setAudience(DEMO_AUDIENCE)
+      .setIssuedAt()
+      .setJti(randomUUID())
+      // jose reads a bare number as an absolute timestamp; ours is a duration.
+      .setExpirationTime(typeof expiresIn === 'number' ? `${expiresIn}s` : expiresIn)
+      .sign(key.privateKey)
+  );
 }

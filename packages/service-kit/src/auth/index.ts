@@ -1,13 +1,13 @@
-export { AUTH_ERROR_REASONS, AuthError, AuthUnavailableError, type AuthErrorReason } from './errors.js';
+export { bearerTokenFrom } from './bearer.js';
+export { DEMO_AUDIENCE, DEMO_ISSUER, demoKeyFile, loadOrCreateDemoKey, type MintDemoTokenOptions, mintDemoToken } from './demo-key.js';
+export { AUTH_ERROR_REASONS, AuthError, type AuthErrorReason, AuthUnavailableError } from './errors.js';
+export { type AwsCredentials, type Principal, principalFromClaims, requireScope } from './principal.js';
 export {
   ASYMMETRIC_ALGORITHMS,
   DEFAULT_SCOPES,
   HMAC_ALGORITHMS,
-  MIN_SECRET_LENGTH,
-  jwtSettingsSchema,
   type JwtSettings,
+  jwtSettingsSchema,
+  MIN_SECRET_LENGTH,
 } from './settings.js';
-export { principalFromClaims, requireScope, type AwsCredentials, type Principal } from './principal.js';
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierMode, type JwtVerifierOptions } from './verifier.js';
-export { bearerTokenFrom } from './bearer.js';
-export { DEMO_AUDIENCE, DEMO_ISSUER, demoKeyFile, loadOrCreateDemoKey, mintDemoToken, type MintDemoTokenOptions } from './demo-key.js';

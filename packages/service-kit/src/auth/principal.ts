@@ -111,7 +111,11 @@ function awsCredentialsFrom(value: unknown): AwsCredentials {
  * because the guards are non-enumerable.
  */
 function secretHolder(credentials: AwsCredentials): AwsCredentials {
-  const redacted = () => ({ accessKeyId: credentials.accessKeyId, secretAccessKey: '[redacted]', ...(credentials.sessionToken ? { sessionToken: '[redacted]' } : {}) });
+  const redacted = () => ({
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: '[redacted]',
+    ...(credentials.sessionToken ? { sessionToken: '[redacted]' } : {}),
+  });
   Object.defineProperty(credentials, 'toJSON', { value: redacted, enumerable: false });
   Object.defineProperty(credentials, inspect.custom, { value: () => redacted(), enumerable: false });
   return credentials;

@@ -3,12 +3,7 @@ import { z } from 'zod';
 import { ConfigError, list } from '../config.js';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
-] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 const KNOWN_ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS];
 
 /**
@@ -79,9 +74,19 @@ const fields = {
    * again is not signature-checked again; never past the token's `exp`. It is also how long a token keeps working
    * after its signing key is removed from the JWKS (key rotation, revocation of a key). 0 turns the cache off.
    */
-  QUILT_JWT_VERIFY_CACHE_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0, 'must not be negative').max(3600, 'must be at most 3600 seconds').default(60),
+  QUILT_JWT_VERIFY_CACHE_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0, 'must not be negative')
+    .max(3600, 'must be at most 3600 seconds')
+    .default(60),
   /** Verified tokens remembered at most (least recently used go first). */
-  QUILT_JWT_VERIFY_CACHE_SIZE: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(10_000),
+  QUILT_JWT_VERIFY_CACHE_SIZE: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(10_000),
   /** Scopes for a token that carries no `scope`/`scopes` claim at all (Quilt catalog tokens carry none). */
   QUILT_JWT_DEFAULT_SCOPES: scopeList(DEFAULT_SCOPES),
 };
@@ -188,11 +193,17 @@ export function jwtSettingsProblems(settings: JwtSettings): Problem[] {
     }
     const usable = algorithmsForKey(key);
     if (!usable.length) {
-      problems.push({ setting: 'QUILT_JWT_PUBLIC_KEY', message: `key type ${describeKey(key)} is not supported (use RSA ≥ 2048 bits, EC P-256/384/521 or Ed25519)` });
+      problems.push({
+        setting: 'QUILT_JWT_PUBLIC_KEY',
+        message: `key type ${describeKey(key)} is not supported (use RSA ≥ 2048 bits, EC P-256/384/521 or Ed25519)`,
+      });
     } else {
       const mismatched = algorithms.filter((a) => !hmac.includes(a) && KNOWN_ALGORITHMS.includes(a) && !usable.includes(a));
       if (mismatched.length) {
-        problems.push({ setting: 'QUILT_JWT_ALGORITHMS', message: `${mismatched.join(', ')} cannot be verified with this ${describeKey(key)} key (it can verify ${usable.join(', ')})` });
+        problems.push({
+          setting: 'QUILT_JWT_ALGORITHMS',
+          message: `${mismatched.join(', ')} cannot be verified with this ${describeKey(key)} key (it can verify ${usable.join(', ')})`,
+        });
       }
     }
   }

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import {
+  type CryptoKey,
   createRemoteJWKSet,
   decodeProtectedHeader,
   errors,
-  jwtVerify,
-  type CryptoKey,
   type JWTPayload,
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
+  jwtVerify,
   type KeyObject,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import { DEMO_ALGORITHM, DEMO_AUDIENCE, DEMO_ISSUER, loadOrCreateDemoKey } from './demo-key.js';
 import { AuthError, AuthUnavailableError } from './errors.js';
-import { principalFromClaims, type Principal } from './principal.js';
-import { isKnownAlgorithm, resolveKeySource, type JwtSettings } from './settings.js';
+import { type Principal, principalFromClaims } from './principal.js';
+import { isKnownAlgorithm, type JwtSettings, resolveKeySource } from './settings.js';
 
 export type JwtVerifierMode = 'jwks' | 'public-key' | 'secret' | 'demo';
 
@@ -86,10 +86,7 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
     }
   }
   if ((source.mode === 'jwks' || source.mode === 'public-key') && audience.length === 0) {
-    logger.warn(
-      { mode: source.mode },
-      'QUILT_JWT_AUDIENCE is not set: any token this issuer signs, for any application, will be accepted here',
-    );
+    logger.warn({ mode: source.mode }, 'QUILT_JWT_AUDIENCE is not set: any token this issuer signs, for any application, will be accepted here');
   }
 
   // When QUILT_JWT_ISSUER / QUILT_JWT_AUDIENCE are not set, `iss` and `aud` are not looked at: trust then rests on
@@ -115,7 +112,8 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
   return {
     mode: source.mode,
     async verify(token: string): Promise<Principal> {
-      const cacheKey = verified && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? createHash('sha256').update(token).digest('base64') : undefined;
+      const cacheKey =
+        verified && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? createHash('sha256').update(token).digest('base64') : undefined;
       if (cacheKey !== undefined) {
         const hit = verified!.get(cacheKey);
         if (hit) {
@@ -180,11 +178,7 @@ function checkShape(token: string, algorithms: string[]): void {
   }
 }
 
-async function verifyWithCandidates(
-  token: string,
-  key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey,
-  options: JWTVerifyOptions,
-): Promise<JWTPayload> {
+async function verifyWithCandidates(token: string, key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
   try {
     return (await jwtVerify(token, key, options)).payload;
   } catch (err) {
@@ -231,17 +225,22 @@ function translateError(err: unknown, logger: Pick<Logger, 'warn'>): Error {
           ? new AuthError('not_yet_valid', `The token is not valid yet${dateOf(err.payload.nbf, 'before')}; check the clocks.`)
           : new AuthError('malformed', 'The token\'s "nbf" claim is not a number.');
       case 'exp':
-        return new AuthError('malformed', err.reason === 'missing' ? 'The token has no expiry ("exp" claim); only expiring tokens are accepted.' : 'The token\'s "exp" claim is not a number.');
+        return new AuthError(
+          'malformed',
+          err.reason === 'missing' ? 'The token has no expiry ("exp" claim); only expiring tokens are accepted.' : 'The token\'s "exp" claim is not a number.',
+        );
       case 'iss':
         return new AuthError('wrong_issuer', 'The token was not issued by the issuer this server trusts.');
       case 'aud':
         return new AuthError('wrong_audience', 'The token was issued for another audience, not this server.');
       default:
-        return new AuthError('malformed', 'The token\'s claims are not valid.');
+        return new AuthError('malformed', "The token's claims are not valid.");
     }
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return new AuthError('algorithm_not_allowed', 'The token is signed with an algorithm this server does not accept.');
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new AuthError('invalid_signature', 'The token\'s signature does not verify with this server\'s key.');
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return new AuthError('algorithm_not_allowed', 'The token is signed with an algorithm this server does not accept.');
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthError('invalid_signature', "The token's signature does not verify with this server's key.");
   if (err instanceof errors.JWKSNoMatchingKey) {
     return new AuthError('unknown_key', 'The token is signed with a key this server does not know (no matching "kid" in the issuer\'s key set).');
   }
@@ -251,7 +250,7 @@ function translateError(err: unknown, logger: Pick<Logger, 'warn'>): Error {
   // A key that cannot do what the header asks (e.g. an RSA key under 2048 bits in the JWKS) ends up here as a
   // TypeError. The token is refused; the detail, which is about our keys, goes to the log rather than the caller.
   logger.warn({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'token verification failed unexpectedly');
-  return new AuthError('invalid_signature', 'The token could not be verified with this server\'s keys.');
+  return new AuthError('invalid_signature', "The token could not be verified with this server's keys.");
 }
 
 function dateOf(seconds: unknown, word = 'at'): string {

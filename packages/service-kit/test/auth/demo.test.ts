@@ -3,15 +3,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import t from 'tap';
-import { decodeProtectedHeader, decodeJwt } from 'jose';
 import { AuthError, createJwtVerifier, DEMO_AUDIENCE, DEMO_ISSUER, demoKeyFile, loadOrCreateDemoKey, mintDemoToken } from '../../src/auth/index.js';
 import { captureLogger, rsaKey, settings, sign, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../../..');
-
 
 t.test('the demo key is created once, private, in <dataDir>/auth', async (t) => {
   const dataDir = await tempDir(t);
@@ -93,10 +92,13 @@ t.test('demo verifier refuses tokens it did not mint', async (t) => {
   const foreign = await mintDemoToken({ dataDir: otherDir, subject: 'u' });
   const err = await verifier.verify(foreign).catch((e: unknown) => e);
   t.type(err, AuthError);
-  t.equal((err as AuthError).reason, 'invalid_signature', 'another installation\'s demo key does not verify');
+  t.equal((err as AuthError).reason, 'invalid_signature', "another installation's demo key does not verify");
 
   const rsa = await rsaKey();
-  await t.rejects(verifier.verify(await sign({ sub: 'u', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE }, rsa.privateKey)), { name: 'AuthError', reason: 'algorithm_not_allowed' });
+  await t.rejects(verifier.verify(await sign({ sub: 'u', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE }, rsa.privateKey)), {
+    name: 'AuthError',
+    reason: 'algorithm_not_allowed',
+  });
 });
 
 t.test('mintDemoToken needs a subject', async (t) => {

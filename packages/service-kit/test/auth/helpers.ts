@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { type CryptoKey, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { type JwtSettings, jwtSettingsSchema } from '../../src/auth/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { jwtSettingsSchema, type JwtSettings } from '../../src/auth/index.js';
 
 /** A logger whose output the test can read, to check what was (and was not) logged. */
 export function captureLogger(): { logger: Logger; lines: () => string[] } {

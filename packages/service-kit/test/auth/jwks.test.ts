@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import t from 'tap';
 import { AuthError, AuthUnavailableError, createJwtVerifier } from '../../src/auth/index.js';
 import { captureLogger, settings, sign, tempDir } from './helpers.js';
 
@@ -62,7 +62,7 @@ t.test('an unknown kid triggers a re-fetch, so keys rotate without a restart', a
   t.equal(jwks.fetches, 2);
 
   // A token verified before the rotation is remembered for QUILT_JWT_VERIFY_CACHE_SECONDS (60 s by default)...
-  t.equal((await verifier.verify(tokenA)).userId, 'alice', 'within the verification cache time, the retired key\'s token still passes');
+  t.equal((await verifier.verify(tokenA)).userId, 'alice', "within the verification cache time, the retired key's token still passes");
   // ...after which tokens signed with the retired key are refused.
   clock += 60_001;
   await t.rejects(verifier.verify(tokenA), { name: 'AuthError', reason: 'unknown_key' });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import t, { type Test } from 'tap';
 import { generateKeyPair } from 'jose';
+import t, { type Test } from 'tap';
 import { z } from 'zod';
+import { AUTH_ERROR_REASONS, AuthError, createJwtVerifier, type JwtVerifier, jwtSettingsSchema, requireScope } from '../../src/auth/index.js';
 import { ConfigError } from '../../src/config.js';
-import { AUTH_ERROR_REASONS, AuthError, createJwtVerifier, jwtSettingsSchema, requireScope, type JwtVerifier } from '../../src/auth/index.js';
-import { b64url, captureLogger, nowSeconds, rsaKey, settings, sign, tempDir, tokenPieces, type TestKey } from './helpers.js';
+import { b64url, captureLogger, nowSeconds, rsaKey, settings, sign, type TestKey, tempDir, tokenPieces } from './helpers.js';
 
 const ISSUER = 'https://issuer.example.test';
 const QUILT_SECRET = 'quilt-catalog-shared-secret-0123456789abcdef';
@@ -17,10 +17,10 @@ const refusals: Array<{ token: string; err: AuthError }> = [];
 t.before(async () => {
   rsa = await rsaKey();
   dataDir = await tempDir(t);
-  verifier = await createJwtVerifier(
-    settings({ QUILT_JWT_PUBLIC_KEY: rsa.pem, QUILT_JWT_ISSUER: ISSUER, QUILT_JWT_AUDIENCE: 'labmcp, other-app' }),
-    { dataDir, logger: captureLogger().logger },
-  );
+  verifier = await createJwtVerifier(settings({ QUILT_JWT_PUBLIC_KEY: rsa.pem, QUILT_JWT_ISSUER: ISSUER, QUILT_JWT_AUDIENCE: 'labmcp, other-app' }), {
+    dataDir,
+    logger: captureLogger().logger,
+  });
 });
 
 /** Verifies and expects a refusal with `reason`; keeps the pair to check later that no message echoes a token. */
@@ -133,7 +133,12 @@ t.test('Quilt catalog tokens (HS256, id/uuid/exp only) verify as they are', asyn
   t.same([...principal.scopes], ['read:packages'], 'no scope claim → default scopes');
   t.equal(principal.tokenExpiresAt?.getTime(), exp * 1000);
 
-  await refused(t, quilt, await sign({ id: 'u', uuid: randomUUID() }, new TextEncoder().encode('a-different-secret-that-is-long-enough!!'), { alg: 'HS256' }), 'invalid_signature');
+  await refused(
+    t,
+    quilt,
+    await sign({ id: 'u', uuid: randomUUID() }, new TextEncoder().encode('a-different-secret-that-is-long-enough!!'), { alg: 'HS256' }),
+    'invalid_signature',
+  );
   await refused(t, quilt, await sign({ id: 'u' }, rsa.privateKey), 'algorithm_not_allowed');
 
   // Once an issuer is required, catalog tokens (which carry none) no longer pass.
@@ -171,7 +176,10 @@ t.test('requireScope', async (t) => {
   t.type(err, AuthError);
   t.equal(err?.reason, 'insufficient_scope');
   t.equal(err?.status, 403);
-  t.equal(err?.wwwAuthenticate(), 'Bearer error="insufficient_scope", error_description="This needs the \'write:packages\' scope, which your token does not grant.", scope="write:packages"');
+  t.equal(
+    err?.wwwAuthenticate(),
+    'Bearer error="insufficient_scope", error_description="This needs the \'write:packages\' scope, which your token does not grant.", scope="write:packages"',
+  );
 });
 
 t.test('claim mapping: user id, aws credentials, catalog url', async (t) => {
@@ -197,7 +205,10 @@ t.test('claim mapping: user id, aws credentials, catalog url', async (t) => {
   t.notMatch(serialised, /carol-secret-value|carol-session-value/, 'secrets do not serialise, not even via rawClaims');
   t.match(serialised, /AKIACAROL/);
 
-  const bad = await sign({ ...claims, sub: 'dave', aws_credentials: { access_key_id: 'AKIADAVE', secret_access_key: 42, session_token: 'dave-session' } }, rsa.privateKey);
+  const bad = await sign(
+    { ...claims, sub: 'dave', aws_credentials: { access_key_id: 'AKIADAVE', secret_access_key: 42, session_token: 'dave-session' } },
+    rsa.privateKey,
+  );
   const err = await refused(t, verifier, bad, 'malformed');
   t.match(err.message, /secret_access_key/);
   t.notMatch(err.message, /dave-session|AKIADAVE/);
@@ -246,7 +257,11 @@ t.test('settings combinations refused at start', async (t) => {
     ['HMAC alg with JWKS', { QUILT_JWT_JWKS_URL: 'https://issuer.example.test/jwks.json', QUILT_JWT_ALGORITHMS: 'HS512' }, /HS512 is an HMAC algorithm/],
     ['none', { QUILT_JWT_SECRET: QUILT_SECRET, QUILT_JWT_ALGORITHMS: 'HS256,none' }, /"none" \(unsigned tokens\) is never accepted/],
     ['unknown alg', { QUILT_JWT_SECRET: QUILT_SECRET, QUILT_JWT_ALGORITHMS: 'HS257' }, /unknown algorithm "HS257"/],
-    ['alg that does not fit the PEM key', { QUILT_JWT_PUBLIC_KEY: rsa.pem, QUILT_JWT_ALGORITHMS: 'ES256' }, /ES256 cannot be verified with this rsa 2048-bit key/],
+    [
+      'alg that does not fit the PEM key',
+      { QUILT_JWT_PUBLIC_KEY: rsa.pem, QUILT_JWT_ALGORITHMS: 'ES256' },
+      /ES256 cannot be verified with this rsa 2048-bit key/,
+    ],
     ['issuer without any key', { QUILT_JWT_ISSUER: ISSUER }, /QUILT_JWT_ISSUER: is set but no verification key is/],
   ];
   for (const [name, env, message] of cases) {

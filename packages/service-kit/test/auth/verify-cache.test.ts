@@ -30,7 +30,7 @@ t.test('a verified token is served from the cache until the cache time is up', a
   t.equal(third.userId, 'alice');
 });
 
-t.test('never past the token\'s exp, even within the cache time', async (t) => {
+t.test("never past the token's exp, even within the cache time", async (t) => {
   let clock = Date.now();
   const verifier = await verifierWith(t, { QUILT_JWT_VERIFY_CACHE_SECONDS: '600', QUILT_JWT_CLOCK_TOLERANCE_SECONDS: '0' }, () => clock);
   const exp = nowSeconds() + 5;
@@ -82,7 +82,11 @@ t.test('a rotated public key: a cached token keeps working at most for the cache
   // JWKS rotation test (jwks.test.ts) covers the same with a live key set.
   let clock = Date.now();
   const k = await rsaKey();
-  const verifier = await createJwtVerifier(settings({ QUILT_JWT_PUBLIC_KEY: k.pem }), { dataDir: await tempDir(t), logger: captureLogger().logger, now: () => clock });
+  const verifier = await createJwtVerifier(settings({ QUILT_JWT_PUBLIC_KEY: k.pem }), {
+    dataDir: await tempDir(t),
+    logger: captureLogger().logger,
+    now: () => clock,
+  });
   const token = await sign({ sub: 'alice' }, k.privateKey);
   const p = await verifier.verify(token);
   clock += 59_000;
