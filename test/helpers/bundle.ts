@@ -1,13 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
+import { bundleLayout, type ProcessName, repoRoot, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-export type ProcessName = 'router' | 'quilt-mcp' | 'benchling-mcp' | 'benchling-sandbox';
+export { type ProcessName, repoRoot, waitForHealth };
 
 export interface BundleOptions {
   env?: Record<string, string>;
@@ -28,64 +25,19 @@ export interface Bundle {
   stop: () => Promise<void>;
 }
 
-const PACKAGE: Record<ProcessName, string> = {
-  router: 'router',
-  'quilt-mcp': 'quilt-mcp',
-  'benchling-mcp': 'benchling-mcp',
-  'benchling-sandbox': 'benchling-sandbox',
-};
-
-export async function waitForHealth(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url}/health not healthy after ${timeoutMs} ms (${last})`);
-}
-
 /**
  * Starts the real built processes (packages/<name>/dist/main.js) on free loopback ports, as PM2 would, with their
  * stdout and stderr in one log file each, in a fresh data folder.
  */
 export async function startBundle(options: BundleOptions = {}): Promise<Bundle> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-test-'));
-  const dataDir = path.join(base, 'data');
-  const logDir = path.join(base, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const ports = {
-    router: await freePort(),
-    'quilt-mcp': await freePort(),
-    'benchling-mcp': await freePort(),
-    'benchling-sandbox': await freePort(),
-  };
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? base,
-    LABMCP_ENV_FILE: path.join(base, 'no.env'),
-    LABMCP_DATA_DIR: dataDir,
-    LABMCP_LOG_DIR: logDir,
-    LOG_LEVEL: 'info',
-    ROUTER_HOST: '127.0.0.1',
-    ROUTER_PORT: String(ports.router),
-    QUILT_MCP_PORT: String(ports['quilt-mcp']),
-    BENCHLING_MCP_PORT: String(ports['benchling-mcp']),
-    BENCHLING_SANDBOX_PORT: String(ports['benchling-sandbox']),
-    ...options.env,
-  };
+  const { dataDir, logDir, ports, env } = await bundleLayout(base, { LOG_LEVEL: 'info', ...options.env });
   const children = new Map<ProcessName, ChildProcess>();
   const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
 
   async function start(name: ProcessName): Promise<void> {
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(repoRoot, 'packages', PACKAGE[name], 'dist', 'main.js')], {
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', scriptOf(name)], {
       cwd: base,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,7 +48,7 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     // A process that exits (invalid settings, say) is reported at once, not after the health wait runs out.
     const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
     exited.catch(() => {}); // an exit after it came up is the test's business (kill), not a failure to start
-    await Promise.race([waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000), exited]).catch((err: Error) => {
+    await waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000, exited).catch((err: Error) => {
       throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
     });
   }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { bundleLayout } from '../../scripts/lib/launcher.js';
 import { readLogs, repoRoot, waitForHealth } from './bundle.js';
-import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -24,21 +24,9 @@ export interface Pm2Bundle {
 /** The bundle as users run it: PM2 with the repo's ecosystem.config.js, in a private PM2_HOME and data folder. */
 export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Promise<Pm2Bundle> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-pm2-'));
-  const routerPort = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: base,
-    PM2_HOME: path.join(base, 'pm2'),
-    LABMCP_ENV_FILE: path.join(base, 'no.env'),
-    LABMCP_DATA_DIR: path.join(base, 'data'),
-    LABMCP_LOG_DIR: path.join(base, 'logs'),
-    ROUTER_HOST: '127.0.0.1',
-    ROUTER_PORT: String(routerPort),
-    QUILT_MCP_PORT: String(await freePort()),
-    BENCHLING_MCP_PORT: String(await freePort()),
-    BENCHLING_SANDBOX_PORT: String(await freePort()),
-    ...extraEnv,
-  };
+  // A HOME and PM2_HOME of its own: this PM2 daemon is not the user's.
+  const { ports, env } = await bundleLayout(base, { PM2_HOME: path.join(base, 'pm2'), ...extraEnv }, { home: base });
+  const routerPort = ports.router;
   const pm2 = (...args: string[]) => run(path.join(repoRoot, 'node_modules/.bin/pm2'), args, { env, cwd: repoRoot, timeout: 60_000 });
   const routerUrl = `http://127.0.0.1:${routerPort}`;
   const stop = async () => {

@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readLogs, repoRoot, waitForHealth } from './bundle.js';
-import { freePort } from './ports.js';
+import { bundleLayout, freePort, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
+import { readLogs } from './bundle.js';
 
 export interface QuiltInstances {
   /** `http://127.0.0.1:<port>/mcp` of each instance. */
@@ -29,22 +29,11 @@ export interface QuiltInstances {
 
 export async function startQuiltInstances(options: { count: number; env?: Record<string, string> }): Promise<QuiltInstances> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-instances-'));
-  const dataDir = path.join(base, 'data');
-  const logDir = path.join(base, 'logs');
   const tmpDir = path.join(base, 'tmp');
-  for (const dir of [dataDir, logDir, tmpDir]) mkdirSync(dir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
+  const { dataDir, logDir, env } = await bundleLayout(base, { TMPDIR: tmpDir, LOG_LEVEL: 'info', ...options.env });
   const ports: number[] = [];
   for (let i = 0; i < options.count; i++) ports.push(await freePort());
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? base,
-    TMPDIR: tmpDir,
-    LABMCP_ENV_FILE: path.join(base, 'no.env'),
-    LABMCP_DATA_DIR: dataDir,
-    LABMCP_LOG_DIR: logDir,
-    LOG_LEVEL: 'info',
-    ...options.env,
-  };
   const children = new Map<number, ChildProcess>();
   // A test file that dies (an uncaught error, tap's timeout) runs no teardown: its servers must not outlive it.
   const orphans = () => {
@@ -55,7 +44,7 @@ export async function startQuiltInstances(options: { count: number; env?: Record
   async function start(i: number): Promise<void> {
     const port = ports[i] as number;
     const out = createWriteStream(path.join(logDir, `quilt-mcp-${i}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(repoRoot, 'packages', 'quilt-mcp', 'dist', 'main.js')], {
+    const child = spawn(process.execPath, ['--openssl-legacy-provider', scriptOf('quilt-mcp')], {
       cwd: base,
       env: { ...env, QUILT_MCP_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +54,7 @@ export async function startQuiltInstances(options: { count: number; env?: Record
     children.set(i, child);
     const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
     exited.catch(() => {}); // a later exit is the test's doing (kill)
-    await Promise.race([waitForHealth(`http://127.0.0.1:${port}`, 20_000), exited]).catch((err: Error) => {
+    await waitForHealth(`http://127.0.0.1:${port}`, 20_000, exited).catch((err: Error) => {
       throw new Error(`quilt-mcp instance ${i} did not come up: ${err.message}\n${readLogs(logDir)}`);
     });
   }

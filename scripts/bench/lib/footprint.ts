@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { bundleLayout } from '../../lib/launcher.js';
 import { type LoadRun, runLoad, verifyOnce } from './load.js';
 import { onCleanup, tempDir } from './processes.js';
 import { alive, commandName, cpuMs, type MemorySnapshot, memory, processTree } from './procfs.js';
@@ -41,26 +42,8 @@ interface Session {
 
 async function session(label: string, extraEnv: Record<string, string>): Promise<Session> {
   const base = tempDir(`labmcp-bench-pm2-${label}-`);
-  const ports = {
-    router: await freePort(),
-    'quilt-mcp': await freePort(),
-    'benchling-mcp': await freePort(),
-    'benchling-sandbox': await freePort(),
-  };
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: base,
-    PM2_HOME: path.join(base, 'pm2'),
-    LABMCP_ENV_FILE: path.join(base, 'no.env'),
-    LABMCP_DATA_DIR: path.join(base, 'data'),
-    LABMCP_LOG_DIR: path.join(base, 'logs'),
-    ROUTER_HOST: '127.0.0.1',
-    ROUTER_PORT: String(ports.router),
-    QUILT_MCP_PORT: String(ports['quilt-mcp']),
-    BENCHLING_MCP_PORT: String(ports['benchling-mcp']),
-    BENCHLING_SANDBOX_PORT: String(ports['benchling-sandbox']),
-    ...extraEnv,
-  };
+  // A HOME and PM2_HOME of its own: this PM2 daemon is not the user's.
+  const { ports, env } = await bundleLayout(base, { PM2_HOME: path.join(base, 'pm2'), ...extraEnv }, { home: base });
   const pm2 = (...args: string[]) => run(PM2, args, { env, cwd: repoRoot, timeout: 90_000 });
   const daemonPid = () => {
     try {

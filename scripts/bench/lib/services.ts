@@ -1,13 +1,12 @@
 // The bundle's processes started directly (no PM2), one each, on free loopback ports, with a temp data/log dir.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleLayout, type ProcessName, scriptOf } from '../../lib/launcher.js';
 import { type Child, spawnChild, tempDir } from './processes.js';
-import { freePort, httpOk, repoRoot, waitFor } from './util.js';
+import { httpOk, repoRoot, waitFor } from './util.js';
 
-export type ServiceName = 'router' | 'quilt-mcp' | 'benchling-mcp' | 'benchling-sandbox';
-
-export const scriptOf = (name: ServiceName) => path.join(repoRoot, 'packages', name, 'dist', 'main.js');
+export type ServiceName = ProcessName;
+export { scriptOf };
 
 /** Router limits raised so that a benchmark measures forwarding, not the rate limiter saying no. */
 export const UNLIMITED_ROUTER = {
@@ -28,28 +27,7 @@ export interface DirectBundle {
 
 export async function directBundle(extraEnv: Record<string, string> = {}): Promise<DirectBundle> {
   const base = tempDir('labmcp-bench-');
-  const dataDir = path.join(base, 'data');
-  const logDir = path.join(base, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const ports: Record<ServiceName, number> = {
-    router: await freePort(),
-    'quilt-mcp': await freePort(),
-    'benchling-mcp': await freePort(),
-    'benchling-sandbox': await freePort(),
-  };
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? base,
-    LABMCP_ENV_FILE: path.join(base, 'no.env'),
-    LABMCP_DATA_DIR: dataDir,
-    LABMCP_LOG_DIR: logDir,
-    ROUTER_HOST: '127.0.0.1',
-    ROUTER_PORT: String(ports.router),
-    QUILT_MCP_PORT: String(ports['quilt-mcp']),
-    BENCHLING_MCP_PORT: String(ports['benchling-mcp']),
-    BENCHLING_SANDBOX_PORT: String(ports['benchling-sandbox']),
-    ...extraEnv,
-  };
+  const { dataDir, logDir, ports, env } = await bundleLayout(base, extraEnv);
   const children: DirectBundle['children'] = {};
 
   async function start(name: ServiceName, options: { nodeArgs?: string[]; env?: Record<string, string>; port?: number; label?: string } = {}): Promise<Child> {
