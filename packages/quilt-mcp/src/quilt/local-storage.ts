@@ -18,13 +18,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { compareCodePoints } from './codepoint.js';
-import { isOwnerAlive, ownerFromTag, ownerTag } from './process-owner.js';
+import { ABANDONED_AFTER_MS, ownerTag, removeLeftovers } from './process-owner.js';
 import { decodeStateToken, encodeStateToken } from './state-token.js';
 import {
   type ByteRange,
@@ -199,27 +199,8 @@ export class LocalStorage implements ObjectStorage {
    * Removes temporary files left by processes of this machine that are no longer running (a write killed midway),
    * and any older than `maxAgeMs` (a process elsewhere sharing the folder). Returns how many it removed.
    */
-  async sweepTemporary(maxAgeMs = 24 * 3600_000): Promise<number> {
-    const dir = path.join(this.root, WORK_DIR, 'tmp');
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return 0;
-    }
-    let removed = 0;
-    for (const name of names) {
-      const owner = ownerFromTag(name);
-      const full = path.join(dir, name);
-      const stats = await lstatOrUndefined(full);
-      if (stats === undefined) continue;
-      const old = Date.now() - stats.mtimeMs > maxAgeMs;
-      if (old || owner === undefined || !isOwnerAlive(owner)) {
-        await rm(full, { force: true, recursive: true });
-        removed++;
-      }
-    }
-    return removed;
+  async sweepTemporary(maxAgeMs = ABANDONED_AFTER_MS): Promise<number> {
+    return removeLeftovers(path.join(this.root, WORK_DIR, 'tmp'), '', maxAgeMs);
   }
 
   /** The real path a key is written at, its folders created and checked to lie inside the root. */

@@ -3,7 +3,9 @@
  * time, so that a process id reused after a crash is not mistaken for the crashed writer.
  */
 import { readFileSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import path from 'node:path';
 
 export interface ProcessOwner {
   host: string;
@@ -59,4 +61,32 @@ export function ownerFromTag(tag: string): ProcessOwner | undefined {
   const m = /^(\d+)\.(\d+)/.exec(tag);
   if (!m) return undefined;
   return { host: currentOwner().host, pid: Number(m[1]), start: Number(m[2]) };
+}
+
+/** Something a process of another machine left (a temporary file, a write record) is judged dead after this long. */
+export const ABANDONED_AFTER_MS = 24 * 3600_000;
+
+/**
+ * Removes the entries of `dir` named `<prefix><owner tag>…` whose owner is no longer running (or whose name names
+ * no owner), and any older than `maxAgeMs`. Returns how many it removed; a missing folder holds none.
+ */
+export async function removeLeftovers(dir: string, prefix: string, maxAgeMs = ABANDONED_AFTER_MS): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const full = path.join(dir, name);
+    const stats = await lstat(full).catch(() => undefined);
+    if (stats === undefined) continue;
+    const owner = ownerFromTag(name.slice(prefix.length));
+    if (owner !== undefined && isOwnerAlive(owner) && Date.now() - stats.mtimeMs <= maxAgeMs) continue;
+    await rm(full, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

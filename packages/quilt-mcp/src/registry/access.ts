@@ -10,8 +10,8 @@ import type { QuiltCaller } from '../auth/caller.js';
 import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
 import { type ConditionalWriteMode, LocalStorage, Registry, S3Storage, StorageError } from '../quilt/index.js';
 import { RegistryRequestError } from './errors.js';
-import { OpenedRegistry, type PhysicalResolver } from './opened-registry.js';
-import { keyInsideAny, parsePhysicalKey } from './physical-keys.js';
+import { OpenedRegistry, type PhysicalResolver, storeKeyOf } from './opened-registry.js';
+import { parsePhysicalKey } from './physical-keys.js';
 import { type PhysicalObject, storageObject, versionedObject } from './physical-object.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
@@ -140,15 +140,8 @@ export class RegistryAccess implements PhysicalResolver {
         const configuredRoot = fileURLToPath(ref.url);
         const local = await this.local(ref, configuredRoot);
         await local.sweepTemporary();
-        const keyOf = (physicalKey: string) => {
-          try {
-            const parsed = parsePhysicalKey(physicalKey);
-            return parsed.kind === 'file' ? keyInsideAny([local.root, configuredRoot], parsed.path) : undefined;
-          } catch {
-            return undefined;
-          }
-        };
-        await sweepUnfinishedWrites(new Registry(new GuardedStorage(local)), keyOf, this.options.logger);
+        const place = { kind: 'local' as const, root: local.root, configuredRoot };
+        await sweepUnfinishedWrites(new Registry(new GuardedStorage(local)), (physicalKey) => storeKeyOf(place, physicalKey), this.options.logger);
       } catch (err) {
         this.options.logger?.warn({ err, registry: ref.url }, 'could not look for unfinished writes');
       }

@@ -50,6 +50,17 @@ export interface ManifestStream {
 /** Where a registry is: an S3 bucket, or a local folder (its real path, and the path as configured). */
 export type RegistryPlace = { kind: 's3'; bucket: string } | { kind: 'local'; root: string; configuredRoot: string };
 
+/** The key of a registry's own store that a physical key points at, or undefined when it points elsewhere. */
+export function storeKeyOf(place: RegistryPlace, physicalKey: string): string | undefined {
+  try {
+    const parsed = parsePhysicalKey(physicalKey);
+    if (parsed.kind === 's3') return place.kind === 's3' && parsed.bucket === place.bucket ? parsed.key : undefined;
+    return place.kind === 'local' ? keyInsideAny([place.root, place.configuredRoot], parsed.path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** How an opened registry reaches objects outside its own store (S3 physical keys in other buckets, versions). */
 export interface PhysicalResolver {
   physical(caller: QuiltCaller, opened: OpenedRegistry, physicalKey: string): Promise<PhysicalObject>;
@@ -68,7 +79,7 @@ export class OpenedRegistry {
     readonly registry: Registry,
     /** The registry's object store (errors already worded for the caller). */
     readonly storage: ObjectStorage,
-    place: RegistryPlace,
+    private readonly place: RegistryPlace,
     readonly caller: QuiltCaller,
     private readonly resolver: PhysicalResolver,
   ) {
@@ -271,13 +282,7 @@ export class OpenedRegistry {
 
   /** The key of this registry's store a physical key points at, or undefined when it points elsewhere. */
   keyOf(physicalKey: string): string | undefined {
-    try {
-      const parsed = parsePhysicalKey(physicalKey);
-      if (parsed.kind === 's3') return this.kind === 's3' && parsed.bucket === this.bucket ? parsed.key : undefined;
-      return this.kind === 'local' ? this.localKey(parsed.path) : undefined;
-    } catch {
-      return undefined;
-    }
+    return storeKeyOf(this.place, physicalKey);
   }
 
   /** The key below the root of a local absolute path (through the real or the configured root), if inside. */

@@ -9,25 +9,22 @@
  * a stored manifest of the write references (that manifest may be, or become, the one an identical revision
  * points at). A pointer is removed only while `latest` does not hold its revision.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Logger } from '@labmcp/service-kit';
 import {
+  ABANDONED_AFTER_MS,
   currentOwner,
   isOwnerAlive,
   MANIFEST_SPOOL_PREFIX,
   NAMED_PACKAGES,
   type ObjectStorage,
-  ownerFromTag,
   type ProcessOwner,
   type Registry,
+  removeLeftovers,
   StorageError,
 } from '../quilt/index.js';
 
 const WRITES = '.quilt/labmcp/writes/';
-/** A write record (or temporary file) of a process on another machine is judged dead after this long. */
-export const ABANDONED_AFTER_MS = 24 * 3600_000;
 /** Journals are small; a larger object under WRITES is not one of ours and is left alone. */
 const MAX_JOURNAL_BYTES = 4 * 1024 * 1024;
 
@@ -170,26 +167,7 @@ async function readJournal(storage: ObjectStorage, key: string): Promise<WriteJo
 
 /** Manifest spool folders in the OS temp folder left by processes of this machine that died mid-write. */
 export async function sweepLocalLeftovers(logger?: Logger): Promise<number> {
-  const dir = tmpdir();
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (!name.startsWith(MANIFEST_SPOOL_PREFIX)) continue;
-    const owner = ownerFromTag(name.slice(MANIFEST_SPOOL_PREFIX.length));
-    const full = path.join(dir, name);
-    const old = await stat(full).then(
-      (s) => Date.now() - s.mtimeMs > ABANDONED_AFTER_MS,
-      () => false,
-    );
-    if (owner !== undefined && isOwnerAlive(owner) && !old) continue;
-    await rm(full, { recursive: true, force: true });
-    removed++;
-  }
-  if (removed > 0) logger?.info({ removed, folder: dir }, 'removed temporary manifest folders of processes that died');
+  const removed = await removeLeftovers(tmpdir(), MANIFEST_SPOOL_PREFIX);
+  if (removed > 0) logger?.info({ removed, folder: tmpdir() }, 'removed temporary manifest folders of processes that died');
   return removed;
 }
