@@ -14,9 +14,10 @@ import {
   type ListObjectsV2CommandOutput,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { s3Client } from './s3-fixture.js';
 
 /** moto_server on the PATH, or where pyenv puts it (a CI shell may not have pyenv's shims on its PATH). */
 const motoServer: string | undefined = [
@@ -35,18 +36,6 @@ export interface Moto {
   endpoint: string;
   client: S3Client;
   close: () => Promise<void>;
-}
-
-export function s3Client(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): S3Client {
-  return new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
 }
 
 /** Starts moto_server on `port` and creates `buckets` (those in `versioned` with versioning Enabled). */

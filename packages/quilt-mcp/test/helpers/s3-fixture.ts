@@ -14,6 +14,49 @@ import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account.js';
 import { BUCKET } from './harness.js';
 
+/**
+ * An S3 client for an S3-compatible test server on loopback: path-style, plain bodies (s3rver predates the SDK's
+ * default CRC trailers, `aws-chunked` uploads), one attempt (a test sees a failure, not a retry).
+ */
+export function s3Client(endpoint: string, credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
+}
+
+export interface S3rverServer {
+  endpoint: string;
+  /** A client with s3rver's own key pair. */
+  client: S3Client;
+  server: S3rver;
+  close: () => Promise<void>;
+}
+
+/** An empty s3rver on 127.0.0.1 (free port, its own temporary folder). */
+export async function startS3rver(): Promise<S3rverServer> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'labmcp-s3rver-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = s3Client(endpoint);
+  return {
+    endpoint,
+    client,
+    server,
+    close: async () => {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface S3Vectors {
   endpoint: string;
   client: S3Client;
@@ -23,9 +66,8 @@ export interface S3Vectors {
 }
 
 export async function startS3Vectors(options: { keys?: [string, string][] } = {}): Promise<S3Vectors> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'labmcp-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const { port } = await server.run();
+  const s3 = await startS3rver();
+  const { endpoint, client } = s3;
   for (const [id, secret] of options.keys ?? []) AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, secret);
   const keyIds: string[] = [];
   const registry = AWSAccount.registry;
@@ -34,16 +76,6 @@ export async function startS3Vectors(options: { keys?: [string, string][] } = {}
     keyIds.push(id);
     return originalGet(id);
   };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
   await client.send(new CreateBucketCommand({ Bucket: 'quilt-vectors' }));
   for (const file of readdirSync(BUCKET, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())) {
     const full = path.join(file.parentPath, file.name);
@@ -58,9 +90,7 @@ export async function startS3Vectors(options: { keys?: [string, string][] } = {}
     close: async () => {
       registry.get = originalGet;
       for (const [id] of options.keys ?? []) AWSAccount.DUMMY_ACCOUNT.revokeAccessKey(id);
-      client.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      await s3.close();
     },
   };
 }

@@ -12,14 +12,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { ChunkHashPool } from '../../src/quilt/chunk-hash-pool.js';
 import { CHUNKED_MIN_PART_SIZE, hashObject, hashStream, type OpenedBytes, type RangeGet } from '../../src/quilt/file-hash.js';
 import { LocalStorage } from '../../src/quilt/local-storage.js';
 import { S3Storage } from '../../src/quilt/s3-storage.js';
 import { type ObjectStorage, StorageError } from '../../src/quilt/storage.js';
+import { startS3rver } from '../helpers/s3-fixture.js';
 import { BUCKET_DIR, chunked, expected, manifestPath, tempDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -178,19 +178,9 @@ t.test('a read error fails the hash cleanly', async (t) => {
 });
 
 t.test('S3 ranged GETs (s3rver)', async (t) => {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: await tempDir(t, 's3rver') });
-  const { port } = await server.run();
-  t.teardown(() => server.close());
-  const client = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
-  t.teardown(() => client.destroy());
+  const s3 = await startS3rver();
+  t.teardown(() => s3.close());
+  const { client } = s3;
   await client.send(new CreateBucketCommand({ Bucket: 'hash' }));
   const storage = new S3Storage(client, 'hash');
   for (const size of [PART + 1, 3 * PART + 12_345]) {

@@ -6,30 +6,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { Registry } from '../../src/quilt/registry.js';
 import { S3Storage } from '../../src/quilt/s3-storage.js';
-import { BUCKET_DIR, collect, expected, tempDir } from './helpers.js';
+import { startS3rver } from '../helpers/s3-fixture.js';
+import { BUCKET_DIR, collect, expected } from './helpers.js';
 import { registryContract } from './registry-contract.js';
 import { storageContract } from './storage-contract.js';
 
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: await tempDir(t, 's3rver') });
-const { port } = await server.run();
-t.teardown(() => server.close());
-
-const client = new S3Client({
-  endpoint: `http://127.0.0.1:${port}`,
-  forcePathStyle: true,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  // s3rver predates the SDK's default CRC trailers (aws-chunked uploads); send plain bodies.
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-  maxAttempts: 1,
-});
-t.teardown(() => client.destroy());
+const s3 = await startS3rver();
+t.teardown(() => s3.close());
+const { client } = s3;
 
 for (const bucket of [expected.bucket, 'scratch']) await client.send(new CreateBucketCommand({ Bucket: bucket }));
 const files = readdirSync(BUCKET_DIR, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
