@@ -16,4 +16,5 @@ export interface QuiltToolContext {
   limits: QuiltLimits;
 }
 
+/** Defines a Quilt tool; its failures are translated once, by `toToolError` (errors.ts), which server.ts gives the frame. */
 export const quiltTool = defineTool<QuiltToolContext>();

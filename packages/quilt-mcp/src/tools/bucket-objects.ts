@@ -1,8 +1,9 @@
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import type { ObjectInfo } from '../quilt/index.js';
 import type { OpenedRegistry } from '../registry/index.js';
-import { objectKeyArg, READ_SCOPE, registryArg, tool } from './common.js';
+import { objectKeyArg, READ_SCOPE, registryArg } from './common.js';
 import { contentOut, readArgs, readContent } from './object-content.js';
 
 const objectOut = z.object({
@@ -34,7 +35,7 @@ const keyTargets = (args: { registry?: string | undefined; key: string }) => ({
   key: args.key,
 });
 
-export const bucketObjectsList = tool({
+export const bucketObjectsList = quiltTool({
   name: 'bucket_objects_list',
   title: "List objects in a registry's bucket",
   description:
@@ -78,7 +79,7 @@ export const bucketObjectsList = tool({
   },
 });
 
-export const bucketObjectInfo = tool({
+export const bucketObjectInfo = quiltTool({
   name: 'bucket_object_info',
   title: 'Describe an object in a registry',
   description: "Size, last-modified time, ETag and content type of one object in a registry's bucket (or local folder), and its s3:// or file:// URL.",
@@ -94,7 +95,7 @@ export const bucketObjectInfo = tool({
   },
 });
 
-export const bucketObjectText = tool({
+export const bucketObjectText = quiltTool({
   name: 'bucket_object_text',
   title: 'Read an object in a registry as text',
   description:
@@ -117,7 +118,7 @@ export const bucketObjectText = tool({
   },
 });
 
-export const bucketObjectLink = tool({
+export const bucketObjectLink = quiltTool({
   name: 'bucket_object_link',
   title: 'Make a download link for an S3 object',
   description:

@@ -1,8 +1,9 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
 import type { RegistryRef } from '../context.js';
+import { quiltTool } from '../context.js';
 import { pyQuote } from '../registry/physical-keys.js';
-import { packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
+import { packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg } from './common.js';
 
 /**
  * The Quilt+ URI of a package: `quilt+s3://bucket#package=user/pkg@<top hash>&path=a/b.csv` (or `:latest`
@@ -13,7 +14,7 @@ export function quiltPlusUri(ref: RegistryRef, name: string, revision: { topHash
   return `quilt+${ref.url}#package=${pkg}${path ? `&path=${pyQuote(path)}` : ''}`;
 }
 
-export const catalogUri = tool({
+export const catalogUri = quiltTool({
   name: 'catalog_uri',
   title: 'Quilt+ URI of a package',
   description:

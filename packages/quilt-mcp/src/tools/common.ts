@@ -1,12 +1,9 @@
 import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolRunContext } from '@labmcp/service-kit';
 import { z } from 'zod';
-import { type QuiltToolContext, quiltTool } from '../context.js';
+import type { QuiltToolContext } from '../context.js';
 import { decodeStateToken, encodeStateToken, type JsonObject, type JsonValue, PACKAGE_NAME, toPlainJson } from '../quilt/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
-
-/** Defines a Quilt tool (its failures are translated once, by `toToolError` in errors.ts, given to the frame). */
-export const tool = quiltTool;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Scopes

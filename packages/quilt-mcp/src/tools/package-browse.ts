@@ -1,5 +1,6 @@
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 import {
   boundedJson,
@@ -12,7 +13,6 @@ import {
   READ_SCOPE,
   registryArg,
   revisionArg,
-  tool,
 } from './common.js';
 
 const MAX_DIRECTORIES = 100;
@@ -52,7 +52,7 @@ interface BrowseCursor extends Record<string, unknown> {
 const isBrowseCursor = (v: Record<string, unknown>): v is BrowseCursor =>
   typeof v.h === 'string' && /^[0-9a-f]{64}$/.test(v.h) && typeof v.k === 'string' && typeof v.p === 'string';
 
-export const packageBrowse = tool({
+export const packageBrowse = quiltTool({
   name: 'package_browse',
   title: 'Browse a Quilt package revision',
   description:

@@ -1,9 +1,10 @@
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import type { ManifestHeader } from '../quilt/index.js';
 import { buildEntries } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, tool, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
@@ -19,7 +20,7 @@ export const revisionOut = z.object({
   uri: z.string().describe('Quilt+ URI of the new revision'),
 });
 
-export const packageCreate = tool({
+export const packageCreate = quiltTool({
   name: 'package_create',
   title: 'Create a Quilt package revision',
   description:

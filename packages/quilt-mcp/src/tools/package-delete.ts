@@ -1,8 +1,9 @@
 import { DESTRUCTIVE_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
-import { packageArg, REVISION, registryArg, tool, WRITE_SCOPE } from './common.js';
+import { quiltTool } from '../context.js';
+import { packageArg, REVISION, registryArg, WRITE_SCOPE } from './common.js';
 
-export const packageDelete = tool({
+export const packageDelete = quiltTool({
   name: 'package_delete',
   title: 'Delete a Quilt package (or one revision)',
   description:

@@ -1,8 +1,9 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
 import type { ManifestStream } from '../registry/index.js';
-import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg, tool } from './common.js';
+import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg } from './common.js';
 
 const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string() });
 const briefOut = z.object({ logical_key: z.string(), size: z.number(), hash: hashOut });
@@ -14,7 +15,7 @@ const optionalRevision = z
   .max(64)
   .regex(REVISION, 'must be "latest", a top hash or 6+ digit prefix, a unix timestamp, or an ISO date-time');
 
-export const packageDiff = tool({
+export const packageDiff = quiltTool({
   name: 'package_diff',
   title: 'Compare two Quilt package revisions',
   description:

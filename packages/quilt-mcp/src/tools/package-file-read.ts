@@ -1,9 +1,10 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
-import { boundedJson, hashOut, logicalKeyArg, packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
+import { quiltTool } from '../context.js';
+import { boundedJson, hashOut, logicalKeyArg, packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg } from './common.js';
 import { contentOut, readArgs, readContent } from './object-content.js';
 
-export const packageFileRead = tool({
+export const packageFileRead = quiltTool({
   name: 'package_file_read',
   title: 'Read a file of a Quilt package',
   description:

@@ -1,11 +1,12 @@
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import { forEachLimit } from '../quilt/index.js';
-import { packageArg, packageTargets, READ_SCOPE, registryArg, tool } from './common.js';
+import { packageArg, packageTargets, READ_SCOPE, registryArg } from './common.js';
 
 const HEADER_CONCURRENCY = 6;
 
-export const packageHistory = tool({
+export const packageHistory = quiltTool({
   name: 'package_history',
   title: 'List the revisions of a Quilt package',
   description:

@@ -1,13 +1,14 @@
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
 import { type BuildStats, buildEntries } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, toJsonModel, tool, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, toJsonModel, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { messageArg, revisionOut } from './package-create.js';
 
-export const packageUpdate = tool({
+export const packageUpdate = quiltTool({
   name: 'package_update',
   title: 'Update a Quilt package',
   description:

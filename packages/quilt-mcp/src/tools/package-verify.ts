@@ -1,8 +1,9 @@
 import { READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
+import { quiltTool } from '../context.js';
 import { compareLogicalKeys, HashError, hashObject, isHashType, type ManifestEntry, ManifestError, StorageError, TopHasher } from '../quilt/index.js';
 import { type OpenedRegistry, RegistryRequestError } from '../registry/index.js';
-import { packageArg, packageTargets, progressReporter, type QuiltCtx, READ_SCOPE, registryArg, revisionArg, tool } from './common.js';
+import { packageArg, packageTargets, progressReporter, type QuiltCtx, READ_SCOPE, registryArg, revisionArg } from './common.js';
 
 const MAX_MISMATCHES = 100;
 const FILE_CONCURRENCY = 4;
@@ -18,7 +19,7 @@ interface Mismatch {
   detail: string;
 }
 
-export const packageVerify = tool({
+export const packageVerify = quiltTool({
   name: 'package_verify',
   title: 'Verify a Quilt package revision',
   description:

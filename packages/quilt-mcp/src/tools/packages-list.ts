@@ -1,8 +1,9 @@
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
-import { READ_SCOPE, registryArg, tool } from './common.js';
+import { quiltTool } from '../context.js';
+import { READ_SCOPE, registryArg } from './common.js';
 
-export const packagesList = tool({
+export const packagesList = quiltTool({
   name: 'packages_list',
   title: 'List Quilt packages',
   description:

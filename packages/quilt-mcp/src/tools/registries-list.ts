@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { READ_SCOPE, tool } from './common.js';
+import { quiltTool } from '../context.js';
+import { READ_SCOPE } from './common.js';
 
-export const registriesList = tool({
+export const registriesList = quiltTool({
   name: 'registries_list',
   title: 'List Quilt registries',
   description:

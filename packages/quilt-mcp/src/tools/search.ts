@@ -1,9 +1,10 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
 import type { RegistryRef } from '../context.js';
+import { quiltTool } from '../context.js';
 import { forEachLimit } from '../quilt/index.js';
 import type { OpenedRegistry } from '../registry/index.js';
-import { progressReporter, type QuiltCtx, READ_SCOPE, tool } from './common.js';
+import { progressReporter, type QuiltCtx, READ_SCOPE } from './common.js';
 import { type EntryHit, type Match, PackageScorer, queryTerms } from './search-score.js';
 
 const MANIFEST_CONCURRENCY = 4;
@@ -15,7 +16,7 @@ const matchOut = z.object({ field: z.enum(['name', 'message', 'package_meta', 'l
 
 const queryText = z.string().trim().min(1).max(500);
 
-export const search = tool({
+export const search = quiltTool({
   name: 'search',
   title: 'Search Quilt packages',
   description:
