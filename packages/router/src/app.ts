@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
+import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
@@ -82,6 +83,15 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
   const readOnlyTools = new ReadOnlyTools(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS);
+  const frontPage = createFrontPage({
+    upstreams,
+    healthTimeoutMs: config.ROUTER_HEALTH_TIMEOUT_MS,
+    registry: metrics.registry,
+    access: opsAccess,
+    baseUrl,
+    // True once the router serves the merged `/mcp` endpoint (issue 17): the page then shows it and its configs.
+    mergedMcp: false,
+  });
 
   /** Names the first call in a body that must not run twice: a `tools/call` of a tool not known to only read. */
   function sendsOnce(upstream: Upstream, summary: JsonRpcSummary | undefined): string | undefined {
@@ -122,6 +132,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
 
   async function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<RouterState>): Promise<void> {
     const url = req.url ?? '/';
+    // The front page, for paths no upstream serves: like `/health`, no CORS headers and the same Host check.
+    if (!ctx.state && (await frontPage.handle(req, res))) return;
     if (!applyOriginPolicy(req, res, originPolicy)) return;
     if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
       sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS));
@@ -189,6 +201,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     onShutdown: () => {
       limits.close();
       proxy.close();
+      frontPage.close();
     },
   };
 
