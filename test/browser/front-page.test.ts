@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     await page.locator('button[data-copy="config-curl"]').click();
     await page.locator('button[data-copy="config-curl"]:text-is("Copied")').waitFor({ timeout: 5000 });
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await page.evaluate('navigator.clipboard.readText()');
     t.equal(copied, await page.locator('#config-curl').textContent(), 'the clipboard holds the curl block');
   });
 
@@ -211,7 +211,10 @@ async function main(): Promise<void> {
     t.ok(existsSync(file), `screenshot written to ${path.relative(repoRoot, file)}`);
     t.same(outside, [], 'no request left the bundle');
     const paths = new Set(requested.map((u) => new URL(u).pathname));
-    t.ok(paths.has('/front-page/page.js') && paths.has('/front-page/page.css') && paths.has('/front-page/summary.json'), 'script, style and summary came from the router');
+    t.ok(
+      paths.has('/front-page/page.js') && paths.has('/front-page/page.css') && paths.has('/front-page/summary.json'),
+      'script, style and summary came from the router',
+    );
     t.same(consoleErrors, [], 'no console errors or warnings (a CSP violation would be one)');
   });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type OpsAccess, packageVersion, sendJson } from '@labmcp/service-kit/service';
 import type { Registry } from 'prom-client';
@@ -55,9 +55,15 @@ function asset(text: string, type: string): Asset {
   return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
 }
 
-/** The compiled browser script, without its source-map comment (the map is not served). */
+/**
+ * The compiled browser script (tsc builds it with the rest), without its source-map comment (the map is not
+ * served): next to this module in dist/, or, when the router runs from its sources (tests through tsx), in dist/.
+ */
 function browserScript(): string {
-  return readFileSync(new URL('./browser/page.js', import.meta.url), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  const candidates = [new URL('./browser/page.js', import.meta.url), new URL('../../dist/front-page/browser/page.js', import.meta.url)];
+  const found = candidates.find((file) => existsSync(file));
+  if (!found) throw new Error('the front page script is not built: run `tsc -b`');
+  return readFileSync(found, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 }
 
 /**
@@ -74,9 +80,15 @@ export function createFrontPage(options: FrontPageOptions): FrontPage {
   );
   figures.start();
   const version = packageVersion(new URL('../main.js', import.meta.url).href);
-  const assets: Record<string, Asset> = {
-    [FRONT_PAGE_PATHS.script]: asset(browserScript(), 'text/javascript; charset=utf-8'),
-    [FRONT_PAGE_PATHS.style]: asset(FRONT_PAGE_CSS, 'text/css; charset=utf-8'),
+  // Read when first asked for, so a router run from its sources starts without the built script.
+  let script: Asset | undefined;
+  const style = asset(FRONT_PAGE_CSS, 'text/css; charset=utf-8');
+  const assets: Record<string, () => Asset> = {
+    [FRONT_PAGE_PATHS.script]: () => {
+      script ??= asset(browserScript(), 'text/javascript; charset=utf-8');
+      return script;
+    },
+    [FRONT_PAGE_PATHS.style]: () => style,
   };
 
   async function summaryFor(req: IncomingMessage, access: 'full' | 'status'): Promise<FrontPageSummary> {
@@ -100,7 +112,7 @@ export function createFrontPage(options: FrontPageOptions): FrontPage {
       sendJson(res, 403, { error: 'forbidden', message: `${path} is not served for this host` }, SECURITY_HEADERS);
       return true;
     }
-    const found = assets[path];
+    const found = assets[path]?.();
     if (found) {
       const headers = { ...SECURITY_HEADERS, 'content-type': found.type, etag: found.etag, 'cache-control': 'no-cache' };
       if (req.headers['if-none-match'] === found.etag) {
