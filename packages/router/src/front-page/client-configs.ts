@@ -105,6 +105,12 @@ export function clientConfigs(ctx: ConfigContext): ClientConfig[] {
     `npx -y ${INSPECTOR} --cli ${benchlingUrl} --transport http \\`,
     `  --header "X-Benchling-API-Key: ${benchlingKey}" --method tools/list`,
   ];
+  if (ctx.mergedMcp) {
+    inspector.push(
+      `npx -y ${INSPECTOR} --cli ${mergedUrl} --transport http \\`,
+      `  --header "Authorization: Bearer $TOKEN" --header "X-Benchling-API-Key: ${benchlingKey}" --method tools/list`,
+    );
+  }
   const curl = [
     `curl -s ${ctx.baseUrl}/health`,
     '',

@@ -98,11 +98,13 @@ export function renderFrontPage(summary: FrontPageSummary, configs: ClientConfig
   }
   const quilt = summary.services.find((s) => s.service === 'quilt-mcp');
   const benchling = summary.services.find((s) => s.service === 'benchling-mcp');
-  const tokenHelp = quilt?.demoAuth
-    ? '<p>Quilt runs with <strong>demo auth</strong>: mint a token (valid 8 hours) with</p>'
-    : full
-      ? '<p>Quilt verifies real tokens: use a JWT from your identity provider. (With demo auth, a token would come from the commands below.)</p>'
-      : '<p>Use a Quilt JWT from your identity provider, or, if this server runs with demo auth, mint one with</p>';
+  // Known only to a viewer with details, and only while Quilt answers; otherwise both ways are given.
+  const tokenHelp =
+    quilt?.demoAuth === true
+      ? '<p>Quilt runs with <strong>demo auth</strong>: mint a token (valid 8 hours) with</p>'
+      : quilt?.demoAuth === false
+        ? '<p>Quilt verifies real tokens: use a JWT from your identity provider. (With demo auth, a token would come from the commands below.)</p>'
+        : '<p>Use a Quilt JWT from your identity provider, or, if this server runs with demo auth, mint one with</p>';
   const tokenCommands = `<pre><code>npm run --silent token                                  # in a checkout, after npm start
 docker exec &lt;container&gt; node scripts/token.mjs          # the Docker image
 docker compose exec quilt-mcp node scripts/token.mjs    # deploy/docker-compose.yml</code></pre>`;
