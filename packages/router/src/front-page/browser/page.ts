@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // The front page's script, served as its own file (/front-page/page.js) so the Content-Security-Policy can forbid
 // inline script. The page is complete without it; the script polls the router's summary (the same object the
 // page was rendered from) and keeps the states and the charts current. It talks to nothing but the router.
