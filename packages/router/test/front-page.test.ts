@@ -1,8 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { OpsAccess } from '@labmcp/service-kit/service';
 import { Counter, Histogram, Registry } from 'prom-client';
 import t from 'tap';
 import { clientConfigs, prettyJson } from '../src/front-page/client-configs.js';
+import { createFrontPage } from '../src/front-page/index.js';
 import { LiveFigures } from '../src/front-page/live-figures.js';
 import { type FrontPageSummary, renderFrontPage } from '../src/front-page/render.js';
+import type { Upstream } from '../src/upstreams.js';
 
 /** The router's request counters, as service-kit's createMetrics and createRouterMetrics name them. */
 function routerCounters() {
@@ -86,4 +91,66 @@ t.test('everything a server says is escaped', async (t) => {
 
 t.test('JSON as docs/clients.md writes it: string arrays on one line', async (t) => {
   t.equal(prettyJson({ a: { args: ['-y', 'x'] }, n: [1, 2] }), '{\n  "a": {\n    "args": ["-y", "x"]\n  },\n  "n": [\n    1,\n    2\n  ]\n}');
+});
+
+t.test('createFrontPage in-process: states from the servers health, assets, status-only, refused hosts', async (t) => {
+  // Real HTTP servers on loopback standing in for the two servers' /health.
+  const bodies: Record<string, unknown> = {
+    'quilt-mcp': { status: 'ok', version: '7.0.0', uptimeSeconds: 42, tools: 16, checks: { auth: { status: 'ok', mode: 'demo' } } },
+    'benchling-mcp': { status: 'degraded', version: '7.0.0', uptimeSeconds: 5, tools: 15, checks: { benchling: { status: 'degraded', sandbox: true } } },
+  };
+  const upstreams: Upstream[] = [];
+  for (const [service, prefix] of [
+    ['quilt-mcp', '/quilt'],
+    ['benchling-mcp', '/benchling'],
+  ] as const) {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(bodies[service])));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+    upstreams.push({ service, prefix, target: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) });
+  }
+  // The page's own listener; who may see what is decided by the caller (app.ts passes the router's opsAccess).
+  const c = routerCounters();
+  const page = createFrontPage({
+    upstreams,
+    healthTimeoutMs: 1000,
+    registry: c.registry,
+    access: (req) => (req.headers['x-access'] as OpsAccess | undefined) ?? 'full',
+    baseUrl: () => 'http://localhost:8080',
+    mergedMcp: false,
+  });
+  t.teardown(() => page.close());
+  const server = createServer((req, res) => {
+    void page.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404).end('not mine');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const full = (await (await fetch(`${url}/front-page/summary.json`)).json()) as { services: unknown[]; figures: unknown };
+  t.match(full.services, [
+    { service: 'quilt-mcp', status: 'ok', version: '7.0.0', tools: 16, demoAuth: true, warnings: [/demo auth/] },
+    { service: 'benchling-mcp', status: 'degraded', sandbox: true, warnings: [/sandbox/] },
+  ]);
+  t.ok(full.figures, 'figures for full access');
+  const html = await (await fetch(`${url}/`)).text();
+  t.match(html, /status-degraded/);
+  t.match(html, /http:\/\/localhost:8080\/quilt\/mcp/);
+  const status = (await (await fetch(`${url}/front-page/summary.json`, { headers: { 'x-access': 'status' } })).json()) as Record<string, unknown>;
+  t.same(status.services, [
+    { service: 'quilt-mcp', mcpPath: '/quilt/mcp', status: 'ok', warnings: [] },
+    { service: 'benchling-mcp', mcpPath: '/benchling/mcp', status: 'degraded', warnings: [] },
+  ]);
+  t.equal(status.figures, undefined);
+  t.equal((await fetch(`${url}/`, { headers: { 'x-access': 'refused' } })).status, 403);
+  const script = await fetch(`${url}/front-page/page.js`);
+  t.equal(script.status, 200);
+  t.match(await script.text(), /front-page\/summary\.json/);
+  const css = await fetch(`${url}/front-page/page.css`, { method: 'HEAD' });
+  t.equal(css.status, 200);
+  t.equal((await fetch(`${url}/front-page/page.css`, { headers: { 'if-none-match': css.headers.get('etag') ?? '' } })).status, 304);
+  t.equal((await fetch(`${url}/elsewhere`)).status, 404, 'other paths are not the page');
+  t.equal((await fetch(`${url}/`, { method: 'POST' })).status, 404, 'nor other methods');
 });
