@@ -29,6 +29,7 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts');
+const OPS_TOKEN = 'browser-test-ops-token-0123456789abcdef';
 
 if (!existsSync(chromiumPath)) {
   const message = `Chromium is not installed at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
@@ -40,7 +41,8 @@ if (!existsSync(chromiumPath)) {
 
 async function main(): Promise<void> {
   t.setTimeout(120_000);
-  const bundle = await startBundle();
+  // 127.0.0.1 as a trusted proxy lets a page of the test say it comes from elsewhere (X-Forwarded-For).
+  const bundle = await startBundle({ env: { ROUTER_OPS_TOKEN: OPS_TOKEN, ROUTER_TRUSTED_PROXIES: '127.0.0.1' } });
   t.teardown(() => bundle.stop());
   const base = bundle.routerUrl;
   const profile = mkdtempSync(path.join(tmpdir(), 'labmcp-chromium-'));
@@ -202,6 +204,31 @@ async function main(): Promise<void> {
     await bundle.start('quilt-mcp');
     await page.locator('tr[data-service="quilt-mcp"] [data-field="status"]:text-is("ok")').waitFor({ timeout: 8000 });
     t.pass('quilt-mcp reads ok again once it is back');
+  });
+
+  t.test('from elsewhere than loopback: the states only, and the details with the operations token', async (t) => {
+    const remote = await context.newPage();
+    t.teardown(() => remote.close());
+    remote.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') consoleErrors.push(`remote page ${msg.type()}: ${msg.text()}`);
+    });
+    remote.on('pageerror', (err) => consoleErrors.push(`remote page error: ${err.message}`));
+    await remote.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.9' });
+    await remote.goto(`${base}/`, { waitUntil: 'load' });
+    t.equal(await remote.locator('body').getAttribute('data-access'), 'status');
+    t.equal(await remote.locator('tr[data-service="quilt-mcp"] [data-field="status"]').textContent(), 'ok', 'the state is shown');
+    t.equal(await remote.locator('tr[data-service="quilt-mcp"] [data-field="version"]').textContent(), '—', 'no version');
+    t.equal(await remote.locator('svg[data-chart]').count(), 0, 'no figures');
+    await remote.locator('#ops-token').fill('not-the-operations-token-000000');
+    await remote.locator('#ops-show').click();
+    await remote.locator('#ops-result:text("did not accept")').waitFor({ timeout: 5000 });
+    t.pass('a wrong token is refused');
+    await remote.locator('#ops-token').fill(OPS_TOKEN);
+    await remote.locator('#ops-show').click();
+    await remote.locator('.figures[data-service="quilt-mcp"] svg[data-chart="requests"][data-points]').waitFor({ state: 'attached', timeout: 10_000 });
+    t.match(await remote.locator('tr[data-service="quilt-mcp"] [data-field="version"]').textContent(), /^\d+\.\d+\.\d+/, 'with the token: the version');
+    t.equal(await remote.locator('tr[data-service="quilt-mcp"] [data-field="mode"]').textContent(), 'demo auth', 'and the mode');
+    t.notOk(await remote.content().then((html) => html.includes(OPS_TOKEN)), 'the token is not written into the page');
   });
 
   t.test('nothing left the bundle and nothing went wrong in the page', async (t) => {

@@ -63,6 +63,12 @@ function totals(points: FigureSample[]): { requests: number; errors: number; rat
   return { requests, errors, rateLimited, latencyMs: requests > 0 ? (weighted / requests).toFixed(1) : '—' };
 }
 
+// For a viewer who sees the states only. The token form needs the script (hidden without it); the token stays in
+// the page's memory, sent as `Authorization: Bearer` to the router only.
+const STATUS_ONLY_NOTE = `<p class="note">Versions, uptimes, tool counts, modes and live figures are shown to loopback clients and holders of the operations token (<code>ROUTER_OPS_TOKEN</code>), as <code>/health</code>'s details are.</p>
+<p class="ops" id="ops" hidden><label>Operations token <input type="password" id="ops-token" autocomplete="off" spellcheck="false"></label>
+<button type="button" id="ops-show">Show details</button> <span id="ops-result" role="status"></span></p>`;
+
 const CHARTS = [
   ['requests', 'Requests'],
   ['errors', 'Errors (5xx)'],
@@ -164,7 +170,7 @@ ${rows}
 </tbody>
 </table>
 <ul class="warnings" id="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>
-${full ? '' : '<p class="note">Versions, uptimes, tool counts and modes are shown to loopback clients and holders of the operations token, as <code>/health</code>\'s details are.</p>'}
+${full ? '' : STATUS_ONLY_NOTE}
 <p class="updated">State as of <time data-field="updated">${e(new Date().toISOString())}</time>.</p>
 </section>
 <section id="connect">

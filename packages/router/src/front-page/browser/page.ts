@@ -34,6 +34,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 300;
 const HEIGHT = 60;
 const summaryUrl = document.body.dataset.summary ?? '/front-page/summary.json';
+/** The operations token a viewer entered (see enableOpsToken): in memory only, gone with the page. */
+let authorization: string | undefined;
 
 function formatUptime(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
@@ -151,7 +153,7 @@ function showUnreachable(reason: string): void {
 
 async function poll(): Promise<number> {
   try {
-    const res = await fetch(summaryUrl, { cache: 'no-store', headers: { accept: 'application/json' } });
+    const res = await fetch(summaryUrl, { cache: 'no-store', headers: { accept: 'application/json', ...(authorization && { authorization }) } });
     if (!res.ok) {
       showUnreachable(`HTTP ${res.status}`);
       return 5000;
@@ -194,5 +196,41 @@ function enableCopyButtons(): void {
   }
 }
 
+/**
+ * For a viewer who sees the states only (from elsewhere than loopback): with the operations token, the page is
+ * fetched again with it and its content replaced by the detailed one; the polls send it from then on.
+ */
+function enableOpsToken(): void {
+  const form = document.getElementById('ops');
+  const input = document.getElementById('ops-token') as HTMLInputElement | null;
+  const button = document.getElementById('ops-show');
+  const result = document.getElementById('ops-result');
+  if (!form || !input || !button) return;
+  form.hidden = false;
+  const show = async () => {
+    const candidate = `Bearer ${input.value.trim()}`;
+    try {
+      const res = await fetch('/', { cache: 'no-store', headers: { authorization: candidate } });
+      const page = new DOMParser().parseFromString(await res.text(), 'text/html');
+      if (!res.ok || page.body.dataset.access !== 'full') {
+        setText(result, 'The router did not accept this token.');
+        return;
+      }
+      authorization = candidate;
+      document.body.dataset.access = 'full';
+      document.body.replaceChildren(...[...page.body.childNodes].map((node) => document.importNode(node, true)));
+      enableCopyButtons();
+      await poll();
+    } catch (err) {
+      setText(result, `The router did not answer: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  button.addEventListener('click', () => void show());
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void show();
+  });
+}
+
 enableCopyButtons();
+enableOpsToken();
 schedule();
