@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
+import { forwardsBearerToBenchling } from './credentials.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
@@ -94,7 +95,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     bodyTimeoutMs: config.ROUTER_BODY_TIMEOUT_MS,
-    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    credentials: { forwardBearerToBenchling: forwardsBearerToBenchling(config) },
     trustedProxies: proxies,
     upstreamErrors: routerMetrics.upstreamErrors,
     onResponseHeaders: (routed, req, proxyRes) => {

@@ -1,8 +1,18 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 
 export interface CredentialPolicy {
-  /** Whether benchling-mcp needs the caller's Quilt JWT (service/either key modes, for the audit trail). */
+  /** Whether benchling-mcp needs the caller's Quilt JWT (see forwardsBearerToBenchling). */
   forwardBearerToBenchling: boolean;
+}
+
+/**
+ * Whether the Quilt JWT goes to benchling-mcp: in every key mode but `user`, where benchling-mcp acts on it
+ * (service/either: the audit trail; vault/user-or-vault: it names the user whose Benchling key is looked up),
+ * unless ROUTER_FORWARD_JWT_TO_BENCHLING says otherwise.
+ */
+export function forwardsBearerToBenchling(config: { BENCHLING_KEY_MODE: string; ROUTER_FORWARD_JWT_TO_BENCHLING: 'auto' | 'always' | 'never' }): boolean {
+  if (config.ROUTER_FORWARD_JWT_TO_BENCHLING !== 'auto') return config.ROUTER_FORWARD_JWT_TO_BENCHLING === 'always';
+  return config.BENCHLING_KEY_MODE !== 'user';
 }
 
 // RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. (Transfer-Encoding is left to Node,
