@@ -52,6 +52,11 @@ const fields = {
       }
     }, 'must be an http(s) URL')
     .optional(),
+  /**
+   * Least time between two JWKS re-fetches caused by a token with an unknown `kid` (so junk tokens cannot hammer the
+   * issuer). A rotation publishes the new key at least this long before signing with it.
+   */
+  QUILT_JWT_JWKS_COOLDOWN_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0).max(3600).default(30),
   /** SPKI PEM public key (RSA, EC P-256/384/521 or Ed25519). */
   QUILT_JWT_PUBLIC_KEY: pem(),
   /** Shared HMAC secret, e.g. the Quilt catalog's JWT secret. */

@@ -58,7 +58,7 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
 
   switch (source.mode) {
     case 'jwks': {
-      key = jwksKeyGetter(source.url, options.jwks);
+      key = jwksKeyGetter(source.url, { cooldownMs: (settings.QUILT_JWT_JWKS_COOLDOWN_SECONDS ?? 30) * 1000, ...options.jwks });
       algorithms = source.algorithms;
       if (source.url.protocol === 'http:' && !isLoopback(source.url.hostname)) {
         logger.warn({ jwksUrl: source.url.origin }, 'QUILT_JWT_JWKS_URL is plain http: anyone on the path could substitute signing keys; use https');
