@@ -23,7 +23,7 @@ async function main(args: string[]): Promise<number> {
   }
   const config = loadConfigOrExit(vaultSettings);
   const names = new SecretNames(config.BENCHLING_VAULT_NAME_TEMPLATE);
-  const store = createKeyStore(config);
+  const store = await createKeyStore(config);
   try {
     if (command === 'list') {
       for (const name of await store.list(names.prefix)) {

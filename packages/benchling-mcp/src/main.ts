@@ -17,7 +17,6 @@ import { keyResolver, usesJwt } from './keys.js';
 import { benchlingServerFactory } from './server.js';
 import { ServiceKey } from './service-key.js';
 import { SecretNames } from './vault/names.js';
-import { SecretsManagerKeyStore } from './vault/secrets-manager-store.js';
 import { createKeyStore, setHintFor } from './vault/settings.js';
 import { VaultKeys } from './vault/vault-keys.js';
 
@@ -55,12 +54,7 @@ const authenticate = await orExitOnConfigError(
 );
 
 async function openVault(): Promise<VaultKeys> {
-  const store = createKeyStore(config);
-  if (store instanceof SecretsManagerKeyStore) {
-    await store.region().catch(() => {
-      throw new Error('BENCHLING_VAULT_STORE=secrets-manager: no AWS region (set BENCHLING_VAULT_AWS_REGION or AWS_REGION)');
-    });
-  }
+  const store = await createKeyStore(config);
   logger.info(
     {
       vault: { store: store.kind, location: store.location, userClaim: config.BENCHLING_VAULT_USER_CLAIM, nameTemplate: config.BENCHLING_VAULT_NAME_TEMPLATE },

@@ -3,7 +3,6 @@ import { positiveInt } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { FileKeyStore, parseFileKey } from './file-store.js';
 import { templateProblem } from './names.js';
-import { SecretsManagerKeyStore } from './secrets-manager-store.js';
 import { KEY_STORE_KINDS, type KeyStore } from './store.js';
 
 /** Settings of key mode `vault` (and `user-or-vault`); read by the server and by `npm run benchling-keys`. */
@@ -38,14 +37,20 @@ export const vaultSettings = {
 
 type Settings = z.infer<z.ZodObject<typeof vaultSettings>> & { dataDir: string };
 
-/** The configured store; throws an Error naming the setting to fix. */
-export function createKeyStore(config: Settings): KeyStore {
+/** The configured store; throws an Error naming the setting to fix. The AWS SDK is loaded only when it is used. */
+export async function createKeyStore(config: Settings): Promise<KeyStore> {
   if (config.BENCHLING_VAULT_STORE === 'secrets-manager') {
-    return new SecretsManagerKeyStore({
+    const { SecretsManagerKeyStore } = await import('./secrets-manager-store.js');
+    const store = new SecretsManagerKeyStore({
       region: config.BENCHLING_VAULT_AWS_REGION,
       endpoint: config.BENCHLING_VAULT_AWS_ENDPOINT,
       timeoutMs: config.BENCHLING_VAULT_TIMEOUT_MS,
     });
+    await store.region().catch(() => {
+      store.close();
+      throw new Error('BENCHLING_VAULT_STORE=secrets-manager: no AWS region (set BENCHLING_VAULT_AWS_REGION or AWS_REGION)');
+    });
+    return store;
   }
   const key = config.BENCHLING_VAULT_FILE_KEY ? parseFileKey(config.BENCHLING_VAULT_FILE_KEY) : undefined;
   if (!key) throw new Error('BENCHLING_VAULT_STORE=file needs BENCHLING_VAULT_FILE_KEY (32 random bytes: openssl rand -base64 32)');

@@ -1,20 +1,24 @@
 /**
- * Key mode `vault` end to end (issue 21): callers send only their Quilt JWT through the router; benchling-mcp
- * names the user by a claim and fetches that user's own Benchling key from the store. The same table runs against
- * both stores: the encrypted key file and AWS Secrets Manager (moto_server, started here; skipped, saying so, where
- * it is not installed). Keys are provisioned with the real `benchling-keys` command. The sandbox's visibility
- * rules tell whose key was used: alice sees three projects, carol two, bob one.
+ * The test table of key mode `vault` (issue 21), run end to end against each store by its own test file
+ * (test/integration/benchling-vault-*.test.ts, so the two run side by side): callers send only their Quilt JWT
+ * through the router; benchling-mcp names the user by a claim and fetches that user's own Benchling key from the
+ * store. Keys are provisioned with the real `benchling-keys` command (and, to save time, some straight through the
+ * same store class the server uses). The sandbox's visibility rules tell whose key was used: alice sees three
+ * projects, carol two, bob one.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
-import t from 'tap';
+import type { Test } from 'tap';
+import { FileKeyStore, parseFileKey } from '../../packages/benchling-mcp/src/vault/file-store.js';
+import { SecretsManagerKeyStore } from '../../packages/benchling-mcp/src/vault/secrets-manager-store.js';
+import type { KeyStore } from '../../packages/benchling-mcp/src/vault/store.js';
 import { motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
 import { freePort } from '../../scripts/lib/launcher.js';
-import { type Bundle, repoRoot, startBundle } from '../helpers/bundle.js';
-import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
+import { type Bundle, repoRoot, startBundle } from './bundle.js';
+import { connectLegacy, connectModern, type McpTestClient } from './mcp-clients.js';
 
 const KEYS = { alice: 'sandbox-key-alice', carol: 'sandbox-key-carol', bob: 'sandbox-key-bob' };
 const BOB_REVOKED = 'bob-key-revoked-in-benchling';
@@ -26,57 +30,69 @@ const VIEWS = {
 };
 const FILE_KEY = randomBytes(32).toString('base64');
 
-/** A store under test: the settings that select it, and how to take it down and bring it back. */
-interface StoreCase {
+/** A store under test: the settings that select it, the store itself (to provision), and how to take it down and back. */
+export interface StoreCase {
   name: 'file' | 'secrets-manager';
   skip: string | false;
-  setUp: (base: string) => Promise<{ env: Record<string, string>; down: () => Promise<void>; up: () => Promise<void>; close: () => Promise<void> }>;
+  setUp: (base: string) => Promise<{
+    env: Record<string, string>;
+    store: KeyStore;
+    down: () => Promise<void>;
+    up: () => Promise<void>;
+    close: () => Promise<void>;
+  }>;
 }
 
-const stores: StoreCase[] = [
-  {
-    name: 'file',
-    skip: false,
-    setUp: async (base) => {
-      const file = path.join(base, 'vault', 'benchling-keys.enc');
-      return {
-        env: { BENCHLING_VAULT_STORE: 'file', BENCHLING_VAULT_FILE: file, BENCHLING_VAULT_FILE_KEY: FILE_KEY },
-        // The file gone (moved away): the store cannot answer.
-        down: async () => renameSync(file, `${file}.away`),
-        up: async () => renameSync(`${file}.away`, file),
-        close: async () => {},
-      };
-    },
+export const fileStore: StoreCase = {
+  name: 'file',
+  skip: false,
+  setUp: async (base) => {
+    const file = path.join(base, 'vault', 'benchling-keys.enc');
+    return {
+      env: { BENCHLING_VAULT_STORE: 'file', BENCHLING_VAULT_FILE: file, BENCHLING_VAULT_FILE_KEY: FILE_KEY },
+      store: new FileKeyStore(file, parseFileKey(FILE_KEY) as Buffer),
+      // The file gone (moved away): the store cannot answer.
+      down: async () => renameSync(file, `${file}.away`),
+      up: async () => renameSync(`${file}.away`, file),
+      close: async () => {},
+    };
   },
-  {
-    name: 'secrets-manager',
-    skip: motoMissing,
-    setUp: async () => {
-      const moto = await startMoto(await freePort(), []);
-      const pid = motoPid(moto.endpoint);
-      return {
-        env: {
-          BENCHLING_VAULT_STORE: 'secrets-manager',
-          BENCHLING_VAULT_AWS_ENDPOINT: moto.endpoint,
-          BENCHLING_VAULT_AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-        },
-        // Frozen, not stopped: moto keeps its secrets in memory, and a hung store is the harder case (timeouts).
-        down: async () => {
-          process.kill(await pid, 'SIGSTOP');
-        },
-        up: async () => {
-          process.kill(await pid, 'SIGCONT');
-        },
-        close: async () => {
-          process.kill(await pid, 'SIGCONT');
-          await moto.close();
-        },
-      };
-    },
+};
+
+export const secretsManagerStore: StoreCase = {
+  name: 'secrets-manager',
+  skip: motoMissing,
+  setUp: async () => {
+    const moto = await startMoto(await freePort(), []);
+    const pid = motoPid(moto.endpoint);
+    // This process's own calls (provisioning) find moto's credentials the way the server does: the SDK's chain.
+    process.env.AWS_ACCESS_KEY_ID = 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+    const store = new SecretsManagerKeyStore({ endpoint: moto.endpoint, region: 'us-east-1', timeoutMs: 5000 });
+    return {
+      store,
+      env: {
+        BENCHLING_VAULT_STORE: 'secrets-manager',
+        BENCHLING_VAULT_AWS_ENDPOINT: moto.endpoint,
+        BENCHLING_VAULT_AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+      },
+      // Frozen, not stopped: moto keeps its secrets in memory, and a hung store is the harder case (timeouts).
+      down: async () => {
+        process.kill(await pid, 'SIGSTOP');
+      },
+      up: async () => {
+        process.kill(await pid, 'SIGCONT');
+      },
+      close: async () => {
+        store.close();
+        process.kill(await pid, 'SIGCONT');
+        await moto.close();
+      },
+    };
   },
-];
+};
 
 /** The pid of the process listening on the endpoint's port (moto_server runs behind pyenv's shim). */
 async function motoPid(endpoint: string): Promise<number> {
@@ -144,7 +160,8 @@ async function call(b: Bundle, headers: Record<string, string>): Promise<{ statu
   return { status: res.status, message, retryAfter: res.headers.get('retry-after'), text };
 }
 
-for (const store of stores) {
+/** The whole table against one store. */
+export function vaultTable(t: Test, store: StoreCase): void {
   t.test(`vault mode with the ${store.name} store`, { skip: store.skip }, async (t) => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -170,18 +187,16 @@ for (const store of stores) {
     });
 
     await t.test('keys are provisioned with the benchling-keys command; list shows names only', async (t) => {
-      const provisioned = [
-        ['alice@example.com', KEYS.alice],
-        ['carol@example.com', KEYS.carol],
-        ['erin@example.com', KEYS.bob],
-        ['bob@example.com', BOB_REVOKED],
-      ] as const;
-      // At once: the file store's lock serializes the writes, and each one must survive the others.
-      const results = await Promise.all(provisioned.map(([user, key]) => keysCommand(bundle, ['set', user], `${key}\n`)));
-      for (const [i, r] of results.entries()) {
-        t.equal(r.code, 0, r.out);
-        t.notOk(r.out.includes(provisioned[i]![1]), 'the command does not print the key');
-      }
+      // One user through the command (the others straight into the store, which is quicker than a process each).
+      const [cli] = await Promise.all([
+        keysCommand(bundle, ['set', 'alice@example.com'], `${KEYS.alice}\n`),
+        fixture.store.put('benchling/user/carol@example.com/api_key', KEYS.carol),
+        fixture.store.put('benchling/user/erin@example.com/api_key', KEYS.bob),
+        fixture.store.put('benchling/user/bob@example.com/api_key', BOB_REVOKED),
+      ]);
+      t.equal(cli.code, 0, cli.out);
+      t.match(cli.out, /Stored the key of alice@example\.com as benchling\/user\/alice@example\.com\/api_key/);
+      t.notOk(cli.out.includes(KEYS.alice), 'the command does not print the key');
       const list = await keysCommand(bundle, ['list']);
       t.equal(list.code, 0, list.out);
       t.match(list.out, /alice@example\.com\tbenchling\/user\/alice@example\.com\/api_key/);
@@ -296,6 +311,22 @@ for (const store of stores) {
         for (let i = 0; i < 8; i++) statuses.push((await call(bundle, alice)).status);
         t.ok(statuses.includes(429), `alice runs into her limit (${statuses.join(' ')})`);
         t.equal((await call(bundle, await bearer(bundle, 'carol@example.com'))).status, 200, "carol is not limited by alice's requests");
+      });
+
+      await t.test("user-or-vault: the caller's own key wins, else the vault key named by the JWT", async (t) => {
+        Object.assign(bundle.env, { BENCHLING_KEY_MODE: 'user-or-vault', ROUTER_RATE_LIMIT_BURST: '10000', ROUTER_RATE_LIMIT_PER_MINUTE: '100000' });
+        await Promise.all([bundle.kill('router'), bundle.kill('benchling-mcp')]);
+        await bundle.start('benchling-mcp');
+        await bundle.start('router');
+        const own = await connectModern(url(bundle), { ...(await bearer(bundle, 'alice@example.com')), 'x-benchling-api-key': KEYS.carol });
+        t.same(await projectsSeen(own), VIEWS.carol, 'own key (carol) sent with alice: the own key');
+        await own.close();
+        const vaulted = await connectLegacy(url(bundle), await bearer(bundle, 'alice@example.com'));
+        t.same(await projectsSeen(vaulted), VIEWS.alice, "JWT only: alice's key from the vault");
+        await vaulted.close();
+        const none = await call(bundle, {});
+        t.equal(none.status, 401);
+        t.match(none.message, /Send your JWT .* or your own key in X-Benchling-API-Key/);
       });
     }
   });
