@@ -235,10 +235,12 @@ export function vaultTable(t: Test, store: StoreCase): void {
       const refused = await bob.callTool('projects_list', {});
       t.ok(refused.isError, 'the first call reaches Benchling and is refused');
       t.match(refused.content?.[0]?.text, /Benchling rejected the API key .*stored for you in the key vault: ask an administrator to rotate it/);
+      t.notOk(JSON.stringify(refused).includes(BOB_REVOKED), 'the tool result does not hold the key');
       await bob.close();
       const again = await call(bundle, await bearer(bundle, 'bob@example.com'));
       t.equal(again.status, 403, 'the refused key is not sent again while the store still holds it');
       t.match(again.message, /Benchling refused the API key stored for "bob@example\.com" .* Ask an administrator to rotate it/);
+      t.notOk(again.text.includes(BOB_REVOKED), 'nor does the refusal');
 
       const rotated = await keysCommand(bundle, ['rotate', 'bob@example.com'], `${BOB_ROTATED}\n`);
       t.equal(rotated.code, 0, rotated.out);
