@@ -313,6 +313,11 @@ export function vaultTable(t: Test, store: StoreCase): void {
         for (let i = 0; i < 8; i++) statuses.push((await call(bundle, alice)).status);
         t.ok(statuses.includes(429), `alice runs into her limit (${statuses.join(' ')})`);
         t.equal((await call(bundle, await bearer(bundle, 'carol@example.com'))).status, 200, "carol is not limited by alice's requests");
+        // benchling-mcp ignores a key sent in vault mode, so a made-up key per request must not buy a fresh bucket.
+        const erin = await bearer(bundle, 'erin@example.com');
+        const withKeys: number[] = [];
+        for (let i = 0; i < 8; i++) withKeys.push((await call(bundle, { ...erin, 'x-benchling-api-key': `made-up-${i}` })).status);
+        t.ok(withKeys.includes(429), `erin is limited by her JWT whatever key she adds (${withKeys.join(' ')})`);
       });
 
       await t.test("user-or-vault: the caller's own key wins, else the vault key named by the JWT", async (t) => {

@@ -82,32 +82,41 @@ t.test('the service key and the JWT secret rotate under load: zero failed reques
     }
   };
   const workers = Array.from({ length: 6 }, worker);
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  await pause(1000);
-  t.same(views.at(-1), CAROL_VIEW, 'before: the old service key (carol)');
-
-  // 1. Benchling service key: the new key exists in Benchling (both are valid), the file gets it.
-  replaceFile(serviceKeyFile, 'svc-key-new\n');
-  await pause(1500);
-  // 2. Quilt JWT secret: the file gets the new secret only, and tokens are signed with it from now on; tokens
-  // signed with the old one are still in flight, accepted through QUILT_JWT_KEY_OVERLAP_SECONDS.
-  replaceFile(jwtSecretFile, `${newSecret}\n`);
-  signing = newSecret;
-  const seenBefore = views.length;
-  await pause(1500);
-  running = false;
-  await Promise.all(workers);
+  // Each phase lasts until enough requests went through it (not a fixed time: the machine may be busy).
+  const untilDone = async (more: number, what: string, also: () => boolean = () => true) => {
+    const target = views.length + more;
+    const deadline = Date.now() + 60_000;
+    while (!(views.length >= target && also())) {
+      if (Date.now() > deadline || failures.length > 0)
+        throw new Error(`${what}: ${views.length - target + more} of ${more} requests in 60 s; failures: ${failures[0]}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    await untilDone(6, 'before the rotations');
+    t.same(views.at(-1), CAROL_VIEW, 'before: the old service key (carol)');
+    // 1. Benchling service key: the new key exists in Benchling (both are valid), the file gets it.
+    replaceFile(serviceKeyFile, 'svc-key-new\n');
+    await untilDone(6, 'after the service key rotation', () => views.at(-1)?.length === ALICE_VIEW.length);
+    // 2. Quilt JWT secret: the file gets the new secret only, and tokens are signed with it from now on; tokens
+    // signed with the old one are still in flight, accepted through QUILT_JWT_KEY_OVERLAP_SECONDS.
+    replaceFile(jwtSecretFile, `${newSecret}\n`);
+    signing = newSecret;
+    await untilDone(12, 'after the JWT secret rotation');
+  } finally {
+    running = false;
+    await Promise.all(workers);
+  }
 
   t.same(failures, [], 'no request failed');
-  t.ok(requests > 40, `${requests} requests during the rotations`);
-  t.ok(views.length > seenBefore, 'requests went on after the JWT secret changed');
+  t.ok(requests >= 48, `${requests} requests during the rotations`);
   t.same(views.at(-1), ALICE_VIEW, 'after: the new service key (alice), picked up without a restart');
   const oldToken = await sign({ sub: 'dana@example.com' }, new TextEncoder().encode(oldSecret), { alg: 'HS256' });
   const late = await connectModern(`${bundle.routerUrl}/quilt/mcp`, { authorization: `Bearer ${oldToken}` });
   t.ok((await late.listTools()).tools.length > 0, 'a token signed with the old secret is still accepted during the overlap');
   await late.close();
 
-  await pause(200);
+  await new Promise((r) => setTimeout(r, 200));
   const logs = bundle.logs();
   t.match(logs, /service key reloaded from BENCHLING_API_KEY_FILE/);
   t.match(logs, /JWT keys reloaded/);

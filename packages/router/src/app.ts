@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
-import { forwardsBearerToBenchling } from './credentials.js';
+import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credentials.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
@@ -90,6 +90,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     return write === undefined ? undefined : `the tools/call of ${JSON.stringify(write.slice(0, 128))}`;
   }
 
+  const ignoreBenchlingKeys = benchlingIgnoresCallerKeys(config);
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
@@ -114,7 +115,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
-    const routed = routeRequest(upstreams, proxies, req);
+    const routed = routeRequest(upstreams, proxies, req, { ignoreBenchlingKeys });
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);

@@ -19,6 +19,15 @@ export function forwardsBearerToBenchling(config: { BENCHLING_KEY_MODE: string; 
 // which re-frames the body itself.)
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
 
+/**
+ * Whether benchling-mcp ignores a Benchling key the caller sends (key modes service and vault act on the JWT alone).
+ * Then the router must count such a request against its JWT, not the key: a caller could otherwise send a new
+ * made-up key with each request for a fresh rate-limit bucket, since benchling-mcp accepts the request anyway.
+ */
+export function benchlingIgnoresCallerKeys(config: { BENCHLING_KEY_MODE: string }): boolean {
+  return config.BENCHLING_KEY_MODE === 'service' || config.BENCHLING_KEY_MODE === 'vault';
+}
+
 const isBasic = (authorization: unknown) => typeof authorization === 'string' && /^basic\s/i.test(authorization);
 const isBearer = (authorization: unknown) => typeof authorization === 'string' && /^bearer\s/i.test(authorization);
 
