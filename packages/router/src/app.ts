@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
+import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credentials.js';
 import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
@@ -99,12 +100,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     return write === undefined ? undefined : `the tools/call of ${JSON.stringify(write.slice(0, 128))}`;
   }
 
+  const ignoreBenchlingKeys = benchlingIgnoresCallerKeys(config);
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     bodyTimeoutMs: config.ROUTER_BODY_TIMEOUT_MS,
-    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    credentials: { forwardBearerToBenchling: forwardsBearerToBenchling(config) },
     trustedProxies: proxies,
     upstreamErrors: routerMetrics.upstreamErrors,
     onResponseHeaders: (routed, req, proxyRes) => {
@@ -123,7 +125,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
-    const routed = routeRequest(upstreams, proxies, req);
+    const routed = routeRequest(upstreams, proxies, req, { ignoreBenchlingKeys });
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);
