@@ -1,4 +1,12 @@
-import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit/service';
+import {
+  createLogger,
+  createMetrics,
+  loadConfigOrExit,
+  manageProcess,
+  packageVersion,
+  runHttpService,
+  userOperationSettings,
+} from '@labmcp/service-kit/service';
 import { createRouterApp } from './app.js';
 import { routerSettings } from './config.js';
 
@@ -6,7 +14,7 @@ const SERVICE = 'router';
 const config = loadConfigOrExit(routerSettings);
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
-const metrics = createMetrics(SERVICE);
+const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const app = createRouterApp(config, logger, metrics);
 
 const service = await runHttpService({

@@ -16,8 +16,9 @@ export {
   statusOnly,
 } from './http-service.js';
 export { createLogger, fingerprint, type Logger, REDACT_PATHS } from './logger.js';
-export { createMetrics, type ServiceMetrics, statusClass } from './metrics.js';
+export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
 export { redactUrl } from './redact-url.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
+export { type OperationOutcome, OTHER_USER, type UserLabelMode, type UserOperationSettings, UserOperations } from './user-operations.js';
 export { packageVersion } from './version.js';
