@@ -1,6 +1,7 @@
 import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
 import { z } from 'zod';
 import { isAddressOrCidr } from './client-address.js';
+import { parseServiceHost, type ServiceHostSetting } from './service-hosts.js';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),
@@ -46,6 +47,14 @@ export const routerSettings = {
   ROUTER_PUBLIC_URL: z.url().optional(),
   /** Host names the router answers to besides loopback names (and ROUTER_PUBLIC_URL's), comma-separated. */
   ROUTER_ALLOWED_HOSTS: list(),
+  /** Host names given to one service each (`quilt.example.com=quilt,benchling.example.com=benchling`), comma-separated. */
+  ROUTER_SERVICE_HOSTS: list().transform((entries, ctx): ServiceHostSetting[] => {
+    const parsed = entries.map((entry) => parseServiceHost(entry) ?? entry);
+    const bad = parsed.filter((p) => typeof p === 'string');
+    if (bad.length > 0)
+      ctx.addIssue({ code: 'custom', message: `must be host=quilt or host=benchling entries (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
+    return parsed.filter((p) => typeof p !== 'string');
+  }),
   /** A token (Authorization: Bearer) for /health details and /metrics from other than loopback. */
   ROUTER_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };
