@@ -14,7 +14,7 @@ import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
 import { probeUpstreams } from './health.js';
-import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
+import { allowedHostsFrom, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
@@ -63,8 +63,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     routerMetrics.rateLimited,
   );
   const proxies = new TrustedProxies(config.ROUTER_TRUSTED_PROXIES);
-  const serviceHostNames = config.ROUTER_SERVICE_HOSTS.map((h) => h.host);
-  const hosts = new AllowedHosts([...config.ROUTER_ALLOWED_HOSTS, ...serviceHostNames], config.ROUTER_PUBLIC_URL);
+  const hosts = allowedHostsFrom(config);
   const routerNames = [...config.ROUTER_ALLOWED_HOSTS, ...(config.ROUTER_PUBLIC_URL ? [new URL(config.ROUTER_PUBLIC_URL).host] : [])];
   const routes = new ServiceHosts(config.ROUTER_SERVICE_HOSTS, upstreams, (host) => hosts.reachable(host), routerNames);
   /** Where Quilt's endpoint and its RFC 9728 metadata are for this request: `/mcp` on Quilt's own host. */
@@ -73,6 +72,11 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       ? { metadata: QUILT_HOST_RESOURCE_METADATA_PATH, endpoint: '/mcp' }
       : { metadata: QUILT_RESOURCE_METADATA_PATH, endpoint: '/quilt/mcp' };
   const opsToken = config.ROUTER_OPS_TOKEN === undefined ? undefined : hash('sha256', config.ROUTER_OPS_TOKEN, 'buffer');
+  // Sent on every answer when the router itself serves HTTPS (a proxy in front that terminates TLS sends its own).
+  const hsts =
+    config.ROUTER_TLS_CERT_FILE !== undefined && config.ROUTER_HSTS_MAX_AGE_SECONDS > 0
+      ? `max-age=${config.ROUTER_HSTS_MAX_AGE_SECONDS}${config.ROUTER_HSTS_INCLUDE_SUBDOMAINS ? '; includeSubDomains' : ''}`
+      : undefined;
   const baseUrl = (req: IncomingMessage) => publicBaseUrl(req, config.ROUTER_PUBLIC_URL, hosts, proxies);
 
   /**
@@ -122,6 +126,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
+    if (hsts) res.setHeader('strict-transport-security', hsts);
     const routed = routeRequest(routes, proxies, req);
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;

@@ -55,6 +55,23 @@ export const routerSettings = {
       ctx.addIssue({ code: 'custom', message: `must be host=quilt or host=benchling entries (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
     return parsed.filter((p) => typeof p !== 'string');
   }),
+  /** HTTPS: the certificate (PEM, with its chain) and key files; both or neither. Renewed files are picked up. */
+  ROUTER_TLS_CERT_FILE: z.string().min(1).optional(),
+  ROUTER_TLS_KEY_FILE: z.string().min(1).optional(),
+  ROUTER_TLS_MIN_VERSION: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  /** How often the certificate files are checked for a renewal. */
+  ROUTER_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000, 3_600_000),
+  /** With HTTPS: a plain-HTTP port that redirects to HTTPS (GET/HEAD) or refuses (ROUTER_HTTP_MODE). */
+  ROUTER_HTTP_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(65535, 'must be between 1 and 65535')
+    .optional(),
+  ROUTER_HTTP_MODE: z.enum(['redirect', 'refuse']).default('redirect'),
+  /** With HTTPS: Strict-Transport-Security's max-age (0: no header), and whether it covers subdomains. */
+  ROUTER_HSTS_MAX_AGE_SECONDS: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(63_072_000).default(31_536_000),
+  ROUTER_HSTS_INCLUDE_SUBDOMAINS: flag(false),
   /** A token (Authorization: Bearer) for /health details and /metrics from other than loopback. */
   ROUTER_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };
