@@ -2,7 +2,7 @@
 // of both eras over HTTPS for both servers, SSE through TLS, TLS 1.2+ with modern suites and ALPN http/1.1, HSTS,
 // a renewed certificate picked up without a restart while open connections carry on, the plain-HTTP listener
 // (redirect for GET, refusal for a tool call), and the image's HEALTHCHECK command over HTTPS.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -197,8 +197,12 @@ t.test('a renewed certificate is picked up without a restart, and open connectio
 
 /** One request to the plain-HTTP listener, redirects not followed. */
 function plain(method: string, path: string, host: string): Promise<{ status: number; location?: string; body: string }> {
+  return plainAt(httpPort, method, path, host);
+}
+
+function plainAt(port: number, method: string, path: string, host: string): Promise<{ status: number; location?: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: httpPort, method, path, headers: { host, 'content-type': 'application/json' } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { host, 'content-type': 'application/json' } }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(res.headers.location && { location: res.headers.location }), body }));
@@ -246,4 +250,39 @@ t.test('a key that does not fit its certificate stops the router at start, namin
   const stderr = run.stderr.toString();
   t.match(stderr, /ROUTER_TLS_CERT_FILE \/ ROUTER_TLS_KEY_FILE: the key in .*key\.pem does not fit the certificate in .*cert\.pem/);
   t.notMatch(stderr, /PRIVATE KEY/);
+});
+
+t.test('ROUTER_HTTP_MODE=refuse: even a GET gets the 403 naming the HTTPS URL, and no redirect', async (t) => {
+  const [tlsPort, plainPort] = [await freePort(), await freePort()];
+  // The router alone is enough: the plain listener answers without the servers.
+  const child = spawn(process.execPath, [path.join(repoRoot, 'packages/router/dist/main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      LABMCP_ENV_FILE: path.join(base, 'none.env'),
+      LABMCP_LOG_DIR: base,
+      ROUTER_HOST: '127.0.0.1',
+      ROUTER_PORT: String(tlsPort),
+      ROUTER_HTTP_PORT: String(plainPort),
+      ROUTER_HTTP_MODE: 'refuse',
+      ROUTER_TLS_CERT_FILE: certFile,
+      ROUTER_TLS_KEY_FILE: keyFile,
+    },
+    stdio: 'ignore',
+  });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  let answer: { status: number; location?: string; body: string } | undefined;
+  for (let i = 0; i < 100 && !answer; i++) {
+    answer = await plainAt(plainPort, 'GET', '/quilt/health', 'localhost').catch(() => undefined);
+    if (!answer) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(answer?.status, 403);
+  t.notOk(answer?.location);
+  t.match(JSON.parse(answer?.body ?? '{}'), { error: 'https_required', message: new RegExp(`https://localhost:${tlsPort}/quilt/health`) });
+});
+
+t.test('the HTTPS router stops gracefully on SIGTERM, as PM2 stops it', async (t) => {
+  await bundle.kill('router', 'SIGTERM');
+  t.match(bundle.logs(), /"service":"router"[^\n]*"msg":"stopped"/);
 });
