@@ -190,6 +190,15 @@ t.test('a renewed certificate is picked up without a restart, and open connectio
   t.match(logs, /TLS certificate renewed/);
   t.match(logs, /do not make a usable pair yet/);
   t.notMatch(logs, /PRIVATE KEY/, 'no key in the logs');
+  for (const keyPem of [first.key, renewed.key]) {
+    const body = readFileSync(keyPem, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'));
+    t.ok(
+      body.every((l) => !logs.includes(l)),
+      'not even a line of either key',
+    );
+  }
   const metrics = await (await trusting.fetch(`${bundle.routerUrl}/metrics`)).text();
   const expiry = Number(/^labmcp_router_tls_certificate_expiry_timestamp_seconds\{[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
   t.equal(expiry, new Date(new X509Certificate(renewed.pem).validTo).getTime() / 1000, "the renewed certificate's expiry in /metrics");
