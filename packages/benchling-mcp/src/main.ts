@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  startTracing,
 } from '@labmcp/service-kit';
 import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
@@ -20,6 +21,7 @@ const SERVICE = 'benchling-mcp';
 const config = loadConfigOrExit({ ...benchlingSettings, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE);
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where the shared service key may be used.

@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  startTracing,
 } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { quiltAuthenticator } from './auth/http-authenticator.js';
@@ -21,6 +22,7 @@ const SERVICE = 'quilt-mcp';
 const config = loadConfigOrExit({ ...quiltConfigShape, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE);
 const localRegistry = localRegistryPath(config);
 const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);

@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService } from '@labmcp/service-kit/service';
+import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService, startTracing } from '@labmcp/service-kit/service';
 import { createRouterApp } from './app.js';
 import { routerSettings } from './config.js';
 
@@ -6,6 +6,7 @@ const SERVICE = 'router';
 const config = loadConfigOrExit(routerSettings);
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE);
 const app = createRouterApp(config, logger, metrics);
 

@@ -7,6 +7,7 @@ import { type ServiceMetrics, statusClass } from './metrics.js';
 import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
+import { flushSpans, nameRequestSpan, serveInTrace } from './tracing/trace.js';
 
 /** What the frame hands a handler with each request; `State` is what the service's `beforeRequest` returned. */
 export interface RequestContext<State = undefined> {
@@ -132,7 +133,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const headersTimeout = options.headersTimeoutMs ?? 66_000;
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
   const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
-  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
@@ -149,6 +150,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       }
     }
     const route = routeOf(req, state);
+    nameRequestSpan(req.method, route);
     accessLog(req, res);
     const endTimer = metrics.httpDuration.startTimer({ route });
     metrics.activeRequests.inc();
@@ -165,7 +167,11 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
       else res.destroy();
     });
-  });
+  };
+  // Each request runs in its trace (a `traceparent` it brought, or a new one): see tracing/trace.ts.
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) =>
+    serveInTrace(req, res, !quiet.has((req.url ?? '').split('?')[0] ?? ''), () => onRequest(req, res)),
+  );
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
   // from a request's first byte, so it may be shorter without cutting idle keep-alive connections.)
@@ -243,6 +249,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       await closed;
     }
     await options.onShutdown?.();
+    await flushSpans().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));
     logger.info('stopped');
   };
   return { server, url, stop };

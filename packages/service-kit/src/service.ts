@@ -20,4 +20,5 @@ export { createMetrics, type ServiceMetrics, statusClass } from './metrics.js';
 export { redactUrl } from './redact-url.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
+export * from './tracing/index.js';
 export { packageVersion } from './version.js';
