@@ -50,11 +50,10 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
   return pino(options, destination ?? standardOutput(service));
 }
 
-const NO_TRACE = Object.freeze({});
-
+// A fresh object each time: pino merges the line's own fields into what the mixin returns.
 function traceIdOf(merge: object): object {
   const trace = traceOfLogLine(merge);
-  return trace ? { traceId: trace.traceId } : NO_TRACE;
+  return trace ? { traceId: trace.traceId } : {};
 }
 
 /**
