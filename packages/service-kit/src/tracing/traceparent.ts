@@ -10,20 +10,22 @@ export interface TraceParent {
 }
 
 // Version 00 is the one defined; a later version keeps these four fields in front (the spec says to read those
-// and ignore what follows a dash), version ff is invalid. Lower-case hex only, as the spec requires.
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-|$)/;
+// and ignore what follows a dash), version ff is invalid. Lower-case hex only, as the spec requires. One test of
+// the whole shape, then slices: cheaper per request than capturing groups.
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 
 /** The context a `traceparent` value names, or undefined for anything malformed (then a new trace begins). */
 export function parseTraceparent(value: unknown): TraceParent | undefined {
   const text = Array.isArray(value) ? value[0] : value;
-  if (typeof text !== 'string' || text.length > 512) return undefined;
-  const match = TRACEPARENT.exec(text.trim());
-  if (!match) return undefined;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [string, string, string, string, string, string];
-  if (version === 'ff' || (version === '00' && rest !== '') || traceId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return undefined;
-  return { traceId, parentId, flags };
+  if (typeof text !== 'string' || text.length < 55 || text.length > 512 || !TRACEPARENT.test(text)) return undefined;
+  const version = text.slice(0, 2);
+  if (version === 'ff' || (version === '00' && text.length !== 55)) return undefined;
+  const traceId = text.slice(3, 35);
+  const parentId = text.slice(36, 52);
+  if (traceId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return undefined;
+  return { traceId, parentId, flags: text.slice(53, 55) };
 }
 
 export function formatTraceparent(traceId: string, spanId: string, flags: string): string {
@@ -46,7 +48,7 @@ function randomHex(bytes: number): string {
   const hex = pool.toString('hex', offset, offset + bytes);
   offset += bytes;
   // All zeros is the spec's "invalid"; with 64 or 128 random bits this is never expected, but it must not pass.
-  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
+  return hex === ZERO_TRACE_ID || hex === ZERO_SPAN_ID ? randomHex(bytes) : hex;
 }
 
 export const newTraceId = (): string => randomHex(16);
