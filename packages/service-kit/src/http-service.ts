@@ -170,7 +170,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   };
   // Each request runs in its trace (a `traceparent` it brought, or a new one): see tracing/trace.ts.
   const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) =>
-    serveInTrace(req, res, !quiet.has((req.url ?? '').split('?')[0] ?? ''), () => onRequest(req, res)),
+    serveInTrace(req, res, !quiet.has((req.url ?? '').split('?')[0] ?? ''), onRequest),
   );
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs

@@ -114,7 +114,7 @@ export function outgoingTraceparent(): string | undefined {
  * while spans are exported, a server span covers it (`record` false for health probes and scrapes, which would
  * only drown the traces worth seeing).
  */
-export function serveInTrace(req: IncomingMessage, res: ServerResponse, record: boolean, serve: () => void): void {
+export function serveInTrace(req: IncomingMessage, res: ServerResponse, record: boolean, serve: (req: IncomingMessage, res: ServerResponse) => void): void {
   const scope = incomingTrace(req.headers.traceparent);
   (res as TracedResponse)[RESPONSE_TRACE] = scope;
   if (sink && record) {
@@ -128,7 +128,7 @@ export function serveInTrace(req: IncomingMessage, res: ServerResponse, record: 
       endSpan(scope);
     });
   }
-  store.run(scope, serve);
+  store.run(scope, serve, req, res);
 }
 
 /** Names the current request's server span after its route (a small, fixed set of labels: never raw URLs). */
