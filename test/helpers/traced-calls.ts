@@ -80,10 +80,25 @@ export function routedTrace(spans: CollectedSpan[], traceId: string, route: Trac
   const inTrace = spans.filter((s) => s.traceId === traceId);
   const tool = inTrace.find((s) => s.service === route.server && s.name === `tools/call ${route.tool}`);
   const server = tool && inTrace.find((s) => s.service === route.server && s.kind === SPAN_KIND.server && s.spanId === tool.parentSpanId);
-  const router = server && inTrace.find((s) => s.service === 'router' && s.kind === SPAN_KIND.server && s.spanId === server.parentSpanId);
+  const router = server && routerAncestor(inTrace, server);
   const outgoing = tool ? inTrace.filter((s) => s.service === route.server && route.outgoing.test(s.name) && s.parentSpanId === tool.spanId) : [];
   if (!tool || !server || !router || outgoing.length === 0) return undefined;
   return { router, server, tool, outgoing };
+}
+
+/**
+ * The router's server span above a server's span: its parent, or further up through router spans in between (a
+ * route that calls the servers itself, rather than forwarding, may put client spans of its own there).
+ */
+function routerAncestor(spans: CollectedSpan[], child: CollectedSpan): CollectedSpan | undefined {
+  let current = child;
+  for (let depth = 0; depth < 8; depth++) {
+    const parent = spans.find((s) => s.service === 'router' && s.spanId === current.parentSpanId);
+    if (!parent) return undefined;
+    if (parent.kind === SPAN_KIND.server) return parent;
+    current = parent;
+  }
+  return undefined;
 }
 
 export function describeTrace(spans: CollectedSpan[], traceId: string): string {
