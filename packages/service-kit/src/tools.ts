@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
 import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
-import { adoptTraceparent, currentTrace, inSpan } from './tracing/trace.js';
+import { type ActiveSpan, adoptTraceparent, currentTrace, inSpan } from './tracing/trace.js';
 
 export interface ToolRunContext {
   userId: string;
@@ -72,62 +72,72 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown, ctx: ServerContext) => {
-        // A client's trace named in the request's `_meta` (MCP's per-message trace context) is joined when no
-        // `traceparent` header brought one; the router turns the client's `_meta` into that header itself.
-        adoptTraceparent(currentTrace(), ctx.mcpReq._meta?.traceparent);
-        return inSpan(`tools/call ${tool.name}`, 'internal', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': tool.name }, async (span) => {
-          const started = performance.now();
-          const log = logger.child({ tool: tool.name });
-          const progressToken = ctx.mcpReq._meta?.progressToken;
-          const progress = async (done: number, total?: number, message?: string) => {
-            if (progressToken === undefined) return;
-            await ctx.mcpReq
-              .notify({
-                method: 'notifications/progress',
-                params: { progressToken, progress: done, ...(total !== undefined && { total }), ...(message && { message }) },
-              })
-              .catch(() => {});
+      inToolSpan(tool.name, async (args: unknown, ctx: ServerContext, span: ActiveSpan) => {
+        const started = performance.now();
+        const log = logger.child({ tool: tool.name });
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        const progress = async (done: number, total?: number, message?: string) => {
+          if (progressToken === undefined) return;
+          await ctx.mcpReq
+            .notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress: done, ...(total !== undefined && { total }), ...(message && { message }) },
+            })
+            .catch(() => {});
+        };
+        let targets: Record<string, unknown> | undefined;
+        try {
+          targets = tool.targets?.(args);
+        } catch {
+          targets = undefined;
+        }
+        let outcome: 'ok' | 'user_error' | 'error' = 'ok';
+        let errorMessage: string | undefined;
+        try {
+          if (tool.scope && !scopes?.has(tool.scope)) {
+            throw new ToolError(`${tool.name} needs the ${tool.scope} scope, which your token does not grant.`, 'insufficient_scope');
+          }
+          const result = await tool.run(args, { ...context, userId, log, signal: ctx.mcpReq.signal, progress });
+          return {
+            content: [{ type: 'text' as const, text: tool.summarize ? tool.summarize(result) : JSON.stringify(result) }],
+            structuredContent: result as Record<string, unknown>,
           };
-          let targets: Record<string, unknown> | undefined;
-          try {
-            targets = tool.targets?.(args);
-          } catch {
-            targets = undefined;
+        } catch (err) {
+          const known = err instanceof ToolError ? err : ctx.mcpReq.signal.aborted ? undefined : toToolError?.(err);
+          if (known !== undefined) {
+            outcome = 'user_error';
+            errorMessage = known.message;
+            return { content: [{ type: 'text' as const, text: known.message }], isError: true };
           }
-          let outcome: 'ok' | 'user_error' | 'error' = 'ok';
-          let errorMessage: string | undefined;
-          try {
-            if (tool.scope && !scopes?.has(tool.scope)) {
-              throw new ToolError(`${tool.name} needs the ${tool.scope} scope, which your token does not grant.`, 'insufficient_scope');
-            }
-            const result = await tool.run(args, { ...context, userId, log, signal: ctx.mcpReq.signal, progress });
-            return {
-              content: [{ type: 'text' as const, text: tool.summarize ? tool.summarize(result) : JSON.stringify(result) }],
-              structuredContent: result as Record<string, unknown>,
-            };
-          } catch (err) {
-            const known = err instanceof ToolError ? err : ctx.mcpReq.signal.aborted ? undefined : toToolError?.(err);
-            if (known !== undefined) {
-              outcome = 'user_error';
-              errorMessage = known.message;
-              return { content: [{ type: 'text' as const, text: known.message }], isError: true };
-            }
-            outcome = 'error';
-            log.error({ err }, 'tool failed');
-            return { content: [{ type: 'text' as const, text: `${tool.name} failed because of an internal error; it has been logged.` }], isError: true };
-          } finally {
-            const durationMs = Math.round((performance.now() - started) * 10) / 10;
-            if (outcome !== 'ok') span.fail(outcome);
-            metrics.toolCalls.inc({ tool: tool.name, outcome });
-            metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
-            logger.info(
-              { audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
-              'tool call',
-            );
-          }
-        });
-      },
+          outcome = 'error';
+          log.error({ err }, 'tool failed');
+          return { content: [{ type: 'text' as const, text: `${tool.name} failed because of an internal error; it has been logged.` }], isError: true };
+        } finally {
+          const durationMs = Math.round((performance.now() - started) * 10) / 10;
+          if (outcome !== 'ok') span.fail(outcome);
+          metrics.toolCalls.inc({ tool: tool.name, outcome });
+          metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
+          logger.info(
+            { audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
+            'tool call',
+          );
+        }
+      }),
     );
   }
+}
+
+/**
+ * Runs a tool call in a span of its own (while spans are exported). A client's trace named in the request's `_meta`
+ * (MCP's per-message trace context) is joined first when no `traceparent` header brought one; through the router
+ * the header is always there (the router turns a client's `_meta.traceparent` into it).
+ */
+function inToolSpan<R>(
+  name: string,
+  handler: (args: unknown, ctx: ServerContext, span: ActiveSpan) => Promise<R>,
+): (args: unknown, ctx: ServerContext) => Promise<R> {
+  return (args, ctx) => {
+    adoptTraceparent(currentTrace(), ctx.mcpReq._meta?.traceparent);
+    return inSpan(`tools/call ${name}`, 'internal', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name }, (span) => handler(args, ctx, span));
+  };
 }
