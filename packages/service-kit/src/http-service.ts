@@ -7,7 +7,7 @@ import { type ServiceMetrics, statusClass } from './metrics.js';
 import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
-import { flushSpans, nameRequestSpan, serveInTrace } from './tracing/trace.js';
+import { flushSpans, nameRequestSpan, serveInTrace, unrecordRequest } from './tracing/trace.js';
 
 /** What the frame hands a handler with each request; `State` is what the service's `beforeRequest` returned. */
 export interface RequestContext<State = undefined> {
@@ -143,6 +143,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       const began = performance.now();
       state = beforeRequest(req, res);
       if (res.writableEnded) {
+        unrecordRequest();
         const labels = { route: routeOf(req, state), status_class: statusClass(res.statusCode) };
         metrics.httpDuration.observe(labels, (performance.now() - began) / 1000);
         metrics.httpRequests.inc(labels);

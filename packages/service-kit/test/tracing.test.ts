@@ -11,6 +11,7 @@ import {
   serveInTrace,
   setSpanSink,
   type TraceScope,
+  unrecordRequest,
 } from '../src/tracing/trace.js';
 import { parseTraceparent } from '../src/tracing/traceparent.js';
 
@@ -123,6 +124,11 @@ t.test('with an exporter: server span → child spans, parented by id, failures 
   t.equal(sent, `00-${TRACE}-${s3?.scope.spanId}-01`, 'the outgoing traceparent names the call’s own span');
   t.equal(benchling?.span.error, 'ECONNRESET', 'a failure is named by its code, never its message');
   t.ok(recorded.every((r) => r.scope.traceId === TRACE));
+  recorded.length = 0;
+  const refused = res();
+  inRequest(CLIENT, () => unrecordRequest(), refused);
+  refused.close();
+  t.same(recorded, [], 'a request answered before anything was done for it (a rate-limit refusal) makes no span');
 });
 
 t.test('log lines carry the trace id of their request, access lines that of their response', async (t) => {

@@ -20,7 +20,7 @@ export function traceS3Requests(client: S3Client): S3Client {
 
 const traceMiddleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => (args) => {
   const operation = (context.commandName ?? 'S3Command').replace(/Command$/, '');
-  const input = args.input as { Bucket?: unknown; Key?: unknown; Prefix?: unknown };
+  const input = args.input as { Bucket?: unknown; Key?: unknown };
   const attributes = {
     'rpc.system': 'aws-api',
     'rpc.service': 'S3',

@@ -139,6 +139,15 @@ export function nameRequestSpan(method: string | undefined, route: string): void
   span.attributes['labmcp.route'] = route;
 }
 
+/**
+ * Leaves the current request out of the exported spans: one answered before anything else was done for it (a
+ * refusal under the router's rate limit), which must stay as cheap as the refusal of a flood is meant to be.
+ */
+export function unrecordRequest(): void {
+  const scope = store.getStore();
+  if (scope?.span?.kind === 'server') scope.span = undefined;
+}
+
 function endSpan(scope: TraceScope): void {
   const span = scope.span;
   if (!span || !sink) return;
