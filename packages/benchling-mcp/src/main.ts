@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  startTracing,
   userOperationSettings,
 } from '@labmcp/service-kit';
 import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
@@ -25,6 +26,7 @@ const SERVICE = 'benchling-mcp';
 const config = loadConfigOrExit({ ...benchlingSettings, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where a key is chosen by the caller's verified identity (service or vault keys).

@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  startTracing,
   userOperationSettings,
 } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
@@ -22,6 +23,7 @@ const SERVICE = 'quilt-mcp';
 const config = loadConfigOrExit({ ...quiltConfigShape, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const localRegistry = localRegistryPath(config);
 const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);

@@ -1,6 +1,8 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
+  adoptTraceparent,
+  currentTrace,
   defaultRoute,
   type HttpServiceOptions,
   type Logger,
@@ -185,6 +187,9 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const body = await proxy.readRequestBody(req, res);
     if (!body) return;
     const summary = req.method === 'POST' ? summarizeJsonRpc(body) : undefined;
+    // A client that names its trace only in the MCP request's `_meta` gets it honoured here, so the router's span and
+    // the `traceparent` it forwards are in that trace (a `traceparent` header wins; see adoptTraceparent).
+    if (summary?.traceparent !== undefined) adoptTraceparent(currentTrace(), summary.traceparent);
     if (summary && !limits.admitBatch(req, res, routed, summary.messages)) return;
     const release = concurrency.tryAcquire(service);
     if (!release) {

@@ -4,6 +4,8 @@ export interface JsonRpcSummary {
   messages: number;
   /** The tool named by each `tools/call` in it (an empty string where the name is missing or not a string). */
   toolCalls: string[];
+  /** The first `params._meta.traceparent` in it (MCP's per-message trace context), unchecked. */
+  traceparent?: unknown;
 }
 
 /** Reads a request body as JSON-RPC; undefined when it is not JSON (the server answers that itself). */
@@ -17,10 +19,12 @@ export function summarizeJsonRpc(body: Buffer): JsonRpcSummary | undefined {
   }
   const messages = Array.isArray(parsed) ? parsed : [parsed];
   const toolCalls: string[] = [];
+  let traceparent: unknown;
   for (const message of messages) {
+    traceparent ??= (message as { params?: { _meta?: { traceparent?: unknown } } } | null)?.params?._meta?.traceparent;
     if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
     const name = (message as { params?: { name?: unknown } }).params?.name;
     toolCalls.push(typeof name === 'string' ? name : '');
   }
-  return { messages: Math.max(1, messages.length), toolCalls };
+  return { messages: Math.max(1, messages.length), toolCalls, ...(traceparent !== undefined && { traceparent }) };
 }

@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  startTracing,
   userOperationSettings,
 } from '@labmcp/service-kit/service';
 import { createRouterApp } from './app.js';
@@ -20,6 +21,7 @@ const SERVICE = 'router';
 const config = loadConfigOrExit(routerSettings);
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
+await startTracing({ service: SERVICE, version, logger });
 const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const tls = await orExitOnConfigError(() => routerTls(config));
 if (config.ROUTER_HTTP_PORT !== undefined && !tls) {

@@ -1,6 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { type Logger, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
+import { type Logger, outgoingTraceparent, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
 import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
 import type { TrustedProxies } from './client-address.js';
@@ -327,6 +327,10 @@ function upstreamHeaders(
   delete headers['transfer-encoding'];
   if (req.headers['content-length'] !== undefined || body.length > 0) headers['content-length'] = String(body.length);
   headers[REQUEST_ID_HEADER] = requestId;
+  // The request's trace: the client's `traceparent` as it came while the router records no spans, otherwise one
+  // naming the router's span; one made here when the client sent none (see tracing/trace.ts).
+  const traceparent = outgoingTraceparent();
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   const clientAddress = req.socket.remoteAddress;
   if (clientAddress) {
     const before = headers['x-forwarded-for'];

@@ -9,6 +9,7 @@ import { type ServiceMetrics, statusClass } from './metrics.js';
 import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
+import { flushSpans, nameRequestSpan, serveInTrace, unrecordRequest } from './tracing/trace.js';
 
 /** What the frame hands a handler with each request; `State` is what the service's `beforeRequest` returned. */
 export interface RequestContext<State = undefined> {
@@ -141,7 +142,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
   const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
   const serverOptions = { maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval };
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
@@ -151,6 +152,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       const began = performance.now();
       state = beforeRequest(req, res);
       if (res.writableEnded) {
+        unrecordRequest();
         const labels = { route: routeOf(req, state), status_class: statusClass(res.statusCode) };
         metrics.httpDuration.observe(labels, (performance.now() - began) / 1000);
         metrics.httpRequests.inc(labels);
@@ -158,6 +160,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       }
     }
     const route = routeOf(req, state);
+    nameRequestSpan(req.method, route);
     accessLog(req, res);
     const endTimer = metrics.httpDuration.startTimer({ route });
     metrics.activeRequests.inc();
@@ -175,6 +178,8 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       else res.destroy();
     });
   };
+  // Each request runs in its trace (a `traceparent` it brought, or a new one): see tracing/trace.ts.
+  const listener = (req: IncomingMessage, res: ServerResponse) => serveInTrace(req, res, !quiet.has((req.url ?? '').split('?')[0] ?? ''), onRequest);
   const server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createServer(serverOptions, listener);
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
@@ -253,6 +258,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       await closed;
     }
     await options.onShutdown?.();
+    await flushSpans().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));
     logger.info('stopped');
   };
   return { server, url, stop };

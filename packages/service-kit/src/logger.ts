@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { traceOfLogLine } from './tracing/trace.js';
 
 /**
  * Every place a secret can sit in what we log. Request and response objects are serialised by pino-http, and
@@ -43,8 +44,16 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    // Every line about a request carries its trace id, so one search finds it in every process's log.
+    mixin: traceIdOf,
   };
   return pino(options, destination ?? standardOutput(service));
+}
+
+// A fresh object each time: pino merges the line's own fields into what the mixin returns.
+function traceIdOf(merge: object): object {
+  const trace = traceOfLogLine(merge);
+  return trace ? { traceId: trace.traceId } : {};
 }
 
 /**

@@ -23,4 +23,5 @@ export { redactUrl } from './redact-url.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
 export { type OperationOutcome, OTHER_USER, type UserLabelMode, type UserOperationSettings, UserOperations } from './user-operations.js';
+export * from './tracing/index.js';
 export { packageVersion } from './version.js';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
 import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
+import { type ActiveSpan, adoptTraceparent, currentTrace, inSpan } from './tracing/trace.js';
 
 export interface ToolRunContext {
   userId: string;
@@ -71,7 +72,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (args: unknown, ctx: ServerContext) => {
+      inToolSpan(tool.name, async (args: unknown, ctx: ServerContext, span: ActiveSpan) => {
         const started = performance.now();
         const log = logger.child({ tool: tool.name });
         const progressToken = ctx.mcpReq._meta?.progressToken;
@@ -113,6 +114,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
           return { content: [{ type: 'text' as const, text: `${tool.name} failed because of an internal error; it has been logged.` }], isError: true };
         } finally {
           const durationMs = Math.round((performance.now() - started) * 10) / 10;
+          if (outcome !== 'ok') span.fail(outcome);
           metrics.toolCalls.inc({ tool: tool.name, outcome });
           metrics.userOperations.tool(tool.name, userId, outcome);
           metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
@@ -121,7 +123,22 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
             'tool call',
           );
         }
-      },
+      }),
     );
   }
+}
+
+/**
+ * Runs a tool call in a span of its own (while spans are exported). A client's trace named in the request's `_meta`
+ * (MCP's per-message trace context) is joined first when no `traceparent` header brought one; through the router
+ * the header is always there (the router turns a client's `_meta.traceparent` into it).
+ */
+function inToolSpan<R>(
+  name: string,
+  handler: (args: unknown, ctx: ServerContext, span: ActiveSpan) => Promise<R>,
+): (args: unknown, ctx: ServerContext) => Promise<R> {
+  return (args, ctx) => {
+    adoptTraceparent(currentTrace(), ctx.mcpReq._meta?.traceparent);
+    return inSpan(`tools/call ${name}`, 'internal', { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name }, (span) => handler(args, ctx, span));
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fingerprint, type Logger } from '@labmcp/service-kit';
+import { fingerprint, inSpan, type Logger } from '@labmcp/service-kit';
 import { LRUCache } from 'lru-cache';
 import { BenchlingError, type BenchlingErrorBody, describeErrorBody, errorBodyOf, scrub } from './errors.js';
 import { KeySlots } from './key-slots.js';
@@ -206,7 +206,7 @@ export class BenchlingClient {
         waited += Date.now() - queued;
         attemptStarted = Date.now();
         try {
-          outcome = await this.attempt(apiKey, spec, url);
+          outcome = await this.tracedAttempt(apiKey, spec, url, attempt);
         } finally {
           release();
         }
@@ -262,7 +262,22 @@ export class BenchlingClient {
     return url;
   }
 
-  private async attempt(apiKey: string, spec: RequestSpec, url: URL): Promise<Attempt> {
+  /**
+   * One attempt in a client span of the caller's trace (while spans are exported), with the trace's `traceparent`
+   * sent along. The span names the method, the API path (ids, never the query) and the outcome; never the key.
+   */
+  private tracedAttempt(apiKey: string, spec: RequestSpec, url: URL, attempt: number): Promise<Attempt> {
+    const attributes = { 'http.request.method': spec.method, 'url.path': url.pathname, 'server.address': url.hostname, 'benchling.attempt': attempt };
+    return inSpan(`Benchling ${spec.method}`, 'client', attributes, async (span) => {
+      const outcome = await this.attempt(apiKey, spec, url, span.traceparent());
+      if (outcome.kind === 'response') span.set({ 'http.response.status_code': outcome.status });
+      if (outcome.kind !== 'response' || outcome.status >= 400)
+        span.fail(outcome.kind === 'response' ? `HTTP ${outcome.status}` : outcome.kind === 'network' ? outcome.code : outcome.kind);
+      return outcome;
+    });
+  }
+
+  private async attempt(apiKey: string, spec: RequestSpec, url: URL, traceparent: string | undefined): Promise<Attempt> {
     const timeout = AbortSignal.timeout(this.settings.timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     const interrupted = (): Attempt | undefined => (spec.signal?.aborted ? { kind: 'cancelled' } : timeout.aborted ? { kind: 'timeout' } : undefined);
@@ -271,6 +286,7 @@ export class BenchlingClient {
       accept: 'application/json',
     };
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    if (traceparent !== undefined) headers.traceparent = traceparent;
     let res: Response;
     try {
       res = await fetch(url, {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { LRUCache } from 'lru-cache';
+import { traceS3Requests } from './s3-tracing.js';
 import type { QuiltAwsSettings } from './settings.js';
 import type { AwsCredentials, ResolvedAwsCredentials } from './types.js';
 
@@ -56,17 +57,19 @@ export class S3ClientPool {
   clientFor(resolved: ResolvedAwsCredentials): S3Client {
     if (resolved.source === 'service-identity') {
       // No credentials given: the SDK's default provider chain (env, web identity, ECS/EC2 roles) finds and refreshes them.
-      this.serviceClient ??= new S3Client(this.baseConfig());
+      this.serviceClient ??= traceS3Requests(new S3Client(this.baseConfig()));
       return this.serviceClient;
     }
     const key = credentialKey(resolved.credentials);
     const existing = this.clients.get(key);
     if (existing) return existing;
     const expiresAt = resolved.expiresAt?.getTime();
-    const client = new S3Client({
-      ...this.baseConfig(),
-      credentials: { ...resolved.credentials, ...(expiresAt === undefined ? {} : { expiration: new Date(expiresAt) }) },
-    });
+    const client = traceS3Requests(
+      new S3Client({
+        ...this.baseConfig(),
+        credentials: { ...resolved.credentials, ...(expiresAt === undefined ? {} : { expiration: new Date(expiresAt) }) },
+      }),
+    );
     // Never cached past the credentials' expiry (a client for credentials about to lapse lives a second), nor past
     // MAX_CLIENT_TTL_MS: a far-off expiry (a long-lived token's claim) must not become an overflowing timer.
     const ttl = Math.min(MAX_CLIENT_TTL_MS, expiresAt === undefined ? this.defaultTtlMs : Math.max(1000, expiresAt - this.now()));
