@@ -24,6 +24,11 @@ export const commonSettings = {
    * the cache off (every answer built by the SDK, as before).
    */
   LABMCP_MCP_ANSWER_CACHE: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(64),
+  /**
+   * JSON-only 2025-era `tools/call` requests are served by one MCP server built once (shared-server.ts); false
+   * builds a server per request for them too, as before.
+   */
+  LABMCP_MCP_SHARED_SERVER: flag(true),
 };
 
 export function port(defaultPort: number) {

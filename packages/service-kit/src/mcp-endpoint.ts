@@ -10,6 +10,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf } from './answer-cache.js';
+import { createSharedToolCalls, sharedCallCandidate } from './shared-server.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
@@ -23,6 +24,12 @@ export interface McpEndpointOptions {
    */
   answerCacheEntries?: number;
   answerCacheMaxBytes?: number;
+  /**
+   * Serve 2025-era JSON-only `tools/call` requests on one server built once by `factory` (shared-server.ts) instead
+   * of a fresh one per request. Only for factories whose servers do not depend on the request: the tools read
+   * the caller from the request's AuthInfo (registerTools' `callerContext`). Default false.
+   */
+  sharedToolCalls?: boolean;
 }
 
 /** The SDK's own default (toNodeHandler), used when no limit is given. */
@@ -82,6 +89,22 @@ export function createStatelessMcpServer(name: string, version: string, instruct
   return new McpServer({ name, version }, { instructions, capabilities: { tools: { listChanged: false } } });
 }
 
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The request, parsed, when it is a `tools/call` the shared server may answer (cheap to reject: a substring test first). */
+function sharedCall(body: Buffer, headers: IncomingMessage['headers']) {
+  const text = body.toString('utf8');
+  if (!text.includes('"tools/call"')) return undefined;
+  try {
+    return sharedCallCandidate(JSON.parse(text), headers);
+  } catch {
+    return undefined;
+  }
+}
+
 function acceptsEventStream(request: Request): boolean {
   return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
 }
@@ -101,6 +124,7 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
   // A cacheable request on its way through the SDK, found again by its AuthInfo (the one object that reaches
   // `fetch` from `handle` unchanged), so that its answer can be kept.
   const pending = new WeakMap<AuthInfo, CacheableRequest>();
+  const shared = options.sharedToolCalls ? createSharedToolCalls(() => factory({ era: 'legacy' })) : undefined;
   const keep = (authInfo: AuthInfo | undefined) => {
     const candidate = authInfo && pending.get(authInfo);
     if (!candidate || !answers) return undefined;
@@ -162,10 +186,10 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       const declared = Number(req.headers['content-length']);
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
-      if (!answers || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
+      if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
       const body = await readBody(req);
       if (body === undefined) return;
-      const candidate = cacheableRequest(body, req.headers, authInfo.scopes);
+      const candidate = answers && cacheableRequest(body, req.headers, authInfo.scopes);
       if (candidate) {
         const hit = answers.get(candidate.key);
         if (hit) {
@@ -181,8 +205,26 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
         }
         pending.set(authInfo, candidate);
       }
+      const call = shared && sharedCall(body, req.headers);
+      if (call) {
+        const json = await shared.answer(call, headerOf(req, 'mcp-protocol-version'), authInfo, (cancel) => {
+          res.once('close', () => {
+            if (!res.writableFinished) cancel();
+          });
+        });
+        if (json === null) return;
+        if (json !== undefined) {
+          const bytes = Buffer.from(json);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
+          res.end(bytes);
+          return;
+        }
+      }
       return nodeHandler(replaying(req, body), res);
     },
-    close: () => handler.close(),
+    close: async () => {
+      await shared?.close();
+      await handler.close();
+    },
   };
 }

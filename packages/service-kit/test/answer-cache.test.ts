@@ -26,11 +26,15 @@ const tools = [
 let built = 0;
 async function serve(t: Test, answerCacheEntries?: number) {
   const endpoint = createMcpEndpoint(
-    (ctx) => {
+    () => {
       built++;
-      const caller = callerFrom<Caller>(ctx.authInfo);
       const server = new McpServer({ name: 'cache-test', version: '1.0.0' });
-      registerTools(server, tools, { service: 'cache-test', userId: caller.userId, logger, metrics, context: {} });
+      registerTools(server, tools, {
+        service: 'cache-test',
+        logger,
+        metrics,
+        callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
+      });
       return server;
     },
     { ...(answerCacheEntries !== undefined && { answerCacheEntries }) },
