@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { repoRoot, startBundle } from '../helpers/bundle.js';
 
 const { mintDemoToken } = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
@@ -61,7 +61,6 @@ async function compare(t: Test, server: 'quilt-mcp' | 'benchling-mcp', what: str
   else t.pass(`${what}: same ${a.body.byteLength} bytes`);
   return a;
 }
-type Test = typeof t;
 
 t.test('quilt-mcp: the shared server answers byte for byte as a server per request', async (t) => {
   const first = await ask(`http://127.0.0.1:${shared.ports['quilt-mcp']}/mcp`, { ...json, ...quiltCallers.read }, call(1, 'registries_list', {}));

@@ -40,18 +40,65 @@ export interface McpEndpoint {
   close: () => Promise<void>;
 }
 
+/** An SSE answer kept for the cache is read whole first; the answers cached are one event of a few tens of KB. */
+const MAX_SSE_KEPT_BYTES = 4 * 1024 * 1024;
+
 /**
  * A JSON answer is one string already; with its length declared it leaves in one write. Without it, the Node
  * adapter sends it chunked: two writes here, and the router in front has to re-chunk it (two more).
+ *
+ * `keep` (set when the answer may go into the answer cache) gets the answer's bytes: a JSON answer's, and an SSE
+ * answer's once its stream has ended (a cacheable method's stream is its one answer event; it is then sent as
+ * read, chunked, its headers unchanged).
  */
-async function withContentLength(response: Response, onJson?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
-  if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json'))
-    return response;
+async function withContentLength(response: Response, keep?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
+  const type = response.headers.get('content-type') ?? '';
+  if (keep && response.body !== null && type.startsWith('text/event-stream')) {
+    const read = await readUpTo(response.body, MAX_SSE_KEPT_BYTES);
+    if (read.whole) keep(response.status, response.headers, read.bytes);
+    return new Response(read.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+  if (response.body === null || response.headers.has('content-length') || !type.startsWith('application/json')) return response;
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.set('content-length', String(body.byteLength));
-  onJson?.(response.status, headers, body);
+  keep?.(response.status, headers, body);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Reads the stream to its end, or until it has given more than `max` bytes; `body` is the same bytes again, the
+ * rest of the stream after them when it was not read whole.
+ */
+async function readUpTo(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<{ whole: true; bytes: Uint8Array; body: Uint8Array } | { whole: false; body: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      const bytes = Buffer.concat(chunks);
+      return { whole: true, bytes, body: bytes };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > max) break;
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      for (const chunk of chunks) controller.enqueue(chunk);
+    },
+    pull: async (controller) => {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { whole: false, body };
 }
 
 /**

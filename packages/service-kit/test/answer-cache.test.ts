@@ -24,7 +24,7 @@ const tools = [
 ];
 
 let built = 0;
-async function serve(t: Test, answerCacheEntries?: number) {
+async function serve(t: Test, answerCacheEntries?: number, sharedToolCalls = false) {
   const endpoint = createMcpEndpoint(
     () => {
       built++;
@@ -37,7 +37,7 @@ async function serve(t: Test, answerCacheEntries?: number) {
       });
       return server;
     },
-    { ...(answerCacheEntries !== undefined && { answerCacheEntries }) },
+    { ...(answerCacheEntries !== undefined && { answerCacheEntries }), sharedToolCalls },
   );
   const service = await runHttpService({
     service: 'cache-test',
@@ -127,4 +127,51 @@ t.test('answerCacheEntries: 0 builds every answer', async (t) => {
   await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
   await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
   t.equal(built, 2);
+});
+
+t.test('a 2025-era client that accepts SSE gets its tools/list from the cache too, as the same one-event stream', async (t) => {
+  const url = await serve(t);
+  built = 0;
+  const sse = { accept: 'application/json, text/event-stream' };
+  const first = await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, sse);
+  t.equal(built, 1);
+  t.match(first.text, /^event: message\ndata: \{.*"id":1\}\n\n$/s, 'an SSE stream with one message event');
+  const again = await post(url, 'bob:read', { jsonrpc: '2.0', id: 'x', method: 'tools/list' }, sse);
+  t.equal(built, 1, 'answered from the cache');
+  t.equal(again.text, first.text.replace('"id":1', '"id":"x"'), 'the same stream with its own id');
+  const json = await post(url, 'bob:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  t.equal(built, 2, 'a JSON-only client is another answer');
+  t.equal(`event: message\ndata: ${json.text}\n\n`, first.text, 'holding the same JSON');
+});
+
+t.test('sharedToolCalls: JSON-only 2025-era tools/call is served by one server, built once', async (t) => {
+  const url = await serve(t, 64, true);
+  built = 0;
+  const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
+  const a = await post(url, 'alice:read', call(1));
+  const b = await post(url, 'bob:read', call(2));
+  t.equal(built, 1, 'one server for both calls');
+  t.match(a.text, /"text":"hi"/);
+  t.equal(b.text, a.text.replace('"id":1', '"id":2'));
+  await post(url, 'alice:read', call(3), { accept: 'application/json, text/event-stream' });
+  t.equal(built, 2, 'an SSE-accepting client still gets a server of its own');
+  const modern = await post(
+    url,
+    'alice:read',
+    {
+      ...call(4),
+      params: {
+        name: 'echo',
+        arguments: { text: 'hi' },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    },
+    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+  );
+  t.match(modern.text, /"text":"hi"/);
+  t.equal(built, 3, 'a 2026-07-28 call too');
 });
