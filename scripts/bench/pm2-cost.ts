@@ -1,0 +1,37 @@
+// `node --import=tsx scripts/bench/pm2-cost.ts [--rounds 3] [--duration 4] [--connections 8]`: quilt-mcp's CPU per
+// request started directly and under PM2 with the repo's settings and with single options changed (lib/pm2-cost.ts);
+// prints the Markdown table and the raw figures.
+import { parseArgs } from 'node:util';
+import { measurePm2Cost, renderPm2Cost } from './lib/pm2-cost.js';
+import { cleanupAll, installSignalHandlers } from './lib/processes.js';
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
+    variants: { type: 'string', default: 'all' },
+  },
+});
+const ALL = [
+  { label: 'PM2, the repo settings (no source maps)', app: {} },
+  { label: 'PM2, with source maps (as PM2 does by default)', app: { disable_source_map_support: null } },
+  { label: 'PM2, fork mode', app: { exec_mode: 'fork' } },
+  { label: 'PM2, no max_memory_restart', app: { max_memory_restart: null } },
+];
+installSignalHandlers();
+try {
+  const wanted = values.variants === 'all' ? ALL : ALL.filter((_, i) => values.variants!.split(',').includes(String(i)));
+  const result = await measurePm2Cost({
+    connections: Number(values.connections),
+    durationS: Number(values.duration),
+    warmupS: Number(values.warmup),
+    rounds: Number(values.rounds),
+    variants: wanted,
+  });
+  process.stdout.write(`${renderPm2Cost(result)}\n\n${JSON.stringify(result)}\n`);
+} finally {
+  await cleanupAll();
+}
+process.exit(0);
