@@ -357,7 +357,9 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       const listBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
       const lists = [
         { url: `${s.routerUrl}/quilt/mcp`, headers: { ...listHeaders, authorization: quilt.headers.authorization }, body: listBody },
-        ...(withBenchling ? [{ url: `${s.routerUrl}/benchling/mcp`, headers: { ...listHeaders, 'x-benchling-api-key': 'sandbox-key-alice' }, body: listBody }] : []),
+        ...(withBenchling
+          ? [{ url: `${s.routerUrl}/benchling/mcp`, headers: { ...listHeaders, 'x-benchling-api-key': 'sandbox-key-alice' }, body: listBody }]
+          : []),
       ];
       for (const list of lists) await verifyOnce(list.url, list.headers, list.body, /"tools"/);
       const listConnections = Math.max(1, Math.round(options.loadConnections / 8));

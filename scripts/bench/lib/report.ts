@@ -413,7 +413,8 @@ export function renderReport(r: BenchResults): string {
       );
       out.push(
         ...(fp.load.toolsList ?? []).map(
-          (l, i) => `tools/list ${i === 0 ? 'quilt' : 'benchling'}: ${fmtInt(l.rps)} req/s (p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, ${l.non2xx} non-2xx, ${l.errors} errors).`,
+          (l, i) =>
+            `tools/list ${i === 0 ? 'quilt' : 'benchling'}: ${fmtInt(l.rps)} req/s (p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, ${l.non2xx} non-2xx, ${l.errors} errors).`,
         ),
         ...(fp.load.restarts
           ? [
