@@ -38,6 +38,8 @@ t.teardown(async () => {
 });
 
 const json = { 'content-type': 'application/json', accept: 'application/json' };
+/** A plain client, and one that accepts SSE too (the SDK clients: answered as one SSE event). */
+const accepts = ['application/json', 'application/json, text/event-stream'];
 const call = (id: string | number, name: string, args?: unknown) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, ...(args !== undefined && { arguments: args }) } });
 
@@ -81,19 +83,13 @@ t.test('quilt-mcp: the shared server answers byte for byte as a server per reque
   for (const [caller, credentials] of Object.entries(quiltCallers)) {
     for (const [what, id, name, args] of calls) {
       for (const version of versions) {
-        const headers = { ...json, ...credentials, ...(version && { 'mcp-protocol-version': version }) };
-        await compare(t, 'quilt-mcp', `${caller}, ${what}, version ${version ?? 'none'}`, headers, call(id, name, args));
+        for (const accept of accepts) {
+          const headers = { ...json, accept, ...credentials, ...(version && { 'mcp-protocol-version': version }) };
+          await compare(t, 'quilt-mcp', `${caller}, ${what}, version ${version ?? 'none'}, accept ${accept}`, headers, call(id, name, args));
+        }
       }
     }
   }
-  // An SSE-accepting client still gets the SDK's stream; the same on both.
-  await compare(
-    t,
-    'quilt-mcp',
-    'accepts SSE',
-    { ...json, accept: 'application/json, text/event-stream', ...quiltCallers.read },
-    call(1, 'registries_list', {}),
-  );
 });
 
 t.test('benchling-mcp: the shared server answers byte for byte as a server per request', async (t) => {
@@ -106,27 +102,38 @@ t.test('benchling-mcp: the shared server answers byte for byte as a server per r
   const answers: Record<string, string> = {};
   for (const [caller, credentials] of Object.entries(benchlingCallers)) {
     for (const [what, id, name, args] of calls) {
-      const a = await compare(
-        t,
-        'benchling-mcp',
-        `${caller}, ${what}`,
-        { ...json, ...credentials, 'mcp-protocol-version': '2025-11-25' },
-        call(id, name, args),
-      );
-      answers[`${caller} ${what}`] = a.body.toString();
+      for (const accept of accepts) {
+        const headers = { ...json, accept, ...credentials, 'mcp-protocol-version': '2025-11-25' };
+        const a = await compare(t, 'benchling-mcp', `${caller}, ${what}, accept ${accept}`, headers, call(id, name, args));
+        if (accept === 'application/json') answers[`${caller} ${what}`] = a.body.toString();
+      }
     }
   }
   t.not(answers['alice projects_list'], answers['bob projects_list'], 'alice and bob see different projects (each call is its caller’s)');
 });
 
+t.test('a call with a progress token from a client that accepts SSE: the same stream on both', async (t) => {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 5,
+    method: 'tools/call',
+    params: { name: 'registries_list', arguments: {}, _meta: { progressToken: 'p1' } },
+  });
+  await compare(t, 'quilt-mcp', 'progress token, accepts SSE', { ...json, accept: accepts[1]!, ...quiltCallers.read }, body);
+});
+
 t.test('calls of different callers at once each get their own answer', async (t) => {
-  const url = `http://127.0.0.1:${shared.ports['benchling-mcp']}/mcp`;
+  // quilt-mcp, not benchling-mcp: the sandbox's tenant rate limit would pace two dozen calls at once.
+  // packages_list needs the read scope: erin (no scopes) is refused, dave gets the list.
+  const url = `http://127.0.0.1:${shared.ports['quilt-mcp']}/mcp`;
+  const first = await ask(url, { ...json, ...quiltCallers.read }, call(1, 'registries_list', {}));
+  const registry = (JSON.parse(first.body.toString()).result.structuredContent.registries as { name: string }[])[0]!.name;
+  const callers = ['read', 'no scopes'] as const;
   const alone: Record<string, string> = {};
-  for (const [caller, credentials] of Object.entries(benchlingCallers)) {
-    alone[caller] = (await ask(url, { ...json, ...credentials }, call(1, 'projects_list', {}))).body.toString();
-  }
-  const order = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? 'alice' : 'bob'));
-  const together = await Promise.all(order.map((caller) => ask(url, { ...json, ...benchlingCallers[caller] }, call(1, 'projects_list', {}))));
+  for (const caller of callers) alone[caller] = (await ask(url, { ...json, ...quiltCallers[caller] }, call(1, 'packages_list', { registry }))).body.toString();
+  t.not(alone.read, alone['no scopes'], 'the two callers get different answers');
+  const order = Array.from({ length: 24 }, (_, i) => callers[i % 2]!);
+  const together = await Promise.all(order.map((caller) => ask(url, { ...json, ...quiltCallers[caller] }, call(1, 'packages_list', { registry }))));
   order.forEach((caller, i) => {
     t.equal(together[i]!.body.toString(), alone[caller], `call ${i} (${caller})`);
   });

@@ -32,6 +32,10 @@ export interface McpEndpointOptions {
   sharedToolCalls?: boolean;
 }
 
+/** The head of the SDK transport's SSE answers (WebStandardStreamableHTTPServerTransport), and its keep-alive default. */
+const SSE_HEADERS = { 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' };
+const SDK_KEEP_ALIVE_MS = 15_000;
+
 /** The SDK's own default (toNodeHandler), used when no limit is given. */
 const DEFAULT_MAX_REQUEST_BODY_SIZE = 4 * 1024 * 1024;
 
@@ -254,16 +258,35 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       }
       const call = shared && sharedCall(body, req.headers);
       if (call) {
-        const json = await shared.answer(call, headerOf(req, 'mcp-protocol-version'), authInfo, (cancel) => {
-          res.once('close', () => {
-            if (!res.writableFinished) cancel();
-          });
-        });
-        if (json === null) return;
+        let keepAlive: NodeJS.Timeout | undefined;
+        const json = await shared.answer(
+          call.request,
+          headerOf(req, 'mcp-protocol-version'),
+          authInfo,
+          () => {
+            if (!call.sse) return;
+            // As the SDK's transport streams it: the head at once, comment frames while the call runs.
+            res.writeHead(200, SSE_HEADERS);
+            if (keepAliveMs !== 0) keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs ?? SDK_KEEP_ALIVE_MS).unref();
+          },
+          (cancel) => {
+            res.once('close', () => {
+              if (!res.writableFinished) cancel();
+            });
+          },
+        );
+        clearInterval(keepAlive);
+        if (json === null) {
+          if (!res.writableEnded) res.end();
+          return;
+        }
         if (json !== undefined) {
-          const bytes = Buffer.from(json);
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
-          res.end(bytes);
+          if (call.sse) res.end(`event: message\ndata: ${json}\n\n`);
+          else {
+            const bytes = Buffer.from(json);
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
+            res.end(bytes);
+          }
           return;
         }
       }

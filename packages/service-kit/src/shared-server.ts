@@ -21,9 +21,12 @@ import {
  * result), with the caller's AuthInfo beside it, exactly as the per-request transport delivers it.
  *
  * This is safe because nothing of a caller lives in the server: the tools read the caller from the request's
- * AuthInfo (registerTools' `callerContext`), and a `tools/call` changes no state of the server. Only `tools/call`
- * comes here: `initialize` (which records the client), everything of the 2026-07-28 era (whose per-request
- * envelope seeds the client's identity into the server), SSE answers and batches still get a server of their own.
+ * AuthInfo (registerTools' `callerContext`), and a `tools/call` changes no state of the server. Only 2025-era
+ * `tools/call` comes here, from clients that accept only JSON and from clients that accept SSE too (the SDK
+ * clients; their answer is framed as the one SSE event the SDK's transport would send) when they asked for no
+ * progress. `initialize` (which records the client), everything of the 2026-07-28 era (whose per-request envelope
+ * seeds the client's identity into the server), calls with a progress token and batches still get a server of
+ * their own.
  */
 class SharedServerTransport implements Transport {
   onclose?: () => void;
@@ -83,11 +86,24 @@ class SharedServerTransport implements Transport {
   }
 }
 
+/** What the shared server may answer, and how the per-request way would have framed it. */
+export interface SharedCall {
+  request: JSONRPCRequest;
+  /**
+   * The client accepts SSE (the SDK clients do): the per-request way answers with an SSE stream holding the one
+   * answer event (keep-alive comments while it runs). Only without a progress token, so nothing but the answer
+   * can go on it.
+   */
+  sse: boolean;
+}
+
 /** A parsed body the shared server may answer, or undefined when it must go the SDK's per-request way. */
-export function sharedCallCandidate(body: unknown, headers: Record<string, string | string[] | undefined>): JSONRPCRequest | undefined {
+export function sharedCallCandidate(body: unknown, headers: Record<string, string | string[] | undefined>): SharedCall | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || (body as { method?: unknown }).method !== 'tools/call') return undefined;
   const accept = String(headers.accept ?? '').toLowerCase();
-  if (accept.includes('text/event-stream') || !isJsonContentType(String(headers['content-type'] ?? ''))) return undefined;
+  const sse = accept.includes('text/event-stream');
+  // The SDK's transport refuses (406) a client that accepts SSE but not JSON: leave that to it.
+  if ((sse && !accept.includes('application/json')) || !isJsonContentType(String(headers['content-type'] ?? ''))) return undefined;
   if (headers['mcp-session-id'] !== undefined) return undefined;
   const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : undefined);
   const route = classifyInboundRequest({
@@ -105,19 +121,23 @@ export function sharedCallCandidate(body: unknown, headers: Record<string, strin
     return undefined;
   }
   if (!('method' in message) || !('id' in message)) return undefined;
-  return message as JSONRPCRequest;
+  const request = message as JSONRPCRequest;
+  if (sse && request.params?._meta?.progressToken !== undefined) return undefined;
+  return { request, sse };
 }
 
 export interface SharedToolCalls {
   /**
    * Serves the request on the shared server: resolves with the JSON answer; null when there is none (the client
    * went away: `gone` was called); undefined when the request is not one for the shared server after all (an
-   * unsupported protocol version header, which the JSON transport refuses with its own 400) — use the SDK's way.
+   * unsupported protocol version header, which the SDK's transport refuses with its own 400) — use the SDK's way.
+   * `accepted` runs once the request is taken, before it is delivered (an SSE answer's head goes out then).
    */
   answer: (
     request: JSONRPCRequest,
     protocolVersion: string | undefined,
     authInfo: AuthInfo,
+    accepted: () => void,
     gone: (cancel: () => void) => void,
   ) => Promise<string | null | undefined>;
   close: () => Promise<void>;
@@ -140,10 +160,11 @@ export function createSharedToolCalls(build: () => McpServer | Server | Promise<
     return ready;
   };
   return {
-    answer: async (request, protocolVersion, authInfo, gone) => {
+    answer: async (request, protocolVersion, authInfo, accepted, gone) => {
       if (closed) return undefined;
       const { transport } = await connect();
       if (protocolVersion !== undefined && !transport.supportedProtocolVersions.includes(protocolVersion)) return undefined;
+      accepted();
       const { answer, cancel } = transport.call(request, authInfo);
       gone(cancel);
       return answer;

@@ -153,8 +153,16 @@ t.test('sharedToolCalls: JSON-only 2025-era tools/call is served by one server, 
   t.equal(built, 1, 'one server for both calls');
   t.match(a.text, /"text":"hi"/);
   t.equal(b.text, a.text.replace('"id":1', '"id":2'));
-  await post(url, 'alice:read', call(3), { accept: 'application/json, text/event-stream' });
-  t.equal(built, 2, 'an SSE-accepting client still gets a server of its own');
+  const sse = await post(url, 'alice:read', call(3), { accept: 'application/json, text/event-stream' });
+  t.equal(built, 1, 'a client that accepts SSE too (as the SDK clients do)');
+  t.equal(sse.text, `event: message\ndata: ${a.text.replace('"id":1', '"id":3')}\n\n`, 'answered as the one SSE event');
+  await post(
+    url,
+    'alice:read',
+    { ...call(5), params: { name: 'echo', arguments: { text: 'hi' }, _meta: { progressToken: 'p' } } },
+    { accept: 'application/json, text/event-stream' },
+  );
+  t.equal(built, 2, 'an SSE call with a progress token gets a server of its own (progress goes on its stream)');
   const modern = await post(
     url,
     'alice:read',
