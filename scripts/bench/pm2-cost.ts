@@ -1,4 +1,5 @@
-// `node --import=tsx scripts/bench/pm2-cost.ts [--rounds 3] [--duration 4] [--connections 8]`: quilt-mcp's CPU per
+// `node --import=tsx scripts/bench/pm2-cost.ts [--rounds 3] [--duration 4] [--connections 8] [--variants 0,2]
+// [--env NAME=value,...]`: quilt-mcp's CPU per
 // request started directly and under PM2 with the repo's settings and with single options changed (lib/pm2-cost.ts);
 // prints the Markdown table and the raw figures.
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     variants: { type: 'string', default: 'all' },
+    env: { type: 'string' },
   },
 });
 const ALL = [
@@ -29,6 +31,9 @@ try {
     warmupS: Number(values.warmup),
     rounds: Number(values.rounds),
     variants: wanted,
+    ...(values.env && {
+      env: Object.fromEntries(values.env.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    }),
   });
   process.stdout.write(`${renderPm2Cost(result)}\n\n${JSON.stringify(result)}\n`);
 } finally {

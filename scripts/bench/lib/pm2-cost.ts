@@ -22,6 +22,8 @@ export interface Pm2CostOptions {
   warmupS: number;
   rounds: number;
   variants: Pm2Variant[];
+  /** Environment for quilt-mcp in every target, direct and under PM2 (e.g. LOG_LEVEL=warn). */
+  env?: Record<string, string>;
 }
 
 export interface Pm2CostRow {
@@ -49,15 +51,15 @@ interface Target {
   stop: () => Promise<void>;
 }
 
-async function direct(): Promise<Target & { dataDir: string }> {
-  const bundle = await directBundle();
+async function direct(env: Record<string, string>): Promise<Target & { dataDir: string }> {
+  const bundle = await directBundle(env);
   const child = await bundle.start('quilt-mcp');
   return { label: 'direct', url: `http://127.0.0.1:${bundle.ports['quilt-mcp']}/mcp`, appPid: child.pid, dataDir: bundle.dataDir, stop: () => child.stop() };
 }
 
-async function underPm2(variant: Pm2Variant, dataDir: string): Promise<Target> {
+async function underPm2(variant: Pm2Variant, dataDir: string, env: Record<string, string>): Promise<Target> {
   // The same data dir as the direct process: same registry, same demo signing key (one token for all).
-  const s = await session(variant.label.replace(/\W+/g, '-'), { LABMCP_DATA_DIR: dataDir });
+  const s = await session(variant.label.replace(/\W+/g, '-'), { ...env, LABMCP_DATA_DIR: dataDir });
   const file = path.join(s.base, 'bench-ecosystem.config.js');
   writeFileSync(
     file,
@@ -89,10 +91,10 @@ async function underPm2(variant: Pm2Variant, dataDir: string): Promise<Target> {
 }
 
 export async function measurePm2Cost(options: Pm2CostOptions): Promise<Pm2CostResult> {
-  const base = await direct();
+  const base = await direct(options.env ?? {});
   const targets: Target[] = [base];
   try {
-    for (const variant of options.variants) targets.push(await underPm2(variant, base.dataDir));
+    for (const variant of options.variants) targets.push(await underPm2(variant, base.dataDir, options.env ?? {}));
     const token = await demoToken(base.dataDir);
     const headers = { 'content-type': 'application/json', accept: 'application/json', 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${token}` };
     for (const target of targets) await verifyOnce(target.url, headers, BODY, /"registries"/);
@@ -145,7 +147,13 @@ export function renderPm2Cost(result: Pm2CostResult): string {
     );
   }
   return [
-    `${result.workload}, ${result.options.connections} connections straight to quilt-mcp's port, ${result.options.rounds} rounds of ${result.options.warmupS} s warm-up + ${result.options.durationS} s, targets alternating; CPU from /proc, medians of the rounds.`,
+    `${result.workload}${
+      result.options.env
+        ? ` (quilt-mcp with ${Object.entries(result.options.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')})`
+        : ''
+    }, ${result.options.connections} connections straight to quilt-mcp's port, ${result.options.rounds} rounds of ${result.options.warmupS} s warm-up + ${result.options.durationS} s, targets alternating; CPU from /proc, medians of the rounds.`,
     '',
     ...lines,
   ].join('\n');
