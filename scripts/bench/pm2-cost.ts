@@ -21,6 +21,8 @@ const ALL = [
   { label: 'PM2, with source maps (as PM2 does by default)', app: { disable_source_map_support: null } },
   { label: 'PM2, fork mode', app: { exec_mode: 'fork' } },
   { label: 'PM2, no max_memory_restart', app: { max_memory_restart: null } },
+  { label: 'PM2, node_args --max-semi-space-size=1', app: { node_args: '--max-semi-space-size=1' } },
+  { label: 'PM2, node_args --max-semi-space-size=4', app: { node_args: '--max-semi-space-size=4' } },
 ];
 installSignalHandlers();
 try {
