@@ -55,11 +55,11 @@ try {
   });
   const out = path.resolve(args.out);
   mkdirSync(path.dirname(out), { recursive: true });
-  const svgFile = out.replace(/\.md$/, '') + '.svg';
+  const svgFile = `${out.replace(/\.md$/, '')}.svg`;
   const svg = growthSvg(results);
   writeFileSync(svgFile, svg);
   if (args.figure) writeFileSync(path.resolve(args.figure), svg);
-  writeFileSync(out.replace(/\.md$/, '') + '.json', `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(`${out.replace(/\.md$/, '')}.json`, `${JSON.stringify(results, null, 1)}\n`);
   const md = renderGrowth(results, path.basename(svgFile));
   writeFileSync(out, md);
   process.stdout.write(md);
