@@ -148,15 +148,17 @@ export function createSharedToolCalls(build: () => McpServer | Server | Promise<
   let ready: Promise<{ server: McpServer | Server; transport: SharedServerTransport }> | undefined;
   let closed = false;
   const connect = () => {
-    ready ??= (async () => {
-      const server = await build();
-      const transport = new SharedServerTransport();
-      await server.connect(transport);
-      return { server, transport };
-    })();
-    ready.catch(() => {
-      ready = undefined;
-    });
+    if (!ready) {
+      ready = (async () => {
+        const server = await build();
+        const transport = new SharedServerTransport();
+        await server.connect(transport);
+        return { server, transport };
+      })();
+      ready.catch(() => {
+        ready = undefined;
+      });
+    }
     return ready;
   };
   return {
