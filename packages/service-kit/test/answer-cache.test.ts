@@ -1,6 +1,6 @@
 // The endpoint's answer cache over real HTTP: a repeated tools/list / initialize / server/discover is answered
 // without building a server (the factory is not called), per distinct request and scope set; tools/call always
-// goes through the SDK; the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
+// goes through the SDK (or the shared server, with sharedToolCalls); the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
 // servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
