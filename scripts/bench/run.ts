@@ -23,8 +23,9 @@ import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 const HELP = `Usage: npm run bench -- [options]
 
   --out <file>              Markdown report (default bench-results/report.md; the raw figures go next to it as .json)
-  --phases <list>           overhead,sse,servers,footprint,manifest,hashing (default: all; hashing runs
-                            scripts/bench/hashing.ts, whose report goes beside this one as hashing.md)
+  --phases <list>           overhead,sse,servers,footprint,manifest,hashing,growth (default: all; hashing runs
+                            scripts/bench/hashing.ts, whose report goes beside this one as hashing.md; growth
+                            runs scripts/bench/growth.ts, likewise growth.md)
   --servers-rounds <n>      rounds of the servers phase (each server direct vs a plain node:http server answering
                             the same bytes: tools/list both eras, registries_list; default 3, 8 connections)
   --concurrency <list>      connections for the overhead runs (default 1,8,32)
@@ -61,7 +62,7 @@ const HELP = `Usage: npm run bench -- [options]
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing' },
+    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,growth' },
     'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
     duration: { type: 'string', default: '3' },
@@ -111,7 +112,7 @@ const list = (name: string, value: string) => value.split(',').map((v) => num(na
 
 const phases = new Set(args.phases.split(',').map((p) => p.trim()));
 for (const p of phases) {
-  if (!['overhead', 'sse', 'servers', 'footprint', 'manifest', 'hashing'].includes(p)) {
+  if (!['overhead', 'sse', 'servers', 'footprint', 'manifest', 'hashing', 'growth'].includes(p)) {
     process.stderr.write(`unknown phase ${p}\n${HELP}`);
     process.exit(2);
   }
@@ -447,6 +448,32 @@ async function main(): Promise<number> {
         throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
       await child.stop();
       results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
+    });
+  }
+
+  if (phases.has('growth')) {
+    await phase('growth', async () => {
+      // Its own script, process and report, like hashing (it starts its own quilt-mcp and writes its registries).
+      const growthOut = path.join(path.dirname(outFile), 'growth.md');
+      mkdirSync(path.dirname(growthOut), { recursive: true });
+      const logFile = growthOut.replace(/\.md$/i, '.log');
+      const child = spawnChild(
+        'growth benchmark',
+        process.execPath,
+        ['--import=tsx', path.join(repoRoot, 'scripts/bench/growth.ts'), '--no-build', '--out', growthOut],
+        {
+          env: { ...process.env } as Record<string, string>,
+          cwd: repoRoot,
+          logFile,
+          stopSignal: 'SIGINT',
+          graceMs: 30_000,
+        },
+      );
+      await child.exited;
+      if (child.process.exitCode !== 0)
+        throw new Error(`scripts/bench/growth.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
+      await child.stop();
+      results.notes.push(`Growth: ${path.relative(repoRoot, growthOut)} (and .json, .svg beside it).`);
     });
   }
 

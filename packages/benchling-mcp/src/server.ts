@@ -21,25 +21,32 @@ const INSTRUCTIONS =
   'cursor (pass back next_cursor). `search` finds things by name or id; schemas_list shows the fields a create needs. ' +
   'Creates are not undoable from here: confirm names, folders and field values with the user first.';
 
-/** One fresh MCP server per request (stateless), bound to the caller and their Benchling key. */
+/**
+ * The MCP server: one per request for most requests (stateless), one shared by every JSON-only 2025-era tools/call
+ * (service-kit shared-server.ts). Nothing in it is the caller's: each call reads its caller and key from the request.
+ */
 export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFactory {
   const settings = deps.settings ?? DEFAULT_TOOL_SETTINGS;
   const cache = deps.cache ?? new LookupCache(settings.cacheTtlMs);
-  return (ctx) => {
-    const caller = callerFrom<BenchlingCaller>(ctx.authInfo);
+  return () => {
     const server = createStatelessMcpServer('benchling-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, benchlingTools, {
       service: 'benchling-mcp',
-      userId: caller.userId,
       logger: deps.logger,
       metrics: deps.metrics,
-      context: {
-        caller: { userId: caller.userId, keySource: caller.keySource },
-        benchling: deps.client.session(caller.apiKey, { keySource: caller.keySource, refreshKey: caller.refreshKey }),
-        settings,
-        cache,
-        baseUrl: deps.client.baseUrl,
-        logger: deps.logger,
+      callerContext: (authInfo) => {
+        const caller = callerFrom<BenchlingCaller>(authInfo);
+        return {
+          userId: caller.userId,
+          context: {
+            caller: { userId: caller.userId, keySource: caller.keySource },
+            benchling: deps.client.session(caller.apiKey, { keySource: caller.keySource, refreshKey: caller.refreshKey }),
+            settings,
+            cache,
+            baseUrl: deps.client.baseUrl,
+            logger: deps.logger,
+          },
+        };
       },
       toToolError,
     });

@@ -49,6 +49,7 @@ const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics
   maxRequestBodySize: config.QUILT_MCP_MAX_BODY_BYTES,
   keepAliveMs: config.QUILT_MCP_SSE_KEEPALIVE_MS,
   answerCacheEntries: config.LABMCP_MCP_ANSWER_CACHE,
+  sharedToolCalls: config.LABMCP_MCP_SHARED_SERVER,
   onerror: (err) => logger.warn({ err }, 'MCP request error'),
 });
 

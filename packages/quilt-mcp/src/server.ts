@@ -20,18 +20,25 @@ const INSTRUCTIONS =
   'package_browse shows what a revision holds, package_file_read reads a file, package_history lists revisions and package_diff compares them. ' +
   'S3 registries are read and written with your own AWS credentials.';
 
-/** One fresh MCP server per request (stateless), bound to the authenticated caller. */
+/**
+ * The MCP server: one per request for most requests (stateless), one shared by every JSON-only 2025-era tools/call
+ * (service-kit shared-server.ts). Nothing in it is the caller's: each call reads its caller from the request.
+ */
 export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
-  return (ctx) => {
-    const caller = callerFrom<QuiltCaller>(ctx.authInfo);
+  return () => {
     const server = createStatelessMcpServer('quilt-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, quiltTools, {
       service: 'quilt-mcp',
-      userId: caller.userId,
-      scopes: caller.scopes,
       logger: deps.logger,
       metrics: deps.metrics,
-      context: { caller, registries: deps.registries, logger: deps.logger, access: deps.access, limits: deps.limits },
+      callerContext: (authInfo) => {
+        const caller = callerFrom<QuiltCaller>(authInfo);
+        return {
+          userId: caller.userId,
+          scopes: caller.scopes,
+          context: { caller, registries: deps.registries, logger: deps.logger, access: deps.access, limits: deps.limits },
+        };
+      },
       toToolError,
     });
     return server;

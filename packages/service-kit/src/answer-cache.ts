@@ -68,14 +68,29 @@ export function cacheableRequest(
   return { id, key: JSON.stringify([method, rest, keyHeaders, [...scopes].sort()]) };
 }
 
+/** How the SDK's 2025-era transport frames an answer on an SSE stream (writeSSEEvent, no event store). */
+const SSE_HEAD = 'event: message\ndata: ';
+const SSE_TAIL = '\n\n';
+
 /**
- * Turns the SDK's answer into a template, or undefined when it is not one we may replay: a 200 plain-JSON
- * (not SSE) success whose body is exactly the JSON.stringify of a response carrying the request's id — so that
- * putting another id in gives the bytes the SDK would have produced.
+ * Turns the SDK's answer into a template, or undefined when it is not one we may replay: a 200 success whose body
+ * is exactly the JSON.stringify of a response carrying the request's id — plain JSON, or an SSE stream holding
+ * only that one `message` event (what a 2025-era client that accepts SSE gets) — so that putting another id in
+ * gives the bytes the SDK would have produced.
  */
 export function templateOf(status: number, headers: Record<string, string>, body: Buffer, id: string | number): CachedAnswer | undefined {
-  if (status !== 200 || !(headers['content-type'] ?? '').startsWith('application/json')) return undefined;
-  const text = body.toString('utf8');
+  if (status !== 200) return undefined;
+  const type = headers['content-type'] ?? '';
+  let text = body.toString('utf8');
+  let head = '';
+  let tail = '';
+  if (type.startsWith('text/event-stream')) {
+    if (!text.startsWith(SSE_HEAD) || !text.endsWith(SSE_TAIL) || 'content-length' in headers) return undefined;
+    text = text.slice(SSE_HEAD.length, -SSE_TAIL.length);
+    if (text.includes('\n')) return undefined; // more than one line or event: not the one answer event
+    head = SSE_HEAD;
+    tail = SSE_TAIL;
+  } else if (!type.startsWith('application/json')) return undefined;
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
@@ -89,7 +104,7 @@ export function templateOf(status: number, headers: Record<string, string>, body
   parsed.id = sentinel;
   const parts = JSON.stringify(parsed).split(JSON.stringify(sentinel));
   if (parts.length !== 2) return undefined;
-  return { status, headers: { ...headers }, prefix: Buffer.from(parts[0]!), suffix: Buffer.from(parts[1]!) };
+  return { status, headers: { ...headers }, prefix: Buffer.from(head + parts[0]!), suffix: Buffer.from(parts[1]! + tail) };
 }
 
 /**

@@ -30,6 +30,11 @@ export const commonSettings = {
   LABMCP_METRICS_USER_LABEL: z.enum(['hash', 'id', 'none']).default('hash'),
   /** Keys the hash of user ids in the metrics (HMAC), so labels cannot be matched against guessed ids. */
   LABMCP_METRICS_USER_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * JSON-only 2025-era `tools/call` requests are served by one MCP server built once (shared-server.ts); false
+   * builds a server per request for them too, as before.
+   */
+  LABMCP_MCP_SHARED_SERVER: flag(true),
 };
 
 export function port(defaultPort: number) {

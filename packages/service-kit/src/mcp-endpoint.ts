@@ -10,6 +10,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf } from './answer-cache.js';
+import { createSharedToolCalls, sharedCallCandidate } from './shared-server.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
@@ -23,7 +24,17 @@ export interface McpEndpointOptions {
    */
   answerCacheEntries?: number;
   answerCacheMaxBytes?: number;
+  /**
+   * Serve 2025-era JSON-only `tools/call` requests on one server built once by `factory` (shared-server.ts) instead
+   * of a fresh one per request. Only for factories whose servers do not depend on the request: the tools read
+   * the caller from the request's AuthInfo (registerTools' `callerContext`). Default false.
+   */
+  sharedToolCalls?: boolean;
 }
+
+/** The head of the SDK transport's SSE answers (WebStandardStreamableHTTPServerTransport), and its keep-alive default. */
+const SSE_HEADERS = { 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' };
+const SDK_KEEP_ALIVE_MS = 15_000;
 
 /** The SDK's own default (toNodeHandler), used when no limit is given. */
 const DEFAULT_MAX_REQUEST_BODY_SIZE = 4 * 1024 * 1024;
@@ -33,18 +44,65 @@ export interface McpEndpoint {
   close: () => Promise<void>;
 }
 
+/** An SSE answer kept for the cache is read whole first; the answers cached are one event of a few tens of KB. */
+const MAX_SSE_KEPT_BYTES = 4 * 1024 * 1024;
+
 /**
  * A JSON answer is one string already; with its length declared it leaves in one write. Without it, the Node
  * adapter sends it chunked: two writes here, and the router in front has to re-chunk it (two more).
+ *
+ * `keep` (set when the answer may go into the answer cache) gets the answer's bytes: a JSON answer's, and an SSE
+ * answer's once its stream has ended (a cacheable method's stream is its one answer event; it is then sent as
+ * read, chunked, its headers unchanged).
  */
-async function withContentLength(response: Response, onJson?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
-  if (response.body === null || response.headers.has('content-length') || !(response.headers.get('content-type') ?? '').startsWith('application/json'))
-    return response;
+async function withContentLength(response: Response, keep?: (status: number, headers: Headers, body: Uint8Array) => void): Promise<Response> {
+  const type = response.headers.get('content-type') ?? '';
+  if (keep && response.body !== null && type.startsWith('text/event-stream')) {
+    const read = await readUpTo(response.body, MAX_SSE_KEPT_BYTES);
+    if (read.whole) keep(response.status, response.headers, read.bytes);
+    return new Response(read.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+  if (response.body === null || response.headers.has('content-length') || !type.startsWith('application/json')) return response;
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.set('content-length', String(body.byteLength));
-  onJson?.(response.status, headers, body);
+  keep?.(response.status, headers, body);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Reads the stream to its end, or until it has given more than `max` bytes; `body` is the same bytes again, the
+ * rest of the stream after them when it was not read whole.
+ */
+async function readUpTo(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<{ whole: true; bytes: Uint8Array; body: Uint8Array } | { whole: false; body: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      const bytes = Buffer.concat(chunks);
+      return { whole: true, bytes, body: bytes };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > max) break;
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      for (const chunk of chunks) controller.enqueue(chunk);
+    },
+    pull: async (controller) => {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { whole: false, body };
 }
 
 /**
@@ -82,6 +140,22 @@ export function createStatelessMcpServer(name: string, version: string, instruct
   return new McpServer({ name, version }, { instructions, capabilities: { tools: { listChanged: false } } });
 }
 
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The request, parsed, when it is a `tools/call` the shared server may answer (cheap to reject: a substring test first). */
+function sharedCall(body: Buffer, headers: IncomingMessage['headers']) {
+  const text = body.toString('utf8');
+  if (!text.includes('"tools/call"')) return undefined;
+  try {
+    return sharedCallCandidate(JSON.parse(text), headers);
+  } catch {
+    return undefined;
+  }
+}
+
 function acceptsEventStream(request: Request): boolean {
   return (request.headers.get('accept') ?? '').toLowerCase().includes('text/event-stream');
 }
@@ -101,6 +175,7 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
   // A cacheable request on its way through the SDK, found again by its AuthInfo (the one object that reaches
   // `fetch` from `handle` unchanged), so that its answer can be kept.
   const pending = new WeakMap<AuthInfo, CacheableRequest>();
+  const shared = options.sharedToolCalls ? createSharedToolCalls(() => factory({ era: 'legacy' })) : undefined;
   const keep = (authInfo: AuthInfo | undefined) => {
     const candidate = authInfo && pending.get(authInfo);
     if (!candidate || !answers) return undefined;
@@ -162,10 +237,10 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       const declared = Number(req.headers['content-length']);
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
-      if (!answers || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
+      if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
       const body = await readBody(req);
       if (body === undefined) return;
-      const candidate = cacheableRequest(body, req.headers, authInfo.scopes);
+      const candidate = answers && cacheableRequest(body, req.headers, authInfo.scopes);
       if (candidate) {
         const hit = answers.get(candidate.key);
         if (hit) {
@@ -181,8 +256,45 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
         }
         pending.set(authInfo, candidate);
       }
+      const call = shared && sharedCall(body, req.headers);
+      if (call) {
+        let keepAlive: NodeJS.Timeout | undefined;
+        const json = await shared.answer(
+          call.request,
+          headerOf(req, 'mcp-protocol-version'),
+          authInfo,
+          () => {
+            if (!call.sse) return;
+            // As the SDK's transport streams it: the head at once, comment frames while the call runs.
+            res.writeHead(200, SSE_HEADERS);
+            if (keepAliveMs !== 0) keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs ?? SDK_KEEP_ALIVE_MS).unref();
+          },
+          (cancel) => {
+            res.once('close', () => {
+              if (!res.writableFinished) cancel();
+            });
+          },
+        );
+        clearInterval(keepAlive);
+        if (json === null) {
+          if (!res.writableEnded) res.end();
+          return;
+        }
+        if (json !== undefined) {
+          if (call.sse) res.end(`event: message\ndata: ${json}\n\n`);
+          else {
+            const bytes = Buffer.from(json);
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
+            res.end(bytes);
+          }
+          return;
+        }
+      }
       return nodeHandler(replaying(req, body), res);
     },
-    close: () => handler.close(),
+    close: async () => {
+      await shared?.close();
+      await handler.close();
+    },
   };
 }

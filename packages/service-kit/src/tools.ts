@@ -1,4 +1,4 @@
-import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
@@ -47,21 +47,30 @@ export function defineTool<C>() {
   };
 }
 
-export interface RegisterToolsOptions<C> {
-  service: string;
+/** The caller's side of one call: who, what they may do, and what the tools get for them. */
+export interface CallerContext<C> {
   userId: string;
   /** The caller's scopes, where tools declare one they need. */
   scopes?: ReadonlySet<string>;
+  context: C;
+}
+
+export interface RegisterToolsOptions<C> {
+  service: string;
   logger: Logger;
   metrics: ServiceMetrics;
-  context: C;
+  /**
+   * The caller of each call, from the request's AuthInfo (where `mcpRoute` puts it). Read per call, not when the
+   * server is built, so that one server can serve every caller (see mcp-endpoint.ts, the shared server).
+   */
+  callerContext: (authInfo: AuthInfo | undefined) => CallerContext<C>;
   /** The server's one translation of its domain errors into ToolErrors (a ToolError passes as it is). */
   toToolError?: ToolErrorTranslator;
 }
 
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
-  const { service, userId, scopes, logger, metrics, context, toToolError } = options;
+  const { service, logger, metrics, callerContext, toToolError } = options;
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -74,6 +83,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
       },
       inToolSpan(tool.name, async (args: unknown, ctx: ServerContext, span: ActiveSpan) => {
         const started = performance.now();
+        const { userId, scopes, context } = callerContext(ctx.http?.authInfo);
         const log = logger.child({ tool: tool.name });
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const progress = async (done: number, total?: number, message?: string) => {

@@ -1,6 +1,6 @@
 // The endpoint's answer cache over real HTTP: a repeated tools/list / initialize / server/discover is answered
 // without building a server (the factory is not called), per distinct request and scope set; tools/call always
-// goes through the SDK; the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
+// goes through the SDK (or the shared server, with sharedToolCalls); the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
 // servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
@@ -24,16 +24,20 @@ const tools = [
 ];
 
 let built = 0;
-async function serve(t: Test, answerCacheEntries?: number) {
+async function serve(t: Test, answerCacheEntries?: number, sharedToolCalls = false) {
   const endpoint = createMcpEndpoint(
-    (ctx) => {
+    () => {
       built++;
-      const caller = callerFrom<Caller>(ctx.authInfo);
       const server = new McpServer({ name: 'cache-test', version: '1.0.0' });
-      registerTools(server, tools, { service: 'cache-test', userId: caller.userId, logger, metrics, context: {} });
+      registerTools(server, tools, {
+        service: 'cache-test',
+        logger,
+        metrics,
+        callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
+      });
       return server;
     },
-    { ...(answerCacheEntries !== undefined && { answerCacheEntries }) },
+    { ...(answerCacheEntries !== undefined && { answerCacheEntries }), sharedToolCalls },
   );
   const service = await runHttpService({
     service: 'cache-test',
@@ -123,4 +127,59 @@ t.test('answerCacheEntries: 0 builds every answer', async (t) => {
   await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
   await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
   t.equal(built, 2);
+});
+
+t.test('a 2025-era client that accepts SSE gets its tools/list from the cache too, as the same one-event stream', async (t) => {
+  const url = await serve(t);
+  built = 0;
+  const sse = { accept: 'application/json, text/event-stream' };
+  const first = await post(url, 'alice:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, sse);
+  t.equal(built, 1);
+  t.match(first.text, /^event: message\ndata: \{.*"id":1\}\n\n$/s, 'an SSE stream with one message event');
+  const again = await post(url, 'bob:read', { jsonrpc: '2.0', id: 'x', method: 'tools/list' }, sse);
+  t.equal(built, 1, 'answered from the cache');
+  t.equal(again.text, first.text.replace('"id":1', '"id":"x"'), 'the same stream with its own id');
+  const json = await post(url, 'bob:read', { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  t.equal(built, 2, 'a JSON-only client is another answer');
+  t.equal(`event: message\ndata: ${json.text}\n\n`, first.text, 'holding the same JSON');
+});
+
+t.test('sharedToolCalls: JSON-only 2025-era tools/call is served by one server, built once', async (t) => {
+  const url = await serve(t, 64, true);
+  built = 0;
+  const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
+  const a = await post(url, 'alice:read', call(1));
+  const b = await post(url, 'bob:read', call(2));
+  t.equal(built, 1, 'one server for both calls');
+  t.match(a.text, /"text":"hi"/);
+  t.equal(b.text, a.text.replace('"id":1', '"id":2'));
+  const sse = await post(url, 'alice:read', call(3), { accept: 'application/json, text/event-stream' });
+  t.equal(built, 1, 'a client that accepts SSE too (as the SDK clients do)');
+  t.equal(sse.text, `event: message\ndata: ${a.text.replace('"id":1', '"id":3')}\n\n`, 'answered as the one SSE event');
+  await post(
+    url,
+    'alice:read',
+    { ...call(5), params: { name: 'echo', arguments: { text: 'hi' }, _meta: { progressToken: 'p' } } },
+    { accept: 'application/json, text/event-stream' },
+  );
+  t.equal(built, 2, 'an SSE call with a progress token gets a server of its own (progress goes on its stream)');
+  const modern = await post(
+    url,
+    'alice:read',
+    {
+      ...call(4),
+      params: {
+        name: 'echo',
+        arguments: { text: 'hi' },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    },
+    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+  );
+  t.match(modern.text, /"text":"hi"/);
+  t.equal(built, 3, 'a 2026-07-28 call too');
 });

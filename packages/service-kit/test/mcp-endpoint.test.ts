@@ -51,10 +51,14 @@ const tools = [
 ];
 
 const endpoint = createMcpEndpoint(
-  (ctx) => {
-    const caller = callerFrom<Caller>(ctx.authInfo);
+  () => {
     const server = new McpServer({ name: 'svc-test', version: '1.2.3' });
-    registerTools(server, tools, { service: 'svc-test', userId: caller.userId, logger, metrics, context: { greeting: 'Hello' } });
+    registerTools(server, tools, {
+      service: 'svc-test',
+      logger,
+      metrics,
+      callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: { greeting: 'Hello' } }),
+    });
     return server;
   },
   // Non-default options, as the servers pass them (a wrong option once broke plain-JSON clients).

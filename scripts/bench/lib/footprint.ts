@@ -29,7 +29,7 @@ export interface BundleMemory {
   totalPss: number;
 }
 
-interface Session {
+export interface Session {
   base: string;
   env: Record<string, string>;
   routerUrl: string;
@@ -40,7 +40,7 @@ interface Session {
   daemonPid: () => number | undefined;
 }
 
-async function session(label: string, extraEnv: Record<string, string>): Promise<Session> {
+export async function session(label: string, extraEnv: Record<string, string>): Promise<Session> {
   const base = tempDir(`labmcp-bench-pm2-${label}-`);
   // A HOME and PM2_HOME of its own: this PM2 daemon is not the user's.
   const { ports, env } = await bundleLayout(base, { PM2_HOME: path.join(base, 'pm2'), ...extraEnv }, { home: base });
@@ -199,6 +199,19 @@ async function snapshot(s: Session): Promise<BundleMemory> {
   return summarize(processes);
 }
 
+/** PM2's restart count and memory threshold of each app. */
+async function restartCounts(s: Session): Promise<Record<string, { restarts: number; maxMemoryRestart?: number }>> {
+  const apps = JSON.parse((await s.pm2('jlist')).stdout) as { name: string; pm2_env: { restart_time?: number; max_memory_restart?: number } }[];
+  const counts: Record<string, { restarts: number; maxMemoryRestart?: number }> = {};
+  for (const app of apps) {
+    counts[app.name] = {
+      restarts: app.pm2_env.restart_time ?? 0,
+      ...(app.pm2_env.max_memory_restart !== undefined && { maxMemoryRestart: Number(app.pm2_env.max_memory_restart) }),
+    };
+  }
+  return counts;
+}
+
 function summarize(processes: ProcessMemory[]): BundleMemory {
   return {
     processes,
@@ -229,7 +242,11 @@ export interface FootprintResult {
     /** Highest simultaneous whole-bundle RSS. */
     peakTotalRss: number;
     peakTotalPss: number;
-    /** CPU ms each process used per request (quilt + benchling requests) during the load. */
+    /** tools/list loads (quilt, then benchling). */
+    toolsList?: ReturnType<typeof loadSummary>[];
+    /** Per app: PM2's restart count after the load, restarts during it, and its restart threshold (bytes). */
+    restarts?: Record<string, { restarts: number; during: number; maxMemoryRestart?: number }>;
+    /** CPU ms each process used per request (all requests of the load) during the load. */
     cpuMsPerRequest: Record<string, number>;
     atEnd: BundleMemory;
     afterSettle: BundleMemory;
@@ -335,10 +352,23 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       }
       const quiltConnections = options.loadConnections;
       const benchlingConnections = Math.max(1, Math.round(options.loadConnections / 4));
+      // Every client calls tools/list first and often; the SDK clients accept SSE, so that is the shape here.
+      const listHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+      const listBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+      const lists = [
+        { url: `${s.routerUrl}/quilt/mcp`, headers: { ...listHeaders, authorization: quilt.headers.authorization }, body: listBody },
+        ...(withBenchling
+          ? [{ url: `${s.routerUrl}/benchling/mcp`, headers: { ...listHeaders, 'x-benchling-api-key': 'sandbox-key-alice' }, body: listBody }]
+          : []),
+      ];
+      for (const list of lists) await verifyOnce(list.url, list.headers, list.body, /"tools"/);
+      const listConnections = Math.max(1, Math.round(options.loadConnections / 8));
+      const restartsBefore = await restartCounts(s);
       // Warm up, then load while sampling every process's RSS.
       await Promise.all([
         runLoad({ ...quilt, connections: quiltConnections, durationS: 2 }),
         withBenchling ? runLoad({ ...benchling, connections: benchlingConnections, durationS: 2 }) : undefined,
+        ...lists.map((list) => runLoad({ ...list, connections: listConnections, durationS: 2 })),
       ]);
       const peakPerProcess: Record<string, number> = {};
       let peakTotalRss = 0;
@@ -368,11 +398,12 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
           await sleep(250);
         }
       })();
-      const [quiltRun, benchlingRun] = await Promise.all([
+      const [quiltRun, benchlingRun, ...listRuns] = await Promise.all([
         runLoad({ ...quilt, connections: quiltConnections, durationS: options.loadS }),
         withBenchling ? runLoad({ ...benchling, connections: benchlingConnections, durationS: options.loadS }) : undefined,
+        ...lists.map((list) => runLoad({ ...list, connections: listConnections, durationS: options.loadS })),
       ]);
-      const requests = quiltRun.ok + (benchlingRun?.ok ?? 0);
+      const requests = quiltRun.ok + (benchlingRun?.ok ?? 0) + listRuns.reduce((sum, run) => sum + (run?.ok ?? 0), 0);
       const cpuMsPerRequest: Record<string, number> = {};
       for (const pid of pids) cpuMsPerRequest[names.get(pid) ?? `pid ${pid}`] = (cpuMs(pid) - cpuBefore.get(pid)!) / Math.max(1, requests);
       sampling = false;
@@ -380,8 +411,9 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       const atEnd = await snapshot(s);
       await sleep(options.settleS * 1000);
       const afterSettle = await snapshot(s);
+      const restartsAfter = await restartCounts(s);
       result.load = {
-        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, ${options.loadS} s, router limits raised (${Object.entries(
+        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, plus tools/list (2025-era, accepting SSE) on ${withBenchling ? 'each server' : 'quilt-mcp'} at ${listConnections} connection(s), all at once, ${options.loadS} s, router limits raised (${Object.entries(
           options.unlimitedRouterEnv,
         )
           .map(([k, v]) => `${k}=${v}`)
@@ -389,6 +421,10 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
         durationS: options.loadS,
         quilt: loadSummary(quiltRun),
         ...(benchlingRun && { benchling: loadSummary(benchlingRun) }),
+        toolsList: listRuns.map((run) => loadSummary(run!)),
+        restarts: Object.fromEntries(
+          Object.entries(restartsAfter).map(([name, after]) => [name, { ...after, during: after.restarts - (restartsBefore[name]?.restarts ?? 0) }]),
+        ),
         peakPerProcess,
         peakTotalRss,
         peakTotalPss,

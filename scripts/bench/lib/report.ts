@@ -412,7 +412,21 @@ export function renderReport(r: BenchResults): string {
         '',
       );
       out.push(
-        `CPU per request during the load (all requests, quilt and benchling): ${Object.entries(fp.load.cpuMsPerRequest)
+        ...(fp.load.toolsList ?? []).map(
+          (l, i) =>
+            `tools/list ${i === 0 ? 'quilt' : 'benchling'}: ${fmtInt(l.rps)} req/s (p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms, ${l.non2xx} non-2xx, ${l.errors} errors).`,
+        ),
+        ...(fp.load.restarts
+          ? [
+              `PM2 restarts: ${Object.entries(fp.load.restarts)
+                .map(
+                  ([name, r]) =>
+                    `${name} ${r.during} during the load (${r.restarts} in all; peak RSS ${mib(fp.load!.peakPerProcess[name])} MiB of its ${r.maxMemoryRestart ? `${mib(r.maxMemoryRestart)} MiB` : 'no'} threshold)`,
+                )
+                .join(', ')}.`,
+            ]
+          : []),
+        `CPU per request during the load (all requests of the load): ${Object.entries(fp.load.cpuMsPerRequest)
           .map(([name, ms]) => `${name} ${fmt(ms, 3)} ms`)
           .join(', ')}.`,
         '',

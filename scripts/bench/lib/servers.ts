@@ -87,6 +87,20 @@ function workloads(quiltToken: string): ServerWorkload[] {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: modernMeta } }),
     },
     {
+      key: 'quilt tools/list (2025, SSE)',
+      description: `quilt-mcp \`tools/list\`, 2025-era, \`Accept: application/json, text/event-stream\` (what the SDK clients send: the answer is a one-event SSE stream)`,
+      server: 'quilt-mcp',
+      headers: { ...quilt, accept: 'application/json, text/event-stream', 'mcp-protocol-version': LEGACY },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    },
+    {
+      key: 'benchling tools/list (2025, SSE)',
+      description: `benchling-mcp \`tools/list\`, 2025-era, \`Accept: application/json, text/event-stream\``,
+      server: 'benchling-mcp',
+      headers: { ...benchling, accept: 'application/json, text/event-stream', 'mcp-protocol-version': LEGACY },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    },
+    {
       key: 'quilt tools/call registries_list (2025)',
       description: "quilt-mcp `tools/call` `registries_list` (no I/O), 2025-era, `Accept: application/json` (the overhead phase's request)",
       server: 'quilt-mcp',
