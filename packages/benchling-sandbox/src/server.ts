@@ -156,11 +156,12 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
       const op = match.value;
       const snapshot = store.snapshot;
       const baseUrl = options.publicUrl?.replace(/\/+$/, '') ?? baseUrlFromHost(req);
+      const visibility = new Visibility(user, snapshot);
       const ctx: OperationContext = {
         user,
         snapshot,
-        visibility: new Visibility(user, snapshot),
-        render: new Renderer(snapshot, baseUrl),
+        visibility,
+        render: new Renderer(snapshot, baseUrl, visibility),
         query: new Query(url.searchParams, op.query),
         params: match.params,
         path: pathname,

@@ -22,15 +22,22 @@ export const authorIdsInput = z.array(z.string()).max(CREATE_LIMITS.authors);
 const PREFIX_OF: Partial<Record<CollectionName, string>> = {
   entries: ID_PREFIX.entry,
   dnaSequences: ID_PREFIX.dnaSequence,
+  // RNA sequences share the seq_ prefix with DNA sequences in Benchling.
+  rnaSequences: ID_PREFIX.dnaSequence,
   aaSequences: ID_PREFIX.aaSequence,
   customEntities: ID_PREFIX.customEntity,
 };
 
 /** A fresh id for `collection`; random ids essentially never collide, but checking is cheaper than being wrong. */
-export function uniqueId(tx: Transaction, collection: 'entries' | 'dnaSequences' | 'aaSequences' | 'customEntities'): string {
+export function uniqueId(tx: Transaction, collection: 'entries' | 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities'): string {
   for (;;) {
     const id = newId(PREFIX_OF[collection]!);
-    if (!tx.snapshot.get(collection, id)) return id;
+    // DNA and RNA sequences share one id space (seq_).
+    const clash =
+      collection === 'dnaSequences' || collection === 'rnaSequences'
+        ? tx.snapshot.get('dnaSequences', id) || tx.snapshot.get('rnaSequences', id)
+        : tx.snapshot.get(collection, id);
+    if (!clash) return id;
   }
 }
 
@@ -103,7 +110,7 @@ export function buildEntity(
   tx: Transaction,
   input: EntityInput,
   kind: SchemaKind,
-  collection: 'dnaSequences' | 'aaSequences' | 'customEntities',
+  collection: 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities',
 ): EntityRecord {
   const visibility = new Visibility(ctx.user, tx.snapshot);
   const schema = resolveSchema(tx, input.schemaId, kind, kind.replace('_', ' '));
@@ -139,9 +146,12 @@ export function buildEntity(
           `namingStrategy ${input.namingStrategy} needs name templates, which this sandbox does not model; use NEW_IDS, KEEP_NAMES, IDS_FROM_NAMES or DELETE_NAMES.`,
         );
     }
-    const taken = [...tx.snapshot.all('dnaSequences'), ...tx.snapshot.all('aaSequences'), ...tx.snapshot.all('customEntities')].some(
-      (e) => e.registryId === input.registryId && e.entityRegistryId === registryNumber,
-    );
+    const taken = [
+      ...tx.snapshot.all('dnaSequences'),
+      ...tx.snapshot.all('rnaSequences'),
+      ...tx.snapshot.all('aaSequences'),
+      ...tx.snapshot.all('customEntities'),
+    ].some((e) => e.registryId === input.registryId && e.entityRegistryId === registryNumber);
     if (taken) throw badRequest(`Entity registry id ${registryNumber} is already taken in registry ${input.registryId}.`);
     registration = { registryId: input.registryId, entityRegistryId: registryNumber ?? null, registeredAt: now };
   } else if (input.entityRegistryId !== undefined || input.namingStrategy !== undefined) {

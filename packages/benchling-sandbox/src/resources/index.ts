@@ -5,7 +5,9 @@ import { entryOperations } from './entries.js';
 import { folderOperations } from './folders.js';
 import type { Operation } from './operation.js';
 import { projectOperations } from './projects.js';
+import { rnaSequenceOperations } from './rna-sequences.js';
 import { schemaOperations } from './schemas.js';
+import { userOperations } from './users.js';
 
 /** Every Benchling operation the sandbox serves, with the spec's paths (below /api/v2) and operation ids. */
 export const OPERATIONS: readonly Operation[] = [
@@ -13,9 +15,11 @@ export const OPERATIONS: readonly Operation[] = [
   ...folderOperations,
   ...projectOperations,
   ...dnaSequenceOperations,
+  ...rnaSequenceOperations,
   ...aaSequenceOperations,
   ...customEntityOperations,
   ...schemaOperations,
+  ...userOperations,
 ];
 
 export type { Operation, OperationContext, OperationResult } from './operation.js';

@@ -4,13 +4,18 @@ import type {
   CustomEntityRecord,
   DnaSequenceRecord,
   EntityRecord,
+  EntryNote,
   EntryRecord,
   FieldDefinitionRecord,
   FolderRecord,
   ProjectRecord,
+  RnaSequenceRecord,
   SchemaRecord,
+  UserRecord,
 } from '../store/types.js';
+import { apiRange } from './features.js';
 import { renderFields } from './fields.js';
+import type { Visibility } from './visibility.js';
 
 /**
  * Turns stored records into Benchling's response objects (components.schemas.Entry, DnaSequence, ...). Every
@@ -22,11 +27,62 @@ export class Renderer {
   constructor(
     private readonly snapshot: Snapshot,
     private readonly baseUrl: string,
+    /** who reads the answer: links inside notes have a webURL only where the reader has access */
+    private readonly visibility?: Visibility,
   ) {}
+
+  /**
+   * components.schemas.EntryLink. "webURL: Canonical URL of the linked Benchling resource (if you have at least
+   * READ authorization for that resource), or the explicit URL provided as hyperlink for 'link' types. Note:
+   * locations do not currently have a URL." and "id: ... Omitted for 'link' types."
+   */
+  link(l: NonNullable<EntryNote['links']>[number]): Record<string, unknown> {
+    if (l.type === 'link') return { type: 'link', webURL: l.webURL ?? null };
+    return { id: l.id, type: l.type, webURL: l.id ? this.webUrlFor(l.type, l.id) : null };
+  }
+
+  private webUrlFor(type: string, id: string): string | null {
+    const v = this.visibility;
+    if (!v) return null;
+    const entityUrl = (e: EntityRecord | undefined) =>
+      e && v.filed(e) ? `${this.baseUrl}/${this.userSummary(e.creatorId).handle}/f/${e.folderId ?? 'registry'}/${e.id}/edit` : null;
+    switch (type) {
+      case 'entry': {
+        const e = this.snapshot.get('entries', id);
+        return e && v.folder(e.folderId) ? `${this.baseUrl}/${this.userSummary(e.creatorId).handle}/f/${e.folderId}/${e.id}/edit` : null;
+      }
+      case 'dna_sequence':
+        return entityUrl(this.snapshot.get('dnaSequences', id) ?? this.snapshot.get('rnaSequences', id));
+      case 'aa_sequence':
+        return entityUrl(this.snapshot.get('aaSequences', id));
+      case 'custom_entity':
+        return entityUrl(this.snapshot.get('customEntities', id));
+      case 'user': {
+        const u = this.snapshot.get('users', id);
+        return u ? `${this.baseUrl}/${u.handle}` : null;
+      }
+      default:
+        // locations have no URL; other linked kinds are not modelled by the sandbox
+        return null;
+    }
+  }
 
   userSummary(userId: string): { handle: string; id: string; name: string } {
     const user = this.snapshot.get('users', userId);
     return user ? { handle: user.handle, id: user.id, name: user.name } : { handle: 'unknown', id: userId, name: 'Unknown user' };
+  }
+
+  /** components.schemas.User. The demo users have made-up addresses; none is suspended. */
+  user(u: UserRecord): Record<string, unknown> {
+    return {
+      apiKeyLastChangedAt: null,
+      email: `${u.handle}@sandbox.example`,
+      handle: u.handle,
+      id: u.id,
+      isSuspended: false,
+      name: u.name,
+      passwordLastChangedAt: null,
+    };
   }
 
   project(p: ProjectRecord): Record<string, unknown> {
@@ -48,7 +104,11 @@ export class Renderer {
       createdAt: e.createdAt,
       creator: this.userSummary(e.creatorId),
       customFields: customFields(e.customFields),
-      days: e.days.map((d) => ({ date: d.date, notes: d.notes.map((n) => ({ ...n })), title: d.title })),
+      days: e.days.map((d) => ({
+        date: d.date,
+        notes: d.notes.map((n) => (n.links ? { ...n, links: n.links.map((l) => this.link(l)) } : { ...n })),
+        title: d.title,
+      })),
       displayId: e.displayId,
       entryTemplateId: null,
       fields: renderFields(this.snapshot, schema, e.fields),
@@ -91,21 +151,30 @@ export class Renderer {
   dnaSequence(s: DnaSequenceRecord): Record<string, unknown> {
     return {
       ...this.entityBase(s, 'dna-sequences'),
-      annotations: s.annotations.map((a) => ({ ...a, customFields: [] })),
+      ...nucleotideFeatures(s),
       bases: s.bases,
       dnaAlignmentIds: [],
       isCircular: s.isCircular,
       length: s.bases.length,
-      parts: [],
       primers: [],
       transcriptions: [],
-      translations: s.translations.map((t) => ({
-        ...t,
-        coerceStartCodonToMethionine: false,
-        customFields: [],
-        geneticCode: 'STANDARD',
-        regions: [{ start: t.start, end: t.end }],
-      })),
+    };
+  }
+
+  /** components.schemas.RnaSequence; helm is derived from the bases (natural RNA only). */
+  rnaSequence(s: RnaSequenceRecord): Record<string, unknown> {
+    const natural = /^[ACGU]+$/i.test(s.bases);
+    return {
+      ...this.entityBase(s, 'rna-sequences'),
+      ...nucleotideFeatures(s),
+      alignmentIds: [],
+      bases: s.bases,
+      customNotation: null,
+      customNotationName: null,
+      helm: natural ? `RNA1{${[...s.bases.toUpperCase()].map((b) => `r(${b})p`).join('.')}}$$$$V2.0` : null,
+      isCircular: false,
+      length: s.bases.length,
+      primers: [],
     };
   }
 
@@ -113,7 +182,7 @@ export class Renderer {
     return {
       ...this.entityBase(s, 'aa-sequences'),
       aminoAcids: s.aminoAcids,
-      annotations: s.annotations.map((a) => ({ ...a })),
+      annotations: s.annotations.map((a) => apiRange({ ...a }, s.aminoAcids.length)),
       length: s.aminoAcids.length,
     };
   }
@@ -150,6 +219,22 @@ export class Renderer {
       type: 'entry',
     };
   }
+}
+
+/** Annotations, translations and parts with the API's coordinate convention (the end of the sequence is 0). */
+export function nucleotideFeatures(s: DnaSequenceRecord): Record<string, unknown> {
+  const length = s.bases.length;
+  return {
+    annotations: s.annotations.map(({ customFields, ...a }) => apiRange({ ...a, customFields: customFields ?? [] }, length)),
+    parts: (s.parts ?? []).map((p) => apiRange({ ...p }, length)),
+    translations: s.translations.map(({ regions, customFields, coerceStartCodonToMethionine, ...t }) => ({
+      ...apiRange(t, length),
+      coerceStartCodonToMethionine: coerceStartCodonToMethionine ?? false,
+      customFields: customFields ?? [],
+      geneticCode: 'STANDARD',
+      regions: (regions ?? [{ start: t.start, end: t.end }]).map((r) => apiRange({ ...r }, length)),
+    })),
+  };
 }
 
 function archiveRecord(reason: string | null): { reason: string } | null {

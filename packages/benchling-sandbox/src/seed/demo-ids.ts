@@ -72,6 +72,12 @@ export const DEMO_IDS = {
     /** alice only */
     trastuzumabHcCds: 'seq_AbHcCds1',
   },
+  rnaSequences: {
+    /** Protein Expression: 5' UTR, EGFP CDS (translated), poly(A) tail to the end */
+    egfpMrna: 'seq_EgfpMrn1',
+    /** CRISPR Screens */
+    sgEmx1Synthetic: 'seq_SgEmxR02',
+  },
   aaSequences: {
     egfp: 'prtn_Egfp0001',
     his6Egfp: 'prtn_H6Egfp02',

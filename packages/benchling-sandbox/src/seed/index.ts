@@ -4,7 +4,7 @@ import { seedCustomEntities } from './custom-entities.js';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
 import { seedEntries } from './notebook.js';
 import { seedSchemas } from './schemas.js';
-import { seedAaSequences, seedDnaSequences } from './sequences.js';
+import { seedAaSequences, seedDnaSequences, seedRnaSequences } from './sequences.js';
 import { seedTime } from './time.js';
 
 export { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
@@ -88,6 +88,7 @@ export function seedTenant(): TenantData {
     folders,
     entries,
     dnaSequences,
+    rnaSequences: seedRnaSequences(),
     aaSequences,
     customEntities,
     schemas: seedSchemas(),

@@ -136,7 +136,7 @@ function expressionRun(plan: RunPlan): EntryRecord {
   const days: EntryDayRecord[] = [
     day(start, 'Transformation and starter culture', [
       text(`Transformed ${constructName} into chemically competent ${hostName}; plated on LB + kanamycin (50 ug/mL).`),
-      { ...text(`Construct: ${constructName}`), links: [{ id: D[plan.construct], type: 'dna_sequence', webURL: null }] },
+      { ...text(`Construct: ${constructName}`), links: [{ id: D[plan.construct], type: 'dna_sequence' }] },
       check('Overnight starter culture (10 mL LB + Kan) inoculated from a single colony', true),
     ]),
     day(start + 1, 'Induction', [
@@ -243,6 +243,18 @@ export function seedEntries(): EntryRecord[] {
         day(24, 'Buffer exchange', [
           text('Pooled B6-B7, desalted into PBS; 28 mg total. SDS-PAGE: single band at ~29 kDa.'),
           { type: 'code', text: 'concentration_mg_per_ml = A280 / 0.73  # EGFP extinction, 1 cm path', indentation: 0, links: [] },
+          {
+            ...text('Protocol: HisTrap IMAC after Cytiva 11000458; compare the yield with the antibody campaign.'),
+            // A hyperlink (no id, its own URL) and an entry of a project not every reader of this one can see
+            // (webURL null for them), as Benchling renders links.
+            links: [
+              {
+                type: 'link',
+                webURL: 'https://www.cytivalifesciences.com/en/us/shop/chromatography/prepacked-columns/affinity-specific-groups/histrap-hp-p-00248',
+              },
+              { id: DEMO_IDS.entries.antibodyCampaign1, type: 'entry' },
+            ],
+          },
         ]),
       ],
     }),

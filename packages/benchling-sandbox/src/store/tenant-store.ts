@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { acquireLock, ensureDirectory, type FileLock, readIfExists, removeStaleTempFiles, writeFileDurably } from './durable-file.js';
-import { COLLECTIONS, type CollectionName, type TenantData } from './types.js';
+import { COLLECTIONS, type CollectionName, LATER_COLLECTIONS, type TenantData } from './types.js';
 
 export const STORE_FORMAT_VERSION = 1;
 
@@ -128,7 +128,13 @@ export class TenantStore {
         return new TenantStore(file, data, Buffer.byteLength(serialised), limits, lock, true);
       }
       const data = parseTenantFile(file, text);
-      return new TenantStore(file, data, Buffer.byteLength(text), limits, lock, false);
+      const missing = LATER_COLLECTIONS.filter((c) => !Array.isArray(data[c]));
+      if (missing.length === 0) return new TenantStore(file, data, Buffer.byteLength(text), limits, lock, false);
+      const seed = options.seed();
+      const upgraded = { ...data, ...Object.fromEntries(missing.map((c) => [c, seed[c]])) } as TenantData;
+      const serialised = serialise(upgraded);
+      await writeFileDurably(file, serialised);
+      return new TenantStore(file, upgraded, Buffer.byteLength(serialised), limits, lock, false);
     } catch (err) {
       await lock.release();
       throw err;
@@ -221,6 +227,7 @@ function parseTenantFile(file: string, text: string): TenantData {
   if (!tenant || typeof tenant !== 'object') throw new StoreCorruptError(`${file} has no tenant`);
   for (const collection of COLLECTIONS) {
     const list = tenant[collection];
+    if (list === undefined && LATER_COLLECTIONS.includes(collection)) continue;
     if (!Array.isArray(list) || !list.every((r) => typeof (r as { id?: unknown })?.id === 'string')) {
       throw new StoreCorruptError(`${file}: tenant.${collection} must be a list of records with string ids`);
     }

@@ -53,7 +53,7 @@ export interface FieldDefinitionRecord {
   dropdownOptions?: string[];
 }
 
-export type SchemaKind = 'entry' | 'dna_sequence' | 'aa_sequence' | 'custom_entity';
+export type SchemaKind = 'entry' | 'dna_sequence' | 'rna_sequence' | 'aa_sequence' | 'custom_entity';
 
 export interface SchemaRecord {
   id: string;
@@ -102,7 +102,12 @@ export interface EntryNote {
   text?: string;
   indentation?: number;
   checked?: boolean;
-  links?: { id: string; type: string; webURL: string | null }[];
+  /**
+   * EntryLink: hyperlinks (`type: "link"`) keep their own URL and have no id; links to Benchling objects keep
+   * only id and type, and their webURL is worked out for each reader (null without READ access, and for
+   * locations, which have no URL).
+   */
+  links?: { id?: string; type: string; webURL?: string | null }[];
   table?: { name: string; columnLabels: (string | null)[]; rows: { cells: { text: string }[] }[] };
 }
 
@@ -153,6 +158,17 @@ export interface EntityRecord {
   registeredAt: string | null;
 }
 
+/** SequenceFeatureCustomField: a name/value pair on an annotation or translation (GenBank qualifiers). */
+export interface FeatureCustomField {
+  name: string;
+  value: string;
+}
+
+/**
+ * Coordinates of sequence features are stored as plain half-open ranges (end in 1..length; start > end when a
+ * feature on a circular sequence runs across the origin); answers write the end of the sequence as 0 (see
+ * resources/features.ts).
+ */
 export interface DnaAnnotationRecord {
   name: string;
   type: string;
@@ -161,6 +177,8 @@ export interface DnaAnnotationRecord {
   strand: -1 | 0 | 1;
   color: string;
   notes: string;
+  /** absent in stores written before feature custom fields were kept */
+  customFields?: FeatureCustomField[];
 }
 
 export interface TranslationRecord {
@@ -171,6 +189,18 @@ export interface TranslationRecord {
   aminoAcids: string;
   color: string;
   notes: string;
+  /** when the translation was given as regions (spliced); absent: one region, start..end */
+  regions?: { start: number; end: number }[];
+  coerceStartCodonToMethionine?: boolean;
+  customFields?: FeatureCustomField[];
+}
+
+/** DnaSequencePart / RnaSequencePart: a stretch of another sequence this one is built from. */
+export interface SequencePartRecord {
+  sequenceId: string;
+  start: number;
+  end: number;
+  strand: -1 | 0 | 1;
 }
 
 export interface DnaSequenceRecord extends EntityRecord {
@@ -178,7 +208,11 @@ export interface DnaSequenceRecord extends EntityRecord {
   isCircular: boolean;
   annotations: DnaAnnotationRecord[];
   translations: TranslationRecord[];
+  parts?: SequencePartRecord[];
 }
+
+/** RNA sequences have the same parts as DNA sequences (Benchling: always linear; bases use U). */
+export type RnaSequenceRecord = DnaSequenceRecord;
 
 export interface AaAnnotationRecord {
   id: string;
@@ -210,6 +244,7 @@ export interface TenantData {
   folders: FolderRecord[];
   entries: EntryRecord[];
   dnaSequences: DnaSequenceRecord[];
+  rnaSequences: RnaSequenceRecord[];
   aaSequences: AaSequenceRecord[];
   customEntities: CustomEntityRecord[];
   schemas: SchemaRecord[];
@@ -222,6 +257,22 @@ export interface TenantData {
   tokenSecret: string;
 }
 
-export type CollectionName = 'users' | 'projects' | 'folders' | 'entries' | 'dnaSequences' | 'aaSequences' | 'customEntities' | 'schemas';
+export type CollectionName = 'users' | 'projects' | 'folders' | 'entries' | 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities' | 'schemas';
 
-export const COLLECTIONS: readonly CollectionName[] = ['users', 'projects', 'folders', 'entries', 'dnaSequences', 'aaSequences', 'customEntities', 'schemas'];
+export const COLLECTIONS: readonly CollectionName[] = [
+  'users',
+  'projects',
+  'folders',
+  'entries',
+  'dnaSequences',
+  'rnaSequences',
+  'aaSequences',
+  'customEntities',
+  'schemas',
+];
+
+/**
+ * Collections added after the first store format: a store file written before one existed gets that
+ * collection from the seed when it is opened (the seed is deterministic), instead of being refused.
+ */
+export const LATER_COLLECTIONS: readonly CollectionName[] = ['rnaSequences'];
