@@ -36,6 +36,9 @@ const READS = [
   'projects_list',
   'dna_sequences_list',
   'dna_sequence_get',
+  'rna_sequences_list',
+  'rna_sequence_get',
+  'sequence_export',
   'aa_sequences_list',
   'aa_sequence_get',
   'custom_entities_list',
@@ -43,7 +46,7 @@ const READS = [
   'schemas_list',
   'search',
 ];
-const WRITES = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
+const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
 
 function text(result: ToolResult): string {
   return result.content?.map((c) => c.text ?? '').join('\n') ?? '';
@@ -185,6 +188,83 @@ t.test('writes: validated against the schema first, then created', async (t) => 
   t.equal(back.results[0].name, 'sgTP53');
 });
 
+t.test('sequences: RNA list/get/create, feature ends in plain coordinates, FASTA and GenBank export', async (t) => {
+  const client = await connectModern(mcpUrl, as(CAROL));
+  t.teardown(() => client.close());
+  const rnas = await ok(client, 'rna_sequences_list', { project_id: 'src_Crispr02' });
+  t.same(
+    rnas.rna_sequences.map((s: { id: string }) => s.id),
+    ['seq_SgEmxR02'],
+  );
+  const mrna = await ok(client, 'rna_sequence_get', { rna_sequence_id: 'seq_EgfpMrn1' });
+  const tail = mrna.rna_sequence.annotations.find((a: { name: string }) => a.name === 'poly(A) tail');
+  t.equal(tail.end, mrna.rna_sequence.length, "Benchling's end 0 (the end of the sequence) comes back as the length");
+  t.equal(mrna.rna_sequence.bases.slice(tail.start, tail.end), 'A'.repeat(60), 'so slicing the bases gives the feature');
+  t.match(mrna.rna_sequence.helm, /^RNA1\{r\(G\)p/);
+  const orf = await ok(client, 'dna_sequence_get', { dna_sequence_id: 'seq_EgfpOrf3' });
+  t.match(orf.dna_sequence.annotations, [{ name: 'EGFP', start: 0, end: orf.dna_sequence.length }]);
+  const pet = await ok(client, 'dna_sequence_get', { dna_sequence_id: 'seq_PetEgfp1', include_bases: false });
+  const junction = pet.dna_sequence.annotations.find((a: { name: string }) => a.name === 'origin junction');
+  t.ok(junction.start > junction.end, 'a feature across the origin keeps start > end');
+
+  const created = await ok(client, 'rna_sequence_create', {
+    name: 'EMX1 crRNA',
+    bases: 'GAGUCCGAGCAGAAGAAGAAGUUUUAGAGCUAUGCU',
+    folder_id: 'lib_CrLib002',
+    annotations: [
+      { name: 'spacer', start: 0, end: 20, type: 'misc_RNA' },
+      { name: 'repeat', start: 20, end: 36, type: 'misc_RNA' },
+    ],
+  });
+  t.match(created.rna_sequence, { id: /^seq_/, length: 36 });
+  const back = await ok(client, 'rna_sequence_get', { rna_sequence_id: created.rna_sequence.id });
+  t.match(
+    back.rna_sequence.annotations,
+    [
+      { name: 'spacer', start: 0, end: 20 },
+      { name: 'repeat', start: 20, end: 36 },
+    ],
+    'an end at the length round-trips',
+  );
+  const wrapped = await failed(client, 'rna_sequence_create', {
+    name: 'bad',
+    bases: 'ACGUACGU',
+    folder_id: 'lib_CrLib002',
+    annotations: [{ name: 'x', start: 6, end: 2 }],
+  });
+  t.match(wrapped, /only a circular sequence allows/);
+  const circular = await ok(client, 'dna_sequence_create', {
+    name: 'ring',
+    bases: `GAGGAGTAA${'CCC'}ATGGTGAGCAAGGGC`,
+    is_circular: true,
+    folder_id: 'lib_CrLib002',
+    annotations: [{ name: 'wrapped ORF', start: 12, end: 9, type: 'CDS' }],
+  });
+  const ring = await ok(client, 'dna_sequence_get', { dna_sequence_id: circular.dna_sequence.id });
+  t.match(ring.dna_sequence.annotations, [{ start: 12, end: 9 }]);
+
+  const fasta = await ok(client, 'sequence_export', { sequence_type: 'dna', sequence_id: 'seq_EgfpOrf3', format: 'fasta' });
+  const [header, ...lines] = fasta.content.trim().split('\n');
+  t.match(header, /^>\S+ EGFP ORF/);
+  t.equal(lines.join(''), orf.dna_sequence.bases, 'FASTA holds the bases, 60 a line');
+  t.ok(lines.every((l: string) => l.length <= 60));
+  const gb = await ok(client, 'sequence_export', { sequence_type: 'dna', sequence_id: 'seq_PetEgfp1', format: 'genbank' });
+  t.match(gb.content, /^LOCUS {7}\S+ +\d+ bp DNA {5}circular/);
+  t.match(gb.content, /\n {5}misc_feature {4}join\(\d+\.\.\d+,1\.\.40\)\n {21}\/label="origin junction"/, 'a feature across the origin is a join');
+  t.match(gb.content, /\n {5}CDS {13}\d+\.\.\d+\n {21}\/label="6xHis-thrombin-EGFP"\n {21}\/translation="MGSSHHHHHH/);
+  t.match(gb.content, /\nORIGIN\n {8}1 [acgt]{10} [acgt]{10}/);
+  t.match(gb.content, /\n\/\/\n$/);
+  t.equal(gb.filename, 'PLS001.gb');
+  const prot = await ok(client, 'sequence_export', { sequence_type: 'aa', sequence_id: 'prtn_Egfp0001', format: 'genbank' });
+  t.match(prot.content, /^LOCUS .* aa /);
+  const rnaFasta = await ok(client, 'sequence_export', { sequence_type: 'rna', sequence_id: 'seq_EgfpMrn1', format: 'fasta' });
+  t.match(rnaFasta.content, /^>seq_EgfpMrn1 EGFP mRNA \(IVT\)\nGGGAAAUAAG/);
+  const tooBig = await failed(client, 'sequence_export', { sequence_type: 'dna', sequence_id: 'seq_PetEgfp1', format: 'genbank', max_chars: 1000 });
+  t.match(tooBig, /characters, more than max_chars \(1000\)/);
+  const wrongKind = await failed(client, 'sequence_export', { sequence_type: 'aa', sequence_id: 'seq_EgfpOrf3' });
+  t.match(wrongKind, /prtn_/);
+});
+
 t.test('two users with their own keys, at the same time, each see only what Benchling lets them', async (t) => {
   const [alice, bob] = await Promise.all([connectModern(mcpUrl, as(ALICE)), connectLegacy(mcpUrl, as(BOB))]);
   t.teardown(async () => {
@@ -226,6 +306,7 @@ t.test('audit lines name the caller (a key fingerprint), the tool and its target
   t.ok(audit.some((l) => l.tool === 'entry_get' && l.targets?.entry_id === 'etr_ExpRn005' && l.outcome === 'ok' && /^key:[0-9a-f]{12}$/.test(l.userId ?? '')));
   t.ok(audit.some((l) => l.tool === 'entries_list' && l.targets?.folder_id === 'lib_abc123'));
   t.ok(audit.some((l) => l.tool === 'custom_entity_create' && l.targets?.schema_id === 'ts_SgRna001' && l.outcome === 'user_error'));
+  t.ok(audit.some((l) => l.tool === 'rna_sequence_create' && l.targets?.folder_id === 'lib_CrLib002' && l.outcome === 'ok'));
 });
 
 t.test('no key in any log line', async (t) => {

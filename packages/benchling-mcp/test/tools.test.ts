@@ -41,6 +41,9 @@ t.test('the tool set: names and annotations', async (t) => {
     'projects_list',
     'dna_sequences_list',
     'dna_sequence_get',
+    'rna_sequences_list',
+    'rna_sequence_get',
+    'sequence_export',
     'aa_sequences_list',
     'aa_sequence_get',
     'custom_entities_list',
@@ -48,7 +51,7 @@ t.test('the tool set: names and annotations', async (t) => {
     'schemas_list',
     'search',
   ];
-  const writes = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
+  const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
   t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes].sort());
   for (const name of reads) t.match(tool(name).annotations, { readOnlyHint: true }, `${name} is read-only`);
   for (const name of writes)

@@ -13,9 +13,13 @@ import { entryCreate } from './entry-create.js';
 import { entryGet } from './entry-get.js';
 import { foldersList } from './folders-list.js';
 import { projectsList } from './projects-list.js';
+import { rnaSequenceCreate } from './rna-sequence-create.js';
+import { rnaSequenceGet } from './rna-sequence-get.js';
+import { rnaSequencesList } from './rna-sequences-list.js';
 import { cacheJsonSchema } from './schema-cache.js';
 import { schemasList } from './schemas-list.js';
 import { search } from './search.js';
+import { sequenceExport } from './sequence-export.js';
 
 export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   // read
@@ -25,6 +29,9 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   projectsList,
   dnaSequencesList,
   dnaSequenceGet,
+  rnaSequencesList,
+  rnaSequenceGet,
+  sequenceExport,
   aaSequencesList,
   aaSequenceGet,
   customEntitiesList,
@@ -34,6 +41,7 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   // write
   entryCreate,
   dnaSequenceCreate,
+  rnaSequenceCreate,
   customEntityCreate,
 ];
 
