@@ -3,6 +3,7 @@ import { customEntityOperations } from './custom-entities.js';
 import { dnaSequenceOperations } from './dna-sequences.js';
 import { entryOperations } from './entries.js';
 import { folderOperations } from './folders.js';
+import { inventoryOperations } from './inventory.js';
 import type { Operation } from './operation.js';
 import { projectOperations } from './projects.js';
 import { rnaSequenceOperations } from './rna-sequences.js';
@@ -20,6 +21,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...customEntityOperations,
   ...schemaOperations,
   ...userOperations,
+  ...inventoryOperations,
 ];
 
 export type { Operation, OperationContext, OperationResult } from './operation.js';

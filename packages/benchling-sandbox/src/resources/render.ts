@@ -1,6 +1,8 @@
 import type { Snapshot } from '../store/tenant-store.js';
 import type {
   AaSequenceRecord,
+  BoxRecord,
+  ContainerRecord,
   CustomEntityRecord,
   DnaSequenceRecord,
   EntityRecord,
@@ -8,9 +10,12 @@ import type {
   EntryRecord,
   FieldDefinitionRecord,
   FolderRecord,
+  LocationRecord,
+  PlateRecord,
   ProjectRecord,
   RnaSequenceRecord,
   SchemaRecord,
+  StorageRecord,
   UserRecord,
 } from '../store/types.js';
 import { apiRange } from './features.js';
@@ -191,6 +196,123 @@ export class Renderer {
     return this.entityBase(c, 'custom-entities');
   }
 
+  /** components.schemas.Location; capacities are null when totalCapacity is not set, as the spec says. */
+  location(l: LocationRecord): Record<string, unknown> {
+    const occupied = this.childrenOf(l.id);
+    return {
+      ...this.storageBase(l, 'locations'),
+      availableCapacity: l.totalCapacity === null ? null : Math.max(0, l.totalCapacity - occupied),
+      occupiedCapacity: l.totalCapacity === null ? null : occupied,
+      totalCapacity: l.totalCapacity,
+    };
+  }
+
+  /** components.schemas.Box */
+  box(b: BoxRecord): Record<string, unknown> {
+    const inside = this.snapshot.all('containers').filter((c) => c.parentStorageId === b.id && c.archiveReason === null);
+    const size = b.rows * b.columns;
+    return {
+      ...this.storageBase(b, 'boxes'),
+      availableCapacity: size - inside.length,
+      emptyContainers: inside.filter((c) => c.contents.length === 0).length,
+      emptyPositions: size - inside.length,
+      filledPositions: inside.length,
+      occupiedCapacity: inside.length,
+      projectId: b.projectId,
+      size,
+      totalCapacity: size,
+    };
+  }
+
+  /** components.schemas.Plate: wells keyed by position; wells the reader cannot see are InaccessibleResources. */
+  plate(p: PlateRecord): Record<string, unknown> {
+    const wells = this.snapshot
+      .all('containers')
+      .filter((c) => c.parentStorageId === p.id && c.position !== null)
+      .sort((a, b) => gridNumber(a.position!, p.columns) - gridNumber(b.position!, p.columns));
+    const matrix = p.type === 'matrix_plate';
+    const size = p.rows * p.columns;
+    return {
+      ...this.storageBase(p, 'plates'),
+      availableCapacity: matrix ? size - wells.length : null,
+      occupiedCapacity: matrix ? wells.length : null,
+      projectId: p.projectId,
+      totalCapacity: matrix ? size : null,
+      type: p.type,
+      wells: Object.fromEntries(
+        wells.map((w) => [w.position!, this.visibility?.storage(w) ? { ...this.container(w), resourceType: 'container' } : inaccessible(w.id, 'container')]),
+      ),
+    };
+  }
+
+  /**
+   * components.schemas.Container. A container in a plate has the well as its parent, `plt_...:a1` (the form the
+   * spec's Well.parentStorageId describes); a container in a box has the box, and its grid position comes with
+   * the box's contents.
+   */
+  container(c: ContainerRecord): Record<string, unknown> {
+    const parent = c.parentStorageId;
+    const inPlate = parent !== null && c.position !== null && this.snapshot.get('plates', parent) !== undefined;
+    const { parentStorageId: _unused, ...base } = this.storageBase(c, 'containers');
+    return {
+      ...base,
+      checkoutRecord: { assignee: null, comment: '', modifiedAt: c.modifiedAt, status: 'AVAILABLE' },
+      contents: c.contents.map((x) => this.containerContent(x)),
+      parentStorageId: inPlate ? `${parent}:${c.position!.toLowerCase()}` : parent,
+      projectId: c.projectId,
+      quantity: { ...c.quantity },
+      restrictedSampleParties: [],
+      restrictionStatus: 'NOT_APPLICABLE',
+      role: null,
+      sampleOwners: [],
+      volume: { ...c.quantity },
+    };
+  }
+
+  /** components.schemas.ContainerContent: the entity in full (with entityType), or an InaccessibleResource. */
+  containerContent(content: ContainerRecord['contents'][number]): Record<string, unknown> {
+    return { batch: null, concentration: { ...content.concentration }, entity: this.entityWithType(content.entityId) };
+  }
+
+  entityWithType(id: string): Record<string, unknown> {
+    const v = this.visibility;
+    const dna = this.snapshot.get('dnaSequences', id);
+    if (dna) return v?.filed(dna) ? { ...this.dnaSequence(dna), entityType: 'dna_sequence' } : inaccessible(id, 'dna_sequence');
+    const rna = this.snapshot.get('rnaSequences', id);
+    if (rna) return v?.filed(rna) ? { ...this.rnaSequence(rna), entityType: 'rna_sequence' } : inaccessible(id, 'rna_sequence');
+    const aa = this.snapshot.get('aaSequences', id);
+    if (aa) return v?.filed(aa) ? { ...this.aaSequence(aa), entityType: 'aa_sequence' } : inaccessible(id, 'aa_sequence');
+    const custom = this.snapshot.get('customEntities', id);
+    if (custom) return v?.filed(custom) ? { ...this.customEntity(custom), entityType: 'custom_entity' } : inaccessible(id, 'custom_entity');
+    return inaccessible(id, 'entity');
+  }
+
+  private childrenOf(storageId: string): number {
+    const here = (x: { parentStorageId: string | null; archiveReason: string | null }) => x.parentStorageId === storageId && x.archiveReason === null;
+    return (
+      this.snapshot.all('locations').filter(here).length +
+      this.snapshot.all('boxes').filter(here).length +
+      this.snapshot.all('plates').filter(here).length +
+      this.snapshot.all('containers').filter(here).length
+    );
+  }
+
+  private storageBase(s: StorageRecord, webPath: string): Record<string, unknown> {
+    return {
+      archiveRecord: archiveRecord(s.archiveReason),
+      barcode: s.barcode,
+      createdAt: s.createdAt,
+      creator: this.userSummary(s.creatorId),
+      fields: {},
+      id: s.id,
+      modifiedAt: s.modifiedAt,
+      name: s.name,
+      parentStorageId: s.parentStorageId,
+      schema: null,
+      webURL: `${this.baseUrl}/inventory/${webPath}/${s.id}`,
+    };
+  }
+
   /** components.schemas.EntitySchema */
   entitySchema(s: SchemaRecord): Record<string, unknown> {
     return {
@@ -235,6 +357,18 @@ export function nucleotideFeatures(s: DnaSequenceRecord): Record<string, unknown
       regions: (regions ?? [{ start: t.start, end: t.end }]).map((r) => apiRange({ ...r }, length)),
     })),
   };
+}
+
+/** components.schemas.InaccessibleResource: what a reader without access sees in place of an object. */
+export function inaccessible(id: string, type: string): Record<string, unknown> {
+  return { inaccessibleId: id, resourceType: 'inaccessible_resource', type };
+}
+
+/** 1-based, row by row: A1 = 1, A2 = 2, ..., B1 = columns + 1 (the sandbox's reading of gridNumber). */
+export function gridNumber(position: string, columns: number): number {
+  const m = /^([A-Z])(\d+)$/.exec(position);
+  if (!m) return Number.MAX_SAFE_INTEGER;
+  return (m[1]!.charCodeAt(0) - 65) * columns + Number(m[2]);
 }
 
 function archiveRecord(reason: string | null): { reason: string } | null {

@@ -86,6 +86,44 @@ export const DEMO_IDS = {
     /** alice only */
     trastuzumabVl: 'prtn_TzVl0004',
   },
+  locations: {
+    /** -80 °C freezer: Shelf 1 (Protein Expression boxes), Shelf 2 (CRISPR box) */
+    freezer: 'loc_Frz80A01',
+    shelf1: 'loc_Shelf001',
+    shelf2: 'loc_Shelf002',
+    /** 4 °C cold room rack: the IMAC fraction plate */
+    coldRack: 'loc_Cold4C01',
+    /** liquid nitrogen dewar: the hybridoma box (alice only) */
+    dewar: 'loc_LN2Dwr01',
+  },
+  boxes: {
+    /** 9x9, Protein Expression: plasmid minipreps (one tube holds an antibody CDS bob cannot see) */
+    plasmidStocks: 'box_PlsStk01',
+    /** 9x9, Protein Expression: glycerol stocks and an empty tube */
+    glycerolStocks: 'box_Glyc0002',
+    /** 9x9, CRISPR Screens */
+    guideBox: 'box_GuideLb3',
+    /** 9x9, Antibody Discovery (alice only) */
+    hybridomaVials: 'box_AbHyb004',
+  },
+  plates: {
+    /** 24-well (4x6) well plate, Protein Expression: IMAC fractions of 6xHis-EGFP */
+    imacFractions: 'plt_ImacFr01',
+  },
+  containers: {
+    petEgfpMiniprep: 'con_PetEgfA1',
+    petBackboneMiniprep: 'con_PetBbA02',
+    egfpOrfMiniprep: 'con_EgfpOA03',
+    /** holds the trastuzumab CDS (alice only): inaccessible to bob */
+    abCdsMiniprep: 'con_AbCdsB01',
+    bl21Glycerol: 'con_Bl21GA01',
+    rosettaGlycerol: 'con_RosGlA02',
+    emptyTube: 'con_EmptyA03',
+    lentiEmx1: 'con_LgEmxA01',
+    lentiAavs1: 'con_LgAavA02',
+    sgEmx1Rna: 'con_SgRnaB01',
+    hybridomaVial: 'con_HybVlA01',
+  },
   customEntities: {
     bl21: 'bfi_Bl21De31',
     rosetta2: 'bfi_Rosett22',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FolderRecord, ProjectRecord, TenantData, UserRecord } from '../store/types.js';
 import { seedCustomEntities } from './custom-entities.js';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
+import { seedBoxes, seedContainers, seedLocations, seedPlates } from './inventory.js';
 import { seedEntries } from './notebook.js';
 import { seedSchemas } from './schemas.js';
 import { seedAaSequences, seedDnaSequences, seedRnaSequences } from './sequences.js';
@@ -92,6 +93,10 @@ export function seedTenant(): TenantData {
     aaSequences,
     customEntities,
     schemas: seedSchemas(),
+    locations: seedLocations(),
+    boxes: seedBoxes(),
+    plates: seedPlates(),
+    containers: seedContainers(),
     registryId: DEMO_REGISTRY_ID,
     entryDisplayIdPrefix: ENTRY_DISPLAY_PREFIX,
     counters: { entryDisplayId, registry },

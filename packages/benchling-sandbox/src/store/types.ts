@@ -231,6 +231,51 @@ export interface AaSequenceRecord extends EntityRecord {
 
 export type CustomEntityRecord = EntityRecord;
 
+/** What locations, boxes, plates and containers share. */
+export interface StorageRecord {
+  id: string;
+  name: string;
+  barcode: string | null;
+  /** the location, box or plate it is in; null at the top */
+  parentStorageId: string | null;
+  creatorId: string;
+  createdAt: string;
+  modifiedAt: string;
+  archiveReason: string | null;
+}
+
+export interface LocationRecord extends StorageRecord {
+  /** how many plates, boxes and containers it can hold; null: unlimited */
+  totalCapacity: number | null;
+}
+
+/** Boxes and plates are grids of rows (A, B, ...) by columns (1, 2, ...). */
+export interface BoxRecord extends StorageRecord {
+  projectId: string | null;
+  rows: number;
+  columns: number;
+}
+
+export interface PlateRecord extends BoxRecord {
+  type: 'well_plate' | 'matrix_plate';
+}
+
+export interface Quantity {
+  value: number | null;
+  units: string | null;
+}
+
+/**
+ * A tube, vial or plate well. In a box or plate `position` is its grid position ("A1"); a well plate's wells
+ * are containers of that plate.
+ */
+export interface ContainerRecord extends StorageRecord {
+  projectId: string | null;
+  position: string | null;
+  quantity: Quantity;
+  contents: { entityId: string; concentration: Quantity }[];
+}
+
 /** Monotonic counters persisted with the tenant (display ids and registry ids must never repeat). */
 export interface Counters {
   entryDisplayId: number;
@@ -248,6 +293,10 @@ export interface TenantData {
   aaSequences: AaSequenceRecord[];
   customEntities: CustomEntityRecord[];
   schemas: SchemaRecord[];
+  locations: LocationRecord[];
+  boxes: BoxRecord[];
+  plates: PlateRecord[];
+  containers: ContainerRecord[];
   /** the one registry of this demo tenant */
   registryId: string;
   /** entry display ids are `<prefix><counter>`, like Benchling's per-tenant display id setting */
@@ -257,7 +306,20 @@ export interface TenantData {
   tokenSecret: string;
 }
 
-export type CollectionName = 'users' | 'projects' | 'folders' | 'entries' | 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities' | 'schemas';
+export type CollectionName =
+  | 'users'
+  | 'projects'
+  | 'folders'
+  | 'entries'
+  | 'dnaSequences'
+  | 'rnaSequences'
+  | 'aaSequences'
+  | 'customEntities'
+  | 'schemas'
+  | 'locations'
+  | 'boxes'
+  | 'plates'
+  | 'containers';
 
 export const COLLECTIONS: readonly CollectionName[] = [
   'users',
@@ -269,10 +331,14 @@ export const COLLECTIONS: readonly CollectionName[] = [
   'aaSequences',
   'customEntities',
   'schemas',
+  'locations',
+  'boxes',
+  'plates',
+  'containers',
 ];
 
 /**
  * Collections added after the first store format: a store file written before one existed gets that
  * collection from the seed when it is opened (the seed is deterministic), instead of being refused.
  */
-export const LATER_COLLECTIONS: readonly CollectionName[] = ['rnaSequences'];
+export const LATER_COLLECTIONS: readonly CollectionName[] = ['rnaSequences', 'locations', 'boxes', 'plates', 'containers'];

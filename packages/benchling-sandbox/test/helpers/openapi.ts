@@ -187,20 +187,39 @@ export class SpecValidator {
     return s;
   }
 
-  /** Every schema that applies at this level (composition branches flattened). */
-  private branches(schema: SchemaNode, depth = 0): SchemaNode[] {
+  /**
+   * Every schema that applies at this level (composition branches flattened). A oneOf/anyOf branch whose
+   * declared `enum` properties (the discriminators: entityType, resourceType, type) rule the value out is
+   * skipped, so one variant's properties are not reported as undeclared in another.
+   */
+  private branches(schema: SchemaNode, depth = 0, value?: Json): SchemaNode[] {
     const s = this.deref(schema);
     if (depth > 20) return [s];
     const out = [s];
     for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-      for (const sub of (s[key] as SchemaNode[] | undefined) ?? []) out.push(...this.branches(sub, depth + 1));
+      for (const sub of (s[key] as SchemaNode[] | undefined) ?? []) {
+        const flat = this.branches(sub, depth + 1, value);
+        if (key !== 'allOf' && this.excludes(flat, value)) continue;
+        out.push(...flat);
+      }
     }
     return out;
   }
 
+  private excludes(branches: SchemaNode[], value: Json | undefined): boolean {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    for (const b of branches) {
+      for (const [k, prop] of Object.entries((b.properties as SchemaNode | undefined) ?? {})) {
+        const allowed = (this.deref(prop as SchemaNode).enum as unknown[] | undefined) ?? undefined;
+        if (allowed && k in value && !allowed.includes(value[k])) return true;
+      }
+    }
+    return false;
+  }
+
   private walk(schema: SchemaNode, value: Json, at: string, found: string[], depth: number): void {
     if (depth > 40 || value === null || typeof value !== 'object') return;
-    const branches = this.branches(schema);
+    const branches = this.branches(schema, 0, value);
     if (Array.isArray(value)) {
       const items = branches.map((b) => b.items as SchemaNode | undefined).filter((x): x is SchemaNode => !!x);
       value.forEach((v, i) => {
