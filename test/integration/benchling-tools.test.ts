@@ -45,6 +45,8 @@ const READS = [
   'custom_entity_get',
   'schemas_list',
   'search',
+  'inventory_list',
+  'inventory_get',
 ];
 const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
 
@@ -263,6 +265,73 @@ t.test('sequences: RNA list/get/create, feature ends in plain coordinates, FASTA
   t.match(tooBig, /characters, more than max_chars \(1000\)/);
   const wrongKind = await failed(client, 'sequence_export', { sequence_type: 'aa', sequence_id: 'seq_EgfpOrf3' });
   t.match(wrongKind, /prtn_/);
+});
+
+t.test('inventory: the freezer, box positions, plate wells, container contents and where a container is', async (t) => {
+  const [bob, alice] = await Promise.all([connectLegacy(mcpUrl, as(BOB)), connectModern(mcpUrl, as(ALICE))]);
+  t.teardown(async () => {
+    await bob.close();
+    await alice.close();
+  });
+  const shelves = await ok(bob, 'inventory_list', { kind: 'location', inside_id: 'loc_Frz80A01', sort: 'name_asc' });
+  t.same(
+    shelves.items.map((l: { name: string }) => l.name),
+    ['Shelf 1', 'Shelf 2'],
+  );
+  t.match(shelves.items[0], { kind: 'location', capacity: { total: 6, occupied: 2, available: 4 } });
+  const boxes = await ok(bob, 'inventory_list', { kind: 'box', inside_id: 'loc_Frz80A01', sort: 'name_asc' });
+  t.same(
+    boxes.items.map((b: { id: string }) => b.id),
+    ['box_Glyc0002', 'box_PlsStk01'],
+    "bob sees Protein Expression's boxes, not CRISPR's",
+  );
+  const holders = await ok(bob, 'inventory_list', { kind: 'container', contains_entity_id: 'seq_PetEgfp1' });
+  t.match(holders.items, [
+    {
+      id: 'con_PetEgfA1',
+      quantity: { value: 50, units: 'uL' },
+      contents: [{ entity_id: 'seq_PetEgfp1', name: 'pET-28a-EGFP', concentration: { value: 250, units: 'ng/uL' } }],
+    },
+  ]);
+
+  const box = await ok(bob, 'inventory_get', { id: 'box_PlsStk01' });
+  t.same(
+    box.positions.map((p: { position: string }) => p.position),
+    ['A1', 'A2', 'A3', 'B1'],
+  );
+  t.match(box.path, [
+    { id: 'loc_Frz80A01', name: '-80 °C Freezer A' },
+    { id: 'loc_Shelf001', name: 'Shelf 1' },
+  ]);
+  t.match(box.item.capacity, { total: 81, occupied: 4, available: 77 });
+  t.match(box.positions[3].contents, [{ entity_id: 'seq_AbHcCds1', accessible: false, name: null }], 'an entity bob cannot see');
+  const forAlice = await ok(alice, 'inventory_get', { id: 'con_AbCdsB01' });
+  t.match(forAlice.item.contents, [{ entity_id: 'seq_AbHcCds1', accessible: true, entity_type: 'dna_sequence' }]);
+  t.match(
+    forAlice.path.map((p: { id: string }) => p.id),
+    ['loc_Frz80A01', 'loc_Shelf001', 'box_PlsStk01'],
+    'where the container is',
+  );
+
+  const plate = await ok(bob, 'inventory_get', { id: 'plt_ImacFr01' });
+  t.match(plate.item, { kind: 'plate', plate_type: 'well_plate', capacity: null });
+  t.match(plate.positions, [
+    { position: 'A1', contents: [{ entity_id: 'prtn_H6Egfp02', concentration: { value: 0.42, units: 'mg/mL' } }] },
+    { position: 'A2', contents: [{ concentration: { value: 1.87 } }] },
+    { position: 'A3' },
+  ]);
+  t.equal(plate.positions.length, 3, 'only filled wells');
+  const well = await ok(bob, 'inventory_get', { id: 'con_ImacWA2' });
+  t.match(well.item.parent_storage_id, 'plt_ImacFr01:a2');
+  t.match(
+    well.path.map((p: { id: string }) => p.id),
+    ['loc_Cold4C01', 'plt_ImacFr01'],
+    'a well: its plate and the rack',
+  );
+
+  t.match(await failed(bob, 'inventory_get', { id: 'box_AbHyb004' }), /Not found/);
+  t.match(await failed(bob, 'inventory_get', { id: 'seq_PetEgfp1' }), /inventory id/);
+  t.match(await failed(bob, 'inventory_list', { kind: 'location', contains_entity_id: 'seq_PetEgfp1' }), /boxes, plates and containers/);
 });
 
 t.test('two users with their own keys, at the same time, each see only what Benchling lets them', async (t) => {

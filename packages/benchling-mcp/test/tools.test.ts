@@ -50,6 +50,8 @@ t.test('the tool set: names and annotations', async (t) => {
     'custom_entity_get',
     'schemas_list',
     'search',
+    'inventory_list',
+    'inventory_get',
   ];
   const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
   t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes].sort());

@@ -12,6 +12,8 @@ import { entriesList } from './entries-list.js';
 import { entryCreate } from './entry-create.js';
 import { entryGet } from './entry-get.js';
 import { foldersList } from './folders-list.js';
+import { inventoryGet } from './inventory-get.js';
+import { inventoryList } from './inventory-list.js';
 import { projectsList } from './projects-list.js';
 import { rnaSequenceCreate } from './rna-sequence-create.js';
 import { rnaSequenceGet } from './rna-sequence-get.js';
@@ -38,6 +40,8 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   customEntityGet,
   schemasList,
   search,
+  inventoryList,
+  inventoryGet,
   // write
   entryCreate,
   dnaSequenceCreate,
