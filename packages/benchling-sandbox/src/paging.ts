@@ -20,7 +20,8 @@ export interface SortSpec {
 
 export interface Sortable {
   id: string;
-  name: string;
+  /** absent for things without a name (assay results and runs), which are never sorted by name */
+  name?: string;
   createdAt?: string;
   modifiedAt: string;
   barcode?: string | null;
@@ -46,7 +47,7 @@ export function parsePageSize(raw: string | undefined): number {
 }
 
 function sortValue(item: Sortable, field: SortField): string {
-  if (field === 'name') return item.name.toLowerCase();
+  if (field === 'name') return (item.name ?? '').toLowerCase();
   if (field === 'barcode') return (item.barcode ?? '').toLowerCase();
   // All stored times are toISOString() output, so string order is time order.
   return field === 'createdAt' ? (item.createdAt ?? item.modifiedAt) : item.modifiedAt;

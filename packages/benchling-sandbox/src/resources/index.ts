@@ -1,4 +1,5 @@
 import { aaSequenceOperations } from './aa-sequences.js';
+import { assayOperations } from './assays.js';
 import { customEntityOperations } from './custom-entities.js';
 import { dnaSequenceOperations } from './dna-sequences.js';
 import { entryOperations } from './entries.js';
@@ -22,6 +23,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...schemaOperations,
   ...userOperations,
   ...inventoryOperations,
+  ...assayOperations,
 ];
 
 export type { Operation, OperationContext, OperationResult } from './operation.js';

@@ -1,6 +1,8 @@
 import type { Snapshot } from '../store/tenant-store.js';
 import type {
   AaSequenceRecord,
+  AssayResultRecord,
+  AssayRunRecord,
   BoxRecord,
   ContainerRecord,
   CustomEntityRecord,
@@ -310,6 +312,62 @@ export class Renderer {
       parentStorageId: s.parentStorageId,
       schema: null,
       webURL: `${this.baseUrl}/inventory/${webPath}/${s.id}`,
+    };
+  }
+
+  /** components.schemas.AssayResultSchema / AssayRunSchema; field definition names are the fields' system names. */
+  assaySchema(s: SchemaRecord): Record<string, unknown> {
+    return {
+      archiveRecord: archiveRecord(s.archiveReason),
+      derivedFrom: null,
+      fieldDefinitions: s.fieldDefinitions.map(fieldDefinition),
+      id: s.id,
+      modifiedAt: s.modifiedAt,
+      name: s.name,
+      organization: { handle: 'sandbox-lab', id: 'ent_SandboxL', name: 'Sandbox Lab' },
+      systemName: s.name.toLowerCase().replace(/[^a-z0-9]+/g, '_'),
+      type: s.kind,
+      ...(s.kind === 'assay_run' ? { automationInputFileConfigs: [], automationOutputFileConfigs: [] } : {}),
+    };
+  }
+
+  /** components.schemas.AssayResult: fields keyed by system name, as the spec says. */
+  assayResult(r: AssayResultRecord): Record<string, unknown> {
+    const schema = this.snapshot.get('assaySchemas', r.schemaId);
+    return {
+      archiveRecord: archiveRecord(r.archiveReason),
+      createdAt: r.createdAt,
+      creator: this.userSummary(r.creatorId),
+      entryId: r.entryId,
+      fieldValidation: {},
+      fields: renderFields(this.snapshot, schema, r.fields),
+      id: r.id,
+      isReviewed: r.isReviewed,
+      modifiedAt: r.modifiedAt,
+      projectId: r.projectId,
+      schema: { id: r.schemaId, name: schema?.name ?? '' },
+      v3Id: `res_${r.id.slice(0, 8)}`,
+    };
+  }
+
+  /** components.schemas.AssayRun */
+  assayRun(r: AssayRunRecord): Record<string, unknown> {
+    const schema = this.snapshot.get('assaySchemas', r.schemaId);
+    return {
+      apiURL: `${this.baseUrl}/api/v2/assay-runs/${r.id}`,
+      archiveRecord: archiveRecord(r.archiveReason),
+      createdAt: r.createdAt,
+      creator: this.userSummary(r.creatorId),
+      entryId: r.entryId,
+      equipmentId: null,
+      fields: renderFields(this.snapshot, schema, r.fields),
+      id: r.id,
+      isReviewed: r.isReviewed,
+      projectId: r.projectId,
+      schema: schema ? { id: schema.id, name: schema.name } : null,
+      v3Id: `run_${r.id.slice(0, 8)}`,
+      validationComment: r.validationComment,
+      validationStatus: r.validationStatus,
     };
   }
 

@@ -53,6 +53,20 @@ export const DEMO_IDS = {
     bacterialStrain: 'ts_Strain01',
     sgRna: 'ts_SgRna001',
   },
+  assaySchemas: {
+    /** results: protein yield per expression run (links to construct, host, protein, entry, plate well, run) */
+    proteinYield: 'assaysch_Yield001',
+    /** runs: a plate-reader session */
+    plateReader: 'assaysch_PlRdr002',
+  },
+  assayRuns: {
+    /** the plate-reader run the first three yield results belong to */
+    plateReader1: '3f2a9c1e-5b7d-4e21-9a0c-6d8e1f2b3c01',
+  },
+  assayResults: {
+    /** the result of expression run ER-01 ... ER-06: `${prefix}0N` */
+    runPrefix: 'a7c41e20-1d3b-4c5e-8f90-12ab34cd56',
+  },
   entries: {
     /** archived ("Retired") pilot run in Expression Runs */
     pilotRun: 'etr_ExpRn000',

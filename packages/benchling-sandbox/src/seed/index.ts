@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FolderRecord, ProjectRecord, TenantData, UserRecord } from '../store/types.js';
+import { seedAssayResults, seedAssayRuns, seedAssaySchemas } from './assays.js';
 import { seedCustomEntities } from './custom-entities.js';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
 import { seedBoxes, seedContainers, seedLocations, seedPlates } from './inventory.js';
@@ -97,6 +98,9 @@ export function seedTenant(): TenantData {
     boxes: seedBoxes(),
     plates: seedPlates(),
     containers: seedContainers(),
+    assaySchemas: seedAssaySchemas(),
+    assayResults: seedAssayResults(),
+    assayRuns: seedAssayRuns(),
     registryId: DEMO_REGISTRY_ID,
     entryDisplayIdPrefix: ENTRY_DISPLAY_PREFIX,
     counters: { entryDisplayId, registry },

@@ -53,7 +53,7 @@ export interface FieldDefinitionRecord {
   dropdownOptions?: string[];
 }
 
-export type SchemaKind = 'entry' | 'dna_sequence' | 'rna_sequence' | 'aa_sequence' | 'custom_entity';
+export type SchemaKind = 'entry' | 'dna_sequence' | 'rna_sequence' | 'aa_sequence' | 'custom_entity' | 'assay_result' | 'assay_run';
 
 export interface SchemaRecord {
   id: string;
@@ -276,6 +276,31 @@ export interface ContainerRecord extends StorageRecord {
   contents: { entityId: string; concentration: Quantity }[];
 }
 
+/**
+ * An assay result or run. Result `fields` are keyed by the field's system name ("the keys of each field are
+ * the field's system name"), which is also the `name` of the field definition in the assay schema.
+ */
+export interface AssayRecordBase {
+  /** a UUID, as Benchling's result and run ids are */
+  id: string;
+  schemaId: string;
+  fields: Record<string, FieldValue>;
+  entryId: string | null;
+  projectId: string | null;
+  creatorId: string;
+  createdAt: string;
+  modifiedAt: string;
+  archiveReason: string | null;
+  isReviewed: boolean;
+}
+
+export type AssayResultRecord = AssayRecordBase;
+
+export interface AssayRunRecord extends AssayRecordBase {
+  validationStatus: 'VALID' | 'INVALID';
+  validationComment: string | null;
+}
+
 /** Monotonic counters persisted with the tenant (display ids and registry ids must never repeat). */
 export interface Counters {
   entryDisplayId: number;
@@ -297,6 +322,10 @@ export interface TenantData {
   boxes: BoxRecord[];
   plates: PlateRecord[];
   containers: ContainerRecord[];
+  /** assay result and run schemas (kind assay_result / assay_run); field names are system names */
+  assaySchemas: SchemaRecord[];
+  assayResults: AssayResultRecord[];
+  assayRuns: AssayRunRecord[];
   /** the one registry of this demo tenant */
   registryId: string;
   /** entry display ids are `<prefix><counter>`, like Benchling's per-tenant display id setting */
@@ -319,7 +348,10 @@ export type CollectionName =
   | 'locations'
   | 'boxes'
   | 'plates'
-  | 'containers';
+  | 'containers'
+  | 'assaySchemas'
+  | 'assayResults'
+  | 'assayRuns';
 
 export const COLLECTIONS: readonly CollectionName[] = [
   'users',
@@ -335,10 +367,22 @@ export const COLLECTIONS: readonly CollectionName[] = [
   'boxes',
   'plates',
   'containers',
+  'assaySchemas',
+  'assayResults',
+  'assayRuns',
 ];
 
 /**
  * Collections added after the first store format: a store file written before one existed gets that
  * collection from the seed when it is opened (the seed is deterministic), instead of being refused.
  */
-export const LATER_COLLECTIONS: readonly CollectionName[] = ['rnaSequences', 'locations', 'boxes', 'plates', 'containers'];
+export const LATER_COLLECTIONS: readonly CollectionName[] = [
+  'rnaSequences',
+  'locations',
+  'boxes',
+  'plates',
+  'containers',
+  'assaySchemas',
+  'assayResults',
+  'assayRuns',
+];
