@@ -47,6 +47,10 @@ const READS = [
   'search',
   'inventory_list',
   'inventory_get',
+  'assay_schemas_list',
+  'assay_results_list',
+  'assay_runs_list',
+  'assay_get',
 ];
 const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
 
@@ -332,6 +336,51 @@ t.test('inventory: the freezer, box positions, plate wells, container contents a
   t.match(await failed(bob, 'inventory_get', { id: 'box_AbHyb004' }), /Not found/);
   t.match(await failed(bob, 'inventory_get', { id: 'seq_PetEgfp1' }), /inventory id/);
   t.match(await failed(bob, 'inventory_list', { kind: 'location', contains_entity_id: 'seq_PetEgfp1' }), /boxes, plates and containers/);
+});
+
+t.test('assays: schemas, results by schema / entity / inventory / run, runs, one result; fields as the entity tools show them', async (t) => {
+  const client = await connectModern(mcpUrl, as(BOB));
+  t.teardown(() => client.close());
+  const schemas = await ok(client, 'assay_schemas_list', { kind: 'result' });
+  t.match(schemas.schemas, [{ id: 'assaysch_Yield001', name: 'Protein Yield', kind: 'assay_result' }]);
+  t.ok(schemas.schemas[0].fields.some((f: { name: string; type: string }) => f.name === 'yield_mg_per_l' && f.type === 'float'));
+  const page1 = await ok(client, 'assay_results_list', { schema_id: 'assaysch_Yield001', page_size: 4 });
+  t.equal(page1.assay_results.length, 4);
+  t.type(page1.next_cursor, 'string');
+  const page2 = await ok(client, 'assay_results_list', { schema_id: 'assaysch_Yield001', page_size: 4, cursor: page1.next_cursor });
+  t.equal(page2.assay_results.length, 2);
+  t.equal(page2.next_cursor, null);
+  const first = page1.assay_results[0];
+  t.match(first, {
+    entry_id: 'etr_ExpRn001',
+    schema: { id: 'assaysch_Yield001', name: 'Protein Yield' },
+    fields: {
+      construct: { type: 'dna_sequence_link', value: 'seq_PetEgfp1', display: 'pET-28a-EGFP' },
+      host_strain: { value: 'bfi_Bl21De31', display: 'BL21(DE3)' },
+      yield_mg_per_l: { type: 'float', value: 18.5 },
+    },
+  });
+  const rosetta = await ok(client, 'assay_results_list', { entity_ids: ['bfi_Rosett22'] });
+  t.same(
+    rosetta.assay_results.map((r: { entry_id: string }) => r.entry_id),
+    ['etr_ExpRn005'],
+  );
+  const inWell = await ok(client, 'assay_results_list', { storage_ids: ['con_ImacWA3'] });
+  t.same(
+    inWell.assay_results.map((r: { entry_id: string }) => r.entry_id),
+    ['etr_ExpRn003'],
+  );
+  const runs = await ok(client, 'assay_runs_list', { schema_id: 'assaysch_PlRdr002' });
+  t.match(runs.assay_runs, [{ id: '3f2a9c1e-5b7d-4e21-9a0c-6d8e1f2b3c01', validation_status: 'VALID', fields: { instrument: { value: 'SpectraMax M5' } } }]);
+  const ofRun = await ok(client, 'assay_results_list', { run_id: runs.assay_runs[0].id });
+  t.equal(ofRun.assay_results.length, 3);
+  const one = await ok(client, 'assay_get', { kind: 'result', id: first.id });
+  t.same(one.assay.fields, first.fields);
+  t.equal(one.assay.kind, 'result');
+  t.match(await failed(client, 'assay_results_list', {}), /Give schema_id, entity_ids/);
+  t.match(await failed(client, 'assay_results_list', { entity_ids: Array.from({ length: 21 }, (_, i) => `bfi_x${i}`) }), /21|20/);
+  t.match(await failed(client, 'assay_get', { kind: 'run', id: 'not-a-uuid' }), /UUID/);
+  t.match(await failed(client, 'assay_get', { kind: 'run', id: first.id }), /Not found/);
 });
 
 t.test('two users with their own keys, at the same time, each see only what Benchling lets them', async (t) => {

@@ -52,6 +52,10 @@ t.test('the tool set: names and annotations', async (t) => {
     'search',
     'inventory_list',
     'inventory_get',
+    'assay_schemas_list',
+    'assay_results_list',
+    'assay_runs_list',
+    'assay_get',
   ];
   const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
   t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes].sort());

@@ -2,6 +2,10 @@ import type { AnyTool } from '@labmcp/service-kit';
 import type { BenchlingToolContext } from '../context.js';
 import { aaSequenceGet } from './aa-sequence-get.js';
 import { aaSequencesList } from './aa-sequences-list.js';
+import { assayGet } from './assay-get.js';
+import { assayResultsList } from './assay-results-list.js';
+import { assayRunsList } from './assay-runs-list.js';
+import { assaySchemasList } from './assay-schemas-list.js';
 import { customEntitiesList } from './custom-entities-list.js';
 import { customEntityCreate } from './custom-entity-create.js';
 import { customEntityGet } from './custom-entity-get.js';
@@ -42,6 +46,10 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   search,
   inventoryList,
   inventoryGet,
+  assaySchemasList,
+  assayResultsList,
+  assayRunsList,
+  assayGet,
   // write
   entryCreate,
   dnaSequenceCreate,
