@@ -7,6 +7,7 @@ import { folderOperations } from './folders.js';
 import { inventoryOperations } from './inventory.js';
 import type { Operation } from './operation.js';
 import { projectOperations } from './projects.js';
+import { registryOperations } from './registries.js';
 import { rnaSequenceOperations } from './rna-sequences.js';
 import { schemaOperations } from './schemas.js';
 import { userOperations } from './users.js';
@@ -24,6 +25,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...userOperations,
   ...inventoryOperations,
   ...assayOperations,
+  ...registryOperations,
 ];
 
 export type { Operation, OperationContext, OperationResult } from './operation.js';

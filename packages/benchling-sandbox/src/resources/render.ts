@@ -371,6 +371,16 @@ export class Renderer {
     };
   }
 
+  /** components.schemas.Registry: the tenant's one registry. */
+  registry(): Record<string, unknown> {
+    return {
+      id: this.snapshot.data.registryId,
+      modifiedAt: '2026-01-01T00:00:00.000Z',
+      name: 'Lab Registry',
+      owner: { handle: 'sandbox-lab', id: 'ent_SandboxL', name: 'Sandbox Lab' },
+    };
+  }
+
   /** components.schemas.EntitySchema */
   entitySchema(s: SchemaRecord): Record<string, unknown> {
     return {

@@ -101,6 +101,7 @@ export function seedTenant(): TenantData {
     assaySchemas: seedAssaySchemas(),
     assayResults: seedAssayResults(),
     assayRuns: seedAssayRuns(),
+    tasks: [],
     registryId: DEMO_REGISTRY_ID,
     entryDisplayIdPrefix: ENTRY_DISPLAY_PREFIX,
     counters: { entryDisplayId, registry },

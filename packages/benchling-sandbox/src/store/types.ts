@@ -301,6 +301,22 @@ export interface AssayRunRecord extends AssayRecordBase {
   validationComment: string | null;
 }
 
+/**
+ * An asynchronous task (GET /tasks/{id}). The sandbox does the work when the task is created and reports it
+ * RUNNING until `readyAt`, so clients exercise their polling.
+ */
+export interface TaskRecord {
+  id: string;
+  /** who started it; others get 404 */
+  userId: string;
+  createdAt: string;
+  readyAt: string;
+  outcome: 'SUCCEEDED' | 'FAILED';
+  message: string | null;
+  errors: Record<string, unknown>[] | null;
+  response: Record<string, unknown> | null;
+}
+
 /** Monotonic counters persisted with the tenant (display ids and registry ids must never repeat). */
 export interface Counters {
   entryDisplayId: number;
@@ -326,6 +342,7 @@ export interface TenantData {
   assaySchemas: SchemaRecord[];
   assayResults: AssayResultRecord[];
   assayRuns: AssayRunRecord[];
+  tasks: TaskRecord[];
   /** the one registry of this demo tenant */
   registryId: string;
   /** entry display ids are `<prefix><counter>`, like Benchling's per-tenant display id setting */
@@ -351,7 +368,8 @@ export type CollectionName =
   | 'containers'
   | 'assaySchemas'
   | 'assayResults'
-  | 'assayRuns';
+  | 'assayRuns'
+  | 'tasks';
 
 export const COLLECTIONS: readonly CollectionName[] = [
   'users',
@@ -370,6 +388,7 @@ export const COLLECTIONS: readonly CollectionName[] = [
   'assaySchemas',
   'assayResults',
   'assayRuns',
+  'tasks',
 ];
 
 /**
@@ -385,4 +404,5 @@ export const LATER_COLLECTIONS: readonly CollectionName[] = [
   'assaySchemas',
   'assayResults',
   'assayRuns',
+  'tasks',
 ];

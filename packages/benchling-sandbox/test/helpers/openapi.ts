@@ -120,7 +120,15 @@ export class SpecValidator {
     return this.operations.find((op) => {
       if (op.method !== method) return false;
       const t = op.template.split('/');
-      return t.length === parts.length && t.every((seg, i) => (seg.startsWith('{') ? parts[i] !== '' : seg === parts[i]));
+      return (
+        t.length === parts.length &&
+        t.every((seg, i) => {
+          const part = parts[i]!;
+          if (!seg.startsWith('{')) return seg === part;
+          const suffix = /\}(:[\w-]+)$/.exec(seg)?.[1];
+          return suffix ? part.endsWith(suffix) && part.length > suffix.length : part !== '' && !part.includes(':');
+        })
+      );
     });
   }
 
