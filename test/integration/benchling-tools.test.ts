@@ -51,8 +51,12 @@ const READS = [
   'assay_results_list',
   'assay_runs_list',
   'assay_get',
+  'registries_list',
+  'registered_entities_get',
 ];
 const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
+/** writes that may replace data */
+const DESTRUCTIVE = ['entities_register'];
 
 function text(result: ToolResult): string {
   return result.content?.map((c) => c.text ?? '').join('\n') ?? '';
@@ -78,10 +82,12 @@ for (const connect of [connectModern, connectLegacy]) {
     const client = await connect(mcpUrl, as(ALICE));
     t.teardown(() => client.close());
     const { tools } = await client.listTools();
-    t.same(tools.map((x) => x.name).sort(), [...READS, ...WRITES].sort(), 'exactly these tools');
+    t.same(tools.map((x) => x.name).sort(), [...READS, ...WRITES, ...DESTRUCTIVE].sort(), 'exactly these tools');
     for (const tool of tools) {
       t.ok(tool.outputSchema, `${tool.name} has an output schema`);
       if (READS.includes(tool.name)) t.match(tool.annotations, { readOnlyHint: true }, `${tool.name} read-only`);
+      else if (DESTRUCTIVE.includes(tool.name))
+        t.match(tool.annotations, { readOnlyHint: false, destructiveHint: true, idempotentHint: false }, `${tool.name} destructive`);
       else t.match(tool.annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${tool.name} write`);
     }
 
@@ -383,6 +389,37 @@ t.test('assays: schemas, results by schema / entity / inventory / run, runs, one
   t.match(await failed(client, 'assay_get', { kind: 'run', id: first.id }), /Not found/);
 });
 
+t.test('registration: registries, checks before sending, a registration task followed to the end, lookups by registry id', async (t) => {
+  const client = await connectModern(mcpUrl, as(CAROL));
+  t.teardown(() => client.close());
+  const registries = await ok(client, 'registries_list', {});
+  t.match(registries.registries, [{ id: 'src_LabReg01', name: 'Lab Registry' }]);
+  const refused = await failed(client, 'entities_register', {
+    registry_id: 'src_LabReg01',
+    entity_ids: ['bfi_SgVegf03', 'bfi_SgEmx101', 'seq_EgfpOrf3'],
+    naming_strategy: 'NEW_IDS',
+  });
+  t.match(refused, /Nothing was registered:\n- bfi_SgEmx101 \(EMX1-sg1\): already registered as SG001\n- seq_EgfpOrf3 \(EGFP ORF\): has no schema/);
+  const vegfa = await ok(client, 'custom_entity_get', { custom_entity_id: 'bfi_SgVegf03' });
+  t.equal(vegfa.custom_entity.registry_id, null, 'nothing was sent');
+  const done = await ok(client, 'entities_register', { registry_id: 'src_LabReg01', entity_ids: ['bfi_SgVegf03'], naming_strategy: 'NEW_IDS' });
+  t.match(done, {
+    status: 'SUCCEEDED',
+    task_id: /^[0-9a-f-]{36}$/,
+    entities: [{ id: 'bfi_SgVegf03', type: 'custom_entity', entity_registry_id: 'SG003', registry_id: 'src_LabReg01' }],
+  });
+  const looked = await ok(client, 'registered_entities_get', { registry_id: 'src_LabReg01', entity_registry_ids: ['SG003', 'PLS003'] });
+  t.match(looked.entities, [
+    { id: 'bfi_SgVegf03', type: 'custom_entity', name: 'VEGFA-site3' },
+    { id: 'seq_LgEmx101', type: 'dna_sequence', name: 'lentiGuide-EMX1-sg1' },
+  ]);
+  t.match(
+    await failed(client, 'entities_register', { registry_id: 'src_Nothere9', entity_ids: ['bfi_SgVegf03'], naming_strategy: 'NEW_IDS' }),
+    /registries_list/,
+  );
+  t.match(await failed(client, 'registered_entities_get', { registry_id: 'src_LabReg01', entity_registry_ids: ['CL003'] }), /Not found/);
+});
+
 t.test('two users with their own keys, at the same time, each see only what Benchling lets them', async (t) => {
   const [alice, bob] = await Promise.all([connectModern(mcpUrl, as(ALICE)), connectLegacy(mcpUrl, as(BOB))]);
   t.teardown(async () => {
@@ -425,6 +462,7 @@ t.test('audit lines name the caller (a key fingerprint), the tool and its target
   t.ok(audit.some((l) => l.tool === 'entries_list' && l.targets?.folder_id === 'lib_abc123'));
   t.ok(audit.some((l) => l.tool === 'custom_entity_create' && l.targets?.schema_id === 'ts_SgRna001' && l.outcome === 'user_error'));
   t.ok(audit.some((l) => l.tool === 'rna_sequence_create' && l.targets?.folder_id === 'lib_CrLib002' && l.outcome === 'ok'));
+  t.ok(audit.some((l) => l.tool === 'entities_register' && l.targets?.registry_id === 'src_LabReg01' && l.outcome === 'ok'));
 });
 
 t.test('no key in any log line', async (t) => {

@@ -12,6 +12,7 @@ import { customEntityGet } from './custom-entity-get.js';
 import { dnaSequenceCreate } from './dna-sequence-create.js';
 import { dnaSequenceGet } from './dna-sequence-get.js';
 import { dnaSequencesList } from './dna-sequences-list.js';
+import { entitiesRegister } from './entities-register.js';
 import { entriesList } from './entries-list.js';
 import { entryCreate } from './entry-create.js';
 import { entryGet } from './entry-get.js';
@@ -19,6 +20,8 @@ import { foldersList } from './folders-list.js';
 import { inventoryGet } from './inventory-get.js';
 import { inventoryList } from './inventory-list.js';
 import { projectsList } from './projects-list.js';
+import { registeredEntitiesGet } from './registered-entities-get.js';
+import { registriesList } from './registries-list.js';
 import { rnaSequenceCreate } from './rna-sequence-create.js';
 import { rnaSequenceGet } from './rna-sequence-get.js';
 import { rnaSequencesList } from './rna-sequences-list.js';
@@ -50,11 +53,14 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   assayResultsList,
   assayRunsList,
   assayGet,
+  registriesList,
+  registeredEntitiesGet,
   // write
   entryCreate,
   dnaSequenceCreate,
   rnaSequenceCreate,
   customEntityCreate,
+  entitiesRegister,
 ];
 
 for (const tool of benchlingTools) {
