@@ -1,5 +1,6 @@
 import { aaSequenceOperations } from './aa-sequences.js';
 import { assayOperations } from './assays.js';
+import { blobOperations } from './blobs.js';
 import { customEntityOperations } from './custom-entities.js';
 import { dnaSequenceOperations } from './dna-sequences.js';
 import { entryOperations } from './entries.js';
@@ -26,6 +27,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...inventoryOperations,
   ...assayOperations,
   ...registryOperations,
+  ...blobOperations,
 ];
 
 export type { Operation, OperationContext, OperationResult } from './operation.js';

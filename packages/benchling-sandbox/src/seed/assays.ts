@@ -39,6 +39,7 @@ export function seedAssaySchemas(): SchemaRecord[] {
         field('tsf_AyWell07', 'sample_well', 'storage_link'),
         field('tsf_AyRun008', 'plate_reader_run', 'assay_run_link', { linkedSchemaId: S.plateReader }),
         field('tsf_AyNote09', 'comment', 'text'),
+        field('tsf_AyBlob10', 'plate_reader_export', 'blob_link'),
       ],
     },
     {
@@ -102,6 +103,7 @@ export function seedAssayResults(): AssayResultRecord[] {
       sample_well: wells[i] ?? null,
       plate_reader_run: i < 3 ? DEMO_IDS.assayRuns.plateReader1 : null,
       comment: y.construct === 'petBackbone' ? 'Empty-vector control' : null,
+      plate_reader_export: i < 3 ? DEMO_IDS.blobs.plateReaderExport : null,
     },
     entryId: `etr_ExpRn${String(y.n).padStart(3, '0')}`,
     projectId: DEMO_IDS.projects.proteinExpression,

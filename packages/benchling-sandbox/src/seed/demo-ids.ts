@@ -67,6 +67,12 @@ export const DEMO_IDS = {
     /** the result of expression run ER-01 ... ER-06: `${prefix}0N` */
     runPrefix: 'a7c41e20-1d3b-4c5e-8f90-12ab34cd56',
   },
+  blobs: {
+    /** attached to the purification entry (an external_file note): the AKTA chromatogram export */
+    chromatogram: '0b6f3c2a-8d41-4e5f-9a7b-1c2d3e4f5a61',
+    /** linked from the Protein Yield results of ER-01..03 (blob_link field plate_reader_export) */
+    plateReaderExport: '0b6f3c2a-8d41-4e5f-9a7b-1c2d3e4f5a62',
+  },
   entries: {
     /** archived ("Retired") pilot run in Expression Runs */
     pilotRun: 'etr_ExpRn000',

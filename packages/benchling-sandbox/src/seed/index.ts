@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FolderRecord, ProjectRecord, TenantData, UserRecord } from '../store/types.js';
 import { seedAssayResults, seedAssayRuns, seedAssaySchemas } from './assays.js';
+import { seedBlobs } from './blobs.js';
 import { seedCustomEntities } from './custom-entities.js';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
 import { seedBoxes, seedContainers, seedLocations, seedPlates } from './inventory.js';
@@ -102,6 +103,7 @@ export function seedTenant(): TenantData {
     assayResults: seedAssayResults(),
     assayRuns: seedAssayRuns(),
     tasks: [],
+    blobs: seedBlobs(),
     registryId: DEMO_REGISTRY_ID,
     entryDisplayIdPrefix: ENTRY_DISPLAY_PREFIX,
     counters: { entryDisplayId, registry },

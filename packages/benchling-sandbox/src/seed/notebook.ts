@@ -244,6 +244,13 @@ export function seedEntries(): EntryRecord[] {
           text('Pooled B6-B7, desalted into PBS; 28 mg total. SDS-PAGE: single band at ~29 kDa.'),
           { type: 'code', text: 'concentration_mg_per_ml = A280 / 0.73  # EGFP extinction, 1 cm path', indentation: 0, links: [] },
           {
+            type: 'external_file',
+            text: 'AKTA chromatogram export (A280 and imidazole against volume)',
+            indentation: 0,
+            externalFileId: DEMO_IDS.blobs.chromatogram,
+            links: [],
+          },
+          {
             ...text('Protocol: HisTrap IMAC after Cytiva 11000458; compare the yield with the antibody campaign.'),
             // A hyperlink (no id, its own URL) and an entry of a project not every reader of this one can see
             // (webURL null for them), as Benchling renders links.

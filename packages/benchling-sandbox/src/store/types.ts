@@ -101,6 +101,8 @@ export interface EntryNote {
   type: string;
   text?: string;
   indentation?: number;
+  /** external_file notes: the attached file (a BlobRecord id) */
+  externalFileId?: string;
   checked?: boolean;
   /**
    * EntryLink: hyperlinks (`type: "link"`) keep their own URL and have no id; links to Benchling objects keep
@@ -302,6 +304,23 @@ export interface AssayRunRecord extends AssayRecordBase {
 }
 
 /**
+ * An uploaded file: a blob (linked from blob_link fields of results) or an entry's attached file (an
+ * `external_file` note part names it by this id). Small demo files only: the whole tenant lives in memory.
+ */
+export interface BlobRecord {
+  /** a UUID */
+  id: string;
+  name: string;
+  mimeType: string;
+  type: 'RAW_FILE' | 'VISUALIZATION';
+  /** the file's bytes, base64 */
+  contentBase64: string;
+  /** who may read it: members of this project */
+  projectId: string | null;
+  createdAt: string;
+}
+
+/**
  * An asynchronous task (GET /tasks/{id}). The sandbox does the work when the task is created and reports it
  * RUNNING until `readyAt`, so clients exercise their polling.
  */
@@ -343,6 +362,7 @@ export interface TenantData {
   assayResults: AssayResultRecord[];
   assayRuns: AssayRunRecord[];
   tasks: TaskRecord[];
+  blobs: BlobRecord[];
   /** the one registry of this demo tenant */
   registryId: string;
   /** entry display ids are `<prefix><counter>`, like Benchling's per-tenant display id setting */
@@ -369,7 +389,8 @@ export type CollectionName =
   | 'assaySchemas'
   | 'assayResults'
   | 'assayRuns'
-  | 'tasks';
+  | 'tasks'
+  | 'blobs';
 
 export const COLLECTIONS: readonly CollectionName[] = [
   'users',
@@ -389,6 +410,7 @@ export const COLLECTIONS: readonly CollectionName[] = [
   'assayResults',
   'assayRuns',
   'tasks',
+  'blobs',
 ];
 
 /**
@@ -405,4 +427,5 @@ export const LATER_COLLECTIONS: readonly CollectionName[] = [
   'assayResults',
   'assayRuns',
   'tasks',
+  'blobs',
 ];
