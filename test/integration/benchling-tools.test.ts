@@ -3,6 +3,7 @@
  * real processes. Every tool, paging, Benchling's errors, auth failures in the metrics, two users with their
  * own keys at the same time, and no key in any log line.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -53,6 +54,7 @@ const READS = [
   'assay_get',
   'registries_list',
   'registered_entities_get',
+  'attachment_read',
 ];
 const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
 /** writes that may replace data */
@@ -420,6 +422,27 @@ t.test('registration: registries, checks before sending, a registration task fol
   t.match(await failed(client, 'registered_entities_get', { registry_id: 'src_LabReg01', entity_registry_ids: ['CL003'] }), /Not found/);
 });
 
+t.test('attachments: an entry attachment found through entry_get, a blob linked from an assay result, both bounded', async (t) => {
+  const client = await connectModern(mcpUrl, as(BOB));
+  t.teardown(() => client.close());
+  const entry = await ok(client, 'entry_get', { entry_id: 'etr_Purif001' });
+  const [, fileId] = /\[attached file ([^\]]+)\] AKTA chromatogram export/.exec(entry.entry.notes_text) ?? [];
+  t.ok(fileId, 'entry_get names the attached file');
+  const file = await ok(client, 'attachment_read', { entry_id: 'etr_Purif001', external_file_id: fileId });
+  t.equal(file.encoding, 'utf8');
+  t.match(file.content, /^volume_ml,a280_mau,imidazole_mm\n0,12,40\n/);
+  t.equal(file.size, Buffer.byteLength(file.content));
+  t.equal(file.sha256, createHash('sha256').update(file.content).digest('hex'));
+  const result = await ok(client, 'assay_get', { kind: 'result', id: 'a7c41e20-1d3b-4c5e-8f90-12ab34cd5601' });
+  const blobId = result.assay.fields.plate_reader_export.value;
+  const blob = await ok(client, 'attachment_read', { blob_id: blobId });
+  t.match(blob, { name: 'SpectraMax_A280_export.csv', mime_type: 'text/csv', encoding: 'utf8', content: /^well,a280/ });
+  t.match(await failed(client, 'attachment_read', { entry_id: 'etr_Purif001', external_file_id: fileId, max_bytes: 100 }), /more than max_bytes \(100\)/);
+  t.match(await failed(client, 'attachment_read', { blob_id: blobId, max_bytes: 10 }), /more than max_bytes \(10\)/);
+  t.match(await failed(client, 'attachment_read', { entry_id: 'etr_ExpRn001', external_file_id: fileId }), /Not found/);
+  t.match(await failed(client, 'attachment_read', { entry_id: 'etr_Purif001' }), /both entry_id and external_file_id/);
+});
+
 t.test('two users with their own keys, at the same time, each see only what Benchling lets them', async (t) => {
   const [alice, bob] = await Promise.all([connectModern(mcpUrl, as(ALICE)), connectLegacy(mcpUrl, as(BOB))]);
   t.teardown(async () => {
@@ -469,6 +492,9 @@ t.test('no key in any log line', async (t) => {
   await new Promise((r) => setTimeout(r, 200));
   const logs = bundle.logs();
   t.ok(logs.length > 0);
+  // attachment_read fetched pre-signed links: their signatures are credentials too.
+  t.ok(logs.includes('/_files/'), 'the downloads are in the access log');
+  t.notMatch(logs, /signature=(?!\[redacted\])[A-Za-z0-9_-]{8,}/, 'but no download-link signature');
   for (const key of [ALICE, BOB, CAROL, BAD_KEY]) {
     t.notOk(logs.includes(key), `${key.slice(0, 12)}… not logged`);
     t.notOk(logs.includes(Buffer.from(`${key}:`).toString('base64')), `nor as a Basic credential`);

@@ -58,7 +58,10 @@ t.test('the tool set: names and annotations', async (t) => {
     'assay_get',
   ];
   const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
-  t.same(benchlingTools.map((x) => x.name).sort(), [...reads, 'registries_list', 'registered_entities_get', ...writes, 'entities_register'].sort());
+  t.same(
+    benchlingTools.map((x) => x.name).sort(),
+    [...reads, 'registries_list', 'registered_entities_get', 'attachment_read', ...writes, 'entities_register'].sort(),
+  );
   t.same(
     tool('entities_register').annotations,
     { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

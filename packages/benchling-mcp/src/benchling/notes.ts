@@ -47,6 +47,9 @@ function renderNote(note: ApiNote, number: number): string[] {
       return ['```', ...text.split('\n'), '```'];
     case 'table':
       return renderTable(note, text);
+    case 'external_file':
+      // The id is what attachment_read takes (with the entry id).
+      return [`${indent}[attached file ${note.externalFileId ?? '?'}]${text ? ` ${text}` : ''}`];
     case 'text':
     case undefined:
       return text ? [`${indent}${text}`] : [];

@@ -31,6 +31,8 @@ export interface ApiNote {
   text?: string;
   indentation?: number;
   checked?: boolean;
+  /** external_file notes: the attached file */
+  externalFileId?: string;
   links?: { id?: string; type?: string }[];
   table?: { name?: string; columnLabels?: (string | null)[]; rows?: { cells?: { text?: string }[] }[] };
 }

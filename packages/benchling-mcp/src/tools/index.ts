@@ -6,6 +6,7 @@ import { assayGet } from './assay-get.js';
 import { assayResultsList } from './assay-results-list.js';
 import { assayRunsList } from './assay-runs-list.js';
 import { assaySchemasList } from './assay-schemas-list.js';
+import { attachmentRead } from './attachment-read.js';
 import { customEntitiesList } from './custom-entities-list.js';
 import { customEntityCreate } from './custom-entity-create.js';
 import { customEntityGet } from './custom-entity-get.js';
@@ -55,6 +56,7 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   assayGet,
   registriesList,
   registeredEntitiesGet,
+  attachmentRead,
   // write
   entryCreate,
   dnaSequenceCreate,
