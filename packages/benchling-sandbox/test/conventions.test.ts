@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { DEMO_IDS, DEMO_KEYS, DEMO_USERS } from '../src/index.js';
+import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from '../src/index.js';
 import { type Asserts, type Client, spec, startSandbox } from './helpers/harness.js';
 
 const D = DEMO_IDS;
@@ -278,4 +278,74 @@ t.test('a store written before RNA sequences existed opens with the seeded ones 
   const list = await h.as(DEMO_KEYS.alice).get('/rna-sequences');
   t.equal(list.body.rnaSequences.length, 2);
   t.ok(JSON.parse(readFileSync(file, 'utf8')).tenant.rnaSequences, 'and written back');
+});
+
+t.test('note indentation: list items start at 1, other notes at 0', async (t) => {
+  const h = await startSandbox(t);
+  const entry = (await h.as(DEMO_KEYS.alice).get(`/entries/${D.entries.firstRun}`)).body.entry;
+  const notes = entry.days.flatMap((d: { notes: { type: string; indentation: number }[] }) => d.notes);
+  const lists = notes.filter((n: { type: string }) => n.type.startsWith('list_'));
+  t.ok(lists.length > 0);
+  t.ok(
+    lists.every((n: { indentation: number }) => n.indentation >= 1),
+    'a list is "one note part with indentation 1 followed by note parts with indentation 2"',
+  );
+  t.ok(
+    notes.filter((n: { type: string }) => n.type === 'text').every((n: { indentation: number }) => n.indentation === 0),
+    'the default is 0 for no indent',
+  );
+});
+
+t.test('url is the path of webURL, without the tenant', async (t) => {
+  const h = await startSandbox(t);
+  const alice = h.as(DEMO_KEYS.alice);
+  for (const path of [`/dna-sequences/${D.dnaSequences.petEgfp}`, `/custom-entities/${D.customEntities.bl21}`, `/rna-sequences/${D.rnaSequences.egfpMrna}`]) {
+    const e = (await alice.get(path)).body;
+    t.ok(e.url.startsWith('/') && e.webURL === `${h.url}${e.url}`, `${path}: url ${e.url}`);
+  }
+});
+
+t.test('custom entity and entry creates: every writable property of the create schemas', async (t) => {
+  const h = await startSandbox(t);
+  const carol = h.as(DEMO_KEYS.carol);
+  const entity = await create(t, carol, 'createCustomEntity', '/custom-entities', {
+    name: 'sgTP53-1',
+    schemaId: D.entitySchemas.sgRna,
+    folderId: D.folders.guideLibrary,
+    fields: { 'Target Gene': { value: 'TP53' }, 'Spacer Sequence': { value: 'CCATTGTTCAATATCGTCCG' } },
+    customFields: { Source: { value: 'Brunello' } },
+    aliases: ['TP53-g1'],
+    authorIds: [DEMO_USERS.carol.id],
+    registryId: DEMO_REGISTRY_ID,
+    namingStrategy: 'NEW_IDS',
+  });
+  t.equal(entity.status, 201, entity.text.slice(0, 300));
+  t.match(entity.body, { entityRegistryId: 'SG003', aliases: ['TP53-g1'], customFields: { Source: { value: 'Brunello' } } });
+  const both = await create(t, carol, 'createCustomEntity', '/custom-entities', {
+    name: 'x',
+    schemaId: D.entitySchemas.sgRna,
+    registryId: 'src_LabReg01',
+    entityRegistryId: 'SG900',
+    namingStrategy: 'NEW_IDS',
+    fields: { 'Target Gene': { value: 'X' }, 'Spacer Sequence': { value: 'CCATTGTTCAATATCGTCCG' } },
+  });
+  t.equal(both.status, 400, '"Cannot specify both entityRegistryId and namingStrategy"');
+  const entry = await create(t, carol, 'createEntry', '/entries', {
+    name: 'Every property',
+    folderId: D.folders.crNotebook,
+    schemaId: D.entrySchemas.crisprScreen,
+    fields: { 'Cell Line': { value: D.customEntities.k562Cas9 } },
+    customFields: { Batch: { value: 'B7' } },
+    authorIds: [DEMO_USERS.carol.id, DEMO_USERS.alice.id],
+  });
+  t.equal(entry.status, 201, entry.text.slice(0, 300));
+  t.match(entry.body, { customFields: { Batch: { value: 'B7' } }, authors: [{ id: DEMO_USERS.carol.id }, { id: DEMO_USERS.alice.id }] });
+  const template = await create(t, carol, 'createEntry', '/entries', {
+    name: 'From a template',
+    folderId: D.folders.crNotebook,
+    entryTemplateId: 'tmpl_nothere1',
+    initialTables: [{ templateTableID: 'tbl_1', csvData: '00000000-0000-0000-0000-000000000000' }],
+  });
+  t.equal(template.status, 400);
+  t.match(template.body.error.message, /entry template tmpl_nothere1 not found/, 'refused for the reason Benchling gives: no such template');
 });

@@ -3,9 +3,11 @@ import { DEMO_IDS, DEMO_USERS } from './demo-ids.js';
 import { seedDate, seedTime } from './time.js';
 
 const text = (t: string, indentation = 0): EntryNote => ({ type: 'text', text: t, indentation, links: [] });
-const bullet = (t: string): EntryNote => ({ type: 'list_bullet', text: t, indentation: 0, links: [] });
-const step = (t: string): EntryNote => ({ type: 'list_number', text: t, indentation: 0, links: [] });
-const check = (t: string, checked: boolean): EntryNote => ({ type: 'list_checkbox', text: t, checked, indentation: 0, links: [] });
+// List items start at indentation 1 ("a bulleted list with children is modeled as one note part with
+// indentation 1 followed by note parts with indentation 2"); 0 is for notes that are not indented at all.
+const bullet = (t: string, indentation = 1): EntryNote => ({ type: 'list_bullet', text: t, indentation, links: [] });
+const step = (t: string): EntryNote => ({ type: 'list_number', text: t, indentation: 1, links: [] });
+const check = (t: string, checked: boolean): EntryNote => ({ type: 'list_checkbox', text: t, checked, indentation: 1, links: [] });
 const table = (name: string, columns: string[], rows: string[][]): EntryNote => ({
   type: 'table',
   text: '',
