@@ -210,6 +210,8 @@ t.test('sequences: RNA list/get/create, feature ends in plain coordinates, FASTA
     rnas.rna_sequences.map((s: { id: string }) => s.id),
     ['seq_SgEmxR02'],
   );
+  const byRnaId = await ok(client, 'search', { query: 'seq_EgfpMrn1' });
+  t.match(byRnaId.results, [{ type: 'rna_sequence', id: 'seq_EgfpMrn1', name: 'EGFP mRNA (IVT)' }], 'search by id finds an RNA sequence (seq_ is shared)');
   const mrna = await ok(client, 'rna_sequence_get', { rna_sequence_id: 'seq_EgfpMrn1' });
   const tail = mrna.rna_sequence.annotations.find((a: { name: string }) => a.name === 'poly(A) tail');
   t.equal(tail.end, mrna.rna_sequence.length, "Benchling's end 0 (the end of the sequence) comes back as the length");

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { BenchlingError } from '../benchling/errors.js';
 import type { ApiSchema } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
-import { fetchEntity, registeredEntityOut, registrableIdSchema, registryIdSchema, shapeRegistered } from './registration-common.js';
+import { fetchEntity } from './entity-lookup.js';
+import { registeredEntityOut, registrableIdSchema, registryIdSchema, shapeRegistered } from './registration-common.js';
 
 /** Each entity is checked first (one or two reads), so a call is kept small for the tenant's rate limit. */
 const MAX_ENTITIES = 25;
