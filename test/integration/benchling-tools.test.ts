@@ -488,6 +488,9 @@ t.test('audit lines name the caller (a key fingerprint), the tool and its target
   t.ok(audit.some((l) => l.tool === 'custom_entity_create' && l.targets?.schema_id === 'ts_SgRna001' && l.outcome === 'user_error'));
   t.ok(audit.some((l) => l.tool === 'rna_sequence_create' && l.targets?.folder_id === 'lib_CrLib002' && l.outcome === 'ok'));
   t.ok(audit.some((l) => l.tool === 'entities_register' && l.targets?.registry_id === 'src_LabReg01' && l.outcome === 'ok'));
+  const registrations = audit.filter((l) => (l as { event?: string }).event === 'registered');
+  t.equal(registrations.length, 1, 'one audit line for the one registration sent (the refused call sent nothing)');
+  t.match(registrations[0], { outcome: 'SUCCEEDED', registryId: 'src_LabReg01', registered: [{ id: 'bfi_SgVegf03', entityRegistryId: 'SG003' }] });
 });
 
 t.test('no key in any log line', async (t) => {

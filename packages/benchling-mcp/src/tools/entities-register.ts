@@ -93,34 +93,32 @@ export const entitiesRegister = benchlingTool({
     });
     const taskId = started.taskId;
     if (typeof taskId !== 'string' || taskId === '') throw new BenchlingError('bad_response', 'Benchling accepted the registration but sent no task id.');
-    ctx.log.info(
-      { audit: true, event: 'registration_started', registryId: args.registry_id, entityIds: ids, namingStrategy: args.naming_strategy, taskId },
-      'entities sent for registration',
-    );
-    const task = await followTask(session, taskId, ctx.signal);
-    if (task.status === 'FAILED') {
-      const details = Array.isArray(task.errors) ? task.errors.slice(0, 25).map((e) => `- ${JSON.stringify(e).slice(0, 300)}`) : [];
-      throw new ToolError(
-        `Benchling registered none of the entities: ${task.message ?? 'the task failed'}${details.length ? `\n${details.join('\n')}` : ''}`,
-        'conflict',
-      );
+    // One audit line per registration, written whatever happens after the POST (success, failure, a wait that
+    // ends early, cancellation), so what was sent is always on record.
+    const audit = { audit: true, event: 'registered', registryId: args.registry_id, entityIds: ids, namingStrategy: args.naming_strategy, taskId };
+    let outcome = 'unknown';
+    let registered: { id: string; entityRegistryId: string | null }[] = [];
+    try {
+      const task = await followTask(session, taskId, ctx.signal);
+      outcome = task.status ?? 'unknown';
+      if (task.status === 'FAILED') {
+        const details = Array.isArray(task.errors) ? task.errors.slice(0, 25).map((e) => `- ${JSON.stringify(e).slice(0, 300)}`) : [];
+        throw new ToolError(
+          `Benchling registered none of the entities: ${task.message ?? 'the task failed'}${details.length ? `\n${details.join('\n')}` : ''}`,
+          'conflict',
+        );
+      }
+      if (task.status !== 'SUCCEEDED') return { status: 'RUNNING' as const, task_id: taskId, entities: [] };
+      const entities = [];
+      for (const id of ids) {
+        const { type, entity } = await fetchEntity(session, id);
+        entities.push(shapeRegistered(entity, type));
+      }
+      registered = entities.map((e) => ({ id: e.id, entityRegistryId: e.entity_registry_id }));
+      return { status: 'SUCCEEDED' as const, task_id: taskId, entities };
+    } finally {
+      ctx.log.info({ ...audit, outcome, ...(registered.length > 0 && { registered }) }, 'entities sent for registration');
     }
-    if (task.status !== 'SUCCEEDED') return { status: 'RUNNING' as const, task_id: taskId, entities: [] };
-    const entities = [];
-    for (const id of ids) {
-      const { type, entity } = await fetchEntity(session, id);
-      entities.push(shapeRegistered(entity, type));
-    }
-    ctx.log.info(
-      {
-        audit: true,
-        event: 'registered',
-        registryId: args.registry_id,
-        registered: entities.map((e) => ({ id: e.id, entityRegistryId: e.entity_registry_id })),
-      },
-      'entities registered',
-    );
-    return { status: 'SUCCEEDED' as const, task_id: taskId, entities };
   },
 });
 
