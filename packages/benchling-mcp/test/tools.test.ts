@@ -41,15 +41,32 @@ t.test('the tool set: names and annotations', async (t) => {
     'projects_list',
     'dna_sequences_list',
     'dna_sequence_get',
+    'rna_sequences_list',
+    'rna_sequence_get',
+    'sequence_export',
     'aa_sequences_list',
     'aa_sequence_get',
     'custom_entities_list',
     'custom_entity_get',
     'schemas_list',
     'search',
+    'inventory_list',
+    'inventory_get',
+    'assay_schemas_list',
+    'assay_results_list',
+    'assay_runs_list',
+    'assay_get',
   ];
-  const writes = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
-  t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes].sort());
+  const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
+  t.same(
+    benchlingTools.map((x) => x.name).sort(),
+    [...reads, 'registries_list', 'registered_entities_get', 'attachment_read', ...writes, 'entities_register'].sort(),
+  );
+  t.same(
+    tool('entities_register').annotations,
+    { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    'registration may replace names',
+  );
   for (const name of reads) t.match(tool(name).annotations, { readOnlyHint: true }, `${name} is read-only`);
   for (const name of writes)
     t.same(tool(name).annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${name} is a write`);

@@ -90,10 +90,11 @@ t.test('notesAsText: kinds of notes, bounded', async (t) => {
       title: 'Day one',
       notes: [
         { type: 'text', text: 'Hello' },
-        { type: 'list_number', text: 'a' },
-        { type: 'list_number', text: 'b' },
-        { type: 'list_bullet', text: 'c', indentation: 1 },
-        { type: 'list_checkbox', text: 'd', checked: false },
+        { type: 'list_number', text: 'a', indentation: 1 },
+        { type: 'list_number', text: 'b', indentation: 1 },
+        // Benchling's list levels: 1 is the top of a list, 2 its children.
+        { type: 'list_bullet', text: 'c', indentation: 2 },
+        { type: 'list_checkbox', text: 'd', checked: false, indentation: 1 },
         { type: 'table', text: '', table: { name: 'T', columnLabels: ['x', 'y|z'], rows: [{ cells: [{ text: '1' }] }] } },
         { type: 'code', text: 'print(1)' },
         { type: 'assay_run', text: 'Run 5' },

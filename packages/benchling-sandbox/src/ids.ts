@@ -13,6 +13,10 @@ export const ID_PREFIX = {
   schemaField: 'tsf_',
   user: 'ent_',
   entryTemplate: 'tmpl_',
+  location: 'loc_',
+  box: 'box_',
+  plate: 'plt_',
+  container: 'con_',
 } as const;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -10,7 +10,7 @@ import { badRequest } from './http/errors.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 
-export type SortField = 'modifiedAt' | 'createdAt' | 'name';
+export type SortField = 'modifiedAt' | 'createdAt' | 'name' | 'barcode';
 export type SortDirection = 'asc' | 'desc';
 
 export interface SortSpec {
@@ -20,9 +20,11 @@ export interface SortSpec {
 
 export interface Sortable {
   id: string;
-  name: string;
+  /** absent for things without a name (assay results and runs), which are never sorted by name */
+  name?: string;
   createdAt?: string;
   modifiedAt: string;
+  barcode?: string | null;
 }
 
 /**
@@ -33,7 +35,7 @@ export function parseSort(raw: string | undefined, allowed: readonly string[], f
   const value = raw ?? fallback;
   if (!allowed.includes(value)) throw badRequest(`Invalid sort "${value}". Valid sorts: ${allowed.join(', ')}.`);
   const [field, suffix] = value.split(':') as [SortField, SortDirection | undefined];
-  return { field, direction: suffix ?? (field === 'name' ? 'asc' : 'desc') };
+  return { field, direction: suffix ?? (field === 'name' || field === 'barcode' ? 'asc' : 'desc') };
 }
 
 export function parsePageSize(raw: string | undefined): number {
@@ -45,7 +47,8 @@ export function parsePageSize(raw: string | undefined): number {
 }
 
 function sortValue(item: Sortable, field: SortField): string {
-  if (field === 'name') return item.name.toLowerCase();
+  if (field === 'name') return (item.name ?? '').toLowerCase();
+  if (field === 'barcode') return (item.barcode ?? '').toLowerCase();
   // All stored times are toISOString() output, so string order is time order.
   return field === 'createdAt' ? (item.createdAt ?? item.modifiedAt) : item.modifiedAt;
 }

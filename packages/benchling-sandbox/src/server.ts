@@ -5,6 +5,7 @@ import { redactUrl } from '@labmcp/service-kit/service';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { Authenticator } from './auth.js';
 import { FaultInjector, type StatusFault } from './faults.js';
+import { checkFileUrl, FILES_PREFIX } from './files.js';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './http/body.js';
 import { ApiError } from './http/errors.js';
 import { Query } from './http/query.js';
@@ -126,6 +127,10 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
         sendJson(res, answer.status, answer.body);
         return;
       }
+      if (pathname.startsWith(FILES_PREFIX) && req.method === 'GET') {
+        serveFile(res, url, store, clock());
+        return;
+      }
       if (pathname !== API_PREFIX && !pathname.startsWith(`${API_PREFIX}/`)) {
         throw new ApiError(404, `Nothing at ${pathname}; the Benchling API is under ${API_PREFIX}.`);
       }
@@ -156,11 +161,12 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
       const op = match.value;
       const snapshot = store.snapshot;
       const baseUrl = options.publicUrl?.replace(/\/+$/, '') ?? baseUrlFromHost(req);
+      const visibility = new Visibility(user, snapshot);
       const ctx: OperationContext = {
         user,
         snapshot,
-        visibility: new Visibility(user, snapshot),
-        render: new Renderer(snapshot, baseUrl),
+        visibility,
+        render: new Renderer(snapshot, baseUrl, visibility),
         query: new Query(url.searchParams, op.query),
         params: match.params,
         path: pathname,
@@ -210,6 +216,28 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
   };
 
   return { server, handler, store, faults, rateLimiter: limiter, healthChecks, close };
+}
+
+/** A pre-signed download link: the file's bytes, or 403 as a storage service refuses a bad or expired link. */
+function serveFile(res: ServerResponse, url: URL, store: TenantStore, nowMs: number): void {
+  const checked = checkFileUrl(store.snapshot.data.tokenSecret, url, nowMs);
+  if ('refused' in checked) {
+    sendRaw(res, 403, 'text/plain; charset=utf-8', `Download link refused: ${checked.refused}.`);
+    return;
+  }
+  const blob = store.snapshot.get('blobs', checked.id);
+  if (!blob) {
+    sendRaw(res, 404, 'text/plain; charset=utf-8', 'No such file.');
+    return;
+  }
+  const bytes = Buffer.from(blob.contentBase64, 'base64');
+  res.writeHead(200, {
+    'content-type': blob.mimeType,
+    'content-length': String(bytes.length),
+    'content-disposition': `attachment; filename="${blob.name.replace(/["\\\r\n]/g, '_')}"`,
+    'cache-control': 'no-store',
+  });
+  res.end(bytes);
 }
 
 function sendFault(res: ServerResponse, fault: StatusFault, limiter: FixedWindowRateLimiter): void {

@@ -546,7 +546,7 @@ t.test('schemas', async (t) => {
 t.test('unknown paths and methods', async (t) => {
   const h = await startSandbox(t);
   const alice = h.as(DEMO_KEYS.alice);
-  t.equal((await alice.get('/plates')).status, 404);
+  t.equal((await alice.get('/mixtures')).status, 404);
   const put = await alice.request('PUT', '/entries');
   t.equal(put.status, 405);
   t.equal(put.headers.get('allow'), 'GET, POST');

@@ -4,7 +4,7 @@
  * exactly the spec's query parameters.
  */
 import t from 'tap';
-import { DEMO_IDS, DEMO_KEYS, OPERATIONS } from '../src/index.js';
+import { DEMO_IDS, DEMO_KEYS, DEMO_USERS, OPERATIONS } from '../src/index.js';
 import { spec, startSandbox } from './helpers/harness.js';
 
 t.test('the sandbox serves exactly the operations of the spec subset, with the spec operation ids', async (t) => {
@@ -37,7 +37,17 @@ t.test('every operation validates against the spec, for every demo user', async 
   const D = DEMO_IDS;
   for (const key of Object.values(DEMO_KEYS)) {
     const c = h.as(key);
-    for (const path of ['/entries', '/folders', '/projects', '/dna-sequences', '/aa-sequences', '/custom-entities', '/entity-schemas', '/entry-schemas']) {
+    for (const path of [
+      '/entries',
+      '/folders',
+      '/projects',
+      '/dna-sequences',
+      '/rna-sequences',
+      '/aa-sequences',
+      '/custom-entities',
+      '/entity-schemas',
+      '/entry-schemas',
+    ]) {
       const page = await c.get(path, { pageSize: 100 });
       t.equal(page.status, 200, `${key} ${path}`);
       const archived = await c.get(path, path.includes('schemas') ? { pageSize: 100 } : { pageSize: 100, archiveReason: 'ANY_ARCHIVED_OR_NOT_ARCHIVED' });
@@ -55,13 +65,26 @@ t.test('every operation validates against the spec, for every demo user', async 
     ['/projects', D.projects.antibodyDiscovery],
     ['/dna-sequences', D.dnaSequences.petEgfp],
     ['/dna-sequences', D.dnaSequences.egfpOrf],
+    ['/rna-sequences', D.rnaSequences.egfpMrna],
+    ['/users', DEMO_USERS.bob.id],
     ['/aa-sequences', D.aaSequences.his6Egfp],
     ['/custom-entities', D.customEntities.sgEmx1],
     ['/entity-schemas', D.entitySchemas.cellLine],
     ['/entry-schemas', D.entrySchemas.crisprScreen],
   ];
   for (const [collection, id] of gets) t.equal((await alice.get(`${collection}/${id}`)).status, 200, `GET ${collection}/${id}`);
-  for (const collection of ['/entries', '/folders', '/projects', '/dna-sequences', '/aa-sequences', '/custom-entities', '/entity-schemas', '/entry-schemas']) {
+  for (const collection of [
+    '/entries',
+    '/folders',
+    '/projects',
+    '/dna-sequences',
+    '/rna-sequences',
+    '/users',
+    '/aa-sequences',
+    '/custom-entities',
+    '/entity-schemas',
+    '/entry-schemas',
+  ]) {
     t.equal((await alice.get(`${collection}/xyz_missing`)).status, 404, `GET ${collection}/<missing> is 404`);
   }
 

@@ -149,6 +149,7 @@ t.test('the seed is a consistent lab', async (t) => {
     ['folders', /^lib_/],
     ['entries', /^etr_/],
     ['dnaSequences', /^seq_/],
+    ['rnaSequences', /^seq_/],
     ['aaSequences', /^prtn_/],
     ['customEntities', /^bfi_/],
     ['schemas', /^ts_/],
@@ -176,7 +177,7 @@ t.test('the seed is a consistent lab', async (t) => {
   const all = new Map<string, { name: string }>();
   for (const c of ['dnaSequences', 'aaSequences', 'customEntities', 'entries'] as const) for (const r of tenant[c]) all.set(r.id, r);
   const folders = new Set(tenant.folders.map((f) => f.id));
-  for (const c of ['entries', 'dnaSequences', 'aaSequences', 'customEntities'] as const) {
+  for (const c of ['entries', 'dnaSequences', 'rnaSequences', 'aaSequences', 'customEntities'] as const) {
     for (const r of tenant[c]) {
       t.ok(r.folderId !== null && folders.has(r.folderId), `${r.id} is filed in a seeded folder`);
       const schema = tenant.schemas.find((s) => s.id === r.schemaId);
@@ -190,11 +191,18 @@ t.test('the seed is a consistent lab', async (t) => {
       for (const def of schema?.fieldDefinitions ?? []) if (def.isRequired) t.ok(r.fields[def.name] != null, `${r.id}: required ${def.name} set`);
     }
   }
-  for (const s of tenant.dnaSequences) {
-    t.match(s.bases, /^[ACGT]+$/, `${s.name}: plain bases`);
-    for (const a of s.annotations) t.ok(a.start >= 0 && a.end <= s.bases.length && a.start < a.end, `${s.name}: ${a.name} in range`);
+  for (const s of [...tenant.dnaSequences, ...tenant.rnaSequences]) {
+    t.match(s.bases, tenant.rnaSequences.includes(s) ? /^[ACGU]+$/ : /^[ACGT]+$/, `${s.name}: plain bases`);
+    // Stored ranges are half-open with end in 1..length; only a circular sequence may have start > end (across the origin).
+    for (const a of s.annotations) {
+      t.ok(a.start >= 0 && a.end >= 1 && a.end <= s.bases.length && (a.start < a.end || (s.isCircular && a.start > a.end)), `${s.name}: ${a.name} in range`);
+    }
     for (const tr of s.translations) t.equal(tr.aminoAcids, translate(s.bases.slice(tr.start, tr.end)).replace(/\*$/, ''), `${s.name}: ${tr.name} translation`);
   }
+  t.ok(
+    tenant.dnaSequences.some((s) => s.isCircular && s.annotations.some((a) => a.start > a.end)),
+    'a seeded feature runs across the origin of a circular plasmid',
+  );
   const egfp = tenant.aaSequences.find((a) => a.id === DEMO_IDS.aaSequences.egfp)!;
   t.equal(egfp.aminoAcids.slice(0, 12), 'MVSKGEELFTGV');
   t.equal(tenant.counters.entryDisplayId, 14);

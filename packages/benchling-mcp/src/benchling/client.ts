@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fingerprint, inSpan, type Logger } from '@labmcp/service-kit';
 import { LRUCache } from 'lru-cache';
+import { readBytesBounded } from './bounded-body.js';
 import { BenchlingError, type BenchlingErrorBody, describeErrorBody, errorBodyOf, scrub } from './errors.js';
 import { KeySlots } from './key-slots.js';
 import { type TenantPacer, tenantPacer } from './pacer.js';
@@ -519,28 +520,8 @@ function scrubBody(body: BenchlingErrorBody, secret: string): BenchlingErrorBody
 }
 
 async function readBounded(res: Response, limit: number, truncate: boolean): Promise<{ text: string; tooLarge: boolean; declared?: number }> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (!truncate && Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => undefined);
-    return { text: '', tooLarge: true, declared };
-  }
-  if (!res.body) return { text: '', tooLarge: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      if (!truncate) return { text: '', tooLarge: true };
-      chunks.push(value.subarray(0, value.byteLength - (size - limit)));
-      break;
-    }
-    chunks.push(value);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
+  const read = await readBytesBounded(res, limit, truncate);
+  return { text: read.bytes.toString('utf8'), tooLarge: read.tooLarge, ...(read.declared !== undefined && { declared: read.declared }) };
 }
 
 function networkCode(err: unknown): string {

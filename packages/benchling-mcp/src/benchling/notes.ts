@@ -34,7 +34,11 @@ export function notesAsText(days: ApiEntryDay[] | undefined, maxChars: number): 
 }
 
 function renderNote(note: ApiNote, number: number): string[] {
-  const indent = '  '.repeat(Math.max(0, Math.min(10, note.indentation ?? 0)));
+  // Benchling: "a bulleted list with children is modeled as one note part with indentation 1 followed by note
+  // parts with indentation 2": list items start at 1, other notes at 0.
+  const isList = note.type === 'list_bullet' || note.type === 'list_number' || note.type === 'list_checkbox';
+  const level = (note.indentation ?? (isList ? 1 : 0)) - (isList ? 1 : 0);
+  const indent = '  '.repeat(Math.max(0, Math.min(10, level)));
   const text = (note.text ?? '').replace(/\r\n?/g, '\n');
   switch (note.type) {
     case 'list_bullet':
@@ -47,6 +51,9 @@ function renderNote(note: ApiNote, number: number): string[] {
       return ['```', ...text.split('\n'), '```'];
     case 'table':
       return renderTable(note, text);
+    case 'external_file':
+      // The id is what attachment_read takes (with the entry id).
+      return [`${indent}[attached file ${note.externalFileId ?? '?'}]${text ? ` ${text}` : ''}`];
     case 'text':
     case undefined:
       return text ? [`${indent}${text}`] : [];

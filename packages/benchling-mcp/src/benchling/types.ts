@@ -31,6 +31,8 @@ export interface ApiNote {
   text?: string;
   indentation?: number;
   checked?: boolean;
+  /** external_file notes: the attached file */
+  externalFileId?: string;
   links?: { id?: string; type?: string }[];
   table?: { name?: string; columnLabels?: (string | null)[]; rows?: { cells?: { text?: string }[] }[] };
 }
@@ -95,8 +97,13 @@ export interface ApiDnaSequence extends ApiEntity {
   bases?: string;
   length?: number;
   isCircular?: boolean;
-  annotations?: { name?: string; type?: string; start?: number; end?: number; strand?: number }[];
-  translations?: { name?: string; start?: number; end?: number; strand?: number; aminoAcids?: string }[];
+  annotations?: { name?: string; type?: string; start?: number; end?: number; strand?: number; notes?: string }[];
+  translations?: { name?: string; start?: number; end?: number; strand?: number; aminoAcids?: string; regions?: { start?: number; end?: number }[] }[];
+}
+
+/** components.schemas.RnaSequence: the DNA sequence's parts plus HELM. */
+export interface ApiRnaSequence extends ApiDnaSequence {
+  helm?: string | null;
 }
 
 export interface ApiAaSequence extends ApiEntity {

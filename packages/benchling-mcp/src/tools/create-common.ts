@@ -6,11 +6,17 @@ import { api, type ToolCtx } from '../context.js';
 
 const ENTITY_LABEL: Record<string, string> = {
   dna_sequence: 'DNA sequence',
+  rna_sequence: 'RNA sequence',
   aa_sequence: 'AA sequence',
   custom_entity: 'custom entity',
   entry: 'entry',
 };
-const PLURAL: Record<string, string> = { 'DNA sequence': 'DNA sequences', 'custom entity': 'custom entities', entry: 'entries' };
+const PLURAL: Record<string, string> = {
+  'DNA sequence': 'DNA sequences',
+  'RNA sequence': 'RNA sequences',
+  'custom entity': 'custom entities',
+  entry: 'entries',
+};
 
 /**
  * Fetches the target schema and checks the field values against it before anything is written: the schema
@@ -19,7 +25,7 @@ const PLURAL: Record<string, string> = { 'DNA sequence': 'DNA sequences', 'custo
  */
 export async function fieldsForSchema(
   ctx: ToolCtx,
-  options: { schemaId: string | undefined; kind: 'entry' | 'dna_sequence' | 'custom_entity'; fields: Record<string, FieldInput> | undefined },
+  options: { schemaId: string | undefined; kind: 'entry' | 'dna_sequence' | 'rna_sequence' | 'custom_entity'; fields: Record<string, FieldInput> | undefined },
 ): Promise<Record<string, { value: FieldInput }> | undefined> {
   const { schemaId, kind } = options;
   const given = options.fields && Object.keys(options.fields).length > 0 ? options.fields : undefined;

@@ -5,6 +5,7 @@ import type { ApiDnaSequence } from '../benchling/types.js';
 import { api, benchlingTool } from '../context.js';
 import { aliasesArg, dnaSummaryOut, fieldsArg, nameArg, shapeDnaSummary } from './common.js';
 import { fieldsForSchema } from './create-common.js';
+import { annotationProblems, annotationsArg, annotationsBody } from './sequence-common.js';
 
 /** Stays below the MCP request body limit (1 MiB by default) with room for the rest of the call. */
 const MAX_BASES = 500_000;
@@ -30,23 +31,11 @@ export const dnaSequenceCreate = benchlingTool({
       schema_id: idSchema('schema').optional().describe('DNA sequence schema (ts_...); needed to set fields'),
       fields: fieldsArg,
       aliases: aliasesArg,
-      annotations: z
-        .array(
-          z.object({
-            name: z.string().trim().min(1).max(255),
-            start: z.number().int().min(0).describe('0-based start'),
-            end: z.number().int().min(0).describe('0-based end, exclusive'),
-            strand: z.union([z.literal(1), z.literal(-1), z.literal(0)]).default(1),
-            type: z.string().trim().min(1).max(255).default('misc_feature').describe('Feature type, e.g. CDS, promoter'),
-          }),
-        )
-        .max(200)
-        .optional()
-        .describe('Features on the sequence'),
+      annotations: annotationsArg([1, -1, 0]),
     })
-    .refine((a) => (a.annotations ?? []).every((f) => f.start <= f.end && f.end <= a.bases.length), {
-      message: 'each annotation needs start <= end <= the number of bases',
-      path: ['annotations'],
+    .superRefine((a, issue) => {
+      for (const message of annotationProblems(a.annotations, a.bases.length, a.is_circular))
+        issue.addIssue({ code: 'custom', message, path: ['annotations'] });
     }),
   output: z.object({ dna_sequence: dnaSummaryOut }),
   annotations: WRITE_ANNOTATIONS,
@@ -61,9 +50,7 @@ export const dnaSequenceCreate = benchlingTool({
       ...(args.schema_id && { schemaId: args.schema_id }),
       ...(fields && { fields }),
       ...(args.aliases?.length && { aliases: args.aliases }),
-      ...(args.annotations?.length && {
-        annotations: args.annotations.map((a) => ({ name: a.name, start: a.start, end: a.end, strand: a.strand, type: a.type })),
-      }),
+      ...(args.annotations?.length && { annotations: annotationsBody(args.annotations, args.bases.length) }),
     });
     ctx.log.info({ audit: true, event: 'created', created: { type: 'dna_sequence', id: created.id }, folderId: args.folder_id }, 'DNA sequence created');
     return { dna_sequence: shapeDnaSummary(created) };

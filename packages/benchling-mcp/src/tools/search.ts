@@ -5,6 +5,7 @@ import { BenchlingError } from '../benchling/errors.js';
 import { kindOfId } from '../benchling/ids.js';
 import type { ApiAaSequence, ApiDnaSequence, ApiEntity, ApiEntry, ApiFolder, ApiProject } from '../benchling/types.js';
 import { api, benchlingTool, type ToolCtx } from '../context.js';
+import { fetchEntity } from './entity-lookup.js';
 
 import { schemaById } from './schemas-list.js';
 
@@ -12,7 +13,7 @@ const SEARCHABLE = ['entry', 'dna_sequence', 'aa_sequence', 'custom_entity'] as 
 type Searchable = (typeof SEARCHABLE)[number];
 
 const resultOut = z.object({
-  type: z.enum(['entry', 'dna_sequence', 'aa_sequence', 'custom_entity', 'folder', 'project', 'schema']),
+  type: z.enum(['entry', 'dna_sequence', 'rna_sequence', 'aa_sequence', 'custom_entity', 'folder', 'project', 'schema']),
   id: z.string(),
   name: z.string(),
   folder_id: z.string().nullable(),
@@ -108,8 +109,12 @@ async function byId(ctx: ToolCtx, id: string, kind: NonNullable<ReturnType<typeo
     switch (kind) {
       case 'entry':
         return answer([entryResult((await session.get<{ entry: ApiEntry }>(`/entries/${id}`)).entry)]);
-      case 'dnaSequence':
-        return answer([dnaResult(await session.get<ApiDnaSequence>(`/dna-sequences/${id}`))]);
+      case 'dnaSequence': {
+        // seq_ names a DNA or an RNA sequence: the prefix does not tell which.
+        const found = await fetchEntity(session, id);
+        const result = dnaResult(found.entity as ApiDnaSequence);
+        return answer([found.type === 'rna_sequence' ? { ...result, type: 'rna_sequence' } : result]);
+      }
       case 'aaSequence':
         return answer([aaResult(await session.get<ApiAaSequence>(`/aa-sequences/${id}`))]);
       case 'customEntity':

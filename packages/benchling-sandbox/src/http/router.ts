@@ -17,7 +17,8 @@ export interface Route<T> {
 
 interface Compiled<T> {
   method: string;
-  segments: { literal?: string; param?: string }[];
+  /** `{id}` is a parameter; `{id}:action` a parameter followed by a literal suffix (Benchling's `:bulk-...` actions) */
+  segments: { literal?: string; param?: string; suffix?: string }[];
   value: T;
 }
 
@@ -37,8 +38,8 @@ export class Router<T> {
         .split('/')
         .slice(1)
         .map((s) => {
-          const m = /^\{(\w+)\}$/.exec(s);
-          return m ? { param: m[1]! } : { literal: s };
+          const m = /^\{(\w+)\}(:[\w-]+)?$/.exec(s);
+          return m ? { param: m[1]!, ...(m[2] ? { suffix: m[2] } : {}) } : { literal: s };
         }),
     }));
   }
@@ -65,10 +66,18 @@ function matchSegments(segments: Compiled<unknown>['segments'], parts: string[])
     if (seg.literal !== undefined) {
       if (seg.literal !== part) return undefined;
     } else {
-      if (part === '') return undefined;
+      let raw = part;
+      if (seg.suffix !== undefined) {
+        if (!raw.endsWith(seg.suffix)) return undefined;
+        raw = raw.slice(0, -seg.suffix.length);
+      } else if (raw.includes(':')) {
+        // `{id}` alone never takes `x:action`: that is another operation (or none).
+        return undefined;
+      }
+      if (raw === '') return undefined;
       let decoded: string;
       try {
-        decoded = decodeURIComponent(part);
+        decoded = decodeURIComponent(raw);
       } catch {
         return undefined;
       }

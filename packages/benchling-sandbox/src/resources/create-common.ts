@@ -22,15 +22,22 @@ export const authorIdsInput = z.array(z.string()).max(CREATE_LIMITS.authors);
 const PREFIX_OF: Partial<Record<CollectionName, string>> = {
   entries: ID_PREFIX.entry,
   dnaSequences: ID_PREFIX.dnaSequence,
+  // RNA sequences share the seq_ prefix with DNA sequences in Benchling.
+  rnaSequences: ID_PREFIX.dnaSequence,
   aaSequences: ID_PREFIX.aaSequence,
   customEntities: ID_PREFIX.customEntity,
 };
 
 /** A fresh id for `collection`; random ids essentially never collide, but checking is cheaper than being wrong. */
-export function uniqueId(tx: Transaction, collection: 'entries' | 'dnaSequences' | 'aaSequences' | 'customEntities'): string {
+export function uniqueId(tx: Transaction, collection: 'entries' | 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities'): string {
   for (;;) {
     const id = newId(PREFIX_OF[collection]!);
-    if (!tx.snapshot.get(collection, id)) return id;
+    // DNA and RNA sequences share one id space (seq_).
+    const clash =
+      collection === 'dnaSequences' || collection === 'rnaSequences'
+        ? tx.snapshot.get('dnaSequences', id) || tx.snapshot.get('rnaSequences', id)
+        : tx.snapshot.get(collection, id);
+    if (!clash) return id;
   }
 }
 
@@ -81,6 +88,37 @@ export const registrationInput = {
     .optional(),
 };
 
+export type NamingStrategy = NonNullable<z.infer<typeof registrationInput.namingStrategy>>;
+
+/**
+ * The registry id (and name) a naming strategy gives an entity. Strategies that need name templates are
+ * refused: the sandbox does not model templates.
+ */
+export function applyNamingStrategy(tx: Transaction, schema: SchemaRecord, name: string, strategy: NamingStrategy): { registryNumber: string; name: string } {
+  const next = () => `${schema.prefix ?? ''}${String(tx.nextRegistryNumber(schema.prefix ?? '')).padStart(3, '0')}`;
+  switch (strategy) {
+    case 'NEW_IDS':
+      return { registryNumber: next(), name };
+    case 'DELETE_NAMES': {
+      const id = next();
+      return { registryNumber: id, name: id };
+    }
+    case 'IDS_FROM_NAMES':
+    case 'KEEP_NAMES':
+      return { registryNumber: name, name };
+    default:
+      throw badRequest(
+        `namingStrategy ${strategy} needs name templates, which this sandbox does not model; use NEW_IDS, KEEP_NAMES, IDS_FROM_NAMES or DELETE_NAMES.`,
+      );
+  }
+}
+
+export function registryIdTaken(tx: Transaction, registryId: string, registryNumber: string): boolean {
+  return [...tx.snapshot.all('dnaSequences'), ...tx.snapshot.all('rnaSequences'), ...tx.snapshot.all('aaSequences'), ...tx.snapshot.all('customEntities')].some(
+    (e) => e.registryId === registryId && e.entityRegistryId === registryNumber,
+  );
+}
+
 export interface EntityInput {
   name: string;
   folderId?: string | undefined;
@@ -103,7 +141,7 @@ export function buildEntity(
   tx: Transaction,
   input: EntityInput,
   kind: SchemaKind,
-  collection: 'dnaSequences' | 'aaSequences' | 'customEntities',
+  collection: 'dnaSequences' | 'rnaSequences' | 'aaSequences' | 'customEntities',
 ): EntityRecord {
   const visibility = new Visibility(ctx.user, tx.snapshot);
   const schema = resolveSchema(tx, input.schemaId, kind, kind.replace('_', ' '));
@@ -120,29 +158,9 @@ export function buildEntity(
       throw badRequest('When registering, give exactly one of entityRegistryId and namingStrategy.');
     }
     let registryNumber = input.entityRegistryId;
-    switch (input.namingStrategy) {
-      case undefined:
-        break;
-      case 'NEW_IDS':
-        registryNumber = `${schema.prefix ?? ''}${String(tx.nextRegistryNumber(schema.prefix ?? '')).padStart(3, '0')}`;
-        break;
-      case 'DELETE_NAMES':
-        registryNumber = `${schema.prefix ?? ''}${String(tx.nextRegistryNumber(schema.prefix ?? '')).padStart(3, '0')}`;
-        name = registryNumber;
-        break;
-      case 'IDS_FROM_NAMES':
-      case 'KEEP_NAMES':
-        registryNumber = name;
-        break;
-      default:
-        throw badRequest(
-          `namingStrategy ${input.namingStrategy} needs name templates, which this sandbox does not model; use NEW_IDS, KEEP_NAMES, IDS_FROM_NAMES or DELETE_NAMES.`,
-        );
-    }
-    const taken = [...tx.snapshot.all('dnaSequences'), ...tx.snapshot.all('aaSequences'), ...tx.snapshot.all('customEntities')].some(
-      (e) => e.registryId === input.registryId && e.entityRegistryId === registryNumber,
-    );
-    if (taken) throw badRequest(`Entity registry id ${registryNumber} is already taken in registry ${input.registryId}.`);
+    if (input.namingStrategy !== undefined) ({ registryNumber, name } = applyNamingStrategy(tx, schema, name, input.namingStrategy));
+    if (registryIdTaken(tx, input.registryId, registryNumber!))
+      throw badRequest(`Entity registry id ${registryNumber} is already taken in registry ${input.registryId}.`);
     registration = { registryId: input.registryId, entityRegistryId: registryNumber ?? null, registeredAt: now };
   } else if (input.entityRegistryId !== undefined || input.namingStrategy !== undefined) {
     throw badRequest('entityRegistryId and namingStrategy need registryId.');

@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { basesMatch, DNA_BASES, reverseComplement, translate } from '../bio.js';
+import { basesMatch, DNA_BASES } from '../bio.js';
 import { badRequest, notFound } from '../http/errors.js';
-import type { DnaAnnotationRecord, DnaSequenceRecord, TranslationRecord } from '../store/types.js';
+import type { DnaSequenceRecord } from '../store/types.js';
 import { authorIdsInput, buildEntity, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
 import { compact, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse, type Predicate } from './listing.js';
+import { annotationInput, buildFeatures, partInput, primerInput, translationInput } from './nucleotide-features.js';
 import type { Operation } from './operation.js';
+import { Visibility } from './visibility.js';
 
-const MAX_FEATURES = 1000;
-
-const strand = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
-
-/** components.schemas.DnaSequenceCreate: DnaSequenceBaseRequestForCreate + CreateEntityIntoRegistry. */
+/** components.schemas.DnaSequenceCreate: DnaSequenceBaseRequestForCreate + CreateEntityIntoRegistry (additionalProperties: false). */
 const dnaSequenceCreate = z.strictObject({
   name: nameInput,
   bases: z.string().min(1, 'must not be empty'),
@@ -21,36 +19,10 @@ const dnaSequenceCreate = z.strictObject({
   customFields: customFieldsInput.optional(),
   aliases: z.array(z.string().max(CREATE_LIMITS.alias)).optional(),
   authorIds: authorIdsInput.optional(),
-  annotations: z
-    .array(
-      z.strictObject({
-        start: z.number().int().min(0),
-        end: z.number().int().min(0),
-        strand: strand.optional(),
-        type: z.string().max(255).optional(),
-        name: z.string().max(2048).optional(),
-        color: z.string().max(32).optional(),
-        notes: z.string().max(10_000).optional(),
-      }),
-    )
-    .max(MAX_FEATURES)
-    .optional(),
-  translations: z
-    .array(
-      z.strictObject({
-        start: z.number().int().min(0),
-        end: z.number().int().min(0),
-        strand: z.union([z.literal(-1), z.literal(1)]).optional(),
-        name: z.string().max(2048).optional(),
-        color: z.string().max(32).optional(),
-        notes: z.string().max(10_000).optional(),
-      }),
-    )
-    .max(MAX_FEATURES)
-    .optional(),
-  // Parts and primers link to other objects (features, oligos) the sandbox does not model.
-  parts: z.array(z.unknown()).max(0, 'parts are not supported by this sandbox').optional(),
-  primers: z.array(z.unknown()).max(0, 'primers are not supported by this sandbox').optional(),
+  annotations: z.array(annotationInput([-1, 0, 1])).optional(),
+  translations: z.array(translationInput).optional(),
+  parts: z.array(partInput).optional(),
+  primers: z.array(primerInput).optional(),
   ...registrationInput,
 });
 
@@ -96,42 +68,18 @@ export const dnaSequenceOperations: Operation[] = [
     handle: async (ctx) => {
       const input = parseBody(dnaSequenceCreate, await ctx.readBody(), 'DNA sequence');
       if (!DNA_BASES.test(input.bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGTUNRYKMSWBDHV) are allowed.');
-      const length = input.bases.length;
-      const inRange = (f: { start: number; end: number }, what: string) => {
-        if (f.end > length || f.start > f.end) throw badRequest(`${what}: start ${f.start} / end ${f.end} must lie within the ${length} bases, start <= end.`);
-      };
-      const annotations: DnaAnnotationRecord[] = (input.annotations ?? []).map((a) => {
-        inRange(a, `annotation "${a.name ?? ''}"`);
-        return {
-          name: a.name ?? '',
-          type: a.type ?? 'misc_feature',
-          start: a.start,
-          end: a.end,
-          strand: a.strand ?? 1,
-          color: a.color ?? '#85DAE9',
-          notes: a.notes ?? '',
-        };
-      });
-      const translations: TranslationRecord[] = (input.translations ?? []).map((t) => {
-        inRange(t, `translation "${t.name ?? ''}"`);
-        const cds = input.bases.slice(t.start, t.end);
-        return {
-          name: t.name ?? '',
-          start: t.start,
-          end: t.end,
-          strand: t.strand ?? 1,
-          aminoAcids: translate(t.strand === -1 ? reverseComplement(cds) : cds).replace(/\*$/, ''),
-          color: t.color ?? '#F58A5E',
-          notes: t.notes ?? '',
-        };
-      });
       const created = await ctx.store.mutate((tx) => {
+        const features = buildFeatures(input, input, {
+          snapshot: tx.snapshot,
+          visibility: new Visibility(ctx.user, tx.snapshot),
+          partCollection: 'dnaSequences',
+          defaultStrand: 1,
+        });
         const record: DnaSequenceRecord = {
           ...buildEntity(ctx, tx, input, 'dna_sequence', 'dnaSequences'),
           bases: input.bases,
           isCircular: input.isCircular,
-          annotations,
-          translations,
+          ...features,
         };
         tx.insert('dnaSequences', record);
         return record;

@@ -36,12 +36,16 @@ export function listResponse<T extends Sortable>(
     sortable?: boolean;
     render: (item: T) => unknown;
     resultCount?: boolean;
+    /** the operation's sort enum, when it differs from SORTS (inventory lists add barcode) */
+    sorts?: readonly string[];
   },
 ): OperationResult {
   const pageSize = parsePageSize(ctx.query.get('pageSize'));
-  const sort = parseSort(options.sortable === false ? undefined : ctx.query.get('sort'), SORTS, options.defaultSort);
+  const sort = parseSort(options.sortable === false ? undefined : ctx.query.get('sort'), options.sorts ?? SORTS, options.defaultSort);
   const matching = options.items.filter((item) => options.filters.every((f) => f(item)));
-  const page = ctx.tokens.paginate(matching, sort, pageSize, queryKeyOf(ctx.path, ctx.rawQuery), ctx.query.get('nextToken'));
+  // An empty nextToken (what the last page answers) is taken as no token: the first page (see the README).
+  const token = ctx.query.get('nextToken') || undefined;
+  const page = ctx.tokens.paginate(matching, sort, pageSize, queryKeyOf(ctx.path, ctx.rawQuery), token);
   return {
     status: 200,
     body: { [options.envelope]: page.items.map(options.render), nextToken: page.nextToken },

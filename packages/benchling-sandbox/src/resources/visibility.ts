@@ -32,6 +32,11 @@ export class Visibility {
     return this.folder(item.folderId);
   }
 
+  /** Boxes, plates and containers: through their project; without one, everyone. Locations are tenant-wide. */
+  storage(item: { projectId?: string | null }): boolean {
+    return item.projectId === null || item.projectId === undefined || this.project(item.projectId);
+  }
+
   projectOfFolder(folderId: string | null): string | undefined {
     return folderId === null ? undefined : this.snapshot.get('folders', folderId)?.projectId;
   }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FolderRecord, ProjectRecord, TenantData, UserRecord } from '../store/types.js';
+import { seedAssayResults, seedAssayRuns, seedAssaySchemas } from './assays.js';
+import { seedBlobs } from './blobs.js';
 import { seedCustomEntities } from './custom-entities.js';
 import { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
+import { seedBoxes, seedContainers, seedLocations, seedPlates } from './inventory.js';
 import { seedEntries } from './notebook.js';
 import { seedSchemas } from './schemas.js';
-import { seedAaSequences, seedDnaSequences } from './sequences.js';
+import { seedAaSequences, seedDnaSequences, seedRnaSequences } from './sequences.js';
 import { seedTime } from './time.js';
 
 export { DEMO_IDS, DEMO_KEYS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
@@ -88,9 +91,19 @@ export function seedTenant(): TenantData {
     folders,
     entries,
     dnaSequences,
+    rnaSequences: seedRnaSequences(),
     aaSequences,
     customEntities,
     schemas: seedSchemas(),
+    locations: seedLocations(),
+    boxes: seedBoxes(),
+    plates: seedPlates(),
+    containers: seedContainers(),
+    assaySchemas: seedAssaySchemas(),
+    assayResults: seedAssayResults(),
+    assayRuns: seedAssayRuns(),
+    tasks: [],
+    blobs: seedBlobs(),
     registryId: DEMO_REGISTRY_ID,
     entryDisplayIdPrefix: ENTRY_DISPLAY_PREFIX,
     counters: { entryDisplayId, registry },

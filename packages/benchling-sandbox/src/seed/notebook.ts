@@ -3,9 +3,11 @@ import { DEMO_IDS, DEMO_USERS } from './demo-ids.js';
 import { seedDate, seedTime } from './time.js';
 
 const text = (t: string, indentation = 0): EntryNote => ({ type: 'text', text: t, indentation, links: [] });
-const bullet = (t: string): EntryNote => ({ type: 'list_bullet', text: t, indentation: 0, links: [] });
-const step = (t: string): EntryNote => ({ type: 'list_number', text: t, indentation: 0, links: [] });
-const check = (t: string, checked: boolean): EntryNote => ({ type: 'list_checkbox', text: t, checked, indentation: 0, links: [] });
+// List items start at indentation 1 ("a bulleted list with children is modeled as one note part with
+// indentation 1 followed by note parts with indentation 2"); 0 is for notes that are not indented at all.
+const bullet = (t: string, indentation = 1): EntryNote => ({ type: 'list_bullet', text: t, indentation, links: [] });
+const step = (t: string): EntryNote => ({ type: 'list_number', text: t, indentation: 1, links: [] });
+const check = (t: string, checked: boolean): EntryNote => ({ type: 'list_checkbox', text: t, checked, indentation: 1, links: [] });
 const table = (name: string, columns: string[], rows: string[][]): EntryNote => ({
   type: 'table',
   text: '',
@@ -136,7 +138,7 @@ function expressionRun(plan: RunPlan): EntryRecord {
   const days: EntryDayRecord[] = [
     day(start, 'Transformation and starter culture', [
       text(`Transformed ${constructName} into chemically competent ${hostName}; plated on LB + kanamycin (50 ug/mL).`),
-      { ...text(`Construct: ${constructName}`), links: [{ id: D[plan.construct], type: 'dna_sequence', webURL: null }] },
+      { ...text(`Construct: ${constructName}`), links: [{ id: D[plan.construct], type: 'dna_sequence' }] },
       check('Overnight starter culture (10 mL LB + Kan) inoculated from a single colony', true),
     ]),
     day(start + 1, 'Induction', [
@@ -243,6 +245,25 @@ export function seedEntries(): EntryRecord[] {
         day(24, 'Buffer exchange', [
           text('Pooled B6-B7, desalted into PBS; 28 mg total. SDS-PAGE: single band at ~29 kDa.'),
           { type: 'code', text: 'concentration_mg_per_ml = A280 / 0.73  # EGFP extinction, 1 cm path', indentation: 0, links: [] },
+          {
+            type: 'external_file',
+            text: 'AKTA chromatogram export (A280 and imidazole against volume)',
+            indentation: 0,
+            externalFileId: DEMO_IDS.blobs.chromatogram,
+            links: [],
+          },
+          {
+            ...text('Protocol: HisTrap IMAC after Cytiva 11000458; compare the yield with the antibody campaign.'),
+            // A hyperlink (no id, its own URL) and an entry of a project not every reader of this one can see
+            // (webURL null for them), as Benchling renders links.
+            links: [
+              {
+                type: 'link',
+                webURL: 'https://www.cytivalifesciences.com/en/us/shop/chromatography/prepacked-columns/affinity-specific-groups/histrap-hp-p-00248',
+              },
+              { id: DEMO_IDS.entries.antibodyCampaign1, type: 'entry' },
+            ],
+          },
         ]),
       ],
     }),

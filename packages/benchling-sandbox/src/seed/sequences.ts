@@ -1,5 +1,5 @@
 import { backTranslate, translate } from '../bio.js';
-import type { AaAnnotationRecord, AaSequenceRecord, DnaAnnotationRecord, DnaSequenceRecord, TranslationRecord } from '../store/types.js';
+import type { AaAnnotationRecord, AaSequenceRecord, DnaAnnotationRecord, DnaSequenceRecord, RnaSequenceRecord, TranslationRecord } from '../store/types.js';
 import { DEMO_IDS, DEMO_REGISTRY_ID, DEMO_USERS } from './demo-ids.js';
 import { seedTime } from './time.js';
 
@@ -144,6 +144,17 @@ export function seedDnaSequences(): DnaSequenceRecord[] {
     aminoAcids: translate(petEgfp.bases.slice(orfStart, orfEnd)).replace(/\*$/, ''),
     color: '#F58A5E',
     notes: '',
+  });
+
+  // A feature across the origin of the circular plasmid: start > end, as Benchling writes such features.
+  petEgfp.annotations.push({
+    name: 'origin junction',
+    type: 'misc_feature',
+    start: petEgfp.bases.length - 40,
+    end: 40,
+    strand: 0,
+    color: '#C6C9D1',
+    notes: 'Spans the numbering origin of the circular map.',
   });
 
   const petEmpty = assemble(t7Cassette([{ bases: ELEMENT.his6Thrombin, annotate: { name: '6xHis-thrombin', type: 'CDS', color: '#FAAC61' } }]));
@@ -305,5 +316,47 @@ export function seedAaSequences(): AaSequenceRecord[] {
         { name: 'CDR-L3', motif: 'QQHYTTPPT', type: 'CDR', color: '#F58A5E' },
       ]),
     },
+  ];
+}
+
+/** RNA bases from DNA bases (T → U). */
+function rna(dna: string): string {
+  return dna.replace(/T/g, 'U');
+}
+
+export function seedRnaSequences(): RnaSequenceRecord[] {
+  const R = DEMO_IDS.rnaSequences;
+  const F = DEMO_IDS.folders;
+  const carol = DEMO_USERS.carol.id;
+  const bob = DEMO_USERS.bob.id;
+  const utr5 = 'GGGAAAUAAGAGAGAAAAGAAGAGUAAGAAGAAAUAUAAGAGCCACC';
+  const polyA = 'A'.repeat(60);
+  const mrna = assemble([
+    { bases: utr5, annotate: { name: "5' UTR", type: "5'UTR", color: '#C7B0E3' } },
+    { bases: rna(ELEMENT.egfp), annotate: { name: 'EGFP', type: 'CDS', color: '#31B440' }, translate: 'EGFP' },
+    // The tail runs to the end of the sequence: its end is written 0 in answers.
+    { bases: polyA, annotate: { name: 'poly(A) tail', type: 'polyA_signal', color: '#FF9CCD' } },
+  ]);
+  const sgRna = assemble([
+    { bases: rna(SPACERS.emx1), annotate: { name: 'EMX1 spacer', type: 'misc_RNA', color: '#F8D3A9' } },
+    { bases: rna(ELEMENT.sgScaffold), annotate: { name: 'gRNA scaffold', type: 'misc_RNA', color: '#C6C9D1' } },
+  ]);
+  const base = (id: string, name: string, folderId: string, creatorId: string, day: number) => ({
+    ...common,
+    id,
+    name,
+    folderId,
+    creatorId,
+    authorIds: [creatorId],
+    createdAt: seedTime(day, 11),
+    modifiedAt: seedTime(day, 17),
+    schemaId: null,
+    fields: {},
+    isCircular: false,
+    ...unregistered,
+  });
+  return [
+    { ...base(R.egfpMrna, 'EGFP mRNA (IVT)', F.peConstructs, bob, 6), aliases: ['EGFP-mRNA'], ...mrna },
+    { ...base(R.sgEmx1Synthetic, 'EMX1 sgRNA (synthetic)', F.guideLibrary, carol, 7), ...sgRna },
   ];
 }

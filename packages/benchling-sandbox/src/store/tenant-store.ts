@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { acquireLock, ensureDirectory, type FileLock, readIfExists, removeStaleTempFiles, writeFileDurably } from './durable-file.js';
-import { COLLECTIONS, type CollectionName, type TenantData } from './types.js';
+import { COLLECTIONS, type CollectionName, LATER_COLLECTIONS, type TenantData } from './types.js';
 
 export const STORE_FORMAT_VERSION = 1;
 
@@ -76,6 +76,8 @@ export class Snapshot {
 export interface Transaction {
   readonly snapshot: Snapshot;
   insert<C extends CollectionName>(collection: C, record: RecordOf<C>): void;
+  /** replaces the record with the same id (which must exist) */
+  update<C extends CollectionName>(collection: C, record: RecordOf<C>): void;
   /** next value of a persisted counter (display ids, registry ids) */
   nextEntryDisplayNumber(): number;
   nextRegistryNumber(prefix: string): number;
@@ -128,7 +130,13 @@ export class TenantStore {
         return new TenantStore(file, data, Buffer.byteLength(serialised), limits, lock, true);
       }
       const data = parseTenantFile(file, text);
-      return new TenantStore(file, data, Buffer.byteLength(text), limits, lock, false);
+      const missing = LATER_COLLECTIONS.filter((c) => !Array.isArray(data[c]));
+      if (missing.length === 0) return new TenantStore(file, data, Buffer.byteLength(text), limits, lock, false);
+      const seed = options.seed();
+      const upgraded = { ...data, ...Object.fromEntries(missing.map((c) => [c, seed[c]])) } as TenantData;
+      const serialised = serialise(upgraded);
+      await writeFileDurably(file, serialised);
+      return new TenantStore(file, upgraded, Buffer.byteLength(serialised), limits, lock, false);
     } catch (err) {
       await lock.release();
       throw err;
@@ -152,6 +160,7 @@ export class TenantStore {
       if (this.closed) throw new Error('the sandbox store is closed');
       const base = this.current;
       const inserts = new Map<CollectionName, unknown[]>();
+      const updates = new Map<CollectionName, Map<string, unknown>>();
       const counters = structuredClone(base.data.counters);
       const tx: Transaction = {
         snapshot: base,
@@ -160,13 +169,23 @@ export class TenantStore {
           list.push(record);
           inserts.set(collection, list);
         },
+        update: (collection, record) => {
+          const id = (record as { id: string }).id;
+          if (!base.get(collection, id)) throw new Error(`update of a missing ${collection} record ${id}`);
+          const changed = updates.get(collection) ?? new Map<string, unknown>();
+          changed.set(id, record);
+          updates.set(collection, changed);
+        },
         nextEntryDisplayNumber: () => ++counters.entryDisplayId,
         nextRegistryNumber: (prefix) => (counters.registry[prefix] = (counters.registry[prefix] ?? 0) + 1),
       };
       const result = fn(tx);
       const next: TenantData = { ...base.data, counters };
+      for (const [collection, changed] of updates) {
+        (next as unknown as Record<string, unknown[]>)[collection] = (base.data[collection] as { id: string }[]).map((r) => changed.get(r.id) ?? r);
+      }
       for (const [collection, records] of inserts) {
-        const merged = [...(base.data[collection] as unknown[]), ...records];
+        const merged = [...((next as unknown as Record<string, unknown[]>)[collection] as unknown[]), ...records];
         if (merged.length > this.limits.maxRecordsPerCollection) {
           throw new StoreLimitError(`The sandbox holds at most ${this.limits.maxRecordsPerCollection} ${collection}; this tenant is full.`);
         }
@@ -179,7 +198,7 @@ export class TenantStore {
       }
       await writeFileDurably(this.file, serialised);
       this.lastWriteBytes = bytes;
-      this.current = new Snapshot(next, base.indexesExcept(new Set(inserts.keys())));
+      this.current = new Snapshot(next, base.indexesExcept(new Set([...inserts.keys(), ...updates.keys()])));
       return result;
     };
     const done = this.queue.then(run, run).finally(() => this.pending--);
@@ -221,6 +240,7 @@ function parseTenantFile(file: string, text: string): TenantData {
   if (!tenant || typeof tenant !== 'object') throw new StoreCorruptError(`${file} has no tenant`);
   for (const collection of COLLECTIONS) {
     const list = tenant[collection];
+    if (list === undefined && LATER_COLLECTIONS.includes(collection)) continue;
     if (!Array.isArray(list) || !list.every((r) => typeof (r as { id?: unknown })?.id === 'string')) {
       throw new StoreCorruptError(`${file}: tenant.${collection} must be a list of records with string ids`);
     }

@@ -5,6 +5,8 @@
  * OpenAPI 3.0 schemas are not quite JSON Schema; they are converted for ajv on load:
  *  - `nullable: true` becomes `anyOf: [{type: null}, <schema>]` (ajv's own `nullable` needs a sibling `type`,
  *    which most of these schemas lack, e.g. `allOf` + `nullable`);
+ *  - `additionalProperties: false` next to `allOf` is dropped (JSON Schema would refuse every property);
+ *    undeclared properties are reported by `undeclaredProperties` / `checkRequestBody` instead;
  *  - OpenAPI-only keywords (`discriminator`, `example`, `xml`, `externalDocs`, `deprecated`) are dropped. The
  *    discriminated unions still validate through their `oneOf`, whose branches have disjoint `type` enums.
  */
@@ -23,6 +25,8 @@ export interface SpecOperation {
   operationId: string;
   queryParameters: string[];
   responses: Record<string, SchemaNode | undefined>;
+  /** the JSON request body schema, for creates */
+  requestBody: SchemaNode | undefined;
 }
 
 const DROPPED = new Set(['nullable', 'discriminator', 'example', 'xml', 'externalDocs', 'deprecated']);
@@ -38,6 +42,11 @@ function convert(schema: unknown, absoluteRefs: boolean): unknown {
         out.properties = Object.fromEntries(Object.entries(value as SchemaNode).map(([k, v]) => [k, convert(v, absoluteRefs)]));
         break;
       case 'additionalProperties':
+        // `additionalProperties: false` beside `allOf` (DnaSequenceCreate...) means, in JSON Schema, "no
+        // properties at all", which is not what the spec means; undeclared properties are found by the walk below.
+        if (value === false && (s.allOf || s.anyOf || s.oneOf)) break;
+        out[key] = typeof value === 'object' ? convert(value, absoluteRefs) : value;
+        break;
       case 'items':
       case 'not':
         out[key] = typeof value === 'object' ? convert(value, absoluteRefs) : value;
@@ -76,7 +85,12 @@ export class SpecValidator {
       const shared = (item.parameters as SchemaNode[] | undefined) ?? [];
       for (const [method, raw] of Object.entries(item)) {
         if (method === 'parameters') continue;
-        const op = raw as { operationId: string; parameters?: SchemaNode[]; responses: Record<string, SchemaNode> };
+        const op = raw as {
+          operationId: string;
+          parameters?: SchemaNode[];
+          responses: Record<string, SchemaNode>;
+          requestBody?: { content?: Record<string, { schema?: SchemaNode }> };
+        };
         const params = [...shared, ...(op.parameters ?? [])].map((p) => this.resolveParameter(p)).filter((p) => p.in === 'query');
         const responses: SpecOperation['responses'] = {};
         for (const [status, response] of Object.entries(op.responses)) {
@@ -89,6 +103,7 @@ export class SpecValidator {
           operationId: op.operationId,
           queryParameters: params.map((p) => p.name as string),
           responses,
+          requestBody: op.requestBody?.content?.['application/json']?.schema,
         });
       }
     }
@@ -105,7 +120,15 @@ export class SpecValidator {
     return this.operations.find((op) => {
       if (op.method !== method) return false;
       const t = op.template.split('/');
-      return t.length === parts.length && t.every((seg, i) => (seg.startsWith('{') ? parts[i] !== '' : seg === parts[i]));
+      return (
+        t.length === parts.length &&
+        t.every((seg, i) => {
+          const part = parts[i]!;
+          if (!seg.startsWith('{')) return seg === part;
+          const suffix = /\}(:[\w-]+)$/.exec(seg)?.[1];
+          return suffix ? part.endsWith(suffix) && part.length > suffix.length : part !== '' && !part.includes(':');
+        })
+      );
     });
   }
 
@@ -119,6 +142,18 @@ export class SpecValidator {
     const schema = op.responses[status];
     if (!schema) throw new Error(`${op.operationId} defines no JSON body for ${status}`);
     return this.check(`${op.operationId}:${status}`, convert(schema, true) as SchemaNode, value);
+  }
+
+  /**
+   * ajv errors of a request body against the operation's request schema. Tests send bodies that pass this to
+   * show the sandbox accepts what the spec allows (or refuses it for a stated reason).
+   */
+  checkRequestBody(operationId: string, body: unknown): string[] {
+    const op = this.operations.find((o) => o.operationId === operationId);
+    if (!op?.requestBody) throw new Error(`${operationId} has no JSON request body in the subset`);
+    const found: string[] = [];
+    this.walk(convert(op.requestBody, false) as SchemaNode, body as Json, '', found, 0);
+    return [...this.check(`${operationId}:request`, convert(op.requestBody, true) as SchemaNode, body), ...found.map((p) => `undeclared property ${p}`)];
   }
 
   private check(key: string, schema: SchemaNode, value: unknown): string[] {
@@ -160,20 +195,39 @@ export class SpecValidator {
     return s;
   }
 
-  /** Every schema that applies at this level (composition branches flattened). */
-  private branches(schema: SchemaNode, depth = 0): SchemaNode[] {
+  /**
+   * Every schema that applies at this level (composition branches flattened). A oneOf/anyOf branch whose
+   * declared `enum` properties (the discriminators: entityType, resourceType, type) rule the value out is
+   * skipped, so one variant's properties are not reported as undeclared in another.
+   */
+  private branches(schema: SchemaNode, depth = 0, value?: Json): SchemaNode[] {
     const s = this.deref(schema);
     if (depth > 20) return [s];
     const out = [s];
     for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-      for (const sub of (s[key] as SchemaNode[] | undefined) ?? []) out.push(...this.branches(sub, depth + 1));
+      for (const sub of (s[key] as SchemaNode[] | undefined) ?? []) {
+        const flat = this.branches(sub, depth + 1, value);
+        if (key !== 'allOf' && this.excludes(flat, value)) continue;
+        out.push(...flat);
+      }
     }
     return out;
   }
 
+  private excludes(branches: SchemaNode[], value: Json | undefined): boolean {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    for (const b of branches) {
+      for (const [k, prop] of Object.entries((b.properties as SchemaNode | undefined) ?? {})) {
+        const allowed = (this.deref(prop as SchemaNode).enum as unknown[] | undefined) ?? undefined;
+        if (allowed && k in value && !allowed.includes(value[k])) return true;
+      }
+    }
+    return false;
+  }
+
   private walk(schema: SchemaNode, value: Json, at: string, found: string[], depth: number): void {
     if (depth > 40 || value === null || typeof value !== 'object') return;
-    const branches = this.branches(schema);
+    const branches = this.branches(schema, 0, value);
     if (Array.isArray(value)) {
       const items = branches.map((b) => b.items as SchemaNode | undefined).filter((x): x is SchemaNode => !!x);
       value.forEach((v, i) => {
