@@ -73,6 +73,7 @@ export const entryOut = z.object({
   hash: hashOut,
   physical_key: z.string().nullable(),
   meta: z.unknown().describe("The entry's metadata (user metadata under user_meta); large values are elided"),
+  meta_json: z.string().nullable().describe('The same metadata exactly as stored in the manifest (JSON text); null when over 4 KiB'),
 });
 
 export type EntryOut = z.infer<typeof entryOut>;

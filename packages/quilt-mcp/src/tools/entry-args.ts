@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import type { JsonObject } from '../quilt/index.js';
 import type { DirectoryInput, EntryInput } from '../registry/index.js';
-import { logicalKeyArg, metaArg, toJsonModel } from './common.js';
+import { logicalKeyArg, metaArg } from './common.js';
+import { metaFrom, metaJsonArg } from './meta-text.js';
 
 export const MAX_ENTRY_SPECS = 1000;
 export const MAX_INLINE_TEXT = 256 * 1024;
@@ -21,6 +22,7 @@ export const entrySpec = z.object({
     .optional()
     .describe(`Small inline content (UTF-8, at most ${MAX_INLINE_TEXT} characters), stored in the registry under <package>/.inline/<write id>/<logical_key>`),
   meta: metaArg.optional().describe("The entry's user metadata (a JSON object)"),
+  meta_json: metaJsonArg.optional(),
 });
 
 export type EntrySpec = z.infer<typeof entrySpec>;
@@ -32,11 +34,12 @@ export const directorySpec = z.object({
 
 export type DirectorySpec = z.infer<typeof directorySpec>;
 
-/** An entry's manifest metadata from the caller's user metadata: `{user_meta: …}`, or `{}` without any. */
-export function entryMeta(meta: Record<string, unknown> | undefined, where: string): JsonObject {
-  if (meta === undefined) return {};
+/** An entry's manifest metadata from the caller's user metadata (`meta` or `meta_json`): `{user_meta: …}`, or `{}` without any. */
+export function entryMeta(spec: Pick<EntrySpec, 'meta' | 'meta_json'>, where: string): JsonObject {
+  const userMeta = metaFrom(spec.meta, spec.meta_json, where);
+  if (userMeta === undefined) return {};
   const out: JsonObject = {};
-  out.user_meta = toJsonModel(meta, where);
+  out.user_meta = userMeta;
   return out;
 }
 
@@ -45,7 +48,7 @@ export function entryInputs(specs: EntrySpec[]): EntryInput[] {
     logical_key: spec.logical_key,
     physical_key: spec.physical_key,
     text: spec.text,
-    meta: entryMeta(spec.meta, `meta of ${spec.logical_key}`),
+    meta: entryMeta(spec, `meta of ${spec.logical_key}`),
   }));
 }
 

@@ -14,6 +14,7 @@ import {
   registryArg,
   revisionArg,
 } from './common.js';
+import { storedJson } from './meta-text.js';
 
 const MAX_DIRECTORIES = 100;
 
@@ -21,6 +22,12 @@ export const headerOut = z.object({
   version: z.string(),
   message: z.string().nullable(),
   user_meta: z.unknown().describe('Package metadata (null when none)'),
+  user_meta_json: z
+    .string()
+    .nullable()
+    .describe(
+      'The package metadata exactly as stored in the manifest (JSON text: 1.0, big integers and key order as quilt3 reads them); null when none or over 16 KiB',
+    ),
   workflow: z.unknown().describe('Quilt workflow information (null when none)'),
 });
 
@@ -29,6 +36,7 @@ export function shapeHeader(header: ManifestHeader): z.infer<typeof headerOut> {
     version: header.version,
     message: typeof header.message === 'string' ? header.message : null,
     user_meta: boundedJson(header.user_meta, 16 * 1024),
+    user_meta_json: storedJson(header.user_meta, 16 * 1024),
     workflow: boundedJson(header.workflow, 4096),
   };
 }
@@ -40,6 +48,7 @@ export function shapeEntry(entry: ManifestEntry): EntryOut {
     hash: { type: entry.hash.type, value: entry.hash.value },
     physical_key: entry.physical_keys[0] ?? null,
     meta: boundedJson(entry.meta),
+    meta_json: storedJson(entry.meta, 4096),
   };
 }
 
@@ -74,7 +83,9 @@ export const packageBrowse = quiltTool({
     meta: headerOut,
     path: z.string().nullable(),
     entries: z.array(entryOut),
-    directories: z.array(z.object({ logical_key: z.string(), meta: z.unknown() })).describe('Folder metadata under path (first page only)'),
+    directories: z
+      .array(z.object({ logical_key: z.string(), meta: z.unknown(), meta_json: z.string().nullable() }))
+      .describe('Folder metadata under path (first page only)'),
     summary: z.object({
       entries: z.number().describe('Entries under path seen so far (all of them when complete)'),
       total_size: z.number().describe('Their bytes'),
@@ -104,7 +115,7 @@ export const packageBrowse = quiltTool({
     }
     const { header, records } = await opened.openManifest(topHash, ctx.signal);
     const entries: EntryOut[] = [];
-    const directories: { logical_key: string; meta: unknown }[] = [];
+    const directories: { logical_key: string; meta: unknown; meta_json: string | null }[] = [];
     let count = 0;
     let bytes = 0;
     let seen = false;
@@ -113,7 +124,11 @@ export const packageBrowse = quiltTool({
       for await (const record of records) {
         if (record.kind === 'directory') {
           if (after === undefined && directories.length < MAX_DIRECTORIES && record.directory.logical_key.startsWith(prefix)) {
-            directories.push({ logical_key: record.directory.logical_key, meta: boundedJson(record.directory.meta) });
+            directories.push({
+              logical_key: record.directory.logical_key,
+              meta: boundedJson(record.directory.meta),
+              meta_json: storedJson(record.directory.meta, 4096),
+            });
           }
           continue;
         }

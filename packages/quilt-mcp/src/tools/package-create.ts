@@ -4,8 +4,9 @@ import { quiltTool } from '../context.js';
 import type { ManifestHeader } from '../quilt/index.js';
 import { buildEntries } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
+import { metaFrom, metaJsonArg } from './meta-text.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
 
@@ -34,6 +35,7 @@ export const packageCreate = quiltTool({
     package: packageArg,
     message: messageArg,
     meta: metaArg.optional().describe('Package metadata (user_meta), a JSON object'),
+    meta_json: metaJsonArg.optional(),
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
@@ -51,7 +53,8 @@ export const packageCreate = quiltTool({
   run: async (args, ctx) => {
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
     const header: ManifestHeader = { version: 'v0' };
-    if (args.meta !== undefined) header.user_meta = toJsonModel(args.meta, 'meta');
+    const userMeta = metaFrom(args.meta, args.meta_json, 'meta');
+    if (userMeta !== undefined) header.user_meta = userMeta;
     header.message = args.message ?? null;
     const entries = entryInputs(args.entries);
     const opened = await ctx.access.open(ctx.caller, args.registry);

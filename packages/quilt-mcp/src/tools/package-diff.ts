@@ -1,7 +1,16 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
-import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import {
+  compareLogicalKeys,
+  dumpsForHash,
+  insertionOrderKeys,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  type ManifestEntry,
+  type ManifestHeader,
+} from '../quilt/index.js';
 import type { ManifestStream } from '../registry/index.js';
 import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg } from './common.js';
 
@@ -48,7 +57,14 @@ export const packageDiff = quiltTool({
         to: briefOut.omit({ logical_key: true }),
       }),
     ),
-    meta_changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    meta_changes: z.array(
+      z.object({
+        field: z.string(),
+        change: z.enum(['added', 'removed', 'changed']).describe('added: only in to; removed: only in from (even when its value was null); changed: both'),
+        from: z.unknown().optional().describe('The old value (absent when added)'),
+        to: z.unknown().optional().describe('The new value (absent when removed)'),
+      }),
+    ),
     truncated: z.boolean().describe('True when the lists stop at max_changes (counts are still complete)'),
   }),
   annotations: READ_ANNOTATIONS,
@@ -174,25 +190,46 @@ export async function mergeDiff(a: AsyncGenerator<ManifestEntry>, b: AsyncGenera
   return { counts, added, removed, modified, truncated };
 }
 
-/** Package metadata differences, key by key of the header (user_meta compared as a whole, then by its top-level keys). */
-export function headerChanges(from: ManifestHeader, to: ManifestHeader): { field: string; from: unknown; to: unknown }[] {
-  const changes: { field: string; from: unknown; to: unknown }[] = [];
+type MetaChange = { field: string; change: 'added' | 'removed' | 'changed'; from?: unknown; to?: unknown };
+
+/**
+ * Package metadata differences, key by key of the header (user_meta compared as a whole, then by its top-level
+ * keys). A key present on one side only is added or removed, whatever its value (a removed `null` is not "null
+ * to null").
+ */
+export function headerChanges(from: ManifestHeader, to: ManifestHeader): MetaChange[] {
+  const changes: MetaChange[] = [];
   const same = (p: JsonValue | undefined, q: JsonValue | undefined) =>
     p === undefined ? q === undefined : q !== undefined && dumpsForHash(p) === dumpsForHash(q);
-  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
-  for (const key of keys) {
-    const p = from[key];
-    const q = to[key];
+  const change = (field: string, p: JsonValue | undefined, q: JsonValue | undefined): MetaChange => ({
+    field,
+    change: p === undefined ? 'added' : q === undefined ? 'removed' : 'changed',
+    ...(p !== undefined && { from: boundedJson(p, 1024) }),
+    ...(q !== undefined && { to: boundedJson(q, 1024) }),
+  });
+  for (const key of unionKeys(from, to)) {
+    const p = own(from, key);
+    const q = own(to, key);
     if (same(p, q)) continue;
     if (key === 'user_meta' && isObject(p) && isObject(q)) {
-      for (const sub of [...new Set([...Object.keys(p), ...Object.keys(q)])]) {
-        if (!same(p[sub], q[sub])) changes.push({ field: `user_meta.${sub}`, from: boundedJson(p[sub], 1024), to: boundedJson(q[sub], 1024) });
+      for (const sub of unionKeys(p, q)) {
+        const ps = own(p, sub);
+        const qs = own(q, sub);
+        if (!same(ps, qs)) changes.push(change(`user_meta.${sub}`, ps, qs));
       }
       continue;
     }
-    changes.push({ field: key, from: boundedJson(p, 1024), to: boundedJson(q, 1024) });
+    changes.push(change(key, p, q));
   }
   return changes.slice(0, 100);
+}
+
+function unionKeys(a: JsonObject, b: JsonObject): string[] {
+  return [...new Set([...insertionOrderKeys(a), ...insertionOrderKeys(b)])];
+}
+
+function own(obj: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function isObject(v: JsonValue | undefined): v is JsonObject {

@@ -1,11 +1,23 @@
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
-import { compareLogicalKeys, isJsonObject, type JsonObject, type ManifestEntry, type ManifestHeader, type ManifestItem } from '../quilt/index.js';
+import {
+  compareLogicalKeys,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  type ManifestEntry,
+  type ManifestHeader,
+  type ManifestItem,
+  orderedEntries,
+  orderedObject,
+  withUpdates,
+} from '../quilt/index.js';
 import { type BuildStats, buildEntries } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, toJsonModel, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
+import { metaFrom, metaJsonArg } from './meta-text.js';
 import { messageArg, revisionOut } from './package-create.js';
 
 export const packageUpdate = quiltTool({
@@ -30,6 +42,7 @@ export const packageUpdate = quiltTool({
     remove: z.array(z.string().min(1).max(1024)).max(MAX_ENTRY_SPECS).default([]).describe('Logical keys to remove; "folder/" removes everything under it'),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to add'),
     meta: metaArg.optional().describe('Package metadata (user_meta)'),
+    meta_json: metaJsonArg.optional(),
     meta_mode: z.enum(['replace', 'merge']).default('replace').describe('replace user_meta with meta, or merge meta into it (top-level keys; null deletes)'),
   }),
   output: revisionOut.extend({
@@ -48,8 +61,13 @@ export const packageUpdate = quiltTool({
     `Updated ${r.package}: ${r.base_top_hash.slice(0, 12)} → ${r.top_hash} (${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
     `${r.changes.meta_updated} metadata changes; ${r.entries} entries, ${r.total_size} bytes)\n${r.uri}`,
   run: async (args, ctx) => {
-    if (args.set.length + args.remove.length + args.directories.length === 0 && args.meta === undefined && args.message === undefined) {
-      throw new ToolError('Nothing to change: give set, remove, directories, meta or message.', 'invalid_request');
+    if (
+      args.set.length + args.remove.length + args.directories.length === 0 &&
+      args.meta === undefined &&
+      args.meta_json === undefined &&
+      args.message === undefined
+    ) {
+      throw new ToolError('Nothing to change: give set, remove, directories, meta (or meta_json) or message.', 'invalid_request');
     }
     const opened = await ctx.access.open(ctx.caller, args.registry);
     let base = await opened.resolveRevision(args.package, 'latest');
@@ -69,13 +87,13 @@ export const packageUpdate = quiltTool({
     const metaOnly = new Map<string, JsonObject>();
     for (const s of args.set) {
       if (s.physical_key !== undefined || s.text !== undefined) continue;
-      if (s.meta === undefined)
+      if (s.meta === undefined && s.meta_json === undefined)
         throw new ToolError(`set entry ${JSON.stringify(s.logical_key)} has no physical_key, text or meta: nothing to set.`, 'invalid_request');
-      metaOnly.set(s.logical_key, entryMeta(s.meta, `meta of ${s.logical_key}`).user_meta as JsonObject);
+      metaOnly.set(s.logical_key, entryMeta(s, `meta of ${s.logical_key}`).user_meta as JsonObject);
     }
     const removeExact = new Set(args.remove.filter((k) => !k.endsWith('/')));
     const removePrefixes = args.remove.filter((k) => k.endsWith('/'));
-    const given = args.meta === undefined ? undefined : (toJsonModel(args.meta, 'meta') as JsonObject);
+    const given = metaFrom(args.meta, args.meta_json, 'meta');
 
     const nothingBuilt = {
       entries: [] as ManifestEntry[],
@@ -144,9 +162,7 @@ export const packageUpdate = quiltTool({
             if (userMeta !== undefined) {
               metaSeen.add(entry.logical_key);
               counted.meta_updated++;
-              const meta: JsonObject = { ...entry.meta };
-              meta.user_meta = userMeta;
-              yield { entry: { ...entry, meta } };
+              yield { entry: { ...entry, meta: withUpdates(entry.meta, [['user_meta', userMeta]]) } };
               continue;
             }
             yield { entry };
@@ -207,20 +223,16 @@ function newHeader(base: ManifestHeader, message: string | undefined, given: Jso
   if (given !== undefined) {
     if (mode === 'replace') userMeta = given;
     else {
-      const merged: JsonObject = isJsonObject(base.user_meta) ? { ...base.user_meta } : {};
-      for (const [k, v] of Object.entries(given)) {
-        if (v === null) delete merged[k];
-        else Object.defineProperty(merged, k, { value: v, enumerable: true, writable: true, configurable: true });
-      }
-      userMeta = merged;
+      // Python's dict update: kept keys keep their places, new ones go last (null deletes).
+      const updates = orderedEntries(given).map(([k, v]) => [k, v === null ? undefined : v] as const);
+      userMeta = withUpdates(isJsonObject(base.user_meta) ? base.user_meta : {}, updates);
     }
   }
-  const header: ManifestHeader = { version: base.version };
-  if (userMeta !== undefined) header.user_meta = userMeta;
-  if (base.workflow !== undefined) header.workflow = base.workflow;
-  header.message = message ?? null;
-  for (const [k, v] of Object.entries(base)) {
-    if (!Object.hasOwn(header, k) && k !== 'top_hash') Object.defineProperty(header, k, { value: v, enumerable: true, writable: true, configurable: true });
-  }
-  return header;
+  const fields: [string, JsonValue][] = [['version', base.version]];
+  if (userMeta !== undefined) fields.push(['user_meta', userMeta]);
+  if (base.workflow !== undefined) fields.push(['workflow', base.workflow]);
+  fields.push(['message', message ?? null]);
+  const named = new Set(['version', 'user_meta', 'workflow', 'message', 'top_hash']);
+  for (const [k, v] of orderedEntries(base)) if (!named.has(k)) fields.push([k, v]);
+  return orderedObject(fields) as ManifestHeader;
 }
