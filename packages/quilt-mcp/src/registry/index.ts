@@ -7,3 +7,11 @@ export { type ManifestStream, OpenedRegistry } from './opened-registry.js';
 export type { PhysicalObject } from './physical-object.js';
 export { normaliseRegistryUrl, type RegistryRef, registryRefs } from './refs.js';
 export { type CommittedRevision, type NewObject, type PendingObjects, RevisionWriter } from './revision-writer.js';
+export {
+  loadWorkflowConfig,
+  MAX_WORKFLOW_ENTRIES,
+  WORKFLOW_CONFIG_KEY,
+  type WorkflowCheck,
+  type WorkflowConfig,
+  workflowCheck,
+} from './workflow-config.js';

@@ -13,6 +13,7 @@ import { packageVerify } from './package-verify.js';
 import { packagesList } from './packages-list.js';
 import { registriesList } from './registries-list.js';
 import { search } from './search.js';
+import { workflowsList } from './workflows-list.js';
 
 export const quiltTools: AnyTool<QuiltToolContext>[] = [
   registriesList,
@@ -28,6 +29,7 @@ export const quiltTools: AnyTool<QuiltToolContext>[] = [
   bucketObjectLink,
   catalogUri,
   search,
+  workflowsList,
   packageCreate,
   packageUpdate,
   packageDelete,

@@ -1,14 +1,25 @@
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
-import type { ManifestHeader } from '../quilt/index.js';
-import { buildEntries } from '../registry/index.js';
+import type { ManifestEntry, ManifestHeader } from '../quilt/index.js';
+import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
+
+export const workflowArg = z
+  .string()
+  .min(1)
+  .max(64)
+  .nullable()
+  .optional()
+  .describe(
+    "quilt3 workflow id from the registry's .quilt/workflows/config.yml (workflows_list shows them); left out: the config's default_workflow; " +
+      'null: no workflow (only where the config does not require one). Its checks (message, handle_pattern, metadata and entries schemas) must pass.',
+  );
 
 export const revisionOut = z.object({
   registry: z.string(),
@@ -19,7 +30,16 @@ export const revisionOut = z.object({
   total_size: z.number(),
   manifest_bytes: z.number(),
   uri: z.string().describe('Quilt+ URI of the new revision'),
+  workflow: z.object({ id: z.string().nullable(), config: z.string() }).nullable().describe('The workflow the revision was checked with (null: none)'),
 });
+
+/** The entries (walk order) as a workflow's entries_schema sees them; refused past MAX_WORKFLOW_ENTRIES (the array is held in memory). */
+export function workflowEntries(entries: ManifestEntry[]): ManifestEntry[] {
+  if (entries.length > MAX_WORKFLOW_ENTRIES) {
+    throw new ToolError(`The workflow's entries_schema is checked for at most ${MAX_WORKFLOW_ENTRIES} entries; this revision has more.`, 'too_large');
+  }
+  return entries;
+}
 
 export const packageCreate = quiltTool({
   name: 'package_create',
@@ -36,6 +56,7 @@ export const packageCreate = quiltTool({
     message: messageArg,
     meta: metaArg.optional().describe('Package metadata (user_meta), a JSON object'),
     meta_json: metaJsonArg.optional(),
+    workflow: workflowArg,
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
@@ -52,12 +73,17 @@ export const packageCreate = quiltTool({
   summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
   run: async (args, ctx) => {
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
-    const header: ManifestHeader = { version: 'v0' };
     const userMeta = metaFrom(args.meta, args.meta_json, 'meta');
-    if (userMeta !== undefined) header.user_meta = userMeta;
-    header.message = args.message ?? null;
     const entries = entryInputs(args.entries);
     const opened = await ctx.access.open(ctx.caller, args.registry);
+    // quilt3's order: the workflow's checks before anything is hashed or written; entries once they are known.
+    const workflow = await workflowCheck(opened, await loadWorkflowConfig(opened, ctx.signal), args.workflow, ctx.signal);
+    workflow?.check({ name: args.package, message: args.message, userMeta });
+    // quilt3's header key order: version, user_meta, workflow, message.
+    const header: ManifestHeader = { version: 'v0' };
+    if (userMeta !== undefined) header.user_meta = userMeta;
+    if (workflow !== undefined) header.workflow = workflow.header;
+    header.message = args.message ?? null;
     // An early, cheap refusal; the same condition is checked again, atomically, when latest moves.
     const existing = args.replace_existing ? undefined : await opened.latest(args.package);
     if (existing !== undefined) {
@@ -71,6 +97,7 @@ export const packageCreate = quiltTool({
       signal: ctx.signal,
       onProgress: progressReporter(ctx),
     });
+    if (workflow?.hasEntriesSchema) workflow.checkEntries(workflowEntries(built.entries));
     const committed = await opened.writeRevision(
       args.package,
       built,
@@ -86,6 +113,7 @@ export const packageCreate = quiltTool({
       total_size: committed.totalSize,
       manifest_bytes: committed.bytes,
       uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
+      workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
       bytes_hashed: built.stats.bytes_hashed,
       inline_written: committed.manifestCreated ? built.stats.inline_written : 0,
     };

@@ -13,12 +13,12 @@ import {
   orderedObject,
   withUpdates,
 } from '../quilt/index.js';
-import { type BuildStats, buildEntries } from '../registry/index.js';
+import { type BuildStats, buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, type WorkflowCheck, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
-import { messageArg, revisionOut } from './package-create.js';
+import { messageArg, revisionOut, workflowArg } from './package-create.js';
 
 export const packageUpdate = quiltTool({
   name: 'package_update',
@@ -43,6 +43,7 @@ export const packageUpdate = quiltTool({
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to add'),
     meta: metaArg.optional().describe('Package metadata (user_meta)'),
     meta_json: metaJsonArg.optional(),
+    workflow: workflowArg,
     meta_mode: z.enum(['replace', 'merge']).default('replace').describe('replace user_meta with meta, or merge meta into it (top-level keys; null deletes)'),
   }),
   output: revisionOut.extend({
@@ -94,6 +95,18 @@ export const packageUpdate = quiltTool({
     const removeExact = new Set(args.remove.filter((k) => !k.endsWith('/')));
     const removePrefixes = args.remove.filter((k) => k.endsWith('/'));
     const given = metaFrom(args.meta, args.meta_json, 'meta');
+    // As quilt3 pushes a revised package: the workflow (given, or the config's default) is checked again and
+    // recorded anew; without a config the revision has none.
+    const workflow = await workflowCheck(opened, await loadWorkflowConfig(opened, ctx.signal), args.workflow, ctx.signal);
+    if (workflow !== undefined) {
+      const current = await opened.openManifest(base, ctx.signal);
+      await current.records.return(undefined);
+      workflow.check({
+        name: args.package,
+        message: args.message,
+        userMeta: newHeader(current.header, args.message, given, args.meta_mode, workflow).user_meta,
+      });
+    }
 
     const nothingBuilt = {
       entries: [] as ManifestEntry[],
@@ -126,6 +139,20 @@ export const packageUpdate = quiltTool({
         const metaSeen = new Set<string>();
         const underRemoved = (key: string) => removePrefixes.find((p) => key.startsWith(p));
         const baseHash = base;
+        const header = newHeader(baseHeader, args.message, given, args.meta_mode, workflow);
+        workflow?.check({ name: args.package, message: args.message, userMeta: header.user_meta });
+        // entries_schema needs every entry of the new revision: gathered as they are written, checked at the end
+        // (a refusal then fails the write, which the write protocol undoes).
+        const forSchema: ManifestEntry[] | undefined = workflow?.hasEntriesSchema ? [] : undefined;
+        const keep = (entry: ManifestEntry): ManifestEntry => {
+          if (forSchema !== undefined) {
+            if (forSchema.length >= MAX_WORKFLOW_ENTRIES) {
+              throw new ToolError(`The workflow's entries_schema is checked for at most ${MAX_WORKFLOW_ENTRIES} entries; this revision has more.`, 'too_large');
+            }
+            forSchema.push(entry);
+          }
+          return entry;
+        };
 
         async function* items(): AsyncGenerator<ManifestItem> {
           let i = 0;
@@ -137,11 +164,11 @@ export const packageUpdate = quiltTool({
             if (record.kind !== 'entry') continue;
             const entry = record.entry;
             while (i < adds.length && compareLogicalKeys((adds[i] as ManifestEntry).logical_key, entry.logical_key) < 0) {
-              yield { entry: adds[i++] as ManifestEntry };
+              yield { entry: keep(adds[i++] as ManifestEntry) };
               counted.added++;
             }
             if (i < adds.length && (adds[i] as ManifestEntry).logical_key === entry.logical_key) {
-              yield { entry: adds[i++] as ManifestEntry };
+              yield { entry: keep(adds[i++] as ManifestEntry) };
               counted.replaced++;
               const prefix = underRemoved(entry.logical_key);
               if (prefix !== undefined) prefixSeen.add(prefix);
@@ -162,13 +189,13 @@ export const packageUpdate = quiltTool({
             if (userMeta !== undefined) {
               metaSeen.add(entry.logical_key);
               counted.meta_updated++;
-              yield { entry: { ...entry, meta: withUpdates(entry.meta, [['user_meta', userMeta]]) } };
+              yield { entry: keep({ ...entry, meta: withUpdates(entry.meta, [['user_meta', userMeta]]) }) };
               continue;
             }
-            yield { entry };
+            yield { entry: keep(entry) };
           }
           while (i < adds.length) {
-            yield { entry: adds[i++] as ManifestEntry };
+            yield { entry: keep(adds[i++] as ManifestEntry) };
             counted.added++;
           }
           const missing = [
@@ -182,10 +209,11 @@ export const packageUpdate = quiltTool({
               'not_found',
             );
           }
+          if (forSchema !== undefined) workflow?.checkEntries(forSchema);
         }
 
         return {
-          header: newHeader(baseHeader, args.message, given, args.meta_mode),
+          header,
           items: items(),
           condition: { kind: 'latest', topHash: base },
           close: async () => {
@@ -212,13 +240,23 @@ export const packageUpdate = quiltTool({
       total_size: pushed.totalSize,
       manifest_bytes: pushed.bytes,
       uri: quiltPlusUri(opened.ref, args.package, { topHash: pushed.topHash }),
+      workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
       changes,
     };
   },
 });
 
-/** The new revision's header in quilt3's key order: version, user_meta, workflow, message, then anything else the base had. */
-function newHeader(base: ManifestHeader, message: string | undefined, given: JsonObject | undefined, mode: 'replace' | 'merge'): ManifestHeader {
+/**
+ * The new revision's header in quilt3's key order: version, user_meta, workflow (the one checked now; none without a
+ * workflows config), message, then anything else the base had.
+ */
+function newHeader(
+  base: ManifestHeader,
+  message: string | undefined,
+  given: JsonObject | undefined,
+  mode: 'replace' | 'merge',
+  workflow: WorkflowCheck | undefined,
+): ManifestHeader {
   let userMeta = base.user_meta;
   if (given !== undefined) {
     if (mode === 'replace') userMeta = given;
@@ -230,7 +268,7 @@ function newHeader(base: ManifestHeader, message: string | undefined, given: Jso
   }
   const fields: [string, JsonValue][] = [['version', base.version]];
   if (userMeta !== undefined) fields.push(['user_meta', userMeta]);
-  if (base.workflow !== undefined) fields.push(['workflow', base.workflow]);
+  if (workflow !== undefined) fields.push(['workflow', workflow.header]);
   fields.push(['message', message ?? null]);
   const named = new Set(['version', 'user_meta', 'workflow', 'message', 'top_hash']);
   for (const [k, v] of orderedEntries(base)) if (!named.has(k)) fields.push([k, v]);
