@@ -25,7 +25,9 @@ export const registryArg = z
   .min(1)
   .max(1100)
   .optional()
-  .describe('Registry from registries_list: s3://bucket or file:///path (a bare bucket name works too); default: the default registry');
+  .describe(
+    'Registry from registries_list: s3://bucket or file:///path (a bare bucket name, or a Quilt+ URI such as quilt+s3://bucket#package=…, works too); default: the default registry',
+  );
 
 export const packageArg = z
   .string()

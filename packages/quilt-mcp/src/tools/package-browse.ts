@@ -2,6 +2,7 @@ import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } fr
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import {
   boundedJson,
   decodeCursor,
@@ -15,6 +16,7 @@ import {
   revisionArg,
 } from './common.js';
 import { storedJson } from './meta-text.js';
+import { resolved, uriArg } from './quilt-uri.js';
 
 const MAX_DIRECTORIES = 100;
 
@@ -69,8 +71,9 @@ export const packageBrowse = quiltTool({
     'own order, optionally only those under path (e.g. "data/"), a page at a time. The manifest is streamed; summary counts the entries and ' +
     'bytes under path and is complete on the last page. Paging stays on the revision of the first page even if latest moves.',
   input: z.object({
+    uri: uriArg,
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     revision: revisionArg,
     path: z.string().max(1024).optional().describe('Only entries whose logical key starts with this, e.g. "data/"'),
     page_size: pageSizeArg(100, 1000),
@@ -80,6 +83,7 @@ export const packageBrowse = quiltTool({
     registry: z.string(),
     package: z.string(),
     top_hash: z.string(),
+    uri: z.string().describe('Quilt+ URI of this revision (and path)'),
     meta: headerOut,
     path: z.string().nullable(),
     entries: z.array(entryOut),
@@ -100,7 +104,8 @@ export const packageBrowse = quiltTool({
     `${r.package}@${r.top_hash.slice(0, 12)}${r.meta.message ? ` "${r.meta.message}"` : ''}: ${r.entries.length} entries shown` +
     (r.summary.complete ? ` of ${r.summary.entries} (${r.summary.total_size} bytes)` : '') +
     `\n${r.entries.map((e) => `${e.logical_key}\t${e.size}`).join('\n')}${r.next_cursor ? '\n(more: pass next_cursor)' : ''}`,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const args = resolved(input, 'path');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const prefix = args.path ?? '';
     let after: string | undefined;
@@ -161,6 +166,7 @@ export const packageBrowse = quiltTool({
       registry: opened.ref.url,
       package: args.package,
       top_hash: topHash,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash }, args.path),
       meta: shapeHeader(header),
       path: args.path ?? null,
       entries,

@@ -7,6 +7,7 @@ import { quiltPlusUri } from './catalog-uri.js';
 import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
+import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
 
@@ -51,8 +52,9 @@ export const packageCreate = quiltTool({
     'Refuses an existing package unless replace_existing is true (package_update edits the latest revision instead); of concurrent creates of ' +
     'one new package, one wins and the others get a conflict naming its top hash.',
   input: z.object({
+    uri: uriArg.describe('The registry and package as a Quilt+ URI (quilt+s3://bucket#package=user/pkg), instead of registry and package'),
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     message: messageArg,
     meta: metaArg.optional().describe('Package metadata (user_meta), a JSON object'),
     meta_json: metaJsonArg.optional(),
@@ -71,7 +73,10 @@ export const packageCreate = quiltTool({
     directories: args.directories?.length ?? 0,
   }),
   summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    if (input.uri !== undefined && parseQuiltUri(input.uri).revision !== undefined)
+      throw new ToolError('package_create makes a new revision: give a Quilt+ URI without @<top hash> or :latest.', 'invalid_request');
+    const args = resolved(input);
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
     const userMeta = metaFrom(args.meta, args.meta_json, 'meta');
     const entries = entryInputs(args.entries);

@@ -12,9 +12,11 @@ import {
   type ManifestHeader,
 } from '../quilt/index.js';
 import type { ManifestStream } from '../registry/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg } from './common.js';
+import { parseQuiltUri, target, uriArg } from './quilt-uri.js';
 
-const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string() });
+const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string(), uri: z.string().describe('Quilt+ URI of this side') });
 const briefOut = z.object({ logical_key: z.string(), size: z.number(), hash: hashOut });
 
 const optionalRevision = z
@@ -33,8 +35,10 @@ export const packageDiff = quiltTool({
     'counts cover everything, the lists stop at max_changes. Defaults: to_revision latest, from_revision the revision before it ' +
     '(or, comparing two packages, latest of package).',
   input: z.object({
+    from_uri: uriArg.describe('The older side as a Quilt+ URI (registry, package, from_revision, path)'),
+    to_uri: uriArg.describe('The newer side as a Quilt+ URI (other_registry, other_package, to_revision)'),
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     from_revision: optionalRevision.optional().describe('The older side; default: the previous revision (or latest when other_package is given)'),
     to_revision: optionalRevision.default('latest').describe('The newer side (of other_package when given)'),
     other_package: packageArg.optional().describe('Compare package (from) with this package (to)'),
@@ -86,7 +90,28 @@ export const packageDiff = quiltTool({
       ...r.removed.map((e) => `\n- ${e.logical_key}`),
       ...r.modified.map((e) => `\n~ ${e.logical_key} (${e.changed.join(', ')})`),
     ].join(''),
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    // Each side may come as a Quilt+ URI; the newer one is another package only when it names a different one.
+    const toUri = input.to_uri === undefined ? undefined : parseQuiltUri(input.to_uri);
+    // Without from_uri, the older side is the to_uri's package (its previous revision, or from_revision).
+    const fromSide = target(
+      {
+        uri: input.from_uri,
+        registry: input.registry ?? (input.from_uri ? undefined : toUri?.registry),
+        package: input.package ?? (input.from_uri ? undefined : toUri?.package),
+      },
+      input.path,
+    );
+    const args = {
+      ...input,
+      registry: fromSide.registry,
+      package: fromSide.package,
+      path: fromSide.path,
+      from_revision: input.from_revision ?? (input.from_uri ? parseQuiltUri(input.from_uri).revision : undefined),
+      to_revision: input.to_revision === 'latest' ? (toUri?.revision ?? 'latest') : input.to_revision,
+      other_package: input.other_package ?? (toUri?.package !== undefined && toUri.package !== fromSide.package ? toUri.package : undefined),
+      other_registry: input.other_registry ?? (toUri !== undefined && toUri.registry !== fromSide.registry ? toUri.registry : undefined),
+    };
     const fromOpened = await ctx.access.open(ctx.caller, args.registry);
     const toOpened = args.other_registry === undefined ? fromOpened : await ctx.access.open(ctx.caller, args.other_registry);
     const toPackage = args.other_package ?? args.package;
@@ -112,8 +137,13 @@ export const packageDiff = quiltTool({
     try {
       const result = await mergeDiff(entriesUnder(from, args.path ?? ''), entriesUnder(to, args.path ?? ''), args.max_changes);
       return {
-        from: { registry: fromOpened.ref.url, package: args.package, top_hash: fromHash },
-        to: { registry: toOpened.ref.url, package: toPackage, top_hash: toHash },
+        from: {
+          registry: fromOpened.ref.url,
+          package: args.package,
+          top_hash: fromHash,
+          uri: quiltPlusUri(fromOpened.ref, args.package, { topHash: fromHash }, args.path),
+        },
+        to: { registry: toOpened.ref.url, package: toPackage, top_hash: toHash, uri: quiltPlusUri(toOpened.ref, toPackage, { topHash: toHash }, args.path) },
         identical: fromHash === toHash,
         ...result,
         meta_changes: headerChanges(from.header, to.header),

@@ -19,6 +19,7 @@ import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, WRITE_SCO
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
 import { messageArg, revisionOut, workflowArg } from './package-create.js';
+import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
 
 export const packageUpdate = quiltTool({
   name: 'package_update',
@@ -30,8 +31,9 @@ export const packageUpdate = quiltTool({
     'files are hashed server-side (sha2-256-chunked) with MCP progress. With expected_top_hash, the update is refused (a conflict naming the new latest) ' +
     'if someone else pushed in between; without it, a push in between is merged: the changes are applied again on the new latest.',
   input: z.object({
+    uri: uriArg.describe('The registry and package as a Quilt+ URI; a pinned one (@<top hash>) acts as expected_top_hash'),
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     message: messageArg,
     expected_top_hash: z
       .string()
@@ -61,7 +63,13 @@ export const packageUpdate = quiltTool({
   summarize: (r) =>
     `Updated ${r.package}: ${r.base_top_hash.slice(0, 12)} → ${r.top_hash} (${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
     `${r.changes.meta_updated} metadata changes; ${r.entries} entries, ${r.total_size} bytes)\n${r.uri}`,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const pinned = input.uri === undefined ? undefined : parseQuiltUri(input.uri).revision;
+    const expected = pinned === undefined || pinned === 'latest' ? input.expected_top_hash : (input.expected_top_hash ?? pinned);
+    if (expected !== undefined && pinned !== undefined && pinned !== 'latest' && !expected.startsWith(pinned) && !pinned.startsWith(expected)) {
+      throw new ToolError(`expected_top_hash ${expected} disagrees with the Quilt+ URI's @${pinned}: give one of them.`, 'invalid_request');
+    }
+    const args = { ...resolved({ ...input, uri: input.uri?.replace(/@[0-9a-fA-F]+/, '') }), expected_top_hash: expected };
     if (
       args.set.length + args.remove.length + args.directories.length === 0 &&
       args.meta === undefined &&
