@@ -1,6 +1,15 @@
 /** A registry opened for a caller, and the one write protocol (see revision-writer.ts). */
 export { RegistryAccess, type RegistryAccessOptions } from './access.js';
-export { type BuildStats, type BuiltEntries, buildEntries, checkLogicalKey, type DirectoryInput, type EntryInput } from './entries.js';
+export {
+  type BuildStats,
+  type BuiltEntries,
+  buildEntries,
+  checkLogicalKey,
+  type DirectoryInput,
+  type EntryInput,
+  type EntryPlan,
+  planEntries,
+} from './entries.js';
 export { RegistryRequestError } from './errors.js';
 export { checkObjectKey } from './object-keys.js';
 export { type ManifestStream, OpenedRegistry } from './opened-registry.js';

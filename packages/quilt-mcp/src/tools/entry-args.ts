@@ -30,6 +30,12 @@ export type EntrySpec = z.infer<typeof entrySpec>;
 export const directorySpec = z.object({
   physical_prefix: z.string().min(1).max(1024).describe('Every object under this key prefix (a "folder" of the registry storage) becomes an entry'),
   logical_prefix: z.string().max(1024).default('').describe('Prefix of their logical keys in the package (default: the top level), e.g. "raw/"'),
+  include: z
+    .array(z.string().min(1).max(256))
+    .max(50)
+    .optional()
+    .describe('Only objects whose key below physical_prefix matches one of these globs ("*.csv", "run1/**", "**/*.json"; no "/": any depth)'),
+  exclude: z.array(z.string().min(1).max(256)).max(50).optional().describe('Leave out objects whose key below physical_prefix matches one of these globs'),
 });
 
 export type DirectorySpec = z.infer<typeof directorySpec>;
@@ -53,5 +59,10 @@ export function entryInputs(specs: EntrySpec[]): EntryInput[] {
 }
 
 export function directoryInputs(specs: DirectorySpec[]): DirectoryInput[] {
-  return specs.map((d) => ({ physical_prefix: d.physical_prefix, logical_prefix: d.logical_prefix }));
+  return specs.map((d) => ({
+    physical_prefix: d.physical_prefix,
+    logical_prefix: d.logical_prefix,
+    ...(d.include !== undefined && { include: d.include }),
+    ...(d.exclude !== undefined && { exclude: d.exclude }),
+  }));
 }

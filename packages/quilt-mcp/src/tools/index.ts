@@ -1,6 +1,7 @@
 import type { AnyTool } from '@labmcp/service-kit';
 import type { QuiltToolContext } from '../context.js';
 import { bucketObjectInfo, bucketObjectLink, bucketObjectsList, bucketObjectText } from './bucket-objects.js';
+import { bucketObjectPut, bucketObjectUploadLink } from './bucket-uploads.js';
 import { catalogUri } from './catalog-uri.js';
 import { packageBrowse } from './package-browse.js';
 import { packageCreate } from './package-create.js';
@@ -33,4 +34,6 @@ export const quiltTools: AnyTool<QuiltToolContext>[] = [
   packageCreate,
   packageUpdate,
   packageDelete,
+  bucketObjectPut,
+  bucketObjectUploadLink,
 ];

@@ -2,7 +2,7 @@ import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import type { ManifestEntry, ManifestHeader } from '../quilt/index.js';
-import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, workflowCheck } from '../registry/index.js';
+import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, planEntries, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
@@ -21,6 +21,9 @@ export const workflowArg = z
     "quilt3 workflow id from the registry's .quilt/workflows/config.yml (workflows_list shows them); left out: the config's default_workflow; " +
       'null: no workflow (only where the config does not require one). Its checks (message, handle_pattern, metadata and entries schemas) must pass.',
   );
+
+/** Entries listed by a dry run. */
+const MAX_PLANNED = 1000;
 
 export const revisionOut = z.object({
   registry: z.string(),
@@ -61,9 +64,25 @@ export const packageCreate = quiltTool({
     workflow: workflowArg,
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe('Check everything and report the entries and bytes that would be packaged (planned), hashing and writing nothing'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
   }),
-  output: revisionOut.extend({ bytes_hashed: z.number(), inline_written: z.number() }),
+  output: revisionOut.extend({
+    dry_run: z.boolean(),
+    top_hash: z.string().nullable().describe('The new revision (null on dry_run)'),
+    timestamp: z.number().nullable(),
+    manifest_bytes: z.number().nullable(),
+    uri: z.string().nullable().describe('Quilt+ URI of the new revision (null on dry_run)'),
+    bytes_hashed: z.number(),
+    inline_written: z.number(),
+    planned: z
+      .array(z.object({ logical_key: z.string(), physical_key: z.string().nullable().describe('null: inline text'), size: z.number() }))
+      .nullable()
+      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${MAX_PLANNED}; entries and total_size count all)`),
+  }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
   targets: (args) => ({
@@ -72,7 +91,11 @@ export const packageCreate = quiltTool({
     entries: args.entries?.length ?? 0,
     directories: args.directories?.length ?? 0,
   }),
-  summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
+  summarize: (r) =>
+    r.dry_run
+      ? `Dry run: ${r.package} would have ${r.entries} entries, ${r.total_size} bytes, in ${r.registry}; nothing was hashed or written.\n` +
+        (r.planned ?? []).map((e) => `${e.logical_key}\t${e.size}`).join('\n')
+      : `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
   run: async (input, ctx) => {
     if (input.uri !== undefined && parseQuiltUri(input.uri).revision !== undefined)
       throw new ToolError('package_create makes a new revision: give a Quilt+ URI without @<top hash> or :latest.', 'invalid_request');
@@ -97,6 +120,30 @@ export const packageCreate = quiltTool({
         'conflict',
       );
     }
+    if (args.dry_run) {
+      const plan = await planEntries(opened, entries, directoryInputs(args.directories), ctx.limits);
+      if (workflow?.hasEntriesSchema) {
+        const metaOf = new Map(entries.map((e) => [e.logical_key, e.meta]));
+        workflow.checkEntries(
+          workflowEntries(plan.entries.map((e) => ({ ...e, physical_keys: [], hash: { type: '', value: '' }, meta: metaOf.get(e.logical_key) ?? {} }))),
+        );
+      }
+      return {
+        registry: opened.ref.url,
+        package: args.package,
+        dry_run: true,
+        top_hash: null,
+        timestamp: null,
+        entries: plan.entries.length,
+        total_size: plan.total_bytes,
+        manifest_bytes: null,
+        uri: null,
+        workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+        bytes_hashed: 0,
+        inline_written: 0,
+        planned: plan.entries.slice(0, MAX_PLANNED),
+      };
+    }
     const built = await buildEntries(opened, entries, directoryInputs(args.directories), {
       limits: ctx.limits,
       signal: ctx.signal,
@@ -119,6 +166,8 @@ export const packageCreate = quiltTool({
       manifest_bytes: committed.bytes,
       uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
       workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+      dry_run: false,
+      planned: null,
       bytes_hashed: built.stats.bytes_hashed,
       inline_written: committed.manifestCreated ? built.stats.inline_written : 0,
     };
