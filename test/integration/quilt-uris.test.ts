@@ -52,7 +52,8 @@ t.test('read tools take the URI catalog_uri prints and answer with URIs', async 
   t.equal((await ok(modern, 'catalog_uri', { uri: latestUri, path: 'cells.csv' })).uri, fileUri, 'catalog_uri pins a :latest URI');
 
   // Registry-only tools take the URI as their registry.
-  t.match(await ok(modern, 'packages_list', { registry: latestUri }), { packages: [{ name: 'demo/cells' }] });
+  t.match(await ok(modern, 'packages_list', { registry: latestUri }), { packages: [{ name: 'demo/cells', uri: latestUri }] });
+  t.match((await ok(modern, 'search', { query: 'cells' })).results[0], { package: 'demo/cells', uri: packageUri }, 'search results carry their URI');
   t.ok((await ok(legacy, 'bucket_objects_list', { registry: fileUri, prefix: '.quilt/' })).objects.length >= 0);
   t.match(await ok(modern, 'workflows_list', { registry: fileUri }), { config: null });
 
