@@ -2,7 +2,7 @@
  * Issue 18, resources and completions, through a real quilt-mcp process with the official MCP clients of both
  * eras: the Quilt+ resource templates are listed, a pinned file reads as text (or a base64 blob) with its MIME type
  * and says it is immutable, reads stay within the tools' bound, and completions offer package names, revisions
- * and logical keys.
+ * and logical keys; on the local registry and, in the S3 form, on moto_server.
  */
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -10,6 +10,8 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import t from 'tap';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
+import { motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import { freePort } from '../helpers/ports.js';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
 
 const instances = await startQuiltInstances({ count: 1 });
@@ -102,4 +104,56 @@ t.test('completions: package names, revisions newest first, logical keys', async
     context: { arguments: { root } },
   })) as Any;
   t.same(none.completion.values, [], 'no completions without the read scope');
+});
+
+t.test('the S3 form on moto_server', { skip: motoMissing }, async (t) => {
+  const moto = await startMoto(await freePort(), ['res-bucket']);
+  t.teardown(() => moto.close());
+  const s3 = await startQuiltInstances({
+    count: 1,
+    env: {
+      QUILT_S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: 'us-east-1',
+      QUILT_SEED_DEMO: 'false',
+      QUILT_REGISTRIES: 's3://res-bucket',
+      AWS_ENDPOINT_URL: moto.endpoint,
+    },
+  });
+  t.teardown(() => s3.stop());
+  const s3token = await mintDemoToken({
+    dataDir: s3.dataDir,
+    subject: 'writer@example.com',
+    scopes: ['read:packages', 'write:packages'],
+    awsCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const client = new Client({ name: 'resources-s3', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(s3.urls[0] as string), headers(s3token)));
+  t.teardown(() => client.close());
+  const made = (
+    (await client.callTool({
+      name: 'package_create',
+      arguments: { registry: 's3://res-bucket', package: 'lab/run', entries: [{ logical_key: 'data/t.json', text: '{"a": 1}' }] },
+    })) as Any
+  ).structuredContent;
+  const { resourceTemplates } = (await client.listResourceTemplates()) as Any;
+  const s3Template = 'quilt+s3://{bucket}#package={+package}@{top_hash}&path={+path}';
+  t.ok(
+    resourceTemplates.some((x: Any) => x.uriTemplate === s3Template),
+    'the S3 template is offered when an S3 registry is configured',
+  );
+  const uri = `${made.uri}&path=data/t.json`;
+  t.match(uri, /^quilt\+s3:\/\/res-bucket#package=lab\/run@[0-9a-f]{64}&path=data\/t\.json$/);
+  t.match(((await client.readResource({ uri })) as Any).contents[0], {
+    uri,
+    mimeType: 'application/json',
+    text: '{"a": 1}',
+    _meta: { 'quilt-mcp/immutable': true },
+  });
+  const complete = async (name: string, value: string, args: Record<string, string>) =>
+    ((await client.complete({ ref: { type: 'ref/resource', uri: s3Template }, argument: { name, value }, context: { arguments: args } })) as Any).completion
+      .values;
+  t.same(await complete('bucket', 'res', {}), ['res-bucket']);
+  t.same(await complete('package', 'la', { bucket: 'res-bucket' }), ['lab/run']);
+  t.same(await complete('top_hash', '', { bucket: 'res-bucket', package: 'lab/run' }), [made.top_hash]);
+  t.same(await complete('path', 'data/', { bucket: 'res-bucket', package: 'lab/run', top_hash: made.top_hash }), ['data/t.json']);
 });
