@@ -105,7 +105,9 @@ export const packageCreate = quiltTool({
     const entries = entryInputs(args.entries);
     const opened = await ctx.access.open(ctx.caller, args.registry);
     // quilt3's order: the workflow's checks before anything is hashed or written; entries once they are known.
-    const workflow = await workflowCheck(opened, await loadWorkflowConfig(opened, ctx.signal), args.workflow, ctx.signal);
+    // The config and the early existence check are independent reads: made together.
+    const [config, existing] = await Promise.all([loadWorkflowConfig(opened, ctx.signal), args.replace_existing ? undefined : opened.latest(args.package)]);
+    const workflow = await workflowCheck(opened, config, args.workflow, ctx.signal);
     workflow?.check({ name: args.package, message: args.message, userMeta });
     // quilt3's header key order: version, user_meta, workflow, message.
     const header: ManifestHeader = { version: 'v0' };
@@ -113,7 +115,6 @@ export const packageCreate = quiltTool({
     if (workflow !== undefined) header.workflow = workflow.header;
     header.message = args.message ?? null;
     // An early, cheap refusal; the same condition is checked again, atomically, when latest moves.
-    const existing = args.replace_existing ? undefined : await opened.latest(args.package);
     if (existing !== undefined) {
       throw new ToolError(
         `Conflict: ${args.package} already exists in ${opened.ref.url} (latest is ${existing}): use package_update to change it, or pass replace_existing: true.`,

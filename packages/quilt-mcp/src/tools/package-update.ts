@@ -79,7 +79,9 @@ export const packageUpdate = quiltTool({
       throw new ToolError('Nothing to change: give set, remove, directories, meta (or meta_json) or message.', 'invalid_request');
     }
     const opened = await ctx.access.open(ctx.caller, args.registry);
-    let base = await opened.resolveRevision(args.package, 'latest');
+    // Latest and the workflows config are independent reads: made together.
+    const [latest, config] = await Promise.all([opened.resolveRevision(args.package, 'latest'), loadWorkflowConfig(opened, ctx.signal)]);
+    let base = latest;
     if (args.expected_top_hash !== undefined && !base.startsWith(args.expected_top_hash)) {
       throw new ToolError(
         `Conflict: the latest revision of ${args.package} is ${base}, not ${args.expected_top_hash}: someone pushed in between. Look again and retry.`,
@@ -105,7 +107,7 @@ export const packageUpdate = quiltTool({
     const given = metaFrom(args.meta, args.meta_json, 'meta');
     // As quilt3 pushes a revised package: the workflow (given, or the config's default) is checked again and
     // recorded anew; without a config the revision has none.
-    const workflow = await workflowCheck(opened, await loadWorkflowConfig(opened, ctx.signal), args.workflow, ctx.signal);
+    const workflow = await workflowCheck(opened, config, args.workflow, ctx.signal);
     if (workflow !== undefined) {
       const current = await opened.openManifest(base, ctx.signal);
       await current.records.return(undefined);
