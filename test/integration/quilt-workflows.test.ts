@@ -239,3 +239,38 @@ t.test('moto_server', { skip: motoMissing }, async (t) => {
     clients: await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' }),
   });
 });
+
+t.test('moto_server, versioned bucket: the header names the versions read, as quilt3 records them', { skip: motoMissing }, async (t) => {
+  const moto = await startMoto(await freePort(), ['flows-v'], ['flows-v']);
+  t.teardown(() => moto.close());
+  const instances = await startQuiltInstances({
+    count: 1,
+    env: {
+      QUILT_S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: 'us-east-1',
+      QUILT_SEED_DEMO: 'false',
+      QUILT_REGISTRIES: 's3://flows-v',
+      AWS_ENDPOINT_URL: moto.endpoint,
+    },
+  });
+  t.teardown(() => instances.stop());
+  const store = bucketObjects(moto.client, 'flows-v');
+  await store.put('schemas/superheroes.schema.json', fixture('superheroes.schema.json'));
+  await store.put('.quilt/workflows/config.yml', fixture('complex.yml').replaceAll('{REGISTRY}', 's3://flows-v'));
+  const [client] = await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' });
+  const made = await ok(client as McpTestClient, 'package_create', {
+    registry: 's3://flows-v',
+    package: 'test/versioned',
+    workflow: 'beta',
+    meta: { superhero: 'Superman' },
+    entries: [{ logical_key: 'a.txt', text: 'a' }],
+  });
+  t.match(made.workflow.config, /^s3:\/\/flows-v\/\.quilt\/workflows\/config\.yml\?versionId=[^&]+$/, 'the config URL carries the version read');
+  const header = (await store.get(`.quilt/packages/${made.top_hash}`))?.toString('utf8').split('\n')[0] ?? '';
+  t.match(
+    header,
+    new RegExp(
+      `"workflow": \\{"id": "beta", "config": "${made.workflow.config.replace(/[?.]/g, '\\$&')}", "schemas": \\{"superheroes": "s3://flows-v/schemas/superheroes\\.schema\\.json\\?versionId=[^"]+"\\}\\}`,
+    ),
+  );
+});
