@@ -166,7 +166,8 @@ export async function workflowCheck(
   let pattern: RegExp | undefined;
   if (spec?.handle_pattern) {
     try {
-      pattern = new RegExp(spec.handle_pattern, 'u');
+      // As the Quilt catalog compiles it (a JavaScript RegExp without flags), so `[\w-]` and the like work.
+      pattern = new RegExp(spec.handle_pattern);
     } catch {
       throw new WorkflowError(
         `The workflows config ${config.url}: workflows.${chosen}.handle_pattern is not a valid regular expression.`,
