@@ -63,6 +63,7 @@ t.test('tools are listed with schemas and annotations', async (t) => {
     'bucket_object_link',
     'catalog_uri',
     'search',
+    'workflows_list',
     'package_create',
     'package_update',
     'package_delete',
@@ -77,7 +78,11 @@ t.test('tools are listed with schemas and annotations', async (t) => {
 t.test('the seeded demo package', async (t) => {
   const regs = await ok(legacy, 'registries_list');
   t.match(regs.registries, [{ url: pathToFileURL(registryRoot).href, kind: 'local', isDefault: true }]);
-  t.same((await ok(modern, 'packages_list')).packages, [{ name: 'demo/cells' }]);
+  t.same(
+    (await ok(modern, 'packages_list')).packages.map((p: Any) => p.name),
+    ['demo/cells'],
+  );
+  t.match(await ok(legacy, 'workflows_list'), { config: null, workflows: [] }, 'the local registry has no workflows config');
   const history = await ok(modern, 'package_history', { package: 'demo/cells' });
   t.equal(history.revisions.length, 2);
   t.match(history.revisions, [{ message: 'first imaging run' }, { message: 'add HEK293 wells and a summary', is_latest: true }]);
@@ -177,7 +182,11 @@ t.test('package_update and package_delete', async (t) => {
   t.notOk(existsSync(path.join(registryRoot, '.quilt', 'named_packages', 'lab', 'run7')), 'pointers removed');
   t.ok(existsSync(path.join(registryRoot, '.quilt', 'packages', updated.top_hash)), 'manifest kept');
   t.ok(existsSync(path.join(registryRoot, 'uploads', 'run7', 'image.bin')), 'data kept');
-  t.same((await ok(modern, 'packages_list')).packages, [{ name: 'demo/cells' }]);
+  t.same(
+    (await ok(modern, 'packages_list')).packages.map((p: Any) => p.name),
+    ['demo/cells'],
+  );
+  t.match(await ok(legacy, 'workflows_list'), { config: null, workflows: [] }, 'the local registry has no workflows config');
   const byHash = await ok(modern, 'package_browse', { package: 'lab/run7', revision: updated.top_hash });
   t.same(
     byHash.entries.map((e: Any) => e.logical_key),
@@ -271,6 +280,7 @@ t.test('every tool was called through the router', async (t) => {
     'packages_list',
     'registries_list',
     'search',
+    'workflows_list',
   ]);
   const lines = readFileSync(path.join(bundle.logDir, 'quilt-mcp.log'), 'utf8')
     .split('\n')

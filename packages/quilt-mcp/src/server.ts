@@ -4,6 +4,7 @@ import type { QuiltLimits } from './config.js';
 import type { QuiltCaller, RegistryRef } from './context.js';
 import { toToolError } from './errors.js';
 import type { RegistryAccess } from './registry/index.js';
+import { registerQuiltResources } from './resources.js';
 import { quiltTools } from './tools/index.js';
 
 export interface QuiltServerDeps {
@@ -41,6 +42,7 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
       },
       toToolError,
     });
+    registerQuiltResources(server, { caller, registries: deps.registries, access: deps.access });
     return server;
   };
 }

@@ -22,6 +22,8 @@ export const TOOL_ERROR_CODES = [
   'path_escape',
   'bad_physical_key',
   'bad_manifest',
+  'workflow_refused',
+  'workflow_config_error',
   'corrupt_registry',
   'hash_error',
   'registry_unavailable',

@@ -84,3 +84,36 @@ export function toPlainJson(value: JsonValue): unknown {
   }
   return value;
 }
+
+/**
+ * A new object of `entries` in exactly that order, as a Python dict built from them would be: the order is
+ * recorded (see `setKeyOrder`) when JS would enumerate the keys differently (array-index keys such as "10").
+ */
+export function orderedObject(entries: Iterable<readonly [string, JsonValue]>): JsonObject {
+  const out: JsonObject = {};
+  const order: string[] = [];
+  for (const [key, value] of entries) {
+    if (!Object.hasOwn(out, key)) order.push(key);
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  if (Object.keys(out).some((key, n) => order[n] !== key)) setKeyOrder(out, order);
+  return out;
+}
+
+/** The object's own entries in insertion order (the recorded order where there is one). */
+export function orderedEntries(obj: JsonObject): [string, JsonValue][] {
+  return insertionOrderKeys(obj).map((key) => [key, obj[key] as JsonValue]);
+}
+
+/**
+ * `obj` with `updates` applied as Python's `d[k] = v` / `del d[k]` would: an existing key keeps its place, a
+ * new one goes last, and a key whose update is `undefined` is removed. `obj` itself is not changed.
+ */
+export function withUpdates(obj: JsonObject, updates: Iterable<readonly [string, JsonValue | undefined]>): JsonObject {
+  const map = new Map<string, JsonValue>(orderedEntries(obj));
+  for (const [key, value] of updates) {
+    if (value === undefined) map.delete(key);
+    else map.set(key, value);
+  }
+  return orderedObject(map);
+}

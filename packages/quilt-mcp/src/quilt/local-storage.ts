@@ -346,7 +346,7 @@ export class LocalStorage implements ObjectStorage {
     await this.removeEmptyFolders(parent);
   }
 
-  presign(key: string, expiresSeconds: number): Promise<string> {
+  presign(key: string, expiresSeconds: number, _method?: 'GET' | 'PUT'): Promise<string> {
     return Promise.reject(
       new StorageError('NotSupported', `Presigned URLs need S3; can't presign ${JSON.stringify(key)} for ${expiresSeconds} s in local storage ${this.url}`),
     );

@@ -263,10 +263,16 @@ export class S3Storage implements ObjectStorage {
     await this.send(key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
   }
 
-  async presign(key: string, expiresSeconds: number): Promise<string> {
+  async presign(key: string, expiresSeconds: number, method: 'GET' | 'PUT' = 'GET'): Promise<string> {
     checkKey(key);
     if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_SECONDS) {
       throw new StorageError('InvalidArgument', `expiresSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS}, got ${String(expiresSeconds)}`);
+    }
+    if (method === 'PUT') {
+      return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: '*' }), {
+        expiresIn: expiresSeconds,
+        signableHeaders: new Set(['if-none-match']),
+      });
     }
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresSeconds });
   }

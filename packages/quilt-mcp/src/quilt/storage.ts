@@ -84,7 +84,11 @@ export interface ObjectStorage {
   /** Deleting a missing key is not an error (as on S3). */
   delete(key: string): Promise<void>;
   /** A time-limited HTTPS GET URL (S3 only; a local store throws `NotSupported`). */
-  presign(key: string, expiresSeconds: number): Promise<string>;
+  /**
+   * `GET` (default): a download link. `PUT`: an upload link that only creates the object: the uploader must send
+   * `If-None-Match: *` (signed), so the link can never replace an existing object.
+   */
+  presign(key: string, expiresSeconds: number, method?: 'GET' | 'PUT'): Promise<string>;
 }
 
 export type StorageErrorCode =

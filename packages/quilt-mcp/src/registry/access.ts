@@ -38,7 +38,11 @@ export class RegistryAccess implements PhysicalResolver {
   /** The configured registry a caller named (URL, `s3://bucket/`, or a bare bucket name), or the default. */
   ref(url?: string): RegistryRef {
     if (url === undefined || url === '') return this.refs.find((r) => r.isDefault) ?? (this.refs[0] as RegistryRef);
-    const wanted = url.trim();
+    // A Quilt+ URI names its registry before the fragment: quilt+s3://bucket#package=… is s3://bucket.
+    const wanted = url
+      .trim()
+      .replace(/^quilt\+(s3|file):/i, '$1:')
+      .replace(/#.*$/s, '');
     let normalised: string | undefined;
     try {
       normalised = normaliseRegistryUrl(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(wanted) ? `s3://${wanted}` : wanted);

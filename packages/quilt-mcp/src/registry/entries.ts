@@ -4,6 +4,7 @@
  * is checked before anything is written: building writes nothing; the inline texts become new objects only when
  * the revision is written (revision-writer.ts).
  */
+import picomatch from 'picomatch';
 import {
   compareLogicalKeys,
   forEachLimit,
@@ -34,6 +35,17 @@ export interface EntryInput {
 export interface DirectoryInput {
   physical_prefix: string;
   logical_prefix: string;
+  /** Globs on the key below physical_prefix: only matching objects (default: all). */
+  include?: string[];
+  /** Globs on the key below physical_prefix: matching objects are left out (after include). */
+  exclude?: string[];
+}
+
+/** What a build would package, before anything is hashed or written (dry_run). */
+export interface EntryPlan {
+  /** In walk order. */
+  entries: { logical_key: string; physical_key: string | null; size: number }[];
+  total_bytes: number;
 }
 
 export interface BuildLimits {
@@ -80,7 +92,20 @@ export function checkLogicalKey(key: string): void {
 
 /** Builds and hashes the entries for `specs` (each with physical_key or text) and `directories`. */
 export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], directories: DirectoryInput[], options: BuildOptions): Promise<BuiltEntries> {
-  const { limits, signal } = options;
+  const sources = await collectSources(opened, specs, directories, options.limits);
+  return hashSources(opened, sources, options);
+}
+
+/** The entries `specs` and `directories` would make, with sizes, checked as a build checks them, nothing hashed or written. */
+export async function planEntries(opened: OpenedRegistry, specs: EntryInput[], directories: DirectoryInput[], limits: BuildLimits): Promise<EntryPlan> {
+  const sources = await collectSources(opened, specs, directories, limits);
+  return {
+    entries: sources.map((s) => ({ logical_key: s.logical_key, physical_key: s.key === undefined ? null : opened.physicalKey(s.key), size: s.size as number })),
+    total_bytes: sources.reduce((n, s) => n + (s.size ?? 0), 0),
+  };
+}
+
+async function collectSources(opened: OpenedRegistry, specs: EntryInput[], directories: DirectoryInput[], limits: BuildLimits): Promise<Source[]> {
   const sources: Source[] = [];
   let inlineBytes = 0;
   for (const spec of specs) {
@@ -125,6 +150,12 @@ export async function buildEntries(opened: OpenedRegistry, specs: EntryInput[], 
   if (totalBytes > limits.hashMaxBytes) {
     throw new RegistryRequestError(`The entries hold ${totalBytes} bytes; this server hashes at most ${limits.hashMaxBytes} per call.`, 'too_large');
   }
+  return sources;
+}
+
+async function hashSources(opened: OpenedRegistry, sources: Source[], options: BuildOptions): Promise<BuiltEntries> {
+  const { signal } = options;
+  const totalBytes = sources.reduce((n, s) => n + (s.size ?? 0), 0);
 
   const stats: BuildStats = { files: sources.length, bytes_hashed: 0, inline_written: 0 };
   let done = 0;
@@ -196,13 +227,27 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
       'invalid_request',
     );
   }
+  // Globs on the key below the prefix: `*` stays within a folder, `**` crosses folders, a pattern without "/"
+  // matches the file name at any depth; dot files match too.
+  const globOptions = { dot: true, basename: false };
+  const matcher = (patterns: string[] | undefined) =>
+    patterns === undefined || patterns.length === 0
+      ? undefined
+      : patterns.map((p) => (p.includes('/') ? picomatch(p, globOptions) : picomatch(p, { ...globOptions, basename: true })));
+  const include = matcher(dir.include);
+  const exclude = matcher(dir.exclude);
   let token: string | undefined;
   let found = 0;
+  let listed = 0;
   do {
     const page = await opened.storage.list(prefix, { maxKeys: 1000, ...(token === undefined ? {} : { continuationToken: token }) });
     for (const object of page.objects) {
       if (object.key.startsWith('.quilt/')) continue;
-      const logical = dir.logical_prefix + object.key.slice(prefix.length);
+      const relative = object.key.slice(prefix.length);
+      listed++;
+      if (include && !include.some((m) => m(relative))) continue;
+      if (exclude?.some((m) => m(relative))) continue;
+      const logical = dir.logical_prefix + relative;
       checkLogicalKey(logical);
       sources.push({ logical_key: logical, meta: {}, key: object.key, size: object.size });
       found++;
@@ -212,7 +257,14 @@ async function addDirectory(opened: OpenedRegistry, dir: DirectoryInput, sources
     }
     token = page.nextContinuationToken;
   } while (token !== undefined);
-  if (found === 0) throw new RegistryRequestError(`No objects under ${JSON.stringify(prefix)} in ${opened.ref.url}.`, 'not_found');
+  if (found === 0) {
+    throw new RegistryRequestError(
+      listed === 0
+        ? `No objects under ${JSON.stringify(prefix)} in ${opened.ref.url}.`
+        : `None of the ${listed} objects under ${JSON.stringify(prefix)} in ${opened.ref.url} passes include/exclude.`,
+      'not_found',
+    );
+  }
 }
 
 function contentTypeOf(key: string): string {

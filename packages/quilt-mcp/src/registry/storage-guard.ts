@@ -64,8 +64,8 @@ export class GuardedStorage implements ObjectStorage {
     return this.guard('delete', key, () => this.inner.delete(key));
   }
 
-  presign(key: string, expiresSeconds: number): Promise<string> {
-    return this.guard('sign a link for', key, () => this.inner.presign(key, expiresSeconds));
+  presign(key: string, expiresSeconds: number, method: 'GET' | 'PUT' = 'GET'): Promise<string> {
+    return this.guard('sign a link for', key, () => this.inner.presign(key, expiresSeconds, method));
   }
 
   private async guard<T>(op: Operation, key: string, call: () => Promise<T>): Promise<T> {

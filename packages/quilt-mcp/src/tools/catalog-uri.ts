@@ -4,6 +4,7 @@ import type { RegistryRef } from '../context.js';
 import { quiltTool } from '../context.js';
 import { pyQuote } from '../registry/physical-keys.js';
 import { packageArg, packageTargets, READ_SCOPE, registryArg, revisionArg } from './common.js';
+import { resolved, uriArg } from './quilt-uri.js';
 
 /**
  * The Quilt+ URI of a package: `quilt+s3://bucket#package=user/pkg@<top hash>&path=a/b.csv` (or `:latest`
@@ -22,8 +23,9 @@ export const catalogUri = quiltTool({
     'for quilt3, the Quilt catalog and other tools. pin (default) resolves the revision to its top hash; pin=false gives ":latest". ' +
     'For a local registry the URI is quilt+file:///absolute/path#package=….',
   input: z.object({
+    uri: uriArg,
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     revision: revisionArg,
     path: z.string().min(1).max(1024).optional().describe('A file or folder of the package (checked to exist)'),
     pin: z.boolean().default(true).describe('Pin the URI to the revision\'s top hash (default) rather than ":latest"'),
@@ -41,7 +43,8 @@ export const catalogUri = quiltTool({
   scope: READ_SCOPE,
   targets: (args) => ({ ...packageTargets(args), ...(args.path !== undefined && { path: args.path }) }),
   summarize: (r) => r.uri,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const args = resolved(input, 'path');
     if (!args.pin && args.revision !== 'latest')
       throw new ToolError('pin=false makes a ":latest" URI; leave revision at "latest" or pin it.', 'invalid_request');
     const opened = await ctx.access.open(ctx.caller, args.registry);

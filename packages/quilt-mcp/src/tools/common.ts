@@ -25,7 +25,9 @@ export const registryArg = z
   .min(1)
   .max(1100)
   .optional()
-  .describe('Registry from registries_list: s3://bucket or file:///path (a bare bucket name works too); default: the default registry');
+  .describe(
+    'Registry from registries_list: s3://bucket or file:///path (a bare bucket name, or a Quilt+ URI such as quilt+s3://bucket#package=…, works too); default: the default registry',
+  );
 
 export const packageArg = z
   .string()
@@ -73,6 +75,7 @@ export const entryOut = z.object({
   hash: hashOut,
   physical_key: z.string().nullable(),
   meta: z.unknown().describe("The entry's metadata (user metadata under user_meta); large values are elided"),
+  meta_json: z.string().nullable().describe('The same metadata exactly as stored in the manifest (JSON text); null when over 4 KiB'),
 });
 
 export type EntryOut = z.infer<typeof entryOut>;

@@ -1,6 +1,7 @@
 import type { AnyTool } from '@labmcp/service-kit';
 import type { QuiltToolContext } from '../context.js';
 import { bucketObjectInfo, bucketObjectLink, bucketObjectsList, bucketObjectText } from './bucket-objects.js';
+import { bucketObjectPut, bucketObjectUploadLink } from './bucket-uploads.js';
 import { catalogUri } from './catalog-uri.js';
 import { packageBrowse } from './package-browse.js';
 import { packageCreate } from './package-create.js';
@@ -13,6 +14,7 @@ import { packageVerify } from './package-verify.js';
 import { packagesList } from './packages-list.js';
 import { registriesList } from './registries-list.js';
 import { search } from './search.js';
+import { workflowsList } from './workflows-list.js';
 
 export const quiltTools: AnyTool<QuiltToolContext>[] = [
   registriesList,
@@ -28,7 +30,10 @@ export const quiltTools: AnyTool<QuiltToolContext>[] = [
   bucketObjectLink,
   catalogUri,
   search,
+  workflowsList,
   packageCreate,
   packageUpdate,
   packageDelete,
+  bucketObjectPut,
+  bucketObjectUploadLink,
 ];

@@ -2,6 +2,7 @@ import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS, ToolError } fr
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import { compareLogicalKeys, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import {
   boundedJson,
   decodeCursor,
@@ -14,6 +15,8 @@ import {
   registryArg,
   revisionArg,
 } from './common.js';
+import { storedJson } from './meta-text.js';
+import { resolved, uriArg } from './quilt-uri.js';
 
 const MAX_DIRECTORIES = 100;
 
@@ -21,6 +24,12 @@ export const headerOut = z.object({
   version: z.string(),
   message: z.string().nullable(),
   user_meta: z.unknown().describe('Package metadata (null when none)'),
+  user_meta_json: z
+    .string()
+    .nullable()
+    .describe(
+      'The package metadata exactly as stored in the manifest (JSON text: 1.0, big integers and key order as quilt3 reads them); null when none or over 16 KiB',
+    ),
   workflow: z.unknown().describe('Quilt workflow information (null when none)'),
 });
 
@@ -29,6 +38,7 @@ export function shapeHeader(header: ManifestHeader): z.infer<typeof headerOut> {
     version: header.version,
     message: typeof header.message === 'string' ? header.message : null,
     user_meta: boundedJson(header.user_meta, 16 * 1024),
+    user_meta_json: storedJson(header.user_meta, 16 * 1024),
     workflow: boundedJson(header.workflow, 4096),
   };
 }
@@ -40,6 +50,7 @@ export function shapeEntry(entry: ManifestEntry): EntryOut {
     hash: { type: entry.hash.type, value: entry.hash.value },
     physical_key: entry.physical_keys[0] ?? null,
     meta: boundedJson(entry.meta),
+    meta_json: storedJson(entry.meta, 4096),
   };
 }
 
@@ -60,8 +71,9 @@ export const packageBrowse = quiltTool({
     'own order, optionally only those under path (e.g. "data/"), a page at a time. The manifest is streamed; summary counts the entries and ' +
     'bytes under path and is complete on the last page. Paging stays on the revision of the first page even if latest moves.',
   input: z.object({
+    uri: uriArg,
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     revision: revisionArg,
     path: z.string().max(1024).optional().describe('Only entries whose logical key starts with this, e.g. "data/"'),
     page_size: pageSizeArg(100, 1000),
@@ -71,10 +83,13 @@ export const packageBrowse = quiltTool({
     registry: z.string(),
     package: z.string(),
     top_hash: z.string(),
+    uri: z.string().describe('Quilt+ URI of this revision (and path)'),
     meta: headerOut,
     path: z.string().nullable(),
     entries: z.array(entryOut),
-    directories: z.array(z.object({ logical_key: z.string(), meta: z.unknown() })).describe('Folder metadata under path (first page only)'),
+    directories: z
+      .array(z.object({ logical_key: z.string(), meta: z.unknown(), meta_json: z.string().nullable() }))
+      .describe('Folder metadata under path (first page only)'),
     summary: z.object({
       entries: z.number().describe('Entries under path seen so far (all of them when complete)'),
       total_size: z.number().describe('Their bytes'),
@@ -89,7 +104,8 @@ export const packageBrowse = quiltTool({
     `${r.package}@${r.top_hash.slice(0, 12)}${r.meta.message ? ` "${r.meta.message}"` : ''}: ${r.entries.length} entries shown` +
     (r.summary.complete ? ` of ${r.summary.entries} (${r.summary.total_size} bytes)` : '') +
     `\n${r.entries.map((e) => `${e.logical_key}\t${e.size}`).join('\n')}${r.next_cursor ? '\n(more: pass next_cursor)' : ''}`,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const args = resolved(input, 'path');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const prefix = args.path ?? '';
     let after: string | undefined;
@@ -104,7 +120,7 @@ export const packageBrowse = quiltTool({
     }
     const { header, records } = await opened.openManifest(topHash, ctx.signal);
     const entries: EntryOut[] = [];
-    const directories: { logical_key: string; meta: unknown }[] = [];
+    const directories: { logical_key: string; meta: unknown; meta_json: string | null }[] = [];
     let count = 0;
     let bytes = 0;
     let seen = false;
@@ -113,7 +129,11 @@ export const packageBrowse = quiltTool({
       for await (const record of records) {
         if (record.kind === 'directory') {
           if (after === undefined && directories.length < MAX_DIRECTORIES && record.directory.logical_key.startsWith(prefix)) {
-            directories.push({ logical_key: record.directory.logical_key, meta: boundedJson(record.directory.meta) });
+            directories.push({
+              logical_key: record.directory.logical_key,
+              meta: boundedJson(record.directory.meta),
+              meta_json: storedJson(record.directory.meta, 4096),
+            });
           }
           continue;
         }
@@ -146,6 +166,7 @@ export const packageBrowse = quiltTool({
       registry: opened.ref.url,
       package: args.package,
       top_hash: topHash,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash }, args.path),
       meta: shapeHeader(header),
       path: args.path ?? null,
       entries,

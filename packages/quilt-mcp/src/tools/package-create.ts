@@ -1,13 +1,29 @@
 import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
-import type { ManifestHeader } from '../quilt/index.js';
-import { buildEntries } from '../registry/index.js';
+import type { ManifestEntry, ManifestHeader } from '../quilt/index.js';
+import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, planEntries, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, toJsonModel, WRITE_SCOPE } from './common.js';
+import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
+import { metaFrom, metaJsonArg } from './meta-text.js';
+import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
 
 export const messageArg = z.string().max(10_000).optional().describe('Commit message of the new revision');
+
+export const workflowArg = z
+  .string()
+  .min(1)
+  .max(64)
+  .nullable()
+  .optional()
+  .describe(
+    "quilt3 workflow id from the registry's .quilt/workflows/config.yml (workflows_list shows them); left out: the config's default_workflow; " +
+      'null: no workflow (only where the config does not require one). Its checks (message, handle_pattern, metadata and entries schemas) must pass.',
+  );
+
+/** Entries listed by a dry run. */
+const MAX_PLANNED = 1000;
 
 export const revisionOut = z.object({
   registry: z.string(),
@@ -18,7 +34,16 @@ export const revisionOut = z.object({
   total_size: z.number(),
   manifest_bytes: z.number(),
   uri: z.string().describe('Quilt+ URI of the new revision'),
+  workflow: z.object({ id: z.string().nullable(), config: z.string() }).nullable().describe('The workflow the revision was checked with (null: none)'),
 });
+
+/** The entries (walk order) as a workflow's entries_schema sees them; refused past MAX_WORKFLOW_ENTRIES (the array is held in memory). */
+export function workflowEntries(entries: ManifestEntry[]): ManifestEntry[] {
+  if (entries.length > MAX_WORKFLOW_ENTRIES) {
+    throw new ToolError(`The workflow's entries_schema is checked for at most ${MAX_WORKFLOW_ENTRIES} entries; this revision has more.`, 'too_large');
+  }
+  return entries;
+}
 
 export const packageCreate = quiltTool({
   name: 'package_create',
@@ -30,15 +55,34 @@ export const packageCreate = quiltTool({
     'Refuses an existing package unless replace_existing is true (package_update edits the latest revision instead); of concurrent creates of ' +
     'one new package, one wins and the others get a conflict naming its top hash.',
   input: z.object({
+    uri: uriArg.describe('The registry and package as a Quilt+ URI (quilt+s3://bucket#package=user/pkg), instead of registry and package'),
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     message: messageArg,
     meta: metaArg.optional().describe('Package metadata (user_meta), a JSON object'),
+    meta_json: metaJsonArg.optional(),
+    workflow: workflowArg,
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe('Check everything and report the entries and bytes that would be packaged (planned), hashing and writing nothing'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
   }),
-  output: revisionOut.extend({ bytes_hashed: z.number(), inline_written: z.number() }),
+  output: revisionOut.extend({
+    dry_run: z.boolean(),
+    top_hash: z.string().nullable().describe('The new revision (null on dry_run)'),
+    timestamp: z.number().nullable(),
+    manifest_bytes: z.number().nullable(),
+    uri: z.string().nullable().describe('Quilt+ URI of the new revision (null on dry_run)'),
+    bytes_hashed: z.number(),
+    inline_written: z.number(),
+    planned: z
+      .array(z.object({ logical_key: z.string(), physical_key: z.string().nullable().describe('null: inline text'), size: z.number() }))
+      .nullable()
+      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${MAX_PLANNED}; entries and total_size count all)`),
+  }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
   targets: (args) => ({
@@ -47,27 +91,66 @@ export const packageCreate = quiltTool({
     entries: args.entries?.length ?? 0,
     directories: args.directories?.length ?? 0,
   }),
-  summarize: (r) => `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
-  run: async (args, ctx) => {
+  summarize: (r) =>
+    r.dry_run
+      ? `Dry run: ${r.package} would have ${r.entries} entries, ${r.total_size} bytes, in ${r.registry}; nothing was hashed or written.\n` +
+        (r.planned ?? []).map((e) => `${e.logical_key}\t${e.size}`).join('\n')
+      : `Created ${r.package}@${r.top_hash} (${r.entries} entries, ${r.total_size} bytes) in ${r.registry}\n${r.uri}`,
+  run: async (input, ctx) => {
+    if (input.uri !== undefined && parseQuiltUri(input.uri).revision !== undefined)
+      throw new ToolError('package_create makes a new revision: give a Quilt+ URI without @<top hash> or :latest.', 'invalid_request');
+    const args = resolved(input);
     if (args.entries.length === 0 && args.directories.length === 0) throw new ToolError('Give at least one entry or directory.', 'invalid_request');
-    const header: ManifestHeader = { version: 'v0' };
-    if (args.meta !== undefined) header.user_meta = toJsonModel(args.meta, 'meta');
-    header.message = args.message ?? null;
+    const userMeta = metaFrom(args.meta, args.meta_json, 'meta');
     const entries = entryInputs(args.entries);
     const opened = await ctx.access.open(ctx.caller, args.registry);
+    // quilt3's order: the workflow's checks before anything is hashed or written; entries once they are known.
+    // The config and the early existence check are independent reads: made together.
+    const [config, existing] = await Promise.all([loadWorkflowConfig(opened, ctx.signal), args.replace_existing ? undefined : opened.latest(args.package)]);
+    const workflow = await workflowCheck(opened, config, args.workflow, ctx.signal);
+    workflow?.check({ name: args.package, message: args.message, userMeta });
+    // quilt3's header key order: version, user_meta, workflow, message.
+    const header: ManifestHeader = { version: 'v0' };
+    if (userMeta !== undefined) header.user_meta = userMeta;
+    if (workflow !== undefined) header.workflow = workflow.header;
+    header.message = args.message ?? null;
     // An early, cheap refusal; the same condition is checked again, atomically, when latest moves.
-    const existing = args.replace_existing ? undefined : await opened.latest(args.package);
     if (existing !== undefined) {
       throw new ToolError(
         `Conflict: ${args.package} already exists in ${opened.ref.url} (latest is ${existing}): use package_update to change it, or pass replace_existing: true.`,
         'conflict',
       );
     }
+    if (args.dry_run) {
+      const plan = await planEntries(opened, entries, directoryInputs(args.directories), ctx.limits);
+      if (workflow?.hasEntriesSchema) {
+        const metaOf = new Map(entries.map((e) => [e.logical_key, e.meta]));
+        workflow.checkEntries(
+          workflowEntries(plan.entries.map((e) => ({ ...e, physical_keys: [], hash: { type: '', value: '' }, meta: metaOf.get(e.logical_key) ?? {} }))),
+        );
+      }
+      return {
+        registry: opened.ref.url,
+        package: args.package,
+        dry_run: true,
+        top_hash: null,
+        timestamp: null,
+        entries: plan.entries.length,
+        total_size: plan.total_bytes,
+        manifest_bytes: null,
+        uri: null,
+        workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+        bytes_hashed: 0,
+        inline_written: 0,
+        planned: plan.entries.slice(0, MAX_PLANNED),
+      };
+    }
     const built = await buildEntries(opened, entries, directoryInputs(args.directories), {
       limits: ctx.limits,
       signal: ctx.signal,
       onProgress: progressReporter(ctx),
     });
+    if (workflow?.hasEntriesSchema) workflow.checkEntries(workflowEntries(built.entries));
     const committed = await opened.writeRevision(
       args.package,
       built,
@@ -83,6 +166,9 @@ export const packageCreate = quiltTool({
       total_size: committed.totalSize,
       manifest_bytes: committed.bytes,
       uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
+      workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+      dry_run: false,
+      planned: null,
       bytes_hashed: built.stats.bytes_hashed,
       inline_written: committed.manifestCreated ? built.stats.inline_written : 0,
     };

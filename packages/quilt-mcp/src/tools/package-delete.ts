@@ -2,6 +2,7 @@ import { DESTRUCTIVE_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import { packageArg, REVISION, registryArg, WRITE_SCOPE } from './common.js';
+import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
 
 export const packageDelete = quiltTool({
   name: 'package_delete',
@@ -12,7 +13,8 @@ export const packageDelete = quiltTool({
     'Refuses unless confirm repeats the package name exactly.',
   input: z.object({
     registry: registryArg,
-    package: packageArg,
+    uri: uriArg.describe('The package as a Quilt+ URI; with @<top hash> only that revision is deleted'),
+    package: packageArg.optional(),
     revision: z
       .string()
       .trim()
@@ -43,7 +45,14 @@ export const packageDelete = quiltTool({
     r.deleted === 'package'
       ? `Deleted ${r.package} from ${r.registry} (${r.deleted_pointers} pointers); its manifests and data are kept.`
       : `Deleted revision ${r.top_hash} of ${r.package} (${r.deleted_pointers} pointers); latest is now ${r.latest ?? 'gone'}. Data kept.`,
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    // A Quilt+ URI names the package; with @<top hash> (or :latest) it names one revision to delete.
+    const fromUri = input.uri === undefined ? undefined : parseQuiltUri(input.uri);
+    const named = resolved({ ...input, revision: undefined });
+    const args = { ...input, registry: named.registry, package: named.package, revision: input.revision ?? fromUri?.revision };
+    if (input.revision !== undefined && fromUri?.revision !== undefined && input.revision !== fromUri.revision) {
+      throw new ToolError(`revision ${input.revision} disagrees with the Quilt+ URI's ${fromUri.revision}: give one of them.`, 'invalid_request');
+    }
     if (args.confirm !== args.package) {
       throw new ToolError(
         `Refusing to delete ${args.package}${args.revision ? ` revision ${args.revision}` : ''} without confirmation: call again with confirm: "${args.package}".`,

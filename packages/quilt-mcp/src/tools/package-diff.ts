@@ -1,11 +1,22 @@
 import { READ_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
-import { compareLogicalKeys, dumpsForHash, isJsonObject, type JsonObject, type JsonValue, type ManifestEntry, type ManifestHeader } from '../quilt/index.js';
+import {
+  compareLogicalKeys,
+  dumpsForHash,
+  insertionOrderKeys,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  type ManifestEntry,
+  type ManifestHeader,
+} from '../quilt/index.js';
 import type { ManifestStream } from '../registry/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { boundedJson, hashOut, packageArg, READ_SCOPE, REVISION, registryArg } from './common.js';
+import { parseQuiltUri, target, uriArg } from './quilt-uri.js';
 
-const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string() });
+const sideOut = z.object({ registry: z.string(), package: z.string(), top_hash: z.string(), uri: z.string().describe('Quilt+ URI of this side') });
 const briefOut = z.object({ logical_key: z.string(), size: z.number(), hash: hashOut });
 
 const optionalRevision = z
@@ -24,8 +35,10 @@ export const packageDiff = quiltTool({
     'counts cover everything, the lists stop at max_changes. Defaults: to_revision latest, from_revision the revision before it ' +
     '(or, comparing two packages, latest of package).',
   input: z.object({
+    from_uri: uriArg.describe('The older side as a Quilt+ URI (registry, package, from_revision, path)'),
+    to_uri: uriArg.describe('The newer side as a Quilt+ URI (other_registry, other_package, to_revision)'),
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     from_revision: optionalRevision.optional().describe('The older side; default: the previous revision (or latest when other_package is given)'),
     to_revision: optionalRevision.default('latest').describe('The newer side (of other_package when given)'),
     other_package: packageArg.optional().describe('Compare package (from) with this package (to)'),
@@ -48,7 +61,14 @@ export const packageDiff = quiltTool({
         to: briefOut.omit({ logical_key: true }),
       }),
     ),
-    meta_changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    meta_changes: z.array(
+      z.object({
+        field: z.string(),
+        change: z.enum(['added', 'removed', 'changed']).describe('added: only in to; removed: only in from (even when its value was null); changed: both'),
+        from: z.unknown().optional().describe('The old value (absent when added)'),
+        to: z.unknown().optional().describe('The new value (absent when removed)'),
+      }),
+    ),
     truncated: z.boolean().describe('True when the lists stop at max_changes (counts are still complete)'),
   }),
   annotations: READ_ANNOTATIONS,
@@ -70,7 +90,28 @@ export const packageDiff = quiltTool({
       ...r.removed.map((e) => `\n- ${e.logical_key}`),
       ...r.modified.map((e) => `\n~ ${e.logical_key} (${e.changed.join(', ')})`),
     ].join(''),
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    // Each side may come as a Quilt+ URI; the newer one is another package only when it names a different one.
+    const toUri = input.to_uri === undefined ? undefined : parseQuiltUri(input.to_uri);
+    // Without from_uri, the older side is the to_uri's package (its previous revision, or from_revision).
+    const fromSide = target(
+      {
+        uri: input.from_uri,
+        registry: input.registry ?? (input.from_uri ? undefined : toUri?.registry),
+        package: input.package ?? (input.from_uri ? undefined : toUri?.package),
+      },
+      input.path,
+    );
+    const args = {
+      ...input,
+      registry: fromSide.registry,
+      package: fromSide.package,
+      path: fromSide.path,
+      from_revision: input.from_revision ?? (input.from_uri ? parseQuiltUri(input.from_uri).revision : undefined),
+      to_revision: input.to_revision === 'latest' ? (toUri?.revision ?? 'latest') : input.to_revision,
+      other_package: input.other_package ?? (toUri?.package !== undefined && toUri.package !== fromSide.package ? toUri.package : undefined),
+      other_registry: input.other_registry ?? (toUri !== undefined && toUri.registry !== fromSide.registry ? toUri.registry : undefined),
+    };
     const fromOpened = await ctx.access.open(ctx.caller, args.registry);
     const toOpened = args.other_registry === undefined ? fromOpened : await ctx.access.open(ctx.caller, args.other_registry);
     const toPackage = args.other_package ?? args.package;
@@ -96,8 +137,13 @@ export const packageDiff = quiltTool({
     try {
       const result = await mergeDiff(entriesUnder(from, args.path ?? ''), entriesUnder(to, args.path ?? ''), args.max_changes);
       return {
-        from: { registry: fromOpened.ref.url, package: args.package, top_hash: fromHash },
-        to: { registry: toOpened.ref.url, package: toPackage, top_hash: toHash },
+        from: {
+          registry: fromOpened.ref.url,
+          package: args.package,
+          top_hash: fromHash,
+          uri: quiltPlusUri(fromOpened.ref, args.package, { topHash: fromHash }, args.path),
+        },
+        to: { registry: toOpened.ref.url, package: toPackage, top_hash: toHash, uri: quiltPlusUri(toOpened.ref, toPackage, { topHash: toHash }, args.path) },
         identical: fromHash === toHash,
         ...result,
         meta_changes: headerChanges(from.header, to.header),
@@ -174,25 +220,46 @@ export async function mergeDiff(a: AsyncGenerator<ManifestEntry>, b: AsyncGenera
   return { counts, added, removed, modified, truncated };
 }
 
-/** Package metadata differences, key by key of the header (user_meta compared as a whole, then by its top-level keys). */
-export function headerChanges(from: ManifestHeader, to: ManifestHeader): { field: string; from: unknown; to: unknown }[] {
-  const changes: { field: string; from: unknown; to: unknown }[] = [];
+type MetaChange = { field: string; change: 'added' | 'removed' | 'changed'; from?: unknown; to?: unknown };
+
+/**
+ * Package metadata differences, key by key of the header (user_meta compared as a whole, then by its top-level
+ * keys). A key present on one side only is added or removed, whatever its value (a removed `null` is not "null
+ * to null").
+ */
+export function headerChanges(from: ManifestHeader, to: ManifestHeader): MetaChange[] {
+  const changes: MetaChange[] = [];
   const same = (p: JsonValue | undefined, q: JsonValue | undefined) =>
     p === undefined ? q === undefined : q !== undefined && dumpsForHash(p) === dumpsForHash(q);
-  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])];
-  for (const key of keys) {
-    const p = from[key];
-    const q = to[key];
+  const change = (field: string, p: JsonValue | undefined, q: JsonValue | undefined): MetaChange => ({
+    field,
+    change: p === undefined ? 'added' : q === undefined ? 'removed' : 'changed',
+    ...(p !== undefined && { from: boundedJson(p, 1024) }),
+    ...(q !== undefined && { to: boundedJson(q, 1024) }),
+  });
+  for (const key of unionKeys(from, to)) {
+    const p = own(from, key);
+    const q = own(to, key);
     if (same(p, q)) continue;
     if (key === 'user_meta' && isObject(p) && isObject(q)) {
-      for (const sub of [...new Set([...Object.keys(p), ...Object.keys(q)])]) {
-        if (!same(p[sub], q[sub])) changes.push({ field: `user_meta.${sub}`, from: boundedJson(p[sub], 1024), to: boundedJson(q[sub], 1024) });
+      for (const sub of unionKeys(p, q)) {
+        const ps = own(p, sub);
+        const qs = own(q, sub);
+        if (!same(ps, qs)) changes.push(change(`user_meta.${sub}`, ps, qs));
       }
       continue;
     }
-    changes.push({ field: key, from: boundedJson(p, 1024), to: boundedJson(q, 1024) });
+    changes.push(change(key, p, q));
   }
   return changes.slice(0, 100);
+}
+
+function unionKeys(a: JsonObject, b: JsonObject): string[] {
+  return [...new Set([...insertionOrderKeys(a), ...insertionOrderKeys(b)])];
+}
+
+function own(obj: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function isObject(v: JsonValue | undefined): v is JsonObject {

@@ -2,7 +2,9 @@ import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import { forEachLimit } from '../quilt/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { packageArg, packageTargets, READ_SCOPE, registryArg } from './common.js';
+import { resolved, uriArg } from './quilt-uri.js';
 
 const HEADER_CONCURRENCY = 6;
 
@@ -13,8 +15,9 @@ export const packageHistory = quiltTool({
     'Lists the revisions of a package, oldest first, a page at a time: unix timestamp (and ISO time), top hash, commit message, and which one is latest. ' +
     'Any top hash (or a 6+ digit prefix) or timestamp shown can be passed as revision to the other package tools.',
   input: z.object({
+    uri: uriArg,
     registry: registryArg,
-    package: packageArg,
+    package: packageArg.optional(),
     with_messages: z.boolean().default(true).describe("Read each revision's commit message (one small read per revision)"),
     page_size: pageSizeArg(50, 200),
     cursor: cursorArg(),
@@ -28,6 +31,7 @@ export const packageHistory = quiltTool({
         timestamp: z.number(),
         time: z.string(),
         top_hash: z.string(),
+        uri: z.string().describe('Quilt+ URI of this revision'),
         message: z.string().nullable(),
         is_latest: z.boolean(),
         problem: z.string().nullable().describe('Why the message could not be read (e.g. a missing manifest)'),
@@ -41,7 +45,8 @@ export const packageHistory = quiltTool({
   summarize: (r) =>
     r.revisions.map((v) => `${v.time}  ${v.top_hash.slice(0, 12)}  ${v.message ?? ''}${v.is_latest ? '  (latest)' : ''}`).join('\n') +
     (r.next_cursor ? '\n(more: pass next_cursor)' : ''),
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const args = resolved(input);
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const page = await opened.registry.listRevisions(args.package, { maxKeys: args.page_size, ...(args.cursor ? { continuationToken: args.cursor } : {}) });
     const revisions = [...page.revisions].sort((a, b) => a.timestamp - b.timestamp);
@@ -66,6 +71,7 @@ export const packageHistory = quiltTool({
         timestamp: r.timestamp,
         time: new Date(r.timestamp * 1000).toISOString(),
         top_hash: r.topHash,
+        uri: quiltPlusUri(opened.ref, args.package, { topHash: r.topHash }),
         message: messages.get(r.topHash)?.message ?? null,
         is_latest: r.topHash === page.latest,
         problem: messages.get(r.topHash)?.problem ?? null,

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import { compareLogicalKeys, HashError, hashObject, isHashType, type ManifestEntry, ManifestError, StorageError, TopHasher } from '../quilt/index.js';
 import { type OpenedRegistry, RegistryRequestError } from '../registry/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { packageArg, packageTargets, progressReporter, type QuiltCtx, READ_SCOPE, registryArg, revisionArg } from './common.js';
+import { resolved, uriArg } from './quilt-uri.js';
 
 const MAX_MISMATCHES = 100;
 const FILE_CONCURRENCY = 4;
@@ -28,7 +30,8 @@ export const packageVerify = quiltTool({
     'Every mismatch is reported (up to 100 listed). Reports MCP progress while hashing when the client asks for it.',
   input: z.object({
     registry: registryArg,
-    package: packageArg,
+    uri: uriArg,
+    package: packageArg.optional(),
     revision: revisionArg,
     check_files: z.boolean().default(false).describe("Also hash each file's bytes (reads all the data)"),
     path: z.string().max(1024).optional().describe('With check_files: only files whose logical key starts with this'),
@@ -37,6 +40,7 @@ export const packageVerify = quiltTool({
     registry: z.string(),
     package: z.string(),
     top_hash: z.string(),
+    uri: z.string().describe('Quilt+ URI of the revision verified'),
     recomputed_top_hash: z.string().nullable(),
     top_hash_ok: z.boolean(),
     entries: z.number(),
@@ -73,7 +77,8 @@ export const packageVerify = quiltTool({
       ? `; files: ${r.files.ok}/${r.files.checked} ok, ${r.files.mismatched} mismatched, ${r.files.missing} missing, ${r.files.unreadable} unreadable, ${r.files.skipped} skipped`
       : '') +
     r.mismatches.map((m) => `\n${m.problem}: ${m.logical_key ?? ''} ${m.detail}`).join(''),
-  run: async (args, ctx) => {
+  run: async (input, ctx) => {
+    const args = resolved(input, 'path');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const topHash = await opened.resolveRevision(args.package, args.revision);
     const mismatches: Mismatch[] = [];
@@ -131,6 +136,7 @@ export const packageVerify = quiltTool({
       registry: opened.ref.url,
       package: args.package,
       top_hash: topHash,
+      uri: quiltPlusUri(opened.ref, args.package, { topHash }, args.path),
       recomputed_top_hash: recomputed,
       top_hash_ok: topHashOk,
       entries,

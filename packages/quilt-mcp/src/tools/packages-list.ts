@@ -1,6 +1,7 @@
 import { cursorArg, nextCursorOut, pageSizeArg, READ_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { READ_SCOPE, registryArg } from './common.js';
 
 export const packagesList = quiltTool({
@@ -22,7 +23,7 @@ export const packagesList = quiltTool({
   }),
   output: z.object({
     registry: z.string(),
-    packages: z.array(z.object({ name: z.string() })),
+    packages: z.array(z.object({ name: z.string(), uri: z.string().describe('Quilt+ URI of the package (:latest)') })),
     next_cursor: nextCursorOut,
   }),
   annotations: READ_ANNOTATIONS,
@@ -37,6 +38,10 @@ export const packagesList = quiltTool({
       ...(args.prefix ? { prefix: args.prefix } : {}),
       ...(args.cursor ? { continuationToken: args.cursor } : {}),
     });
-    return { registry: opened.ref.url, packages: page.packages.map((name) => ({ name })), next_cursor: page.nextContinuationToken ?? null };
+    return {
+      registry: opened.ref.url,
+      packages: page.packages.map((name) => ({ name, uri: quiltPlusUri(opened.ref, name, 'latest') })),
+      next_cursor: page.nextContinuationToken ?? null,
+    };
   },
 });

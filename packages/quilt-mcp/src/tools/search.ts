@@ -4,6 +4,7 @@ import type { RegistryRef } from '../context.js';
 import { quiltTool } from '../context.js';
 import { forEachLimit } from '../quilt/index.js';
 import type { OpenedRegistry } from '../registry/index.js';
+import { quiltPlusUri } from './catalog-uri.js';
 import { progressReporter, type QuiltCtx, READ_SCOPE } from './common.js';
 import { type EntryHit, type Match, PackageScorer, queryTerms } from './search-score.js';
 
@@ -47,6 +48,7 @@ export const search = quiltTool({
         registry: z.string(),
         package: z.string(),
         top_hash: z.string().nullable().describe('The latest revision searched (null when matched by name only, unscanned)'),
+        uri: z.string().describe('Quilt+ URI of the revision searched (pinned), or of the package (:latest) when only its name matched'),
         message: z.string().nullable(),
         score: z.number(),
         matches: z.array(matchOut),
@@ -171,6 +173,7 @@ async function runSearch(ctx: QuiltCtx, query: string, terms: string[], refs: Re
       registry: c.opened.ref.url,
       package: c.name,
       top_hash: c.topHash,
+      uri: quiltPlusUri(c.opened.ref, c.name, c.topHash ? { topHash: c.topHash } : 'latest'),
       message: c.message,
       score: c.scorer.score,
       matches: c.scorer.matches as Match[],

@@ -27,7 +27,12 @@ t.test('packages_list pages through every package', async (t) => {
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
   t.same(names, expected.packages.map((p) => p.name).sort());
-  t.same((await h.call<Any>(packagesList, { prefix: 'demo/si' })).packages, [{ name: 'demo/simple' }]);
+  const simple = (await h.call<Any>(packagesList, { prefix: 'demo/si' })).packages;
+  t.same(
+    simple.map((p: Any) => p.name),
+    ['demo/simple'],
+  );
+  t.match(simple[0].uri, /^quilt\+file:\/\/\/.*#package=demo\/simple:latest$/, 'each package with its Quilt+ URI');
   t.match(await h.fail(packagesList, { cursor: 'garbage!' }), /continuation token/i);
 });
 
