@@ -18,6 +18,7 @@ import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
+import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';
@@ -106,6 +107,17 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     },
   });
 
+  const mergedMcp = createMergedMcp({
+    upstreams,
+    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    timeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
+    maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+    logger,
+    upstreamErrors: routerMetrics.upstreamErrors,
+    challenge: (req, challenge) => (oauthConfigured ? withResourceMetadata(challenge, `${baseUrl(req)}${QUILT_RESOURCE_METADATA_PATH}`) : challenge),
+    answered: (routed, status) => limits.answered(routed, status),
+  });
+
   /**
    * The first thing done for a request (the frame's `beforeRequest`): which upstream it is for and whom it counts
    * against, worked out once and carried with it, and the rate limit, ahead of everything else the bundle does
@@ -113,7 +125,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
-    const routed = routeRequest(upstreams, proxies, req);
+    const routed = routeRequest(upstreams, proxies, req) ?? mergedMcp.route(req, proxies);
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);
@@ -129,7 +141,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     }
     const routed = ctx.state;
     if (!routed) {
-      sendJson(res, 404, { error: 'not_found', message: `No service at ${url.split('?')[0]}; use ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}` });
+      sendJson(res, 404, { error: 'not_found', message: `No service at ${url.split('?')[0]}; use /mcp, or ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}` });
       return;
     }
     const { upstream } = routed;
@@ -162,6 +174,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     res.once('close', release);
+    if (upstream === MERGED_MCP) return mergedMcp.handle(req, res, routed, ctx.requestId, body);
     proxy.forward(req, res, routed, ctx.requestId, body, sendsOnce(upstream, summary));
   }
 
@@ -189,6 +202,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     onShutdown: () => {
       limits.close();
       proxy.close();
+      void mergedMcp.close();
     },
   };
 

@@ -1,4 +1,4 @@
-import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { ListToolsResult, McpServer, RegisteredTool, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
@@ -61,8 +61,9 @@ export interface RegisterToolsOptions<C> {
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
   const { service, userId, scopes, logger, metrics, context, toToolError } = options;
+  const notGranted: RegisteredTool[] = [];
   for (const tool of tools) {
-    server.registerTool(
+    const registered = server.registerTool(
       tool.name,
       {
         title: tool.title,
@@ -122,5 +123,27 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         }
       },
     );
+    if (tool.scope && !scopes?.has(tool.scope)) notGranted.push(registered);
   }
+  if (notGranted.length > 0) listGrantedOnly(server, notGranted);
+}
+
+/**
+ * `tools/list` shows only the tools the caller may use (the router's `/mcp` builds each caller's tool list from
+ * these answers), while a call of one of the others still gets the `isError` result that names the missing scope
+ * rather than the SDK's bare "tool not found". The SDK filters its list by each tool's `enabled` flag, read as the
+ * list is built, which happens synchronously when its handler is invoked: the tools are switched off for just that.
+ */
+function listGrantedOnly(server: McpServer, notGranted: RegisteredTool[]): void {
+  const protocol = server.server as unknown as { _getRequestHandler(method: string): ((request: unknown, ctx: unknown) => Promise<unknown>) | undefined };
+  const sdkList = protocol._getRequestHandler('tools/list');
+  if (!sdkList) return;
+  server.server.setRequestHandler('tools/list', (request, ctx) => {
+    for (const tool of notGranted) tool.enabled = false;
+    try {
+      return sdkList(request, ctx) as Promise<ListToolsResult>;
+    } finally {
+      for (const tool of notGranted) tool.enabled = true;
+    }
+  });
 }

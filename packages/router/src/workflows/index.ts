@@ -1,0 +1,4 @@
+import type { WorkflowTool } from './workflow.js';
+
+/** The cross-service tools served at `/mcp`. */
+export const workflowTools: WorkflowTool[] = [];
