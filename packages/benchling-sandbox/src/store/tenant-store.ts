@@ -76,6 +76,8 @@ export class Snapshot {
 export interface Transaction {
   readonly snapshot: Snapshot;
   insert<C extends CollectionName>(collection: C, record: RecordOf<C>): void;
+  /** puts `record` in place of the record with its id (which must exist) */
+  replace<C extends CollectionName>(collection: C, record: RecordOf<C>): void;
   /** next value of a persisted counter (display ids, registry ids) */
   nextEntryDisplayNumber(): number;
   nextRegistryNumber(prefix: string): number;
@@ -152,6 +154,7 @@ export class TenantStore {
       if (this.closed) throw new Error('the sandbox store is closed');
       const base = this.current;
       const inserts = new Map<CollectionName, unknown[]>();
+      const replacements = new Map<CollectionName, Map<string, unknown>>();
       const counters = structuredClone(base.data.counters);
       const tx: Transaction = {
         snapshot: base,
@@ -160,13 +163,22 @@ export class TenantStore {
           list.push(record);
           inserts.set(collection, list);
         },
+        replace: (collection, record) => {
+          const byId = replacements.get(collection) ?? new Map<string, unknown>();
+          byId.set((record as { id: string }).id, record);
+          replacements.set(collection, byId);
+        },
         nextEntryDisplayNumber: () => ++counters.entryDisplayId,
         nextRegistryNumber: (prefix) => (counters.registry[prefix] = (counters.registry[prefix] ?? 0) + 1),
       };
       const result = fn(tx);
       const next: TenantData = { ...base.data, counters };
+      for (const [collection, byId] of replacements) {
+        const list = base.data[collection] as { id: string }[];
+        (next as unknown as Record<string, unknown[]>)[collection] = list.map((r) => byId.get(r.id) ?? r);
+      }
       for (const [collection, records] of inserts) {
-        const merged = [...(base.data[collection] as unknown[]), ...records];
+        const merged = [...((next as unknown as Record<string, unknown[]>)[collection] as unknown[]), ...records];
         if (merged.length > this.limits.maxRecordsPerCollection) {
           throw new StoreLimitError(`The sandbox holds at most ${this.limits.maxRecordsPerCollection} ${collection}; this tenant is full.`);
         }
@@ -179,7 +191,7 @@ export class TenantStore {
       }
       await writeFileDurably(this.file, serialised);
       this.lastWriteBytes = bytes;
-      this.current = new Snapshot(next, base.indexesExcept(new Set(inserts.keys())));
+      this.current = new Snapshot(next, base.indexesExcept(new Set([...inserts.keys(), ...replacements.keys()])));
       return result;
     };
     const done = this.queue.then(run, run).finally(() => this.pending--);
