@@ -43,7 +43,7 @@ const READS = [
   'schemas_list',
   'search',
 ];
-const WRITES = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
+const WRITES = ['entry_create', 'dna_sequence_create', 'custom_entity_create', 'entry_update'];
 
 function text(result: ToolResult): string {
   return result.content?.map((c) => c.text ?? '').join('\n') ?? '';
@@ -73,6 +73,7 @@ for (const connect of [connectModern, connectLegacy]) {
     for (const tool of tools) {
       t.ok(tool.outputSchema, `${tool.name} has an output schema`);
       if (READS.includes(tool.name)) t.match(tool.annotations, { readOnlyHint: true }, `${tool.name} read-only`);
+      else if (tool.name === 'entry_update') t.match(tool.annotations, { readOnlyHint: false, destructiveHint: true, idempotentHint: false }, 'entry_update replaces values');
       else t.match(tool.annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${tool.name} write`);
     }
 
@@ -181,6 +182,9 @@ t.test('writes: validated against the schema first, then created', async (t) => 
     fields: { 'Cell Line': 'bfi_K562Cas2', Guides: [sg.custom_entity.id] },
   });
   t.match(entry.entry, { name: 'TP53 screen', folder_id: 'lib_CrNbk001' });
+  const updated = await ok(client, 'entry_update', { entry_id: entry.entry.id, if_modified_at: entry.entry.modified_at, fields: { MOI: 0.4 } });
+  t.same(updated.changed, ['MOI']);
+  t.match((await ok(client, 'entry_get', { entry_id: entry.entry.id })).entry.fields, { MOI: { value: 0.4 }, 'Cell Line': { value: 'bfi_K562Cas2' } });
   const back = await ok(client, 'search', { query: sg.custom_entity.id });
   t.equal(back.results[0].name, 'sgTP53');
 });

@@ -63,7 +63,7 @@ export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
 
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Below /api/v2, e.g. `/entries` or `/entries/etr_abc123` (ids already validated by the tools). */
   path: string;
   query?: Query;
@@ -445,6 +445,11 @@ export class BenchlingSession {
 
   async post<T>(path: string, body: unknown): Promise<T> {
     return (await this.#client.request<T>(this.#apiKey, { method: 'POST', path, body, signal: this.signal }, this.context())).body;
+  }
+
+  /** A change: sent again only where Benchling refused it before acting on it (429, 503, no connection), as POST is. */
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await this.#client.request<T>(this.#apiKey, { method: 'PATCH', path, body, signal: this.signal }, this.context())).body;
   }
 
   /** One page of a list: the items under `envelope` and the token for the next page (null on the last). */

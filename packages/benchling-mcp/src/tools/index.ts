@@ -11,6 +11,7 @@ import { dnaSequencesList } from './dna-sequences-list.js';
 import { entriesList } from './entries-list.js';
 import { entryCreate } from './entry-create.js';
 import { entryGet } from './entry-get.js';
+import { entryUpdate } from './entry-update.js';
 import { foldersList } from './folders-list.js';
 import { projectsList } from './projects-list.js';
 import { cacheJsonSchema } from './schema-cache.js';
@@ -35,6 +36,7 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   entryCreate,
   dnaSequenceCreate,
   customEntityCreate,
+  entryUpdate,
 ];
 
 for (const tool of benchlingTools) {
