@@ -73,7 +73,8 @@ for (const connect of [connectModern, connectLegacy]) {
     for (const tool of tools) {
       t.ok(tool.outputSchema, `${tool.name} has an output schema`);
       if (READS.includes(tool.name)) t.match(tool.annotations, { readOnlyHint: true }, `${tool.name} read-only`);
-      else if (tool.name === 'entry_update') t.match(tool.annotations, { readOnlyHint: false, destructiveHint: true, idempotentHint: false }, 'entry_update replaces values');
+      else if (tool.name === 'entry_update')
+        t.match(tool.annotations, { readOnlyHint: false, destructiveHint: true, idempotentHint: false }, 'entry_update replaces values');
       else t.match(tool.annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${tool.name} write`);
     }
 

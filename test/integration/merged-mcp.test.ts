@@ -9,7 +9,7 @@ import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import t from 'tap';
 import { startBundle } from '../helpers/bundle.js';
-import { connectors, connectModern } from '../helpers/mcp-clients.js';
+import { connectModern, connectors } from '../helpers/mcp-clients.js';
 
 const bundle = await startBundle({ env: { ROUTER_RATE_LIMIT_PER_MINUTE: '100000', ROUTER_RATE_LIMIT_BURST: '10000' } });
 t.teardown(() => bundle.stop());

@@ -60,7 +60,8 @@ t.test('the workflow tools are listed to callers whose lists hold the tools they
   const quiltOnly = await connectModern(url, { authorization: `Bearer ${token}` });
   const without = (await quiltOnly.listTools()).tools.map((x) => x.name);
   await quiltOnly.close();
-  for (const name of ['lab_package_benchling_entry', 'lab_benchling_objects_for_package']) t.notOk(without.includes(name), `${name} is not listed without a Benchling key`);
+  for (const name of ['lab_package_benchling_entry', 'lab_benchling_objects_for_package'])
+    t.notOk(without.includes(name), `${name} is not listed without a Benchling key`);
   t.ok(without.includes('lab_packages_for_benchling_object'), 'the look-up by id reads Quilt only, and is listed with a Quilt token alone');
   const reader = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'reader@example.com', scopes: ['read:packages'] });
   const readOnly = await connectModern(url, { authorization: `Bearer ${reader}`, 'x-benchling-api-key': ALICE });
@@ -139,8 +140,15 @@ t.test('local registry: package, verify, re-package, write back, look up', async
   t.equal(second.status, 'created');
   t.not(second.top_hash, first.top_hash);
   const old = await ok(aliceLegacy, 'lab_benchling_objects_for_package', { package: 'benchling/exp001', revision: first.top_hash });
-  t.match(old.objects.find((o: Any) => o.id === ENTRY), { state: 'changed' }, 'the entry changed since the first revision');
-  t.match(old.objects.find((o: Any) => o.type === 'dna_sequence'), { state: 'unchanged' });
+  t.match(
+    old.objects.find((o: Any) => o.id === ENTRY),
+    { state: 'changed' },
+    'the entry changed since the first revision',
+  );
+  t.match(
+    old.objects.find((o: Any) => o.type === 'dna_sequence'),
+    { state: 'unchanged' },
+  );
 
   const cites = await ok(alice, 'lab_packages_for_benchling_object', { benchling_id: ENTRY });
   const local = cites.revisions.filter((r: Any) => r.package === 'benchling/exp001');
@@ -162,7 +170,11 @@ t.test('an entry without the write-back field, and objects another user cannot s
   const bob = await connectModern(url, { authorization: `Bearer ${token}`, 'x-benchling-api-key': BOB });
   t.teardown(() => bob.close());
   const seen = await ok(bob, 'lab_benchling_objects_for_package', { package: 'benchling/etr_AbCmp001' });
-  t.match(seen.objects.find((o: Any) => o.id === 'etr_AbCmp001'), { state: 'gone', detail: /Not found in Benchling/ }, 'gone for a user who cannot see it');
+  t.match(
+    seen.objects.find((o: Any) => o.id === 'etr_AbCmp001'),
+    { state: 'gone', detail: /Not found in Benchling/ },
+    'gone for a user who cannot see it',
+  );
   const refused = await bob.callTool('lab_package_benchling_entry', { entry_id: 'etr_AbCmp001', package: 'bob/abcmp' });
   t.ok(refused.isError, 'packaging what the caller cannot see fails');
   t.match(refused.content?.[0]?.text, /benchling_entry_get/);

@@ -50,7 +50,11 @@ t.test('the tool set: names and annotations', async (t) => {
   ];
   const writes = ['entry_create', 'dna_sequence_create', 'custom_entity_create'];
   t.same(benchlingTools.map((x) => x.name).sort(), [...reads, ...writes, 'entry_update'].sort());
-  t.same(tool('entry_update').annotations, { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true }, 'entry_update replaces values');
+  t.same(
+    tool('entry_update').annotations,
+    { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    'entry_update replaces values',
+  );
   for (const name of reads) t.match(tool(name).annotations, { readOnlyHint: true }, `${name} is read-only`);
   for (const name of writes)
     t.same(tool(name).annotations, { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, `${name} is a write`);

@@ -16,9 +16,9 @@ import type { routerSettings } from './config.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
+import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
-import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';
@@ -141,7 +141,10 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     }
     const routed = ctx.state;
     if (!routed) {
-      sendJson(res, 404, { error: 'not_found', message: `No service at ${url.split('?')[0]}; use /mcp, or ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}` });
+      sendJson(res, 404, {
+        error: 'not_found',
+        message: `No service at ${url.split('?')[0]}; use /mcp, or ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}`,
+      });
       return;
     }
     const { upstream } = routed;

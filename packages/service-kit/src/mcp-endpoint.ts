@@ -163,7 +163,8 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       const declared = given ? given.byteLength : Number(req.headers['content-length']);
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
-      if (!answers || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(given ? replaying(req, given) : req, res);
+      if (!answers || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
+        return nodeHandler(given ? replaying(req, given) : req, res);
       const body = given ?? (await readBody(req));
       if (body === undefined) return;
       const candidate = cacheableRequest(body, req.headers, authInfo.scopes);

@@ -42,7 +42,9 @@ export const entryUpdate = benchlingTool({
     }
     if (entry.archiveRecord) throw new ToolError(`Entry ${args.entry_id} is archived; unarchive it in Benchling first.`, 'conflict');
     const fields =
-      fieldNames.length > 0 ? await fieldsForSchema(ctx, { schemaId: entry.schema?.id ?? undefined, kind: 'entry', fields: args.fields, update: true }) : undefined;
+      fieldNames.length > 0
+        ? await fieldsForSchema(ctx, { schemaId: entry.schema?.id ?? undefined, kind: 'entry', fields: args.fields, update: true })
+        : undefined;
     const updated = await session.patch<ApiEntry>(`/entries/${args.entry_id}`, {
       ...(args.name !== undefined && { name: args.name }),
       ...(fields && { fields }),

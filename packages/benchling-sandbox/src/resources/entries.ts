@@ -185,10 +185,17 @@ export const entryOperations: Operation[] = [
         const schemaId = input.schemaId !== undefined ? input.schemaId : entry.schemaId;
         // A new schema must be live; the entry's own may have been archived since, and stays.
         const schema =
-          schemaId === entry.schemaId ? (schemaId ? tx.snapshot.get('schemas', schemaId) : undefined) : resolveSchema(tx, schemaId ?? undefined, 'entry', 'entry');
+          schemaId === entry.schemaId
+            ? schemaId
+              ? tx.snapshot.get('schemas', schemaId)
+              : undefined
+            : resolveSchema(tx, schemaId ?? undefined, 'entry', 'entry');
         // Fields not given keep their values (under the same schema); the whole set is checked as on create.
         const kept = schemaId === entry.schemaId ? Object.fromEntries(Object.entries(entry.fields).map(([k, v]) => [k, { value: v }])) : {};
-        const fields = input.fields !== undefined || schemaId !== entry.schemaId ? validateFields(tx.snapshot, visibility, schema, { ...kept, ...input.fields }) : entry.fields;
+        const fields =
+          input.fields !== undefined || schemaId !== entry.schemaId
+            ? validateFields(tx.snapshot, visibility, schema, { ...kept, ...input.fields })
+            : entry.fields;
         const authorIds = typeof input.authorIds === 'string' ? [input.authorIds] : input.authorIds;
         // Every change moves modifiedAt forward, so a client holding the old value can tell the entry changed.
         const now = Math.max(ctx.now().getTime(), Date.parse(entry.modifiedAt) + 1);

@@ -146,14 +146,20 @@ export class Backend {
     throw new BackendFailure('bad_response', `${this.service} answered the call with HTTP ${res.status}`);
   }
 
-  private async readStream(res: Response, tool: string, onProgress: ((params: Record<string, unknown>) => void) | undefined, signal?: AbortSignal): Promise<CallResult> {
+  private async readStream(
+    res: Response,
+    tool: string,
+    onProgress: ((params: Record<string, unknown>) => void) | undefined,
+    signal?: AbortSignal,
+  ): Promise<CallResult> {
     const decoder = new TextDecoder();
     let buffered = '';
     let total = 0;
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         total += chunk.byteLength;
-        if (total > this.options.maxAnswerBytes) throw new BackendFailure('bad_response', `${this.service}'s answer to ${tool} is larger than ${this.options.maxAnswerBytes} bytes`);
+        if (total > this.options.maxAnswerBytes)
+          throw new BackendFailure('bad_response', `${this.service}'s answer to ${tool} is larger than ${this.options.maxAnswerBytes} bytes`);
         buffered += decoder.decode(chunk, { stream: true });
         let end = buffered.search(/\r?\n\r?\n/);
         while (end !== -1) {

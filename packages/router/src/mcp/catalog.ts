@@ -46,7 +46,8 @@ export class MergedCatalog {
     answers.forEach((answer, i) => {
       const service = this.backends[i]!.service;
       if (answer.kind === 'unavailable') unavailable.push({ service, message: answer.message });
-      if (answer.kind === 'refused') refused.push({ service, status: answer.status, message: answer.message, ...(answer.challenge && { challenge: answer.challenge }) });
+      if (answer.kind === 'refused')
+        refused.push({ service, status: answer.status, message: answer.message, ...(answer.challenge && { challenge: answer.challenge }) });
     });
     return { tools, digest: createHash('sha256').update(key).digest('base64url').slice(0, 22), unavailable, refused };
   }

@@ -40,7 +40,8 @@ export function createMergedMcp(options: MergedMcpOptions) {
   const backends = new Map<BackendName, Backend>();
   for (const upstream of options.upstreams) {
     const name = BACKEND_OF[upstream.service];
-    if (name) backends.set(name, new Backend(name, upstream, { credentials: options.credentials, timeoutMs: options.timeoutMs, maxAnswerBytes: 64 * 1024 * 1024 }));
+    if (name)
+      backends.set(name, new Backend(name, upstream, { credentials: options.credentials, timeoutMs: options.timeoutMs, maxAnswerBytes: 64 * 1024 * 1024 }));
   }
   const catalog = new MergedCatalog([...backends.values()], workflowTools, options.logger);
   // The MCP SDK is loaded on the first `/mcp` request, not at start: the router's other routes do without it.
@@ -108,7 +109,7 @@ export function createMergedMcp(options: MergedMcpOptions) {
     },
 
     async close(): Promise<void> {
-      if (endpoint) await (await endpoint).close();
+      if (endpoint !== undefined) await (await endpoint).close();
     },
   };
 }

@@ -14,7 +14,10 @@ export const benchlingForPackage = defineWorkflow({
     '"gone" (deleted, or no longer visible to you).',
   input: z.object({
     registry: z.string().trim().min(1).max(1100).optional().describe('Quilt registry (default: the default registry)'),
-    package: z.string().regex(/^[\w-]+\/[\w-]+$/).max(256),
+    package: z
+      .string()
+      .regex(/^[\w-]+\/[\w-]+$/)
+      .max(256),
     revision: z.string().trim().min(1).max(64).default('latest').describe('"latest", a top hash, or what quilt_package_browse takes'),
   }),
   output: z.object({
@@ -45,7 +48,8 @@ export const benchlingForPackage = defineWorkflow({
       page_size: 1,
     })) as Json;
     const provenance = provenanceOf((browsed.meta as Json | undefined)?.user_meta);
-    if (!provenance) throw new WorkflowError(`${args.package} (${String(browsed.top_hash)}) has no Benchling provenance in its metadata (see the README for its format).`);
+    if (!provenance)
+      throw new WorkflowError(`${args.package} (${String(browsed.top_hash)}) has no Benchling provenance in its metadata (see the README for its format).`);
     const objects = [];
     for (const [i, cited] of provenance.objects.entries()) {
       await ctx.progress(i, provenance.objects.length, `looking up ${cited.id}`);

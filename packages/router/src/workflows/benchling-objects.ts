@@ -54,7 +54,11 @@ function packaged(type: BenchlingObjectType, object: Json, files: PackagedFile[]
  * write-back field, which the write-back itself changes — with them in, writing the URI back would make the
  * next run see a changed entry and package it again.
  */
-export async function readEntry(ctx: WorkflowContext, entryId: string, writeBackField: string | null): Promise<{ entry: Json; object: PackagedObject; linked: string[] }> {
+export async function readEntry(
+  ctx: WorkflowContext,
+  entryId: string,
+  writeBackField: string | null,
+): Promise<{ entry: Json; object: PackagedObject; linked: string[] }> {
   const { entry } = (await ctx.call('benchling', 'entry_get', { entry_id: entryId, include_notes: true, max_note_chars: 200_000 })) as { entry: Json };
   const { notes_text, notes_truncated, day_count, modified_at: _modifiedAt, fields, ...rest } = entry;
   const kept: Json = { ...(fields as Json) };

@@ -24,7 +24,10 @@ export const packageBenchlingEntry = defineWorkflow({
     'Then writes the Quilt+ URI onto the entry (a text field of its schema, "Quilt Package" by default) unless the entry changed meanwhile. ' +
     'dry_run shows what would be packaged and written, and writes nothing.',
   input: z.object({
-    entry_id: z.string().regex(/^etr_[A-Za-z0-9]{1,64}$/, 'must be an entry id (etr_...)').describe('The entry (etr_...)'),
+    entry_id: z
+      .string()
+      .regex(/^etr_[A-Za-z0-9]{1,64}$/, 'must be an entry id (etr_...)')
+      .describe('The entry (etr_...)'),
     registry: z.string().trim().min(1).max(1100).optional().describe('Quilt registry (default: the default registry; quilt_registries_list)'),
     package: z
       .string()
@@ -110,7 +113,11 @@ export const packageBenchlingEntry = defineWorkflow({
     let revision: { registry: string; topHash: string; uri: string; meta: Json };
     let status: 'created' | 'unchanged';
     if (same) {
-      const uri = (await ctx.call('quilt', 'catalog_uri', { ...(args.registry && { registry: args.registry }), package: packageName, revision: latest.topHash })) as Json;
+      const uri = (await ctx.call('quilt', 'catalog_uri', {
+        ...(args.registry && { registry: args.registry }),
+        package: packageName,
+        revision: latest.topHash,
+      })) as Json;
       revision = { registry: latest.registry, topHash: latest.topHash, uri: String(uri.uri), meta: latest.meta as Json };
       status = 'unchanged';
     } else {
@@ -138,7 +145,9 @@ async function latestRevision(
   registry: string | undefined,
   name: string,
 ): Promise<{ registry: string; topHash: string; meta: unknown } | undefined> {
-  const listed = (await ctx.call('quilt', 'packages_list', { ...(registry && { registry }), prefix: name, page_size: 1000 })) as { packages: { name: string }[] };
+  const listed = (await ctx.call('quilt', 'packages_list', { ...(registry && { registry }), prefix: name, page_size: 1000 })) as {
+    packages: { name: string }[];
+  };
   if (!listed.packages.some((p) => p.name === name)) return undefined;
   const browsed = (await ctx.call('quilt', 'package_browse', { ...(registry && { registry }), package: name, page_size: 1 })) as Json;
   return { registry: String(browsed.registry), topHash: String(browsed.top_hash), meta: (browsed.meta as Json | undefined)?.user_meta };

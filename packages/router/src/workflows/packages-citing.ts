@@ -10,12 +10,17 @@ export const packagesCitingBenchling = defineWorkflow({
   description:
     'Finds the Quilt package revisions whose metadata cite a Benchling id (an entry etr_, DNA sequence seq_, AA sequence prtn_ or custom entity bfi_) ' +
     'in the provenance that lab_package_benchling_entry records. Packages are found by quilt_search on their latest revision (within its scan ' +
-    'limits), then each one\'s history is read, newest first, up to max_revisions; name a package to look through its history even when its ' +
+    "limits), then each one's history is read, newest first, up to max_revisions; name a package to look through its history even when its " +
     'latest revision no longer cites the id.',
   input: z.object({
     benchling_id: z.string().regex(BENCHLING_ID, 'must be a Benchling id: etr_, seq_, prtn_ or bfi_ followed by letters and digits'),
     registry: z.string().trim().min(1).max(1100).optional().describe('Only this registry (default: all)'),
-    package: z.string().regex(/^[\w-]+\/[\w-]+$/).max(256).optional().describe('Also look through this package (in registry, or the default one)'),
+    package: z
+      .string()
+      .regex(/^[\w-]+\/[\w-]+$/)
+      .max(256)
+      .optional()
+      .describe('Also look through this package (in registry, or the default one)'),
     max_packages: z.number().int().min(1).max(50).default(10),
     max_revisions: z.number().int().min(1).max(200).default(20).describe('Revisions read per package, newest first'),
   }),
@@ -46,7 +51,8 @@ export const packagesCitingBenchling = defineWorkflow({
     const candidates = new Map<string, { registry: string | undefined; package: string }>();
     if (args.package) candidates.set(`${args.registry ?? ''} ${args.package}`, { registry: args.registry, package: args.package });
     for (const hit of found.results) {
-      if (hit.matches.some((m) => m.field === 'package_meta')) candidates.set(`${hit.registry} ${hit.package}`, { registry: hit.registry, package: hit.package });
+      if (hit.matches.some((m) => m.field === 'package_meta'))
+        candidates.set(`${hit.registry} ${hit.package}`, { registry: hit.registry, package: hit.package });
     }
     let truncated = found.truncated || candidates.size > args.max_packages;
     const revisions = [];
@@ -85,7 +91,12 @@ async function historyOf(
   name: string,
   max: number,
 ): Promise<{ revisions: { top_hash: string; time: string; is_latest: boolean }[]; more: boolean }> {
-  const history = (await ctx.call('quilt', 'package_history', { ...(registry && { registry }), package: name, with_messages: false, page_size: Math.min(max, 200) })) as {
+  const history = (await ctx.call('quilt', 'package_history', {
+    ...(registry && { registry }),
+    package: name,
+    with_messages: false,
+    page_size: Math.min(max, 200),
+  })) as {
     revisions: { top_hash: string; time: string; is_latest: boolean; timestamp: number }[];
     next_cursor: string | null;
   };
