@@ -23,7 +23,7 @@ import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 const HELP = `Usage: npm run bench -- [options]
 
   --out <file>              Markdown report (default bench-results/report.md; the raw figures go next to it as .json)
-  --phases <list>           overhead,sse,servers,footprint,manifest,hashing (default: all; hashing runs
+  --phases <list>           overhead,sse,servers,footprint,manifest,hashing,mcp (default: all; mcp: scripts/bench/merged-mcp.ts; hashing runs
                             scripts/bench/hashing.ts, whose report goes beside this one as hashing.md)
   --servers-rounds <n>      rounds of the servers phase (each server direct vs a plain node:http server answering
                             the same bytes: tools/list both eras, registries_list; default 3, 8 connections)
@@ -61,7 +61,7 @@ const HELP = `Usage: npm run bench -- [options]
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing' },
+    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,mcp' },
     'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
     duration: { type: 'string', default: '3' },
@@ -447,6 +447,27 @@ async function main(): Promise<number> {
         throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
       await child.stop();
       results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
+    });
+  }
+
+  if (phases.has('mcp')) {
+    await phase('/mcp against the prefixed route', async () => {
+      // Its own script, process and report, like hashing.
+      const mcpOut = path.join(path.dirname(outFile), 'merged-mcp.md');
+      const child = spawnChild(
+        'merged-mcp benchmark',
+        process.execPath,
+        ['--import=tsx', path.join(repoRoot, 'scripts/bench/merged-mcp.ts'), '--no-build', '--out', mcpOut],
+        {
+          env: { ...process.env } as Record<string, string>,
+          cwd: repoRoot,
+          logFile: mcpOut.replace(/\.md$/i, '.log'),
+          stopSignal: 'SIGINT',
+        },
+      );
+      await child.exited;
+      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/merged-mcp.ts exited with ${child.process.exitCode ?? child.process.signalCode}`);
+      results.notes.push(`/mcp: ${path.relative(repoRoot, mcpOut)}.`);
     });
   }
 
