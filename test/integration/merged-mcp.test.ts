@@ -162,3 +162,28 @@ t.test('one server down: the other stays listed and callable, and the answer say
   const body = (await raw.json()) as { result: { _meta?: Record<string, { service: string }[]> } };
   t.match(body.result._meta?.['io.labmcp/unavailable'], [{ service: 'quilt-mcp', message: /unavailable/ }], 'the list answer names the missing service');
 });
+
+t.test('no credential in any log line of any process, and the router logs its /mcp requests', async (t) => {
+  await new Promise((r) => setTimeout(r, 200));
+  const logs = bundle.logs();
+  t.ok(logs.includes('"service":"router"'));
+  t.ok(logs.includes('"url":"/mcp"'), 'the router wrote access lines for /mcp');
+  for (const secret of [writer, reader, ALICE, writer.split('.')[2]!]) t.notOk(logs.includes(secret), `${secret.slice(0, 12)}… not logged`);
+});
+
+t.test("the router's rate limit applies to /mcp as to the prefixed routes", async (t) => {
+  const limited = await startBundle({ env: { ROUTER_RATE_LIMIT_BURST: '3', ROUTER_RATE_LIMIT_PER_MINUTE: '1' } });
+  t.teardown(() => limited.stop());
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${limited.routerUrl}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: 'Bearer some-token' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list', params: {} }),
+    });
+    statuses.push(res.status);
+    if (res.status === 429) t.ok(res.headers.get('retry-after'), 'with Retry-After');
+    await res.arrayBuffer();
+  }
+  t.same(statuses.slice(3), [429, 429], `past the burst: 429 (${statuses.join(', ')})`);
+});
