@@ -3,7 +3,7 @@
  * list per credential set (each server decides what the caller may use), names and schemas as the servers list
  * them, dispatch with progress and isError passing through, and one server down.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -11,7 +11,7 @@ import t from 'tap';
 import { startBundle } from '../helpers/bundle.js';
 import { connectModern, connectors } from '../helpers/mcp-clients.js';
 
-const bundle = await startBundle({ env: { ROUTER_RATE_LIMIT_PER_MINUTE: '100000', ROUTER_RATE_LIMIT_BURST: '10000' } });
+const bundle = await startBundle({ env: { ROUTER_RATE_LIMIT_PER_MINUTE: '100000', ROUTER_RATE_LIMIT_BURST: '10000', BENCHLING_SANDBOX_ADMIN: 'true' } });
 t.teardown(() => bundle.stop());
 const url = `${bundle.routerUrl}/mcp`;
 const writer = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'writer@example.com', scopes: ['read:packages', 'write:packages'] });
@@ -131,6 +131,32 @@ t.test('progress notifications pass through /mcp', async (t) => {
   );
   t.notOk(result.isError, JSON.stringify(result.content));
   t.ok(progress.length >= 1, `progress notifications: ${progress.length}`);
+});
+
+t.test('a cancelled call is cancelled at its server too', async (t) => {
+  // Benchling answers the next request after 3 s; the client gives up after 0.5 s.
+  const sandbox = `http://127.0.0.1:${bundle.ports['benchling-sandbox']}`;
+  const queued = await fetch(`${sandbox}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'delay', ms: 3000, count: 1 }),
+  });
+  t.ok(queued.ok, 'delay queued');
+  const client = new Client({ name: 'cancel-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: both } }));
+  t.teardown(() => client.close());
+  await t.rejects(client.callTool({ name: 'benchling_folders_list', arguments: {} }, { signal: AbortSignal.timeout(500) }), 'the client gave up');
+  const audit = () =>
+    readFileSync(path.join(bundle.logDir, 'benchling-mcp.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"audit":true') && l.includes('"tool":"folders_list"'))
+      .map((l) => JSON.parse(l) as { outcome: string; durationMs: number });
+  const deadline = Date.now() + 5000;
+  while (audit().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const line = audit()[0];
+  t.ok(line, 'benchling-mcp logged the call');
+  t.not(line?.outcome, 'ok', `it did not complete (${line?.outcome})`);
+  t.ok((line?.durationMs ?? Infinity) < 2500, `it stopped when the client cancelled, not when Benchling answered (${line?.durationMs} ms)`);
 });
 
 t.test('one server down: the other stays listed and callable, and the answer says which is missing', async (t) => {
