@@ -213,3 +213,25 @@ t.test("the router's rate limit applies to /mcp as to the prefixed routes", asyn
   }
   t.same(statuses.slice(3), [429, 429], `past the burst: 429 (${statuses.join(', ')})`);
 });
+
+t.test('a key mode in which benchling-mcp accepts the Quilt JWT needs no change at /mcp', async (t) => {
+  // What a caller may use is what the servers say for its credentials: here benchling-mcp acts with the shared
+  // service key for any caller with a valid JWT, so a JWT alone brings the Benchling tools.
+  bundle.env.BENCHLING_KEY_MODE = 'service';
+  bundle.env.BENCHLING_API_KEY = 'sandbox-key-carol';
+  await Promise.all([bundle.kill('router'), bundle.kill('benchling-mcp')]);
+  await bundle.start('benchling-mcp');
+  await bundle.start('router');
+  const jwtOnly = await connectModern(url, { authorization: `Bearer ${writer}` });
+  t.teardown(() => jwtOnly.close());
+  const names = (await jwtOnly.listTools()).tools.map((x) => x.name);
+  t.ok(names.includes('benchling_projects_list'), 'the Benchling tools are listed for the JWT');
+  t.ok(names.includes('lab_package_benchling_entry'), 'and so are the workflows');
+  const projects = await jwtOnly.callTool('benchling_projects_list');
+  t.notOk(projects.isError, JSON.stringify(projects.content));
+  t.same(
+    ((projects.structuredContent?.projects as { id: string }[]) ?? []).map((p) => p.id).sort(),
+    ['src_Crispr02', 'src_ProtExp1'],
+    "with the service key's view",
+  );
+});

@@ -57,7 +57,8 @@ export const packageBenchlingEntry = defineWorkflow({
     metadata: z.record(z.string(), z.unknown()).describe('The package metadata written (or that would be)'),
     write_back: writeBackOut,
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Idempotent: unchanged data writes nothing. Destructive: the write-back replaces the field's value.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   needs: { quilt: ['package_create', 'packages_list', 'package_browse', 'catalog_uri'], benchling: ['entry_get', 'entry_update'] },
   run: async (args, ctx) => {
     const packageName = args.package ?? `benchling/${args.entry_id}`;
