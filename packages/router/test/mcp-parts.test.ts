@@ -52,7 +52,10 @@ t.test('FASTA and GenBank', async (t) => {
   t.match(gb, /\n {5}misc_feature {4}complement\(21\.\.30\)\n {21}\/label="rev 'x'"\n/, 'an unusable feature key becomes misc_feature');
   t.notMatch(gb, /bad/, 'a feature without a span is left out');
   t.match(gb, /\nORIGIN\n {8}1 atgcatgcat gcatgcatgc atgcatgcat gcatgcatgc atgcatgcat gcatgcatgc\n {7}61 atgcatgcat gcatgcatgc\n\/\/\n$/);
-  t.equal(genbank({ ...record, kind: 'aa', residues: 'MKV', circular: false }).split('\n')[0], 'LOCUS       pET-EGFP                   3 aa            linear   UNK 04-MAR-2025');
+  t.equal(
+    genbank({ ...record, kind: 'aa', residues: 'MKV', circular: false }).split('\n')[0],
+    'LOCUS       pET-EGFP                   3 aa            linear   UNK 04-MAR-2025',
+  );
 });
 
 t.test('provenance: digests independent of order, and read back only in its own format', async (t) => {
