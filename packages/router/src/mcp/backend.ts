@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
 import { type CredentialPolicy, prepareUpstreamHeaders } from '../credentials.js';
 import type { Upstream } from '../upstreams.js';
 import type { BackendName } from './names.js';
@@ -75,7 +76,7 @@ export class Backend {
     prepareUpstreamHeaders(this.service, headers, this.options.credentials);
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name] = String(value);
-    out['x-request-id'] = caller.requestId;
+    out[REQUEST_ID_HEADER] = caller.requestId;
     out['x-forwarded-for'] = caller.clientAddress;
     return out;
   }
