@@ -111,6 +111,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     upstreams,
     credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
     timeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
+    listTimeoutMs: config.ROUTER_HEALTH_TIMEOUT_MS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     logger,
     upstreamErrors: routerMetrics.upstreamErrors,

@@ -39,6 +39,13 @@ export interface BackendOptions {
   credentials: CredentialPolicy;
   /** Time to connect and get response headers (as the prefixed routes' ROUTER_UPSTREAM_TIMEOUT_MS). */
   timeoutMs: number;
+  /**
+   * The same for `tools/list`, which the servers answer from memory: a server that does not answer it quickly
+   * (one PM2 is restarting holds new connections until it is back) is left out of the list rather than holding it.
+   */
+  listTimeoutMs: number;
+  /** Whether the server is known to be down (answered at once), and where to report that it was found so. */
+  availability: { isDown: (upstream: Upstream) => boolean; markDown: (upstream: Upstream) => unknown };
   /** Bound on one answer (a tool list, a call's whole event stream). */
   maxAnswerBytes: number;
 }
@@ -89,7 +96,13 @@ export class Backend {
     for (let page = 0; page < 20; page++) {
       let res: Response;
       try {
-        res = await this.post(caller, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: cursor ? { cursor } : {} }, 'application/json', signal);
+        res = await this.post(
+          caller,
+          { jsonrpc: '2.0', id: 1, method: 'tools/list', params: cursor ? { cursor } : {} },
+          'application/json',
+          signal,
+          this.options.listTimeoutMs,
+        );
       } catch (err) {
         return { kind: 'unavailable', message: this.unavailableMessage(err) };
       }
@@ -184,10 +197,11 @@ export class Backend {
     throw new BackendFailure('outcome_unknown', `${this.service}'s answer to the call of ${tool} was cut: it may or may not have run.`);
   }
 
-  private async post(caller: CallerHeaders, message: unknown, accept: string, signal?: AbortSignal): Promise<Response> {
+  private async post(caller: CallerHeaders, message: unknown, accept: string, signal?: AbortSignal, timeoutMs = this.options.timeoutMs): Promise<Response> {
+    if (this.options.availability.isDown(this.upstream)) throw Object.assign(new Error(`${this.service} is down`), { code: 'ECONNREFUSED' });
     const body = JSON.stringify(message);
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException('no answer in time', 'TimeoutError')), this.options.timeoutMs);
+    const timer = setTimeout(() => timeout.abort(new DOMException('no answer in time', 'TimeoutError')), timeoutMs);
     try {
       return await fetch(new URL('/mcp', this.upstream.target), {
         method: 'POST',
@@ -195,6 +209,10 @@ export class Backend {
         body,
         signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
       });
+    } catch (err) {
+      // Nobody listening there: answered at once from now on, until its /health answers (as on the prefixed routes).
+      if (causeCode(err) === 'ECONNREFUSED') this.options.availability.markDown(this.upstream);
+      throw err;
     } finally {
       // Only the wait for headers is bounded: a streaming answer may take as long as the call does.
       clearTimeout(timer);

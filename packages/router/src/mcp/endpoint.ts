@@ -7,6 +7,7 @@ import type { TrustedProxies } from '../client-address.js';
 import type { CredentialPolicy } from '../credentials.js';
 import { credentialOf } from '../rate-limit.js';
 import type { RoutedRequest } from '../routed-request.js';
+import { UpstreamAvailability } from '../upstream-health.js';
 import { matchUpstream, type Upstream } from '../upstreams.js';
 import { workflowTools } from '../workflows/index.js';
 import { Backend, type CallerHeaders } from './backend.js';
@@ -21,6 +22,8 @@ export interface MergedMcpOptions {
   upstreams: Upstream[];
   credentials: CredentialPolicy;
   timeoutMs: number;
+  /** For the servers' `tools/list` (ROUTER_HEALTH_TIMEOUT_MS). */
+  listTimeoutMs: number;
   maxBodyBytes: number;
   logger: Logger;
   upstreamErrors: Counter<'upstream' | 'kind'>;
@@ -37,11 +40,22 @@ const BACKEND_OF: Record<string, BackendName> = { 'quilt-mcp': 'quilt', 'benchli
  * servers' endpoints, so any router process answers any request.
  */
 export function createMergedMcp(options: MergedMcpOptions) {
+  // Its own record of which servers are down (the proxy keeps one for the prefixed routes): answered at once.
+  const availability = new UpstreamAvailability(options.logger);
   const backends = new Map<BackendName, Backend>();
   for (const upstream of options.upstreams) {
     const name = BACKEND_OF[upstream.service];
-    if (name)
-      backends.set(name, new Backend(name, upstream, { credentials: options.credentials, timeoutMs: options.timeoutMs, maxAnswerBytes: 64 * 1024 * 1024 }));
+    if (!name) continue;
+    backends.set(
+      name,
+      new Backend(name, upstream, {
+        credentials: options.credentials,
+        timeoutMs: options.timeoutMs,
+        listTimeoutMs: options.listTimeoutMs,
+        maxAnswerBytes: 64 * 1024 * 1024,
+        availability,
+      }),
+    );
   }
   const catalog = new MergedCatalog([...backends.values()], workflowTools, options.logger);
   // The MCP SDK is loaded on the first `/mcp` request, not at start: the router's other routes do without it.
@@ -109,6 +123,7 @@ export function createMergedMcp(options: MergedMcpOptions) {
     },
 
     async close(): Promise<void> {
+      availability.close();
       if (endpoint !== undefined) await (await endpoint).close();
     },
   };
