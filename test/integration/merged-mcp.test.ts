@@ -92,6 +92,12 @@ t.test('each server decides what the caller sees', async (t) => {
     'no Quilt token: no Quilt tools',
   );
 
+  const prefixed = await connectModern(`${bundle.routerUrl}/quilt/mcp`, { authorization: `Bearer ${reader}` });
+  const prefixedNames = (await prefixed.listTools()).tools.map((x) => x.name);
+  await prefixed.close();
+  t.notOk(prefixedNames.includes('package_create'), "quilt-mcp's own list for a read-only token has no write tools either");
+  t.ok(prefixedNames.includes('packages_list'));
+
   const readOnlyClient = await connectModern(url, { authorization: `Bearer ${reader}` });
   t.teardown(() => readOnlyClient.close());
   const write = await readOnlyClient.callTool('quilt_package_create', { package: 'lab/nope', entries: [{ logical_key: 'a.txt', text: 'a' }] });
