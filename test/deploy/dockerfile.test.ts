@@ -183,6 +183,12 @@ async function main(): Promise<void> {
     const health = (await (await fetch(`${routerUrl}/health`)).json()) as { checks: Record<string, { status: string }> };
     t.equal(health.checks['quilt-mcp']?.status, 'ok');
     t.equal(health.checks['benchling-mcp']?.status, 'ok');
+    // The front page and its script (compiled by its own TypeScript project into the router's dist/).
+    for (const page of ['/', '/front-page/page.js']) {
+      const res = await fetch(`${routerUrl}${page}`);
+      await res.arrayBuffer();
+      t.equal(res.status, 200, `the image serves ${page}`);
+    }
 
     const probe = await container.exec(build.final.healthcheck?.cmd ?? ['false']);
     t.equal(probe.code, 0, `the HEALTHCHECK command passes (${probe.stderr.trim()})`);

@@ -1,6 +1,6 @@
 /**
- * docs/clients.md's Claude Desktop configurations, verbatim: each `mcpServers` entry of its Claude Desktop block (one
- * entry per server) and of its one-connection block (the router's `/mcp`) is run
+ * docs/clients.md's Claude Desktop configurations, verbatim: each `mcpServers` entry of its first JSON block (one
+ * per server, and `labmcp`: both through the router's `/mcp`) is run
  * as Claude Desktop would run it (a stdio MCP server, here `mcp-remote` from the root devDependencies instead of
  * `npx -y mcp-remote@...`), with the doc's URL pointed at a real bundle and its placeholder credential replaced
  * by a real one, and an MCP client lists and calls one tool on each.
@@ -22,18 +22,15 @@ interface Entry {
 }
 
 const doc = readFileSync(path.join(repoRoot, 'docs', 'clients.md'), 'utf8');
-const block = /## Claude Desktop[\s\S]*?```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
-// The one-connection configuration: the first JSON block after its heading.
-const oneBlock = /## One connection for both[\s\S]*?```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
 const remote = findNpmTool('mcp-remote');
 
-if (!block || !oneBlock) {
-  t.fail('docs/clients.md lacks its JSON configuration blocks');
+if (!block) {
+  t.fail('docs/clients.md has no JSON configuration block');
 } else if (!remote) {
   t.plan(0, missing('mcp-remote is not installed (a root devDependency)'));
 } else {
-  const servers = (text: string) => (JSON.parse(text) as { mcpServers: Record<string, Entry> }).mcpServers;
-  await main({ mcpServers: { ...servers(block), ...servers(oneBlock) } }, remote);
+  await main(JSON.parse(block) as { mcpServers: Record<string, Entry> }, remote);
 }
 
 async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNullable<typeof remote>): Promise<void> {
@@ -42,7 +39,7 @@ async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNull
   const setup = await startBundleForClient(t, 'labmcp-mcp-remote-');
   if (!setup) return;
   const { bundle, home, token } = setup;
-  const expected: Record<string, string> = { quilt: 'registries_list', benchling: 'projects_list', lab: 'benchling_projects_list' };
+  const expected: Record<string, string> = { quilt: 'registries_list', benchling: 'projects_list', labmcp: 'benchling_projects_list' };
   t.same(Object.keys(config.mcpServers).sort(), Object.keys(expected).sort(), 'the doc configures both servers, and both through one connection');
 
   for (const [name, entry] of Object.entries(config.mcpServers)) {

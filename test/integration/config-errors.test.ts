@@ -36,6 +36,12 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['benchling-mcp', { BENCHLING_URL: 'tenant.benchling.com' }, /BENCHLING_URL: must be an http\(s\) URL/],
   ['benchling-mcp', { BENCHLING_KEY_MODE: 'service' }, /BENCHLING_API_KEY/],
   ['benchling-mcp', { BENCHLING_REJECTED_KEY_TTL_MS: '-5' }, /BENCHLING_REJECTED_KEY_TTL_MS: must be at least 0/],
+  ['benchling-mcp', { BENCHLING_KEY_MODE: 'vault' }, /BENCHLING_VAULT_STORE=file needs BENCHLING_VAULT_FILE_KEY/],
+  ['benchling-mcp', { BENCHLING_VAULT_FILE_KEY: 'not-32-bytes' }, /BENCHLING_VAULT_FILE_KEY: must be 32 random bytes .*\(got "\[redacted\]"\)/],
+  ['benchling-mcp', { BENCHLING_VAULT_NAME_TEMPLATE: 'benchling/{tenant}/key' }, /BENCHLING_VAULT_NAME_TEMPLATE: must hold \{user_email\}/],
+  ['benchling-mcp', { BENCHLING_KEY_MODE: 'vault', BENCHLING_VAULT_STORE: 'secrets-manager', HOME: base }, /no AWS region \(set BENCHLING_VAULT_AWS_REGION/],
+  ['benchling-mcp', { BENCHLING_KEY_MODE: 'service', BENCHLING_API_KEY_FILE: '/nonexistent/key' }, /BENCHLING_API_KEY_FILE: cannot be read \(ENOENT\)/],
+  ['quilt-mcp', { QUILT_JWT_SECRET_FILE: '/nonexistent/secret' }, /QUILT_JWT_SECRET_FILE: \/nonexistent\/secret cannot be used/],
   ['benchling-sandbox', { BENCHLING_SANDBOX_PORT: '-1' }, /BENCHLING_SANDBOX_PORT/],
 ];
 

@@ -2,6 +2,8 @@ import { port, positiveInt } from '@labmcp/service-kit';
 import { z } from 'zod';
 import type { BenchlingClientSettings } from './benchling/client.js';
 import type { ToolSettings } from './context.js';
+import { KEY_MODES } from './keys.js';
+import { vaultSettings } from './vault/settings.js';
 
 const ms = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int('must be a whole number of milliseconds').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(defaultValue);
@@ -16,8 +18,11 @@ export const benchlingSettings = {
     .optional(),
   /** Where the sandbox listens when BENCHLING_URL is unset (demo mode). */
   BENCHLING_SANDBOX_PORT: port(3002),
-  BENCHLING_KEY_MODE: z.enum(['user', 'service', 'either'], { error: 'must be user, service or either' }).default('user'),
+  BENCHLING_KEY_MODE: z.enum(KEY_MODES, { error: `must be one of ${KEY_MODES.join(', ')}` }).default('user'),
   BENCHLING_API_KEY: z.string().min(1).optional(),
+  /** The service key from a file, read again when it changes (rotation without a restart); instead of BENCHLING_API_KEY. */
+  BENCHLING_API_KEY_FILE: z.string().trim().min(1).optional(),
+  ...vaultSettings,
   BENCHLING_MCP_MAX_BODY_BYTES: positiveInt(1024 * 1024, 64 * 1024 * 1024),
   BENCHLING_MCP_SSE_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 

@@ -13,8 +13,12 @@ import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@lab
 import { BenchlingClient } from './benchling/client.js';
 import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
 import { LookupCache } from './context.js';
-import { keyResolver } from './keys.js';
+import { keyResolver, usesJwt } from './keys.js';
 import { benchlingServerFactory } from './server.js';
+import { ServiceKey } from './service-key.js';
+import { SecretNames } from './vault/names.js';
+import { createKeyStore, setHintFor } from './vault/settings.js';
+import { VaultKeys } from './vault/vault-keys.js';
 
 const SERVICE = 'benchling-mcp';
 const config = loadConfigOrExit({ ...benchlingSettings, ...jwtSettingsSchema.shape });
@@ -22,9 +26,9 @@ const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(SERVICE);
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
-// The JWT verifier only matters where the shared service key may be used.
-const verifier =
-  config.BENCHLING_KEY_MODE === 'user' ? undefined : await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
+// The JWT verifier only matters where a key is chosen by the caller's verified identity (service or vault keys).
+const keyMode = config.BENCHLING_KEY_MODE;
+const verifier = usesJwt(keyMode) ? await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger })) : undefined;
 if (sandbox) logger.warn({ baseUrl }, 'BENCHLING_URL is unset: using the bundled Benchling sandbox (demo data)');
 
 const clientSettings = clientSettingsFrom(config);
@@ -35,13 +39,41 @@ const client = new BenchlingClient({
   // Benchling refusing a key is an authentication failure like any other, for the dashboards.
   onKeyRejected: () => metrics.authFailures.inc({ reason: 'key_rejected' satisfies AuthErrorReason }),
 });
+const serviceKey = await orExitOnConfigError(() => new ServiceKey({ value: config.BENCHLING_API_KEY, file: config.BENCHLING_API_KEY_FILE }, logger), true);
+const vault = keyMode === 'vault' || keyMode === 'user-or-vault' ? await orExitOnConfigError(openVault, true) : undefined;
 const authenticate = await orExitOnConfigError(
   () =>
-    keyResolver({ mode: config.BENCHLING_KEY_MODE, serviceKey: config.BENCHLING_API_KEY, verifier, rejectedLately: (key) => client.keyRejectedRecently(key) }),
+    keyResolver({
+      mode: keyMode,
+      serviceKey,
+      verifier,
+      vault: vault && { keys: vault, userClaim: config.BENCHLING_VAULT_USER_CLAIM },
+      rejectedLately: (key) => client.keyRejectedRecently(key),
+    }),
   true,
 );
+
+async function openVault(): Promise<VaultKeys> {
+  const store = await createKeyStore(config);
+  logger.info(
+    {
+      vault: { store: store.kind, location: store.location, userClaim: config.BENCHLING_VAULT_USER_CLAIM, nameTemplate: config.BENCHLING_VAULT_NAME_TEMPLATE },
+    },
+    'Benchling keys come from the key vault',
+  );
+  return new VaultKeys({
+    store,
+    names: new SecretNames(config.BENCHLING_VAULT_NAME_TEMPLATE),
+    cacheTtlMs: config.BENCHLING_VAULT_CACHE_TTL_MS,
+    cacheMaxEntries: config.BENCHLING_VAULT_CACHE_SIZE,
+    logger,
+    registry: metrics.registry,
+    rejectedLately: (key) => client.keyRejectedRecently(key),
+    setHint: setHintFor(store),
+  });
+}
 const toolSettings = toolSettingsFrom(config);
-logger.info({ benchling: { baseUrl, keyMode: config.BENCHLING_KEY_MODE, ...clientSettings, ...toolSettings } }, 'Benchling client settings');
+logger.info({ benchling: { baseUrl, keyMode, ...clientSettings, ...toolSettings } }, 'Benchling client settings');
 
 const endpoint = createMcpEndpoint(
   benchlingServerFactory({ version, logger, metrics, client, settings: toolSettings, cache: new LookupCache(toolSettings.cacheTtlMs) }),
@@ -70,9 +102,12 @@ const service = await runHttpService({
         sandbox,
         rateLimit: { limit: pace.limit ?? null, remaining: pace.remaining ?? null, resetInMs: pace.resetAt ? Math.max(0, pace.resetAt - Date.now()) : null },
       },
-      keys: { status: 'ok', mode: config.BENCHLING_KEY_MODE },
+      keys: { status: 'ok', mode: keyMode, ...(vault ? { store: vault.store.kind } : {}) },
     };
   },
-  onShutdown: () => endpoint.close(),
+  onShutdown: async () => {
+    await endpoint.close();
+    vault?.store.close();
+  },
 });
 manageProcess(service, logger);

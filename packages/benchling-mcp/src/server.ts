@@ -35,7 +35,7 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
       metrics: deps.metrics,
       context: {
         caller: { userId: caller.userId, keySource: caller.keySource },
-        benchling: deps.client.session(caller.apiKey, { keySource: caller.keySource }),
+        benchling: deps.client.session(caller.apiKey, { keySource: caller.keySource, refreshKey: caller.refreshKey }),
         settings,
         cache,
         baseUrl: deps.client.baseUrl,

@@ -13,6 +13,8 @@ import type { z } from 'zod';
 import { TrustedProxies } from './client-address.js';
 import { ConcurrencyLimit } from './concurrency.js';
 import type { routerSettings } from './config.js';
+import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credentials.js';
+import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
 import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
@@ -83,6 +85,15 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
   const oauthConfigured = config.QUILT_AUTHORIZATION_SERVERS.length > 0;
   const readOnlyTools = new ReadOnlyTools(upstreams, config.ROUTER_HEALTH_TIMEOUT_MS);
+  const frontPage = createFrontPage({
+    upstreams,
+    healthTimeoutMs: config.ROUTER_HEALTH_TIMEOUT_MS,
+    registry: metrics.registry,
+    access: opsAccess,
+    baseUrl,
+    // The router serves the merged `/mcp` endpoint (issue 17): the page shows it and its configs.
+    mergedMcp: true,
+  });
 
   /** Names the first call in a body that must not run twice: a `tools/call` of a tool not known to only read. */
   function sendsOnce(upstream: Upstream, summary: JsonRpcSummary | undefined): string | undefined {
@@ -90,12 +101,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     return write === undefined ? undefined : `the tools/call of ${JSON.stringify(write.slice(0, 128))}`;
   }
 
+  const ignoreBenchlingKeys = benchlingIgnoresCallerKeys(config);
   const proxy = createProxy(logger, {
     upstreamTimeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     retryAfterSeconds: config.ROUTER_RETRY_AFTER_SECONDS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     bodyTimeoutMs: config.ROUTER_BODY_TIMEOUT_MS,
-    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    credentials: { forwardBearerToBenchling: forwardsBearerToBenchling(config) },
     trustedProxies: proxies,
     upstreamErrors: routerMetrics.upstreamErrors,
     onResponseHeaders: (routed, req, proxyRes) => {
@@ -109,7 +121,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
 
   const mergedMcp = createMergedMcp({
     upstreams,
-    credentials: { forwardBearerToBenchling: config.BENCHLING_KEY_MODE !== 'user' },
+    credentials: { forwardBearerToBenchling: forwardsBearerToBenchling(config) },
+    ignoreBenchlingKeys,
     timeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
     listTimeoutMs: config.ROUTER_HEALTH_TIMEOUT_MS,
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
@@ -126,7 +139,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
-    const routed = routeRequest(upstreams, proxies, req) ?? mergedMcp.route(req, proxies);
+    const routed = routeRequest(upstreams, proxies, req, { ignoreBenchlingKeys }) ?? mergedMcp.route(req, proxies);
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);
@@ -135,6 +148,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
 
   async function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<RouterState>): Promise<void> {
     const url = req.url ?? '/';
+    // The front page, for paths no upstream serves: like `/health`, no CORS headers and the same Host check.
+    if (!ctx.state && (await frontPage.handle(req, res))) return;
     if (!applyOriginPolicy(req, res, originPolicy)) return;
     if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
       sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS));
@@ -206,6 +221,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     onShutdown: () => {
       limits.close();
       proxy.close();
+      frontPage.close();
       void mergedMcp.close();
     },
   };

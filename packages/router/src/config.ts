@@ -10,8 +10,14 @@ export const routerSettings = {
   /** Full upstream URLs, for when the servers do not run beside the router on loopback. */
   QUILT_MCP_UPSTREAM: z.url().optional(),
   BENCHLING_MCP_UPSTREAM: z.url().optional(),
-  /** The router forwards the Quilt Bearer JWT to benchling-mcp only where a key mode needs it for audit. */
-  BENCHLING_KEY_MODE: z.enum(['user', 'service', 'either']).default('user'),
+  /**
+   * benchling-mcp's key mode (the bundle's processes read the same setting): the router forwards the Quilt Bearer
+   * JWT to benchling-mcp only where the mode acts on it (service/either: audit; vault/user-or-vault: it names the
+   * user whose key is looked up).
+   */
+  BENCHLING_KEY_MODE: z.enum(['user', 'service', 'either', 'vault', 'user-or-vault']).default('user'),
+  /** Overrides what BENCHLING_KEY_MODE implies, for a benchling-mcp configured apart from the router: auto, always, never. */
+  ROUTER_FORWARD_JWT_TO_BENCHLING: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Time allowed to connect to an upstream and receive its response headers; streaming bodies are not cut. */
   ROUTER_UPSTREAM_TIMEOUT_MS: positiveInt(120_000, 3_600_000),
   ROUTER_HEALTH_TIMEOUT_MS: positiveInt(2_000, 60_000),

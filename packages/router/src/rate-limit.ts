@@ -57,11 +57,12 @@ export class RateLimiter {
  * accepts do not change the key either: the scheme's case and the spacing around it, and the way a Benchling key
  * is sent (`X-Benchling-API-Key`, or `Authorization: Basic base64(key:)`, as benchling-mcp reads it).
  */
-export function credentialOf(req: IncomingMessage, service: string): string | undefined {
+export function credentialOf(req: IncomingMessage, service: string, ignoreBenchlingKeys = false): string | undefined {
   const authorization = req.headers.authorization;
   const match = authorization ? /^\s*(\S+)\s+(.*?)\s*$/.exec(authorization) : null;
   const scheme = match?.[1]?.toLowerCase();
-  if (service === 'benchling-mcp') {
+  // Where benchling-mcp ignores the caller's key (benchlingIgnoresCallerKeys), its JWT is what counts.
+  if (service === 'benchling-mcp' && !(ignoreBenchlingKeys && scheme === 'bearer')) {
     const header = req.headers['x-benchling-api-key'];
     const key = (Array.isArray(header) ? header[0] : header)?.trim();
     if (key) return `key ${key}`;
@@ -81,8 +82,8 @@ export function credentialOf(req: IncomingMessage, service: string): string | un
  * Whom a request counts against: a hash of its normalized credential (never the credential itself, since keys
  * are held in memory and may show up in heap dumps), or the client address when it carries none.
  */
-export function rateLimitKey(req: IncomingMessage, service: string, clientAddress: string): { key: string; credential: boolean } {
-  const credential = credentialOf(req, service);
+export function rateLimitKey(req: IncomingMessage, service: string, clientAddress: string, ignoreBenchlingKeys = false): { key: string; credential: boolean } {
+  const credential = credentialOf(req, service, ignoreBenchlingKeys);
   if (credential) return { key: `${service}:cred:${hash('sha256', credential, 'base64url').slice(0, 22)}`, credential: true };
   return { key: `${service}:addr:${clientAddress}`, credential: false };
 }

@@ -19,9 +19,19 @@ export interface RoutedRequest {
 }
 
 /** The request's upstream and caller; undefined for a path no upstream serves. */
-export function routeRequest(upstreams: Upstream[], proxies: TrustedProxies, req: IncomingMessage): RoutedRequest | undefined {
+export function routeRequest(
+  upstreams: Upstream[],
+  proxies: TrustedProxies,
+  req: IncomingMessage,
+  options: { ignoreBenchlingKeys?: boolean } = {},
+): RoutedRequest | undefined {
   const match = matchUpstream(upstreams, req.url ?? '/');
   if (!match) return undefined;
   const clientAddress = proxies.clientAddress(req);
-  return { upstream: match.upstream, path: match.path, clientAddress, caller: rateLimitKey(req, match.upstream.service, clientAddress) };
+  return {
+    upstream: match.upstream,
+    path: match.path,
+    clientAddress,
+    caller: rateLimitKey(req, match.upstream.service, clientAddress, options.ignoreBenchlingKeys),
+  };
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import t from 'tap';
-import { prepareUpstreamHeaders } from '../src/credentials.js';
+import { forwardsBearerToBenchling, prepareUpstreamHeaders } from '../src/credentials.js';
 
 const basic = `Basic ${Buffer.from('sk_key:').toString('base64')}`;
 
@@ -29,6 +29,15 @@ t.test('benchling-mcp gets the JWT only when its key mode needs it', async (t) =
   const basicKey = headers({ authorization: basic });
   prepareUpstreamHeaders('benchling-mcp', basicKey, { forwardBearerToBenchling: false });
   t.equal(basicKey.authorization, basic, 'a Basic Benchling key passes');
+});
+
+t.test('every key mode but user forwards the JWT, unless ROUTER_FORWARD_JWT_TO_BENCHLING says otherwise', async (t) => {
+  const forwards = (mode: string, override: 'auto' | 'always' | 'never' = 'auto') =>
+    forwardsBearerToBenchling({ BENCHLING_KEY_MODE: mode, ROUTER_FORWARD_JWT_TO_BENCHLING: override });
+  t.equal(forwards('user'), false);
+  for (const mode of ['service', 'either', 'vault', 'user-or-vault']) t.equal(forwards(mode), true, mode);
+  t.equal(forwards('vault', 'never'), false);
+  t.equal(forwards('user', 'always'), true);
 });
 
 t.test('hop-by-hop headers and those named in Connection are dropped', async (t) => {

@@ -1,4 +1,4 @@
-import { readOnlyToolNames } from './tool-catalog.js';
+import { readOnlyToolNames, toolCount } from './tool-catalog.js';
 
 export type CheckStatus = 'ok' | 'degraded' | 'down';
 
@@ -20,6 +20,8 @@ export interface HealthReport {
    * may send again when a connection fails under a call; any other call it never sends twice.
    */
   readOnlyTools?: string[];
+  /** How many tools the process defines, in a process that has tools (the router's front page shows it). */
+  tools?: number;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -45,6 +47,7 @@ export async function healthReport(service: string, version: string, startedAt: 
   const statuses = Object.values(results).map((r) => r.status);
   const status: CheckStatus = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
   const readOnly = readOnlyToolNames();
+  const tools = toolCount();
   return {
     status,
     service,
@@ -52,5 +55,6 @@ export async function healthReport(service: string, version: string, startedAt: 
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     checks: results,
     ...(readOnly && { readOnlyTools: readOnly }),
+    ...(tools !== undefined && { tools }),
   };
 }

@@ -58,7 +58,7 @@ export interface BenchlingClientOptions extends Partial<BenchlingClientSettings>
   random?: () => number;
 }
 
-export type KeySource = 'user' | 'service';
+export type KeySource = 'user' | 'service' | 'vault';
 export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
 
@@ -143,8 +143,11 @@ export class BenchlingClient {
   }
 
   /** A handle that makes requests with one key; the key stays inside it (not enumerable, never serialised). */
-  session(apiKey: string, options: { keySource?: KeySource; signal?: AbortSignal; log?: Logger } = {}): BenchlingSession {
-    return new BenchlingSession(this, apiKey, options.keySource ?? 'user', options.signal, options.log);
+  session(
+    apiKey: string,
+    options: { keySource?: KeySource; signal?: AbortSignal; log?: Logger; refreshKey?: ((refused: string) => Promise<string | undefined>) | undefined } = {},
+  ): BenchlingSession {
+    return new BenchlingSession(this, apiKey, options.keySource ?? 'user', options.signal, options.log, options.refreshKey);
   }
 
   /** Requests in flight for a key fingerprint (tests). */
@@ -365,7 +368,7 @@ export class BenchlingClient {
     const httpStatus = `HTTP ${status}${outcome.statusText ? ` ${scrub(outcome.statusText, apiKey)}` : ''}`;
     if (status === 401 || status === 403) {
       this.options.onKeyRejected?.(status);
-      if (status === 401 && keySource === 'user') {
+      if (status === 401 && keySource !== 'service') {
         const hashed = keyHash(apiKey);
         this.acceptedKeys.delete(hashed);
         this.rejectedKeys?.set(hashed, true);
@@ -375,7 +378,9 @@ export class BenchlingClient {
           ? "The key's user is not allowed to do this."
           : keySource === 'service'
             ? "This server's shared service key (BENCHLING_API_KEY) is not accepted: tell the server's operator."
-            : 'Check the key you send in X-Benchling-API-Key (or Authorization: Basic): it may be mistyped, revoked, or for another tenant.';
+            : keySource === 'vault'
+              ? 'This is the key stored for you in the key vault: ask an administrator to rotate it (a new key in Benchling, then `npm run benchling-keys -- rotate <user>` or a new secret value).'
+              : 'Check the key you send in X-Benchling-API-Key (or Authorization: Basic): it may be mistyped, revoked, or for another tenant.';
       return new BenchlingError('key_rejected', `Benchling rejected the API key (${httpStatus}${said ? `: ${said}` : ''}). ${hint}`, details);
     }
     if (status === 404) return new BenchlingError('not_found', `Not found in Benchling: ${said ?? `${op} answered ${httpStatus}`}`, details);
@@ -418,9 +423,10 @@ function keyHash(apiKey: string): string {
 
 export class BenchlingSession {
   readonly #client: BenchlingClient;
-  readonly #apiKey: string;
+  #apiKey: string;
+  readonly #refreshKey: ((refused: string) => Promise<string | undefined>) | undefined;
   /** A fingerprint of the key, safe for cache keys and logs. */
-  readonly keyId: string;
+  keyId: string;
 
   constructor(
     client: BenchlingClient,
@@ -428,23 +434,43 @@ export class BenchlingSession {
     readonly keySource: KeySource,
     private readonly signal?: AbortSignal,
     private readonly log?: Logger,
+    refreshKey?: (refused: string) => Promise<string | undefined>,
   ) {
     this.#client = client;
     this.#apiKey = apiKey;
+    this.#refreshKey = refreshKey;
     this.keyId = fingerprint(apiKey);
   }
 
   /** The same key, bound to a call's cancellation signal and logger. */
   withSignal(signal: AbortSignal, log?: Logger): BenchlingSession {
-    return new BenchlingSession(this.#client, this.#apiKey, this.keySource, signal, log ?? this.log);
+    return new BenchlingSession(this.#client, this.#apiKey, this.keySource, signal, log ?? this.log, this.#refreshKey);
   }
 
   async get<T>(path: string, query?: Query): Promise<T> {
-    return (await this.#client.request<T>(this.#apiKey, { method: 'GET', path, ...(query && { query }), signal: this.signal }, this.context())).body;
+    return (await this.send<T>({ method: 'GET', path, ...(query && { query }), signal: this.signal })).body;
   }
 
   async post<T>(path: string, body: unknown): Promise<T> {
-    return (await this.#client.request<T>(this.#apiKey, { method: 'POST', path, body, signal: this.signal }, this.context())).body;
+    return (await this.send<T>({ method: 'POST', path, body, signal: this.signal })).body;
+  }
+
+  /**
+   * One request; when Benchling refuses the key (401) and the key's source (the vault, the service key file) now
+   * holds another one, once more with that key: a key rotated while requests were in flight fails none of them.
+   */
+  private async send<T>(spec: RequestSpec): Promise<BenchlingResponse<T>> {
+    try {
+      return await this.#client.request<T>(this.#apiKey, spec, this.context());
+    } catch (err) {
+      if (!this.#refreshKey || !(err instanceof BenchlingError) || err.kind !== 'key_rejected' || err.status !== 401) throw err;
+      const fresh = await this.#refreshKey(this.#apiKey);
+      if (fresh === undefined || fresh === this.#apiKey) throw err;
+      this.#apiKey = fresh;
+      this.keyId = fingerprint(fresh);
+      this.log?.info({ keySource: this.keySource }, 'Benchling refused the key; retrying with the key its source holds now');
+      return this.#client.request<T>(fresh, spec, this.context());
+    }
   }
 
   /** A change: sent again only where Benchling refused it before acting on it (429, 503, no connection), as POST is. */

@@ -21,6 +21,8 @@ export const MERGED_MCP: Upstream = { prefix: '/mcp', service: 'mcp', target: ne
 export interface MergedMcpOptions {
   upstreams: Upstream[];
   credentials: CredentialPolicy;
+  /** benchling-mcp acts on the JWT alone (benchlingIgnoresCallerKeys): a Benchling key then does not name the caller. */
+  ignoreBenchlingKeys: boolean;
   timeoutMs: number;
   /** For the servers' `tools/list` (ROUTER_HEALTH_TIMEOUT_MS). */
   listTimeoutMs: number;
@@ -88,7 +90,9 @@ export function createMergedMcp(options: MergedMcpOptions) {
       if (!match) return undefined;
       const clientAddress = proxies.clientAddress(req);
       const quilt = credentialOf(req, 'quilt-mcp');
-      const benchling = req.headers['x-benchling-api-key'] !== undefined ? credentialOf(req, 'benchling-mcp') : undefined;
+      // As on the prefixed routes: where benchling-mcp ignores caller keys, a made-up key per request must not buy
+      // a fresh bucket, so the key counts only where it is what benchling-mcp acts on.
+      const benchling = req.headers['x-benchling-api-key'] !== undefined && !options.ignoreBenchlingKeys ? credentialOf(req, 'benchling-mcp') : undefined;
       const credential = quilt !== undefined || benchling !== undefined;
       const key = credential ? `mcp:cred:${hash('sha256', `${quilt ?? ''}\n${benchling ?? ''}`, 'base64url').slice(0, 22)}` : `mcp:addr:${clientAddress}`;
       return { upstream: MERGED_MCP, path: match.path, clientAddress, caller: { key, credential } };

@@ -1,6 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, list } from '../config.js';
+import { parsePublicKeys, parseSecrets } from './key-ring.js';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -50,6 +52,11 @@ const fields = {
       }
     }, 'must be an http(s) URL')
     .optional(),
+  /**
+   * Least time between two JWKS re-fetches caused by a token with an unknown `kid` (so junk tokens cannot hammer the
+   * issuer). A rotation publishes the new key at least this long before signing with it.
+   */
+  QUILT_JWT_JWKS_COOLDOWN_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(0).max(3600).default(30),
   /** SPKI PEM public key (RSA, EC P-256/384/521 or Ed25519). */
   QUILT_JWT_PUBLIC_KEY: pem(),
   /** Shared HMAC secret, e.g. the Quilt catalog's JWT secret. */
@@ -58,6 +65,19 @@ const fields = {
     .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters (a shorter HMAC secret can be brute-forced from one token)`)
     .refine((v) => !v.includes('-----BEGIN'), 'looks like a PEM key: put a public key in QUILT_JWT_PUBLIC_KEY, never in the HMAC secret')
     .optional(),
+  /**
+   * Key files, for rotation without a restart: read again when they change. The secret file holds one secret per
+   * line, the public-key file one or more PEM public keys; every key in the file is accepted.
+   */
+  QUILT_JWT_SECRET_FILE: z.string().trim().min(1).optional(),
+  QUILT_JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
+  /** How long a key that left a key file is still accepted after the change was seen (tokens signed just before). */
+  QUILT_JWT_KEY_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0, 'must not be negative')
+    .max(7 * 86_400, 'must be at most 604800 (7 days)')
+    .default(3600),
   QUILT_JWT_ISSUER: z.string().trim().min(1).optional(),
   /** One audience or a comma-separated list; a token must name at least one of them. */
   QUILT_JWT_AUDIENCE: list(),
@@ -103,8 +123,8 @@ export type JwtSettings = z.output<typeof jwtSettingsSchema>;
 
 export type KeySource =
   | { mode: 'jwks'; url: URL; algorithms: string[] }
-  | { mode: 'public-key'; key: KeyObject; algorithms: string[] }
-  | { mode: 'secret'; secret: Uint8Array; algorithms: string[] }
+  | { mode: 'public-key'; keys: KeyObject[]; file?: string; algorithms: string[] }
+  | { mode: 'secret'; secrets: Uint8Array[]; file?: string; algorithms: string[] }
   | { mode: 'demo' };
 
 interface Problem {
@@ -125,17 +145,34 @@ export function resolveKeySource(settings: JwtSettings): KeySource {
   }
   if (settings.QUILT_JWT_PUBLIC_KEY) {
     const key = createPublicKey(settings.QUILT_JWT_PUBLIC_KEY);
-    return { mode: 'public-key', key, algorithms: configured.length ? configured : algorithmsForKey(key) };
+    return { mode: 'public-key', keys: [key], algorithms: configured.length ? configured : algorithmsForKey(key) };
+  }
+  if (settings.QUILT_JWT_PUBLIC_KEY_FILE) {
+    const file = settings.QUILT_JWT_PUBLIC_KEY_FILE;
+    const keys = parsePublicKeys(readFileSync(file, 'utf8'));
+    // Every family the file's keys can verify, so a rotation to a key of the same family needs no other change.
+    return { mode: 'public-key', keys, file, algorithms: configured.length ? configured : [...new Set(keys.flatMap(algorithmsForKey))] };
   }
   if (settings.QUILT_JWT_SECRET) {
-    return { mode: 'secret', secret: new TextEncoder().encode(settings.QUILT_JWT_SECRET), algorithms: configured.length ? configured : ['HS256'] };
+    return { mode: 'secret', secrets: [new TextEncoder().encode(settings.QUILT_JWT_SECRET)], algorithms: configured.length ? configured : ['HS256'] };
+  }
+  if (settings.QUILT_JWT_SECRET_FILE) {
+    const file = settings.QUILT_JWT_SECRET_FILE;
+    return {
+      mode: 'secret',
+      secrets: parseSecrets(readFileSync(file, 'utf8'), MIN_SECRET_LENGTH),
+      file,
+      algorithms: configured.length ? configured : ['HS256'],
+    };
   }
   return { mode: 'demo' };
 }
 
 export function jwtSettingsProblems(settings: JwtSettings): Problem[] {
   const problems: Problem[] = [];
-  const sources = (['QUILT_JWT_JWKS_URL', 'QUILT_JWT_PUBLIC_KEY', 'QUILT_JWT_SECRET'] as const).filter((name) => settings[name]);
+  const sources = (['QUILT_JWT_JWKS_URL', 'QUILT_JWT_PUBLIC_KEY', 'QUILT_JWT_PUBLIC_KEY_FILE', 'QUILT_JWT_SECRET', 'QUILT_JWT_SECRET_FILE'] as const).filter(
+    (name) => settings[name],
+  );
   const algorithms = settings.QUILT_JWT_ALGORITHMS;
 
   if (sources.length > 1) {
@@ -158,13 +195,25 @@ export function jwtSettingsProblems(settings: JwtSettings): Problem[] {
       if (Array.isArray(value) ? value.length : value) {
         problems.push({
           setting: name,
-          message: 'is set but no verification key is: set QUILT_JWT_JWKS_URL, QUILT_JWT_PUBLIC_KEY or QUILT_JWT_SECRET (or unset it to run with demo auth)',
+          message:
+            'is set but no verification key is: set QUILT_JWT_JWKS_URL, QUILT_JWT_PUBLIC_KEY(_FILE) or QUILT_JWT_SECRET(_FILE) (or unset it to run with demo auth)',
         });
       }
     }
     return problems;
   }
-  if (source === 'QUILT_JWT_SECRET') {
+  if (source === 'QUILT_JWT_SECRET_FILE' || source === 'QUILT_JWT_PUBLIC_KEY_FILE') {
+    const file = settings[source] as string;
+    try {
+      const text = readFileSync(file, 'utf8');
+      const count = source === 'QUILT_JWT_SECRET_FILE' ? parseSecrets(text, MIN_SECRET_LENGTH).length : parsePublicKeys(text).length;
+      if (count === 0) problems.push({ setting: source, message: `${file} holds no key` });
+    } catch (err) {
+      problems.push({ setting: source, message: `${file} cannot be used: ${(err as Error).message}` });
+    }
+    if (problems.length) return problems;
+  }
+  if (source === 'QUILT_JWT_SECRET' || source === 'QUILT_JWT_SECRET_FILE') {
     const asymmetric = algorithms.filter((a) => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
     if (asymmetric.length) {
       problems.push({

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject as NodeKeyObject } from 'node:crypto';
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -14,8 +14,9 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import { DEMO_ALGORITHM, DEMO_AUDIENCE, DEMO_ISSUER, loadOrCreateDemoKey } from './demo-key.js';
 import { AuthError, AuthUnavailableError } from './errors.js';
+import { idOfPublicKey, idOfSecret, KeyRing, parsePublicKeys, parseSecrets } from './key-ring.js';
 import { type Principal, principalFromClaims } from './principal.js';
-import { isKnownAlgorithm, type JwtSettings, resolveKeySource } from './settings.js';
+import { algorithmsForKey, isKnownAlgorithm, type JwtSettings, MIN_SECRET_LENGTH, resolveKeySource } from './settings.js';
 
 export type JwtVerifierMode = 'jwks' | 'public-key' | 'secret' | 'demo';
 
@@ -27,7 +28,7 @@ export interface JwtVerifier {
 
 export interface JwtVerifierOptions {
   dataDir: string;
-  logger: Pick<Logger, 'warn'>;
+  logger: Pick<Logger, 'warn'> & Partial<Pick<Logger, 'info'>>;
   /** The clock for the verification cache's expiry (tests); Date.now by default. */
   now?: () => number;
   /** JWKS fetching; the defaults suit production, tests shorten the cooldown to exercise key rotation. */
@@ -50,14 +51,14 @@ const MAX_TOKEN_LENGTH = 16 * 1024;
 export async function createJwtVerifier(settings: JwtSettings, options: JwtVerifierOptions): Promise<JwtVerifier> {
   const source = resolveKeySource(settings);
   const { logger } = options;
-  let key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey;
+  let key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey | KeyRing<KeyObject | Uint8Array>;
   let algorithms: string[];
   let issuer: string | undefined = settings.QUILT_JWT_ISSUER;
   let audience: string[] = settings.QUILT_JWT_AUDIENCE;
 
   switch (source.mode) {
     case 'jwks': {
-      key = jwksKeyGetter(source.url, options.jwks);
+      key = jwksKeyGetter(source.url, { cooldownMs: (settings.QUILT_JWT_JWKS_COOLDOWN_SECONDS ?? 30) * 1000, ...options.jwks });
       algorithms = source.algorithms;
       if (source.url.protocol === 'http:' && !isLoopback(source.url.hostname)) {
         logger.warn({ jwksUrl: source.url.origin }, 'QUILT_JWT_JWKS_URL is plain http: anyone on the path could substitute signing keys; use https');
@@ -65,11 +66,27 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
       break;
     }
     case 'public-key':
-      key = source.key;
+      key = new KeyRing<KeyObject | Uint8Array>({
+        initial: source.keys,
+        file: source.file,
+        parse: parsePublicKeys,
+        idOf: (k) => idOfPublicKey(k as NodeKeyObject),
+        overlapMs: overlapMs(settings),
+        logger: { warn: logger.warn.bind(logger), info: (logger.info ?? logger.warn).bind(logger) },
+        ...(options.now ? { now: options.now } : {}),
+      });
       algorithms = source.algorithms;
       break;
     case 'secret':
-      key = source.secret;
+      key = new KeyRing<KeyObject | Uint8Array>({
+        initial: source.secrets,
+        file: source.file,
+        parse: (text) => parseSecrets(text, MIN_SECRET_LENGTH),
+        idOf: (k) => idOfSecret(k as Uint8Array),
+        overlapMs: overlapMs(settings),
+        logger: { warn: logger.warn.bind(logger), info: (logger.info ?? logger.warn).bind(logger) },
+        ...(options.now ? { now: options.now } : {}),
+      });
       algorithms = source.algorithms;
       break;
     case 'demo': {
@@ -178,7 +195,36 @@ function checkShape(token: string, algorithms: string[]): void {
   }
 }
 
-async function verifyWithCandidates(token: string, key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
+function overlapMs(settings: JwtSettings): number {
+  return (settings.QUILT_JWT_KEY_OVERLAP_SECONDS ?? 3600) * 1000;
+}
+
+/**
+ * Every key of a key ring in turn (several during a rotation); a signature that matches none makes the ring look
+ * at its file again at once, so a key added there a moment ago is not refused until the next periodic check.
+ */
+async function verifyWithRing(token: string, ring: KeyRing<KeyObject | Uint8Array>, options: JWTVerifyOptions): Promise<JWTPayload> {
+  const alg = String(decodeProtectedHeader(token).alg);
+  for (const recheck of [false, true]) {
+    // A public key is only tried with the algorithms of its family (no RS256/HS256-style confusion).
+    const keys = ring.keys(recheck).filter((k) => k instanceof Uint8Array || algorithmsForKey(k as NodeKeyObject).includes(alg));
+    for (const candidate of keys) {
+      try {
+        return (await jwtVerify(token, candidate, options)).payload;
+      } catch (err) {
+        if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw err;
+      }
+    }
+  }
+  throw new errors.JWSSignatureVerificationFailed();
+}
+
+async function verifyWithCandidates(
+  token: string,
+  key: KeyObject | CryptoKey | Uint8Array | JWTVerifyGetKey | KeyRing<KeyObject | Uint8Array>,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
+  if (key instanceof KeyRing) return verifyWithRing(token, key, options);
   try {
     return (await jwtVerify(token, key, options)).payload;
   } catch (err) {
