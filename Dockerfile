@@ -10,6 +10,9 @@
 # `npm start` reads: see README.md. The separate-containers layout (one container per server behind nginx)
 # uses this same image with another command: see deploy/README.md.
 #
+# HTTPS without a load balancer: mount the certificate and key read-only and point ROUTER_TLS_CERT_FILE and
+# ROUTER_TLS_KEY_FILE at them (renewed files are picked up without a restart); docs/configuration.md#https.
+#
 # test/deploy/dockerfile.test.ts executes this file's COPY/RUN/ENV/WORKDIR/CMD steps without a Docker engine;
 # keep to the instructions and flags it understands (it fails loudly on anything else).
 
@@ -92,9 +95,11 @@ USER node
 VOLUME ["/app/data", "/app/logs"]
 EXPOSE 8080
 
-# Healthy when the router answers /health with 200, which it does only while both MCP servers are up.
+# Healthy when the router answers /health with 200, which it does only while both MCP servers are up. Over HTTPS
+# when the router serves it (ROUTER_TLS_CERT_FILE): the probe asks the container itself by address, so the
+# certificate's names are not checked, and it sends no credential.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ROUTER_PORT||8080)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "require(process.env.ROUTER_TLS_CERT_FILE?'node:https':'node:http').get({host:'127.0.0.1',port:process.env.ROUTER_PORT||8080,path:'/health',rejectUnauthorized:false,timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',function(){this.destroy()})"]
 
 # pm2-runtime stays in the foreground, forwards SIGTERM/SIGINT to the processes (each drains in at most 8 s,
 # PM2 waits 10 s): give `docker stop` at least 15 s (`docker stop -t 15`, compose `stop_grace_period`).

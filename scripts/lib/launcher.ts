@@ -73,7 +73,7 @@ export async function bundleLayout(base: string, extraEnv: Record<string, string
  * Waits until `url`/health answers 200. `exited` (the process's exit, as a rejecting promise) ends the wait at
  * once: a process that cannot start (invalid settings, say) is reported now, not when the time runs out.
  */
-export async function waitForHealth(url: string, timeoutMs = 15_000, exited?: Promise<never>): Promise<void> {
+export async function waitForHealth(url: string, timeoutMs = 15_000, exited?: Promise<never>, fetcher: typeof fetch = fetch): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   let gone: unknown;
@@ -83,7 +83,7 @@ export async function waitForHealth(url: string, timeoutMs = 15_000, exited?: Pr
   while (Date.now() < deadline) {
     if (gone !== undefined) throw gone;
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetcher(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
       if (res.ok) return;
       last = `HTTP ${res.status}`;

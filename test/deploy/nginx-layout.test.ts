@@ -12,6 +12,7 @@ import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
+import { pinnedFetch } from '../helpers/pinned-fetch.js';
 import { containerPort, loadCompose, type Nginx, type RunningService, startComposeServices, startNginx } from './helpers/layout.js';
 import { findNginx, missing } from './helpers/tools.js';
 
@@ -128,6 +129,32 @@ async function main(nginxBin: string): Promise<void> {
     const basic = await post('/benchling/mcp', { authorization: `Basic ${Buffer.from('sandbox-key-alice:').toString('base64')}` });
     t.equal(basic.status, 200, 'Authorization: Basic base64(key:) reaches benchling-mcp');
     await Promise.all([quiltWithKeyOnly, benchlingWithJwtOnly, basic].map((r) => r.arrayBuffer()));
+  });
+
+  t.test('by host name: quilt.example.com and benchling.example.com, with the same credential rules', async (t) => {
+    const pinned = pinnedFetch();
+    t.teardown(() => pinned.close());
+    const port = new URL(url).port;
+    const at = (host: string, p: string) => `http://${host}:${port}${p}`;
+    const q = await connectModern(at('quilt.example.com', '/mcp'), quiltAuth, { fetch: pinned.fetch });
+    t.teardown(() => q.close());
+    t.match((await q.callTool('registries_list')).structuredContent, { registries: [{ kind: 'local', isDefault: true }] });
+    const b = await connectLegacy(at('benchling.example.com', '/mcp'), benchlingAuth, { fetch: pinned.fetch });
+    t.teardown(() => b.close());
+    t.notOk((await b.callTool('projects_list', {})).isError, 'benchling-mcp at benchling.example.com/mcp');
+    t.match(await (await pinned.fetch(at('quilt.example.com', '/quilt/health'))).json(), { service: 'quilt-mcp' }, 'the prefix still works there');
+    t.match(await (await pinned.fetch(at('benchling.example.com', '/health'))).json(), { service: 'nginx' }, "/health is nginx's own");
+    const post = (u: string, headers: Record<string, string>) =>
+      pinned.fetch(u, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      });
+    const quiltWithKeyOnly = await post(at('quilt.example.com', '/mcp'), benchlingAuth);
+    t.equal(quiltWithKeyOnly.status, 401, 'a Benchling key is no Quilt credential on quilt.example.com');
+    const benchlingWithJwtOnly = await post(at('benchling.example.com', '/mcp'), quiltAuth);
+    t.equal(benchlingWithJwtOnly.status, 401, 'the Quilt JWT does not reach benchling-mcp on benchling.example.com');
+    await Promise.all([quiltWithKeyOnly, benchlingWithJwtOnly].map((r) => r.arrayBuffer()));
   });
 
   t.test('X-Request-Id is kept, forwarded and answered once', async (t) => {

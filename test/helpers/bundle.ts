@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleLayout, type ProcessName, repoRoot, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
+import { pinnedFetch } from './pinned-fetch.js';
 
 export { type ProcessName, repoRoot, waitForHealth };
 
@@ -13,6 +14,7 @@ export interface BundleOptions {
 }
 
 export interface Bundle {
+  /** `https://localhost:<port>` when the router serves HTTPS (ROUTER_TLS_CERT_FILE), else `http://127.0.0.1:<port>`. */
   routerUrl: string;
   ports: Record<ProcessName, number>;
   dataDir: string;
@@ -34,6 +36,9 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
   const { dataDir, logDir, ports, env } = await bundleLayout(base, { LOG_LEVEL: 'info', ...options.env });
   const children = new Map<ProcessName, ChildProcess>();
   const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
+  // With HTTPS, the router is waited for over HTTPS, trusting the test's own certificate.
+  const routerCert = env.ROUTER_TLS_CERT_FILE;
+  const routerUrl = routerCert ? `https://localhost:${ports.router}` : `http://127.0.0.1:${ports.router}`;
 
   async function start(name: ProcessName): Promise<void> {
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
@@ -48,9 +53,13 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     // A process that exits (invalid settings, say) is reported at once, not after the health wait runs out.
     const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
     exited.catch(() => {}); // an exit after it came up is the test's business (kill), not a failure to start
-    await waitForHealth(`http://127.0.0.1:${ports[name]}`, 20_000, exited).catch((err: Error) => {
-      throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
-    });
+    const trusting = name === 'router' && routerCert ? pinnedFetch({ ca: readFileSync(routerCert) }) : undefined;
+    const url = name === 'router' ? routerUrl : `http://127.0.0.1:${ports[name]}`;
+    await waitForHealth(url, 20_000, exited, trusting?.fetch)
+      .catch((err: Error) => {
+        throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
+      })
+      .finally(() => trusting?.close());
   }
 
   async function kill(name: ProcessName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -77,7 +86,7 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
   }
 
   return {
-    routerUrl: `http://127.0.0.1:${ports.router}`,
+    routerUrl,
     ports,
     dataDir,
     logDir,

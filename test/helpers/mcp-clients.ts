@@ -18,10 +18,15 @@ export interface ToolResult {
   isError?: boolean;
 }
 
+export interface ConnectOptions {
+  /** The transport's `fetch` (e.g. test/helpers/pinned-fetch.ts: host names, a test CA, HTTP/2). */
+  fetch?: typeof globalThis.fetch;
+}
+
 /** SDK v2 client speaking the current revision (2026-07-28: no initialize, per-request `_meta`). */
-export async function connectModern(url: string, headers: Record<string, string> = {}): Promise<McpTestClient> {
+export async function connectModern(url: string, headers: Record<string, string> = {}, options: ConnectOptions = {}): Promise<McpTestClient> {
   const client = new Client({ name: 'labmcp-test-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, ...options }));
   return {
     era: 'modern',
     listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,
@@ -32,9 +37,9 @@ export async function connectModern(url: string, headers: Record<string, string>
 }
 
 /** SDK v1 client, as most deployed clients are today (initialize first, 2025-era revisions). */
-export async function connectLegacy(url: string, headers: Record<string, string> = {}): Promise<McpTestClient> {
+export async function connectLegacy(url: string, headers: Record<string, string> = {}, options: ConnectOptions = {}): Promise<McpTestClient> {
   const client = new LegacyClient({ name: 'labmcp-test-legacy', version: '1.0.0' });
-  await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(new LegacyTransport(new URL(url), { requestInit: { headers }, ...options }));
   return {
     era: 'legacy',
     listTools: () => client.listTools() as Promise<Awaited<ReturnType<McpTestClient['listTools']>>>,

@@ -162,6 +162,15 @@ t.test('local registry: package, verify, re-package, write back, look up', async
   );
 });
 
+t.test("workflow runs are counted per user in the router's metrics", async (t) => {
+  const metrics = await (await fetch(`${bundle.routerUrl}/metrics`)).text();
+  t.match(
+    metrics,
+    /labmcp_user_workflows_total\{[^}]*workflow="lab_package_benchling_entry"[^}]*user="u[0-9a-f]{16}"[^}]*\} [1-9]/,
+    "under the caller's hashed id",
+  );
+});
+
 t.test('an entry without the write-back field, and objects another user cannot see', async (t) => {
   const made = await ok(alice, 'lab_package_benchling_entry', { entry_id: 'etr_AbCmp001' });
   t.equal(made.package, 'benchling/etr_AbCmp001', 'the default package name');

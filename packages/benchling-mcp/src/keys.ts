@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Caller, fingerprint, HttpError } from '@labmcp/service-kit';
+import { benchlingKeyFrom, benchlingKeyUserId, type Caller, HttpError } from '@labmcp/service-kit';
 import { AuthError, bearerTokenFrom, type JwtVerifier, type Principal } from '@labmcp/service-kit/auth';
 import type { ServiceKey } from './service-key.js';
 import { SecretNames } from './vault/names.js';
@@ -25,16 +25,7 @@ export interface BenchlingCaller extends Caller {
 
 /** The caller's own key, from `X-Benchling-API-Key` or `Authorization: Basic base64(key:)`. */
 export function userKeyFrom(req: IncomingMessage): string | undefined {
-  const header = req.headers['x-benchling-api-key'];
-  const direct = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (direct) return direct;
-  const auth = req.headers.authorization;
-  const match = auth ? /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth) : null;
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const key = (colon === -1 ? decoded : decoded.slice(0, colon)).trim();
-  return key || undefined;
+  return benchlingKeyFrom(req.headers);
 }
 
 export interface KeyResolverOptions {
@@ -86,7 +77,7 @@ export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage)
         BASIC_CHALLENGE,
       );
     }
-    if (userKey) return { userId: `key:${fingerprint(userKey)}`, apiKey: userKey, keySource: 'user' };
+    if (userKey) return { userId: benchlingKeyUserId(userKey), apiKey: userKey, keySource: 'user' };
     if (options.mode === 'user') {
       throw new HttpError(
         401,

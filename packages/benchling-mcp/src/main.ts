@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  userOperationSettings,
 } from '@labmcp/service-kit';
 import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
@@ -24,7 +25,7 @@ const SERVICE = 'benchling-mcp';
 const config = loadConfigOrExit({ ...benchlingSettings, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
-const metrics = createMetrics(SERVICE);
+const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where a key is chosen by the caller's verified identity (service or vault keys).
 const keyMode = config.BENCHLING_KEY_MODE;

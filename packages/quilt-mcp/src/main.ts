@@ -8,6 +8,7 @@ import {
   orExitOnConfigError,
   packageVersion,
   runHttpService,
+  userOperationSettings,
 } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { quiltAuthenticator } from './auth/http-authenticator.js';
@@ -21,7 +22,7 @@ const SERVICE = 'quilt-mcp';
 const config = loadConfigOrExit({ ...quiltConfigShape, ...jwtSettingsSchema.shape });
 const version = packageVersion(import.meta.url);
 const logger = createLogger(SERVICE, config.LOG_LEVEL);
-const metrics = createMetrics(SERVICE);
+const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const localRegistry = localRegistryPath(config);
 const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);
 const verifier = await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));

@@ -16,7 +16,7 @@ import type { routerSettings } from './config.js';
 import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credentials.js';
 import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
-import { AllowedHosts, isLoopback, publicBaseUrl } from './hosts.js';
+import { allowedHostsFrom, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
 import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
@@ -25,8 +25,9 @@ import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';
 import { ReadOnlyTools } from './read-only-tools.js';
-import { QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
+import { QUILT_HOST_RESOURCE_METADATA_PATH, QUILT_RESOURCE_METADATA_PATH, quiltResourceMetadata, withResourceMetadata } from './resource-metadata.js';
 import { type RoutedRequest, routeRequest } from './routed-request.js';
+import { ServiceHosts } from './service-hosts.js';
 import { type Upstream, upstreamsFrom } from './upstreams.js';
 
 type RouterConfig = z.infer<z.ZodObject<typeof routerSettings>>;
@@ -65,8 +66,20 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     routerMetrics.rateLimited,
   );
   const proxies = new TrustedProxies(config.ROUTER_TRUSTED_PROXIES);
-  const hosts = new AllowedHosts(config.ROUTER_ALLOWED_HOSTS, config.ROUTER_PUBLIC_URL);
+  const hosts = allowedHostsFrom(config);
+  const routerNames = [...config.ROUTER_ALLOWED_HOSTS, ...(config.ROUTER_PUBLIC_URL ? [new URL(config.ROUTER_PUBLIC_URL).host] : [])];
+  const routes = new ServiceHosts(config.ROUTER_SERVICE_HOSTS, upstreams, (host) => hosts.reachable(host), routerNames);
+  /** Where Quilt's endpoint and its RFC 9728 metadata are for this request: `/mcp` on Quilt's own host. */
+  const quiltPaths = (req: IncomingMessage) =>
+    routes.serviceOf(req.headers.host)?.service === 'quilt-mcp'
+      ? { metadata: QUILT_HOST_RESOURCE_METADATA_PATH, endpoint: '/mcp' }
+      : { metadata: QUILT_RESOURCE_METADATA_PATH, endpoint: '/quilt/mcp' };
   const opsToken = config.ROUTER_OPS_TOKEN === undefined ? undefined : hash('sha256', config.ROUTER_OPS_TOKEN, 'buffer');
+  // Sent on every answer when the router itself serves HTTPS (a proxy in front that terminates TLS sends its own).
+  const hsts =
+    config.ROUTER_TLS_CERT_FILE !== undefined && config.ROUTER_HSTS_MAX_AGE_SECONDS > 0
+      ? `max-age=${config.ROUTER_HSTS_MAX_AGE_SECONDS}${config.ROUTER_HSTS_INCLUDE_SUBDOMAINS ? '; includeSubDomains' : ''}`
+      : undefined;
   const baseUrl = (req: IncomingMessage) => publicBaseUrl(req, config.ROUTER_PUBLIC_URL, hosts, proxies);
 
   /**
@@ -114,7 +127,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       limits.answered(routed, proxyRes.statusCode ?? 502);
       const challenge = proxyRes.headers['www-authenticate'];
       if (oauthConfigured && routed.upstream.service === 'quilt-mcp' && proxyRes.statusCode === 401 && typeof challenge === 'string') {
-        proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${baseUrl(req)}${QUILT_RESOURCE_METADATA_PATH}`);
+        proxyRes.headers['www-authenticate'] = withResourceMetadata(challenge, `${baseUrl(req)}${quiltPaths(req).metadata}`);
       }
     },
   });
@@ -128,6 +141,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
     logger,
     upstreamErrors: routerMetrics.upstreamErrors,
+    userOperations: metrics.userOperations,
     challenge: (req, challenge) => (oauthConfigured ? withResourceMetadata(challenge, `${baseUrl(req)}${QUILT_RESOURCE_METADATA_PATH}`) : challenge),
     answered: (routed, status) => limits.answered(routed, status),
   });
@@ -139,7 +153,10 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    * are not limited.
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
-    const routed = routeRequest(upstreams, proxies, req, { ignoreBenchlingKeys }) ?? mergedMcp.route(req, proxies);
+    if (hsts) res.setHeader('strict-transport-security', hsts);
+    // `/mcp` on the router's own hosts (a service's own host sends it to that service; an unknown host, nowhere).
+    const routed =
+      routeRequest(routes, proxies, req, { ignoreBenchlingKeys }) ?? (routes.unknown(req.headers.host) ? undefined : mergedMcp.route(req, proxies));
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);
@@ -151,11 +168,16 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     // The front page, for paths no upstream serves: like `/health`, no CORS headers and the same Host check.
     if (!ctx.state && (await frontPage.handle(req, res))) return;
     if (!applyOriginPolicy(req, res, originPolicy)) return;
-    if (oauthConfigured && req.method === 'GET' && url.split('?')[0] === QUILT_RESOURCE_METADATA_PATH) {
-      sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS));
+    const quilt = oauthConfigured && req.method === 'GET' ? quiltPaths(req) : undefined;
+    if (quilt && url.split('?')[0] === quilt.metadata) {
+      sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS, quilt.endpoint));
       return;
     }
     const routed = ctx.state;
+    if (!routed && routes.unknown(req.headers.host)) {
+      sendJson(res, 404, { error: 'unknown_host', message: routes.unknownHostMessage(req.headers.host) });
+      return;
+    }
     if (!routed) {
       sendJson(res, 404, {
         error: 'not_found',

@@ -1,6 +1,7 @@
 import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
 import { z } from 'zod';
 import { isAddressOrCidr } from './client-address.js';
+import { parseServiceHost, type ServiceHostSetting } from './service-hosts.js';
 
 export const routerSettings = {
   ROUTER_PORT: port(8080),
@@ -52,6 +53,31 @@ export const routerSettings = {
   ROUTER_PUBLIC_URL: z.url().optional(),
   /** Host names the router answers to besides loopback names (and ROUTER_PUBLIC_URL's), comma-separated. */
   ROUTER_ALLOWED_HOSTS: list(),
+  /** Host names given to one service each (`quilt.example.com=quilt,benchling.example.com=benchling`), comma-separated. */
+  ROUTER_SERVICE_HOSTS: list().transform((entries, ctx): ServiceHostSetting[] => {
+    const parsed = entries.map((entry) => parseServiceHost(entry) ?? entry);
+    const bad = parsed.filter((p) => typeof p === 'string');
+    if (bad.length > 0)
+      ctx.addIssue({ code: 'custom', message: `must be host=quilt or host=benchling entries (not ${bad.map((b) => JSON.stringify(b)).join(', ')})` });
+    return parsed.filter((p) => typeof p !== 'string');
+  }),
+  /** HTTPS: the certificate (PEM, with its chain) and key files; both or neither. Renewed files are picked up. */
+  ROUTER_TLS_CERT_FILE: z.string().min(1).optional(),
+  ROUTER_TLS_KEY_FILE: z.string().min(1).optional(),
+  ROUTER_TLS_MIN_VERSION: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  /** How often the certificate files are checked for a renewal. */
+  ROUTER_TLS_RELOAD_INTERVAL_MS: positiveInt(30_000, 3_600_000),
+  /** With HTTPS: a plain-HTTP port that redirects to HTTPS (GET/HEAD) or refuses (ROUTER_HTTP_MODE). */
+  ROUTER_HTTP_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1)
+    .max(65535, 'must be between 1 and 65535')
+    .optional(),
+  ROUTER_HTTP_MODE: z.enum(['redirect', 'refuse']).default('redirect'),
+  /** With HTTPS: Strict-Transport-Security's max-age (0: no header), and whether it covers subdomains. */
+  ROUTER_HSTS_MAX_AGE_SECONDS: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(63_072_000).default(31_536_000),
+  ROUTER_HSTS_INCLUDE_SUBDOMAINS: flag(false),
   /** A token (Authorization: Bearer) for /health details and /metrics from other than loopback. */
   ROUTER_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };

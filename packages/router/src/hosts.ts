@@ -43,6 +43,11 @@ export class AllowedHosts {
   }
 }
 
+/** The router's AllowedHosts from its settings: ROUTER_ALLOWED_HOSTS, ROUTER_SERVICE_HOSTS' names, ROUTER_PUBLIC_URL's host. */
+export function allowedHostsFrom(config: { ROUTER_ALLOWED_HOSTS: string[]; ROUTER_SERVICE_HOSTS: { host: string }[]; ROUTER_PUBLIC_URL?: string | undefined }) {
+  return new AllowedHosts([...config.ROUTER_ALLOWED_HOSTS, ...config.ROUTER_SERVICE_HOSTS.map((h) => h.host)], config.ROUTER_PUBLIC_URL);
+}
+
 /**
  * The public base URL as the client sees it: `ROUTER_PUBLIC_URL`, or else built from the request, believing
  * `X-Forwarded-Proto` / `-Host` only from a trusted proxy and using a host only if it is allowed (otherwise the

@@ -1,9 +1,11 @@
 export const QUILT_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/quilt/mcp';
+/** The same, on Quilt's own host (ROUTER_SERVICE_HOSTS), where the endpoint is `/mcp`. */
+export const QUILT_HOST_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource/mcp';
 
-/** RFC 9728 protected-resource metadata for the Quilt MCP endpoint. */
-export function quiltResourceMetadata(baseUrl: string, authorizationServers: string[]) {
+/** RFC 9728 protected-resource metadata for the Quilt MCP endpoint (at `endpointPath` of `baseUrl`). */
+export function quiltResourceMetadata(baseUrl: string, authorizationServers: string[], endpointPath = '/quilt/mcp') {
   return {
-    resource: `${baseUrl}/quilt/mcp`,
+    resource: `${baseUrl}${endpointPath}`,
     authorization_servers: authorizationServers,
     scopes_supported: ['read:packages', 'write:packages'],
     bearer_methods_supported: ['header'],

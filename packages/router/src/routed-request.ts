@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TrustedProxies } from './client-address.js';
 import { rateLimitKey } from './rate-limit.js';
-import { matchUpstream, type Upstream } from './upstreams.js';
+import type { ServiceHosts } from './service-hosts.js';
+import type { Upstream } from './upstreams.js';
 
 /**
  * A request for one of the upstreams, as the router works it out once when the request comes in: the service
@@ -18,14 +19,14 @@ export interface RoutedRequest {
   caller: { key: string; credential: boolean };
 }
 
-/** The request's upstream and caller; undefined for a path no upstream serves. */
+/** The request's upstream (by its host, then its path) and caller; undefined for a host or path no upstream serves. */
 export function routeRequest(
-  upstreams: Upstream[],
+  routes: ServiceHosts,
   proxies: TrustedProxies,
   req: IncomingMessage,
   options: { ignoreBenchlingKeys?: boolean } = {},
 ): RoutedRequest | undefined {
-  const match = matchUpstream(upstreams, req.url ?? '/');
+  const match = routes.match(req.headers.host, req.url ?? '/');
   if (!match) return undefined;
   const clientAddress = proxies.clientAddress(req);
   return {

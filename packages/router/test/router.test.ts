@@ -787,6 +787,23 @@ t.test("without ROUTER_PUBLIC_URL, a client's Host or X-Forwarded-Host does not 
   );
 });
 
+t.test("on Quilt's own host name (ROUTER_SERVICE_HOSTS), the OAuth metadata describes <host>/mcp", async (t) => {
+  const hosted = await startRouter({
+    QUILT_AUTHORIZATION_SERVERS: 'https://auth.example.org',
+    ROUTER_ALLOWED_HOSTS: 'mcp.example.org',
+    ROUTER_SERVICE_HOSTS: 'quilt.example.org=quilt',
+  });
+  t.teardown(() => hosted.stop());
+  const own = await getWithHost(`${hosted.base}/.well-known/oauth-protected-resource/mcp`, { host: 'quilt.example.org' });
+  t.equal(own.status, 200);
+  t.match(JSON.parse(own.body), { resource: 'http://quilt.example.org/mcp', authorization_servers: ['https://auth.example.org'] });
+  const challenge = await getWithHost(`${hosted.base}/unauthorized`, { host: 'quilt.example.org' });
+  t.equal(challenge.status, 401, "quilt.example.org/unauthorized is quilt-mcp's /unauthorized");
+  t.match(challenge.headers['www-authenticate'] ?? '', /resource_metadata="http:\/\/quilt\.example\.org\/\.well-known\/oauth-protected-resource\/mcp"/);
+  const prefixed = await getWithHost(`${hosted.base}/.well-known/oauth-protected-resource/quilt/mcp`, { host: 'mcp.example.org' });
+  t.match(JSON.parse(prefixed.body), { resource: 'http://mcp.example.org/quilt/mcp' }, 'the prefixed endpoint keeps its own on the router host');
+});
+
 t.test('/health and /metrics: status only for the public, details on loopback or with the token, nothing for a foreign Host', async (t) => {
   const token = 'ops-token-0123456789-abcdefgh';
   const ops = await startRouter({ ROUTER_TRUSTED_PROXIES: '127.0.0.1', ROUTER_OPS_TOKEN: token, ROUTER_ALLOWED_HOSTS: 'mcp.example.org' });

@@ -24,6 +24,12 @@ export const commonSettings = {
    * the cache off (every answer built by the SDK, as before).
    */
   LABMCP_MCP_ANSWER_CACHE: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(64),
+  /** Distinct users a process labels in the per-user operation metrics; the rest are counted as `other`. */
+  LABMCP_METRICS_USERS: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(100),
+  /** How users appear in those metrics: `hash` (default), `id` (the user id itself) or `none` (everyone is `other`). */
+  LABMCP_METRICS_USER_LABEL: z.enum(['hash', 'id', 'none']).default('hash'),
+  /** Keys the hash of user ids in the metrics (HMAC), so labels cannot be matched against guessed ids. */
+  LABMCP_METRICS_USER_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 export function port(defaultPort: number) {

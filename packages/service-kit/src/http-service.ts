@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { type HealthChecks, healthReport } from './health.js';
@@ -57,6 +59,11 @@ export interface HttpServiceOptions<State = undefined> {
    * connection past it); an idle keep-alive connection is not affected. Default 66 s.
    */
   headersTimeoutMs?: number;
+  /**
+   * Serve HTTPS (HTTP/1.1) with these TLS options (certificate, key, minimum version...) instead of plain HTTP.
+   * The server's `setSecureContext` then swaps certificates without dropping connections.
+   */
+  tls?: TlsOptions;
   /** What `/metrics` serves; by default `metrics.registry` (the router serves every process's metrics in one). */
   metricsPage?: MetricsPage;
   /**
@@ -78,7 +85,8 @@ export interface HttpServiceOptions<State = undefined> {
 export type OpsAccess = 'full' | 'status' | 'refused';
 
 export interface RunningService {
-  server: Server;
+  /** An `https.Server` when the service was started with `tls`. */
+  server: Server | HttpsServer;
   url: string;
   /** Graceful stop, as on SIGTERM, but without exiting the process (for tests and embedding). */
   stop: () => Promise<void>;
@@ -132,7 +140,8 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const headersTimeout = options.headersTimeoutMs ?? 66_000;
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
   const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4)));
-  const server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval }, (req, res) => {
+  const serverOptions = { maxHeaderSize: options.maxHeaderSize ?? 16 * 1024, headersTimeout, connectionsCheckingInterval };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (stopping) res.setHeader('connection', 'close');
@@ -165,7 +174,8 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createServer(serverOptions, listener);
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
   // from a request's first byte, so it may be shorter without cutting idle keep-alive connections.)
@@ -214,7 +224,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, version }, `${service} listening`);
 
   const stop = async (): Promise<void> => {

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { AUTH_ERROR_REASONS } from './auth/errors.js';
+import { DEFAULT_USER_OPERATION_SETTINGS, type UserOperationSettings, UserOperations } from './user-operations.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -9,10 +10,21 @@ export interface ServiceMetrics {
   toolCalls: Counter<'tool' | 'outcome'>;
   toolDuration: Histogram<'tool'>;
   authFailures: Counter<'reason'>;
+  /** Tool calls and cross-service workflows per user, with a bounded `user` label (user-operations.ts). */
+  userOperations: UserOperations;
+}
+
+/** The per-user metric settings from a process's configuration (the `LABMCP_METRICS_USER*` settings). */
+export function userOperationSettings(config: {
+  LABMCP_METRICS_USERS: number;
+  LABMCP_METRICS_USER_LABEL: UserOperationSettings['mode'];
+  LABMCP_METRICS_USER_HASH_KEY?: string | undefined;
+}): UserOperationSettings {
+  return { maxUsers: config.LABMCP_METRICS_USERS, mode: config.LABMCP_METRICS_USER_LABEL, hashKey: config.LABMCP_METRICS_USER_HASH_KEY };
 }
 
 /** One registry per process, every series labelled with the service, plus Node's process metrics (memory, CPU). */
-export function createMetrics(service: string): ServiceMetrics {
+export function createMetrics(service: string, users: UserOperationSettings = DEFAULT_USER_OPERATION_SETTINGS): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry, prefix: 'labmcp_' });
@@ -54,6 +66,7 @@ export function createMetrics(service: string): ServiceMetrics {
       registers: [registry],
     }),
     authFailures,
+    userOperations: new UserOperations(registry, users),
   };
 }
 

@@ -115,6 +115,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         } finally {
           const durationMs = Math.round((performance.now() - started) * 10) / 10;
           metrics.toolCalls.inc({ tool: tool.name, outcome });
+          metrics.userOperations.tool(tool.name, userId, outcome);
           metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
           logger.info(
             { audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpEndpoint } from '@labmcp/service-kit';
-import { type Logger, packageVersion, sendJson, sendJsonRpcError } from '@labmcp/service-kit/service';
+import { type Logger, packageVersion, sendJson, sendJsonRpcError, type UserOperations } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
 import type { TrustedProxies } from '../client-address.js';
 import type { CredentialPolicy } from '../credentials.js';
@@ -29,6 +29,7 @@ export interface MergedMcpOptions {
   maxBodyBytes: number;
   logger: Logger;
   upstreamErrors: Counter<'upstream' | 'kind'>;
+  userOperations: UserOperations;
   /** The `WWW-Authenticate` challenge to send (the router adds its resource metadata where OAuth is configured). */
   challenge: (req: IncomingMessage, challenge: string) => string;
   /** Whether the caller's credential was accepted, for the rate limit of unaccepted credentials. */
@@ -72,6 +73,7 @@ export function createMergedMcp(options: MergedMcpOptions) {
           backends,
           workflows: new Map(workflowTools.map((w) => [w.name, w])),
           upstreamErrors: options.upstreamErrors,
+          userOperations: options.userOperations,
         }),
         { maxRequestBodySize: options.maxBodyBytes, onerror: (err) => options.logger.warn({ err }, 'MCP request error at /mcp') },
       ),

@@ -1,4 +1,4 @@
-import type { Logger } from '@labmcp/service-kit/service';
+import { type Logger, OTHER_USER, type UserOperations, unverifiedUserId } from '@labmcp/service-kit/service';
 import { type CallToolResult, type McpServerFactory, ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
 import type { Counter } from 'prom-client';
 import { WorkflowError, type WorkflowTool } from '../workflows/workflow.js';
@@ -22,6 +22,8 @@ export interface MergedServerDeps {
   backends: ReadonlyMap<BackendName, Backend>;
   workflows: ReadonlyMap<string, WorkflowTool>;
   upstreamErrors: Counter<'upstream' | 'kind'>;
+  /** Per-user workflow counts (docs/operations.md). */
+  userOperations: UserOperations;
 }
 
 const INSTRUCTIONS =
@@ -103,6 +105,9 @@ async function runWorkflow(
   const started = performance.now();
   const log = deps.logger.child({ tool: workflow.name, requestId: caller.headers.requestId });
   let outcome: 'ok' | 'user_error' | 'error' = 'ok';
+  // Whether a server answered one of its calls, i.e. accepted the caller's credential: only then does the run
+  // count under the (unverified) user id the credential names.
+  let accepted = false;
   try {
     const result = await workflow.run(parsed.data, {
       signal,
@@ -122,6 +127,7 @@ async function runWorkflow(
           if (err instanceof BackendFailure) throw new WorkflowError(`${mergedName(backendName, tool)}: ${err.message}`);
           throw err;
         }
+        accepted = true;
         if (result.isError) {
           const text = (result.content as { text?: string }[] | undefined)?.map((c) => c.text ?? '').join(' ');
           throw new WorkflowError(`${mergedName(backendName, tool)} failed: ${text || 'no reason given'}`);
@@ -141,5 +147,6 @@ async function runWorkflow(
   } finally {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     log.info({ audit: true, event: 'tool_call', service: 'router', tool: workflow.name, outcome, durationMs }, 'tool call');
+    deps.userOperations.workflow(workflow.name, (accepted && unverifiedUserId(caller.headers.incoming)) || OTHER_USER, outcome);
   }
 }

@@ -37,7 +37,7 @@ const scopeClaim = z.union([z.string(), z.array(z.string())]);
  */
 export function principalFromClaims(claims: JWTPayload, defaultScopes: readonly string[]): Principal {
   const principal: Principal = {
-    userId: userIdFrom(claims),
+    userId: userIdFromClaims(claims),
     scopes: scopesFrom(claims, defaultScopes),
     rawClaims: redactedClaims(claims),
   };
@@ -47,7 +47,8 @@ export function principalFromClaims(claims: JWTPayload, defaultScopes: readonly 
   return principal;
 }
 
-function userIdFrom(claims: JWTPayload): string {
+/** The user a token's claims name (`sub`, else `user_id`, else `id`); throws `malformed` for none or an unusable one. */
+export function userIdFromClaims(claims: JWTPayload): string {
   for (const name of ['sub', 'user_id', 'id'] as const) {
     const value = claims[name];
     if (value === undefined || value === null || value === '') continue;
