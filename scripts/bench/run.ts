@@ -23,9 +23,10 @@ import { freePort, httpOk, log, repoRoot, waitFor } from './lib/util.js';
 const HELP = `Usage: npm run bench -- [options]
 
   --out <file>              Markdown report (default bench-results/report.md; the raw figures go next to it as .json)
-  --phases <list>           overhead,sse,servers,footprint,manifest,hashing,growth (default: all; hashing runs
+  --phases <list>           overhead,sse,servers,footprint,manifest,hashing,growth,mcp (default: all; hashing runs
                             scripts/bench/hashing.ts, whose report goes beside this one as hashing.md; growth
-                            runs scripts/bench/growth.ts, likewise growth.md)
+                            runs scripts/bench/growth.ts, likewise growth.md; mcp runs scripts/bench/merged-mcp.ts,
+                            likewise merged-mcp.md)
   --servers-rounds <n>      rounds of the servers phase (each server direct vs a plain node:http server answering
                             the same bytes: tools/list both eras, registries_list; default 3, 8 connections)
   --concurrency <list>      connections for the overhead runs (default 1,8,32)
@@ -62,7 +63,7 @@ const HELP = `Usage: npm run bench -- [options]
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,growth' },
+    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,growth,mcp' },
     'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
     duration: { type: 'string', default: '3' },
@@ -474,6 +475,27 @@ async function main(): Promise<number> {
         throw new Error(`scripts/bench/growth.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
       await child.stop();
       results.notes.push(`Growth: ${path.relative(repoRoot, growthOut)} (and .json, .svg beside it).`);
+    });
+  }
+
+  if (phases.has('mcp')) {
+    await phase('/mcp against the prefixed route', async () => {
+      // Its own script, process and report, like hashing.
+      const mcpOut = path.join(path.dirname(outFile), 'merged-mcp.md');
+      const child = spawnChild(
+        'merged-mcp benchmark',
+        process.execPath,
+        ['--import=tsx', path.join(repoRoot, 'scripts/bench/merged-mcp.ts'), '--no-build', '--out', mcpOut],
+        {
+          env: { ...process.env } as Record<string, string>,
+          cwd: repoRoot,
+          logFile: mcpOut.replace(/\.md$/i, '.log'),
+          stopSignal: 'SIGINT',
+        },
+      );
+      await child.exited;
+      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/merged-mcp.ts exited with ${child.process.exitCode ?? child.process.signalCode}`);
+      results.notes.push(`/mcp: ${path.relative(repoRoot, mcpOut)}.`);
     });
   }
 

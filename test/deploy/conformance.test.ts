@@ -1,6 +1,7 @@
 /**
  * The official MCP conformance suite (@modelcontextprotocol/conformance, `conformance server --url ...`, a root
- * devDependency) against quilt-mcp and benchling-mcp through the router, as deployed.
+ * devDependency) against quilt-mcp and benchling-mcp through the router, as deployed, and against the router's
+ * own one-connection endpoint `/mcp`.
  *
  * The suite cannot send headers of its own, and both servers need a credential, so it talks to a test-only
  * loopback proxy that adds them (helpers/header-proxy.ts) and passes everything else through untouched.
@@ -110,6 +111,8 @@ async function main(tool: NonNullable<typeof suite>): Promise<void> {
   const servers: { name: string; prefix: string; headers: Record<string, string> }[] = [
     { name: 'quilt-mcp', prefix: '/quilt', headers: { authorization: `Bearer ${token}` } },
     { name: 'benchling-mcp', prefix: '/benchling', headers: { 'x-benchling-api-key': 'sandbox-key-alice' } },
+    // The router's one-connection endpoint, with both credentials.
+    { name: 'router /mcp', prefix: '', headers: { authorization: `Bearer ${token}`, 'x-benchling-api-key': 'sandbox-key-alice' } },
   ];
   for (const server of servers) {
     const proxy = await startHeaderProxy(`${bundle.routerUrl}${server.prefix}`, server.headers);
@@ -118,7 +121,7 @@ async function main(tool: NonNullable<typeof suite>): Promise<void> {
     proxies.push(proxy);
     for (const { scenario, spec, why } of APPLICABLE) {
       t.test(`${server.name}: ${scenario}${spec ? ` @ ${spec}` : ''} (${why})`, async (t) => {
-        const out = path.join(work, `${server.name}-${scenario}-${spec ?? 'default'}`);
+        const out = path.join(work, `${server.name.replace(/\W+/g, '_')}-${scenario}-${spec ?? 'default'}`);
         const args = [
           cli,
           'server',

@@ -63,6 +63,14 @@ async function main(tool: NonNullable<typeof inspector>): Promise<void> {
       tool: 'projects_list',
       check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.projects) && (s.projects as unknown[]).length > 0,
     },
+    {
+      // The router's one-connection endpoint, with both credentials (docs/clients.md).
+      name: 'one connection (/mcp)',
+      url: `${bundle.routerUrl}/mcp`,
+      headers: [`Authorization: Bearer ${token}`, 'X-Benchling-API-Key: sandbox-key-alice'],
+      tool: 'benchling_projects_list',
+      check: (s: Record<string, unknown> | undefined) => Array.isArray(s?.projects) && (s.projects as unknown[]).length > 0,
+    },
   ];
 
   for (const era of ['legacy', 'modern']) {
@@ -83,12 +91,14 @@ async function main(tool: NonNullable<typeof inspector>): Promise<void> {
     }
   }
 
-  t.test('without credentials the CLI fails with auth_required, without prompting', async (t) => {
-    const res = await inspect(`${bundle.routerUrl}/quilt/mcp`, [], '--method', 'tools/list');
-    t.equal(res.code, 3, 'exit code 3 (auth required)');
-    t.match(`${res.stdout}${res.stderr}`, /auth_required/);
-    t.notOk(res.timedOut, 'no interactive login was attempted');
-  });
+  for (const route of ['/quilt/mcp', '/mcp']) {
+    t.test(`${route}: without credentials the CLI fails with auth_required, without prompting`, async (t) => {
+      const res = await inspect(`${bundle.routerUrl}${route}`, [], '--method', 'tools/list');
+      t.equal(res.code, 3, 'exit code 3 (auth required)');
+      t.match(`${res.stdout}${res.stderr}`, /auth_required/);
+      t.notOk(res.timedOut, 'no interactive login was attempted');
+    });
+  }
 
   t.test('an unknown tool is exit code 5', async (t) => {
     const res = await inspect(`${bundle.routerUrl}/quilt/mcp`, [`Authorization: Bearer ${token}`], '--method', 'tools/call', '--tool-name', 'no_such_tool');

@@ -1,5 +1,6 @@
 /**
- * docs/clients.md's Claude Desktop configuration, verbatim: each `mcpServers` entry of its first JSON block is run
+ * docs/clients.md's Claude Desktop configurations, verbatim: each `mcpServers` entry of its first JSON block (one
+ * per server, and `labmcp`: both through the router's `/mcp`) is run
  * as Claude Desktop would run it (a stdio MCP server, here `mcp-remote` from the root devDependencies instead of
  * `npx -y mcp-remote@...`), with the doc's URL pointed at a real bundle and its placeholder credential replaced
  * by a real one, and an MCP client lists and calls one tool on each.
@@ -38,8 +39,8 @@ async function main(config: { mcpServers: Record<string, Entry> }, tool: NonNull
   const setup = await startBundleForClient(t, 'labmcp-mcp-remote-');
   if (!setup) return;
   const { bundle, home, token } = setup;
-  const expected: Record<string, string> = { quilt: 'registries_list', benchling: 'projects_list' };
-  t.same(Object.keys(config.mcpServers).sort(), Object.keys(expected).sort(), 'the doc configures both servers');
+  const expected: Record<string, string> = { quilt: 'registries_list', benchling: 'projects_list', labmcp: 'benchling_projects_list' };
+  t.same(Object.keys(config.mcpServers).sort(), Object.keys(expected).sort(), 'the doc configures both servers, and both through one connection');
 
   for (const [name, entry] of Object.entries(config.mcpServers)) {
     t.test(`${name}: the documented mcp-remote entry works`, async (t) => {

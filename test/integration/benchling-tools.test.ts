@@ -58,7 +58,7 @@ const READS = [
 ];
 const WRITES = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
 /** writes that may replace data */
-const DESTRUCTIVE = ['entities_register'];
+const DESTRUCTIVE = ['entities_register', 'entry_update'];
 
 function text(result: ToolResult): string {
   return result.content?.map((c) => c.text ?? '').join('\n') ?? '';
@@ -198,6 +198,9 @@ t.test('writes: validated against the schema first, then created', async (t) => 
     fields: { 'Cell Line': 'bfi_K562Cas2', Guides: [sg.custom_entity.id] },
   });
   t.match(entry.entry, { name: 'TP53 screen', folder_id: 'lib_CrNbk001' });
+  const updated = await ok(client, 'entry_update', { entry_id: entry.entry.id, if_modified_at: entry.entry.modified_at, fields: { MOI: 0.4 } });
+  t.same(updated.changed, ['MOI']);
+  t.match((await ok(client, 'entry_get', { entry_id: entry.entry.id })).entry.fields, { MOI: { value: 0.4 }, 'Cell Line': { value: 'bfi_K562Cas2' } });
   const back = await ok(client, 'search', { query: sg.custom_entity.id });
   t.equal(back.results[0].name, 'sgTP53');
 });

@@ -63,6 +63,15 @@ t.test('the path prefixes keep working, on the router host and on a service host
   t.match(await (await pinned.fetch(at('benchling.labmcp.test', '/benchling/health'))).json(), { service: 'benchling-mcp' });
 });
 
+t.test("/mcp on the router's own host is the one-connection endpoint for both servers", async (t) => {
+  const both = { authorization: `Bearer ${await token('carol@example.com')}`, ...benchlingAuth };
+  const client = await connectModern(at('mcp.labmcp.test', '/mcp'), both, { fetch: pinned.fetch });
+  t.teardown(() => client.close());
+  const names = (await client.listTools()).tools.map((x) => x.name);
+  t.ok(names.includes('quilt_registries_list') && names.includes('benchling_projects_list'), 'both servers, prefixed');
+  t.notOk((await client.callTool('benchling_projects_list', {})).isError);
+});
+
 t.test('a service host passes on only its own credential', async (t) => {
   const quiltWithKeyOnly = await post(at('quilt.labmcp.test', '/mcp'), benchlingAuth);
   t.equal(quiltWithKeyOnly.status, 401, 'a Benchling key is no Quilt credential');

@@ -60,12 +60,17 @@ t.test('the tool set: names and annotations', async (t) => {
   const writes = ['entry_create', 'dna_sequence_create', 'rna_sequence_create', 'custom_entity_create'];
   t.same(
     benchlingTools.map((x) => x.name).sort(),
-    [...reads, 'registries_list', 'registered_entities_get', 'attachment_read', ...writes, 'entities_register'].sort(),
+    [...reads, 'registries_list', 'registered_entities_get', 'attachment_read', ...writes, 'entities_register', 'entry_update'].sort(),
   );
   t.same(
     tool('entities_register').annotations,
     { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     'registration may replace names',
+  );
+  t.same(
+    tool('entry_update').annotations,
+    { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    'entry_update replaces values',
   );
   for (const name of reads) t.match(tool(name).annotations, { readOnlyHint: true }, `${name} is read-only`);
   for (const name of writes)
@@ -319,6 +324,39 @@ t.test('entry_create: checked against the entry schema before anything is writte
   t.match(wrongSchema.message, /ts_Plasmd01 is not an entry schema/);
   const upstream = await toolError(call('entry_create', { name: 'x', folder_id: DEMO_IDS.folders.abNotebook }, BOB));
   t.match(upstream.message, /Benchling refused the request \(HTTP 400.*folder lib_AbNbk001 not found/, "Benchling's own refusal is passed on");
+});
+
+t.test('entry_update: schema-checked, and never over a newer change', async (t) => {
+  const id = DEMO_IDS.entries.firstRun;
+  const read = await call('entry_get', { entry_id: id, include_notes: false });
+  const stale = await toolError(call('entry_update', { entry_id: id, if_modified_at: '2020-01-01T00:00:00.000Z', name: 'x' }));
+  t.equal(stale.code, 'conflict');
+  t.match(stale.message, /changed since you read it.*nothing was written/);
+  const bad = await toolError(call('entry_update', { entry_id: id, if_modified_at: read.entry.modified_at, fields: { 'Temperature (C)': 'warm', Nope: 1 } }));
+  t.equal(bad.code, 'schema_validation');
+  t.match(bad.message, /Nothing was changed/);
+  t.match(bad.message, /"Temperature \(C\)" expects/);
+  t.match(bad.message, /"Nope": .*no such field/);
+  t.notMatch(bad.message, /is required/, 'fields not given are not checked');
+  const unchanged = await call('entry_get', { entry_id: id, include_notes: false });
+  t.equal(unchanged.entry.modified_at, read.entry.modified_at, 'nothing was written');
+
+  const done = await call('entry_update', {
+    entry_id: id,
+    if_modified_at: read.entry.modified_at,
+    name: 'ER-01 renamed',
+    fields: { 'Quilt Package': 'quilt+s3://b#package=lab/x@abc' },
+  });
+  t.same(done.changed, ['name', 'Quilt Package']);
+  t.equal(done.entry.name, 'ER-01 renamed');
+  t.equal(done.entry.fields['Quilt Package'].value, 'quilt+s3://b#package=lab/x@abc');
+  for (const [name, field] of Object.entries(read.entry.fields as Record<string, { value: unknown }>)) {
+    if (name !== 'Quilt Package') t.same(done.entry.fields[name].value, field.value, `${name} kept`);
+  }
+  const again = await toolError(call('entry_update', { entry_id: id, if_modified_at: read.entry.modified_at, name: 'ER-01 again' }));
+  t.equal(again.code, 'conflict', 'the old modified_at no longer matches');
+  const none = await toolError(call('entry_update', { entry_id: id, if_modified_at: done.entry.modified_at }));
+  t.match(none.message, /Give a name or fields/);
 });
 
 t.test('dna_sequence_create and custom_entity_create', async (t) => {

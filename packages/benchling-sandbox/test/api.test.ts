@@ -143,6 +143,33 @@ t.test('entries: parameters Benchling does not have are refused, not ignored', a
   t.equal((await alice.get('/entries', { 'names.anyOf': Array.from({ length: 101 }, (_, i) => `n${i}`).join(',') })).status, 400, 'at most 100 names');
 });
 
+t.test('entries: update (PATCH /entries/{entry_id}, EntryUpdate)', async (t) => {
+  const h = await startSandbox(t);
+  const alice = h.as(DEMO_KEYS.alice);
+  const before = (await alice.get(`/entries/${D.entries.firstRun}`)).body.entry;
+  const patched = await alice.request('PATCH', `/entries/${D.entries.firstRun}`, {
+    body: { name: 'ER-01 (renamed)', fields: { 'Quilt Package': { value: 'quilt+s3://bucket#package=lab/run@abc' } } },
+  });
+  t.equal(patched.status, 200);
+  t.notOk('entry' in patched.body, 'PATCH answers the Entry itself');
+  t.equal(patched.body.name, 'ER-01 (renamed)');
+  t.equal(patched.body.fields['Quilt Package'].value, 'quilt+s3://bucket#package=lab/run@abc');
+  for (const [name, field] of Object.entries(before.fields as Record<string, { value: unknown }>)) {
+    if (name !== 'Quilt Package') t.strictSame(patched.body.fields[name].value, field.value, `${name} is kept`);
+  }
+  t.ok(Date.parse(patched.body.modifiedAt) > Date.parse(before.modifiedAt), 'modifiedAt moves forward');
+  t.strictSame((await alice.get(`/entries/${D.entries.firstRun}`)).body.entry, patched.body, 'GET returns what PATCH returned');
+
+  const bad = await alice.request('PATCH', `/entries/${D.entries.firstRun}`, { body: { fields: { 'Temperature (C)': { value: 99 } } } });
+  t.equal(bad.status, 400, 'fields are checked against the schema');
+  const extra = await alice.request('PATCH', `/entries/${D.entries.firstRun}`, { body: { customFields: { Batch: { value: 'x' } } } });
+  t.equal(extra.status, 400, 'EntryUpdate has no customFields');
+  t.equal((await alice.request('PATCH', '/entries/etr_missing1', { body: { name: 'x' } })).status, 404);
+  const carol = h.as(DEMO_KEYS.carol);
+  const hidden = await carol.request('PATCH', `/entries/${D.entries.antibodyCampaign1}`, { body: { name: 'x' } });
+  t.equal(hidden.status, 404, 'an entry the user cannot see cannot be changed');
+});
+
 t.test('entries: create', async (t) => {
   const h = await startSandbox(t);
   const bob = h.as(DEMO_KEYS.bob);

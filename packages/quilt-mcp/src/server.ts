@@ -23,10 +23,11 @@ const INSTRUCTIONS =
 
 /**
  * The MCP server: one per request for most requests (stateless), one shared by every JSON-only 2025-era tools/call
- * (service-kit shared-server.ts). Nothing in it is the caller's: each call reads its caller from the request.
+ * (service-kit shared-server.ts). Its tools read their caller from each call's request; its resources (a server of its own)
+ * are bound to the caller when it is built.
  */
 export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
-  return () => {
+  return (request) => {
     const server = createStatelessMcpServer('quilt-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, quiltTools, {
       service: 'quilt-mcp',
@@ -42,7 +43,10 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
       },
       toToolError,
     });
-    registerQuiltResources(server, { caller, registries: deps.registries, access: deps.access });
+    // Completions reach their handlers without the request, so the resources are bound to the caller of a server of
+    // its own; the shared server answers tools/call only and has none.
+    if (request?.authInfo)
+      registerQuiltResources(server, { caller: callerFrom<QuiltCaller>(request.authInfo), registries: deps.registries, access: deps.access });
     return server;
   };
 }

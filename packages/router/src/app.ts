@@ -20,6 +20,7 @@ import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
 import { allowedHostsFrom, isLoopback, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
+import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
 import { createProxy } from './proxy.js';
@@ -105,8 +106,8 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     registry: metrics.registry,
     access: opsAccess,
     baseUrl,
-    // True once the router serves the merged `/mcp` endpoint (issue 17): the page then shows it and its configs.
-    mergedMcp: false,
+    // The router serves the merged `/mcp` endpoint (issue 17): the page shows it and its configs.
+    mergedMcp: true,
   });
 
   /** Names the first call in a body that must not run twice: a `tools/call` of a tool not known to only read. */
@@ -133,6 +134,20 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     },
   });
 
+  const mergedMcp = createMergedMcp({
+    upstreams,
+    credentials: { forwardBearerToBenchling: forwardsBearerToBenchling(config) },
+    ignoreBenchlingKeys,
+    timeoutMs: config.ROUTER_UPSTREAM_TIMEOUT_MS,
+    listTimeoutMs: config.ROUTER_HEALTH_TIMEOUT_MS,
+    maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+    logger,
+    upstreamErrors: routerMetrics.upstreamErrors,
+    userOperations: metrics.userOperations,
+    challenge: (req, challenge) => (oauthConfigured ? withResourceMetadata(challenge, `${baseUrl(req)}${QUILT_RESOURCE_METADATA_PATH}`) : challenge),
+    answered: (routed, status) => limits.answered(routed, status),
+  });
+
   /**
    * The first thing done for a request (the frame's `beforeRequest`): which upstream it is for and whom it counts
    * against, worked out once and carried with it, and the rate limit, ahead of everything else the bundle does
@@ -141,7 +156,9 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    */
   function beforeRequest(req: IncomingMessage, res: ServerResponse): RouterState {
     if (hsts) res.setHeader('strict-transport-security', hsts);
-    const routed = routeRequest(routes, proxies, req, { ignoreBenchlingKeys });
+    // `/mcp` on the router's own hosts (a service's own host sends it to that service; an unknown host, nowhere).
+    const routed =
+      routeRequest(routes, proxies, req, { ignoreBenchlingKeys }) ?? (routes.unknown(req.headers.host) ? undefined : mergedMcp.route(req, proxies));
     if (!routed || req.method === 'OPTIONS') return routed;
     const origin = req.headers.origin;
     if (origin === undefined || originAllowed(origin, originPolicy)) limits.admit(req, res, routed);
@@ -164,7 +181,10 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     if (!routed) {
-      sendJson(res, 404, { error: 'not_found', message: `No service at ${url.split('?')[0]}; use ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}` });
+      sendJson(res, 404, {
+        error: 'not_found',
+        message: `No service at ${url.split('?')[0]}; use /mcp, or ${upstreams.map((u) => `${u.prefix}/mcp`).join(' or ')}`,
+      });
       return;
     }
     const { upstream } = routed;
@@ -200,6 +220,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       return;
     }
     res.once('close', release);
+    if (upstream === MERGED_MCP) return mergedMcp.handle(req, res, routed, ctx.requestId, body);
     proxy.forward(req, res, routed, ctx.requestId, body, sendsOnce(upstream, summary));
   }
 
@@ -228,6 +249,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       limits.close();
       proxy.close();
       frontPage.close();
+      void mergedMcp.close();
     },
   };
 

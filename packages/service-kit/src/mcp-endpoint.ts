@@ -40,7 +40,8 @@ const SDK_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_REQUEST_BODY_SIZE = 4 * 1024 * 1024;
 
 export interface McpEndpoint {
-  handle: (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo) => Promise<void>;
+  /** `body`: the request's body when the caller has read it already (the router reads it under its own limits). */
+  handle: (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo, body?: Buffer) => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -233,12 +234,13 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
   );
 
   return {
-    handle: async (req, res, authInfo) => {
+    handle: async (req, res, authInfo, given) => {
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-      const declared = Number(req.headers['content-length']);
+      const declared = given ? given.byteLength : Number(req.headers['content-length']);
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
-      if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody)) return nodeHandler(req, res);
-      const body = await readBody(req);
+      if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
+        return nodeHandler(given ? replaying(req, given) : req, res);
+      const body = given ?? (await readBody(req));
       if (body === undefined) return;
       const candidate = answers && cacheableRequest(body, req.headers, authInfo.scopes);
       if (candidate) {

@@ -1,4 +1,4 @@
-import type { AuthInfo, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { AuthInfo, ListToolsResult, McpServer, RegisteredTool, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceMetrics } from './metrics.js';
@@ -71,8 +71,9 @@ export interface RegisterToolsOptions<C> {
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
   const { service, logger, metrics, callerContext, toToolError } = options;
+  const scoped: { tool: RegisteredTool; scope: string }[] = [];
   for (const tool of tools) {
-    server.registerTool(
+    const registered = server.registerTool(
       tool.name,
       {
         title: tool.title,
@@ -135,7 +136,36 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         }
       }),
     );
+    if (tool.scope) scoped.push({ tool: registered, scope: tool.scope });
   }
+  if (scoped.length > 0) listGrantedOnly(server, scoped, callerContext);
+}
+
+/**
+ * `tools/list` shows only the tools the caller may use (the router's `/mcp` builds each caller's tool list from
+ * these answers), while a call of one of the others still gets the `isError` result that names the missing scope
+ * rather than the SDK's bare "tool not found". The caller is read from the request, as for calls, so one server can
+ * answer every caller. The SDK filters its list by each tool's `enabled` flag, read as the list is built, which
+ * happens synchronously when its handler is invoked: the tools are switched off for just that.
+ */
+function listGrantedOnly<C>(
+  server: McpServer,
+  scoped: { tool: RegisteredTool; scope: string }[],
+  callerContext: (authInfo: AuthInfo | undefined) => CallerContext<C>,
+): void {
+  const protocol = server.server as unknown as { _getRequestHandler(method: string): ((request: unknown, ctx: unknown) => Promise<unknown>) | undefined };
+  const sdkList = protocol._getRequestHandler('tools/list');
+  if (!sdkList) return;
+  server.server.setRequestHandler('tools/list', (request, ctx) => {
+    const { scopes } = callerContext(ctx.http?.authInfo);
+    const hidden = scoped.filter(({ scope }) => !scopes?.has(scope)).map(({ tool }) => tool);
+    for (const tool of hidden) tool.enabled = false;
+    try {
+      return sdkList(request, ctx) as Promise<ListToolsResult>;
+    } finally {
+      for (const tool of hidden) tool.enabled = true;
+    }
+  });
 }
 
 /**

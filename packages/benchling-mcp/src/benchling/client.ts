@@ -64,7 +64,7 @@ export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
 
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Below /api/v2, e.g. `/entries` or `/entries/etr_abc123` (ids already validated by the tools). */
   path: string;
   query?: Query;
@@ -488,6 +488,11 @@ export class BenchlingSession {
       this.log?.info({ keySource: this.keySource }, 'Benchling refused the key; retrying with the key its source holds now');
       return this.#client.request<T>(fresh, spec, this.context());
     }
+  }
+
+  /** A change: sent again only where Benchling refused it before acting on it (429, 503, no connection), as POST is. */
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await this.#client.request<T>(this.#apiKey, { method: 'PATCH', path, body, signal: this.signal }, this.context())).body;
   }
 
   /** One page of a list: the items under `envelope` and the token for the next page (null on the last). */

@@ -27,7 +27,8 @@ export interface FieldCheck {
  * required fields left out, and each value's type (numbers and their bounds, booleans, dates, link ids by
  * prefix, multi-value fields as lists). Every problem is listed, so one correction fixes them all.
  */
-export function checkFields(schema: ApiSchema, input: Record<string, FieldInput> | undefined): FieldCheck {
+/** `partial`: an update, where fields not given keep their values (only those given are checked). */
+export function checkFields(schema: ApiSchema, input: Record<string, FieldInput> | undefined, options: { partial?: boolean } = {}): FieldCheck {
   const definitions = (schema.fieldDefinitions ?? []).filter((d) => d && typeof d.name === 'string');
   const live = definitions.filter((d) => !d.archiveRecord);
   const byName = new Map(live.map((d) => [d.name, d]));
@@ -47,10 +48,13 @@ export function checkFields(schema: ApiSchema, input: Record<string, FieldInput>
     );
   }
   for (const def of live) {
+    if (options.partial && !Object.hasOwn(given, def.name)) continue;
     const raw = Object.hasOwn(given, def.name) ? given[def.name] : undefined;
     const empty = raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0) || (typeof raw === 'string' && raw.trim() === '');
     if (empty) {
       if (def.isRequired) problems.push(`"${def.name}" is required (${describeType(def)})`);
+      // An update that names a field with no value clears it.
+      else if (options.partial) fields[def.name] = { value: null };
       continue;
     }
     const checked = checkValue(def, raw as Exclude<FieldInput, null>);

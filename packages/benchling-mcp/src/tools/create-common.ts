@@ -25,7 +25,13 @@ const PLURAL: Record<string, string> = {
  */
 export async function fieldsForSchema(
   ctx: ToolCtx,
-  options: { schemaId: string | undefined; kind: 'entry' | 'dna_sequence' | 'rna_sequence' | 'custom_entity'; fields: Record<string, FieldInput> | undefined },
+  options: {
+    schemaId: string | undefined;
+    kind: 'entry' | 'dna_sequence' | 'rna_sequence' | 'custom_entity';
+    fields: Record<string, FieldInput> | undefined;
+    /** An update of an existing object: only the fields given are checked (and its schema may be archived since). */
+    update?: boolean;
+  },
 ): Promise<Record<string, { value: FieldInput }> | undefined> {
   const { schemaId, kind } = options;
   const given = options.fields && Object.keys(options.fields).length > 0 ? options.fields : undefined;
@@ -60,12 +66,12 @@ export async function fieldsForSchema(
       'schema_validation',
     );
   }
-  if (schema.archiveRecord)
+  if (schema.archiveRecord && !options.update)
     throw new ToolError(`Schema "${schema.name ?? schemaId}" (${schemaId}) is archived: new objects cannot use it.`, 'schema_validation');
-  const { fields, problems } = checkFields(schema, given);
+  const { fields, problems } = checkFields(schema, given, { partial: options.update === true });
   if (problems.length) {
     throw new ToolError(
-      `Nothing was created: the values do not fit schema "${schema.name ?? schemaId}" (${schemaId}):\n${problems.map((p) => `- ${p}`).join('\n')}`,
+      `Nothing was ${options.update ? 'changed' : 'created'}: the values do not fit schema "${schema.name ?? schemaId}" (${schemaId}):\n${problems.map((p) => `- ${p}`).join('\n')}`,
       'schema_validation',
     );
   }

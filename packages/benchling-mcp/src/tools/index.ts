@@ -17,6 +17,7 @@ import { entitiesRegister } from './entities-register.js';
 import { entriesList } from './entries-list.js';
 import { entryCreate } from './entry-create.js';
 import { entryGet } from './entry-get.js';
+import { entryUpdate } from './entry-update.js';
 import { foldersList } from './folders-list.js';
 import { inventoryGet } from './inventory-get.js';
 import { inventoryList } from './inventory-list.js';
@@ -63,6 +64,7 @@ export const benchlingTools: AnyTool<BenchlingToolContext>[] = [
   rnaSequenceCreate,
   customEntityCreate,
   entitiesRegister,
+  entryUpdate,
 ];
 
 for (const tool of benchlingTools) {

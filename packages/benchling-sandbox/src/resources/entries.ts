@@ -36,6 +36,16 @@ const entryCreate = z.strictObject({
     .optional(),
 });
 
+/** components.schemas.EntryUpdate (additionalProperties: false): only what is given changes. */
+const entryUpdate = z.strictObject({
+  name: nameInput.optional(),
+  folderId: z.string().min(1).optional(),
+  schemaId: z.string().optional(),
+  fields: fieldsInput.optional(),
+  // The spec types this as a single string; lists are taken as POST /entries takes them.
+  authorIds: z.union([z.string(), authorIdsInput]).optional(),
+});
+
 export const entryOperations: Operation[] = [
   {
     method: 'GET',
@@ -157,6 +167,51 @@ export const entryOperations: Operation[] = [
         return entry;
       });
       return { status: 201, body: ctx.render.entry(created) };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/entries/{entry_id}',
+    operationId: 'updateEntry',
+    query: { allowed: [], unsupported: ['returning'] },
+    handle: async (ctx) => {
+      const id = ctx.params.entry_id!;
+      const input = parseBody(entryUpdate, await ctx.readBody(), 'entry');
+      const updated = await ctx.store.mutate((tx) => {
+        const visibility = new Visibility(ctx.user, tx.snapshot);
+        const entry = tx.snapshot.get('entries', id);
+        if (!entry || !visibility.folder(entry.folderId)) throw notFound('Entry', id);
+        if (input.folderId !== undefined) resolveFolder(tx, visibility, input.folderId);
+        const schemaId = input.schemaId !== undefined ? input.schemaId : entry.schemaId;
+        // A new schema must be live; the entry's own may have been archived since, and stays.
+        const schema =
+          schemaId === entry.schemaId
+            ? schemaId
+              ? tx.snapshot.get('schemas', schemaId)
+              : undefined
+            : resolveSchema(tx, schemaId ?? undefined, 'entry', 'entry');
+        // Fields not given keep their values (under the same schema); the whole set is checked as on create.
+        const kept = schemaId === entry.schemaId ? Object.fromEntries(Object.entries(entry.fields).map(([k, v]) => [k, { value: v }])) : {};
+        const fields =
+          input.fields !== undefined || schemaId !== entry.schemaId
+            ? validateFields(tx.snapshot, visibility, schema, { ...kept, ...input.fields })
+            : entry.fields;
+        const authorIds = typeof input.authorIds === 'string' ? [input.authorIds] : input.authorIds;
+        // Every change moves modifiedAt forward, so a client holding the old value can tell the entry changed.
+        const now = Math.max(ctx.now().getTime(), Date.parse(entry.modifiedAt) + 1);
+        const next: EntryRecord = {
+          ...entry,
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.folderId !== undefined && { folderId: input.folderId }),
+          schemaId: schema?.id ?? null,
+          fields,
+          ...(authorIds !== undefined && { authorIds: resolveAuthors(ctx, authorIds) }),
+          modifiedAt: new Date(now).toISOString(),
+        };
+        tx.update('entries', next);
+        return next;
+      });
+      return { status: 200, body: ctx.render.entry(updated) };
     },
   },
 ];

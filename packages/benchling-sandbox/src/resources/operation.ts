@@ -35,7 +35,7 @@ export interface OperationResult {
 
 /** One operation of the spec; `path` is the spec's path template below `/api/v2`. */
 export interface Operation {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   operationId: string;
   query: QuerySpec;

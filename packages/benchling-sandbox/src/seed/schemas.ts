@@ -28,6 +28,8 @@ export function seedSchemas(): SchemaRecord[] {
         field('tsf_ErTemp05', 'Temperature (C)', 'integer', { numericMin: 4, numericMax: 42 }),
         field('tsf_ErYild06', 'Yield (mg/L)', 'float', { numericMin: 0, decimalPrecision: 1 }),
         field('tsf_ErOutc07', 'Outcome', 'text'),
+        // Where the run's data went: the Quilt+ URI that the router's lab_package_benchling_entry writes back.
+        field('tsf_ErQpkg08', 'Quilt Package', 'text'),
       ],
     },
     {
