@@ -20,6 +20,10 @@ export interface TracedRoute {
   /** Further processes whose log lines must carry the trace (the Benchling sandbox, which the server calls). */
   alsoLogging: string[];
   headers: () => Promise<Record<string, string>>;
+  /** The name of the router's span for a request of this route. */
+  routerSpan: string;
+  /** The tool's name at this endpoint, where it differs from the server's own (the merged `/mcp`'s prefixes). */
+  call?: string;
   tool: string;
   args: Record<string, unknown>;
   /** Names of the server's outgoing-call spans for that tool. */
@@ -46,7 +50,7 @@ export interface CallResult {
 export async function callRoute(bundle: Bundle, route: TracedRoute, options: CallOptions): Promise<CallResult> {
   const headers = { ...(await route.headers()), ...(options.header !== undefined && { traceparent: options.header }) };
   const url = new URL(`${bundle.routerUrl}${route.path}`);
-  const params = { name: route.tool, arguments: route.args, ...(options.meta !== undefined && { _meta: { traceparent: options.meta } }) };
+  const params = { name: route.call ?? route.tool, arguments: route.args, ...(options.meta !== undefined && { _meta: { traceparent: options.meta } }) };
   if (options.era === 'modern') {
     const client = new Client({ name: 'labmcp-tracing-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));

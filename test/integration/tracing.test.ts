@@ -87,7 +87,7 @@ async function tokenFor(bundle: Bundle): Promise<string> {
   return token;
 }
 
-/** The routes under test; the coordinator adds the merged `/mcp` endpoint here once it exists. */
+/** The routes under test: the prefixed routes, which forward, and the merged `/mcp`, which calls the servers itself. */
 function routes(bundle: Bundle): TracedRoute[] {
   return [
     {
@@ -96,6 +96,7 @@ function routes(bundle: Bundle): TracedRoute[] {
       server: 'quilt-mcp',
       alsoLogging: [],
       headers: async () => ({ authorization: `Bearer ${await tokenFor(bundle)}` }),
+      routerSpan: 'POST quilt-mcp',
       // A HEAD of the object (an S3 call) and a presigned link (signed here, no call).
       tool: 'bucket_object_link',
       args: { registry: REG, key: objectKey, expires_seconds: 600 },
@@ -107,9 +108,22 @@ function routes(bundle: Bundle): TracedRoute[] {
       server: 'benchling-mcp',
       alsoLogging: ['benchling-sandbox'],
       headers: async () => ({ 'x-benchling-api-key': BENCHLING_KEY }),
+      routerSpan: 'POST benchling-mcp',
       tool: 'entries_list',
       args: { page_size: 2 },
       outgoing: /^Benchling GET$/,
+    },
+    {
+      name: 'merged /mcp',
+      path: '/mcp',
+      server: 'quilt-mcp',
+      alsoLogging: [],
+      headers: async () => ({ authorization: `Bearer ${await tokenFor(bundle)}`, 'x-benchling-api-key': BENCHLING_KEY }),
+      routerSpan: 'POST mcp',
+      call: 'quilt_bucket_object_link',
+      tool: 'bucket_object_link',
+      args: { registry: REG, key: objectKey, expires_seconds: 600 },
+      outgoing: /^S3\./,
     },
   ];
 }
@@ -134,7 +148,7 @@ for (const era of ['modern', 'legacy'] as const) {
       t.equal(trace.router.parentSpanId, client.parentId, "the router's span is a child of the client's", {
         trace: describeTrace(collector.spans, client.traceId),
       });
-      t.equal(trace.router.name, `POST ${route.server}`, 'the router span is named after its upstream');
+      t.equal(trace.router.name, route.routerSpan, 'the router span is named after its upstream');
       t.equal(trace.server.name, 'POST /mcp', 'the server span is named after its route');
       t.ok(
         trace.outgoing.every((s) => s.kind === SPAN_KIND.client),

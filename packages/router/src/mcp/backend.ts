@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
+import { inSpan, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
 import { type CredentialPolicy, prepareUpstreamHeaders } from '../credentials.js';
 import type { Upstream } from '../upstreams.js';
 import type { BackendName } from './names.js';
@@ -202,12 +202,28 @@ export class Backend {
     const body = JSON.stringify(message);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException('no answer in time', 'TimeoutError')), timeoutMs);
+    const method = (message as { method?: unknown }).method;
+    const attributes = { 'http.request.method': 'POST', 'server.address': this.service, ...(typeof method === 'string' && { 'mcp.method.name': method }) };
     try {
-      return await fetch(new URL('/mcp', this.upstream.target), {
-        method: 'POST',
-        headers: { ...this.headersFor(caller), 'content-type': 'application/json', accept, 'mcp-protocol-version': PROTOCOL_VERSION },
-        body,
-        signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+      // A client span of the caller's trace (while spans are exported) until the server's answer begins; the server
+      // joins the trace through the `traceparent` sent along, as it does behind the prefixed routes.
+      return await inSpan(`POST ${this.service}`, 'client', attributes, async (span) => {
+        const traceparent = span.traceparent();
+        const res = await fetch(new URL('/mcp', this.upstream.target), {
+          method: 'POST',
+          headers: {
+            ...this.headersFor(caller),
+            'content-type': 'application/json',
+            accept,
+            'mcp-protocol-version': PROTOCOL_VERSION,
+            ...(traceparent !== undefined && { traceparent }),
+          },
+          body,
+          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+        });
+        span.set({ 'http.response.status_code': res.status });
+        if (res.status >= 500) span.fail(`HTTP ${res.status}`);
+        return res;
       });
     } catch (err) {
       // Nobody listening there: answered at once from now on, until its /health answers (as on the prefixed routes).
