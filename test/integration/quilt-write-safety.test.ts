@@ -89,6 +89,9 @@ function sequential(t: Test, backend: string): (target: WriteTarget) => Promise<
   };
 }
 
+// Many writers on three kinds of registry: 1–2.5 minutes on a busy 2-core machine, more than tap's default 180 s leaves.
+t.setTimeout(480_000);
+
 t.test('local registry, 2 instances on one data folder', async (t) => {
   const instances = await startQuiltInstances({ count: 2, env: { QUILT_SEED_DEMO: 'false' } });
   t.teardown(() => instances.stop());
