@@ -14,8 +14,8 @@ import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture
 import { connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
 
-// A loader hook that writes down every module a process imports (ES module resolution: quilt-mcp's own imports of
-// the SDK's packages, which is where each of them would first be loaded).
+// Hooks that write down every module a process loads: ES module resolution (a loader hook) and CommonJS `require`
+// (Node 20's loader hooks do not see it), so that a package reached through either is seen.
 const probeDir = mkdtempSync(path.join(tmpdir(), 'labmcp-aws-probe-'));
 t.teardown(() => rmSync(probeDir, { recursive: true, force: true }));
 writeFileSync(
@@ -29,9 +29,24 @@ export async function resolve(specifier, context, next) {
 `,
 );
 writeFileSync(path.join(probeDir, 'register.mjs'), `import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n`);
-const probed = (name: string) => ({ NODE_OPTIONS: `--import=${path.join(probeDir, 'register.mjs')}`, MODULE_PROBE_FILE: path.join(probeDir, name) });
+writeFileSync(
+  path.join(probeDir, 'require-probe.cjs'),
+  `const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const resolved = resolveFilename.apply(this, args);
+  appendFileSync(process.env.MODULE_PROBE_FILE, resolved + '\\n');
+  return resolved;
+};
+`,
+);
+const probed = (name: string) => ({
+  NODE_OPTIONS: `--require=${path.join(probeDir, 'require-probe.cjs')} --import=${path.join(probeDir, 'register.mjs')}`,
+  MODULE_PROBE_FILE: path.join(probeDir, name),
+});
 const loaded = (name: string) => readFileSync(path.join(probeDir, name), 'utf8').split('\n').filter(Boolean);
-const awsModules = (name: string) => loaded(name).filter((url) => /\/@aws-sdk\/|\/@smithy\//.test(url));
+const awsModules = (name: string) => loaded(name).filter((where) => /[/\\]@(aws-sdk|smithy)[/\\]/.test(where));
 
 async function ok(client: McpTestClient, name: string, args: Record<string, unknown> = {}): Promise<Any> {
   const result = await client.callTool(name, args);
@@ -49,6 +64,10 @@ t.test('with only the local registry, no AWS SDK module is loaded, at start or b
   t.ok(
     loaded('local').some((url) => url.includes('/quilt-mcp/dist/registry/access.js')),
     'the probe sees the server’s own modules',
+  );
+  t.ok(
+    loaded('local').some((where) => /[/\\]pino[/\\]lib[/\\]/.test(where)),
+    'and the CommonJS modules they require',
   );
   t.same(awsModules('local'), [], 'nothing of the AWS SDK at start');
 
