@@ -15,6 +15,7 @@ import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { quiltAuthenticator } from './auth/http-authenticator.js';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
 import { limitsFrom, localRegistryPath, quiltConfigShape } from './config.js';
+import { loadS3Storage } from './quilt/index.js';
 import { seedDemoRegistry } from './registry/demo-seed.js';
 import { RegistryAccess, type RegistryRef, registryRefs } from './registry/index.js';
 import { quiltServerFactory } from './server.js';
@@ -28,6 +29,9 @@ const metrics = createMetrics(SERVICE, userOperationSettings(config));
 const localRegistry = localRegistryPath(config);
 const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);
 const verifier = await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
+// The AWS SDK costs tens of MiB: loaded at start only when an S3 registry is configured (so a broken install fails
+// here, and the first S3 call is not slowed), otherwise when something first needs S3 (an s3:// physical key).
+if (registries.some((r) => r.kind === 's3')) await loadS3Storage();
 
 if (config.QUILT_SEED_DEMO) {
   try {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { LRUCache } from 'lru-cache';
+import { loadS3Sdk } from '../quilt/aws-sdk.js';
 import { traceS3Requests } from './s3-tracing.js';
 import type { QuiltAwsSettings } from './settings.js';
 import type { AwsCredentials, ResolvedAwsCredentials } from './types.js';
@@ -53,8 +54,12 @@ export class S3ClientPool {
     });
   }
 
-  /** The client for these credentials; the container's own identity gets one shared default-chain client. */
-  clientFor(resolved: ResolvedAwsCredentials): S3Client {
+  /**
+   * The client for these credentials; the container's own identity gets one shared default-chain client. The AWS
+   * SDK is loaded here, at the first client, not at start (a server of local registries never needs it).
+   */
+  async clientFor(resolved: ResolvedAwsCredentials): Promise<S3Client> {
+    const { S3Client } = await loadS3Sdk();
     if (resolved.source === 'service-identity') {
       // No credentials given: the SDK's default provider chain (env, web identity, ECS/EC2 roles) finds and refreshes them.
       this.serviceClient ??= traceS3Requests(new S3Client(this.baseConfig()));

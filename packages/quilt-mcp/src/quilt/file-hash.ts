@@ -15,7 +15,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Crc64Nvme } from '@aws-sdk/crc64-nvme';
+import type { Crc64Nvme } from '@aws-sdk/crc64-nvme';
+import { loadCrc64Nvme } from './aws-sdk.js';
 import type { ByteSource } from './byte-source.js';
 import { type ChunkHashPool, chunkHashPool, HashJobError, type JobResult, PIECE_BYTES } from './chunk-hash-pool.js';
 import type { ByteRange } from './storage.js';
@@ -99,7 +100,7 @@ class PlainSha256 implements Digester {
 }
 
 class Crc64NvmeDigester implements Digester {
-  private readonly crc = new Crc64Nvme();
+  constructor(private readonly crc: Crc64Nvme) {}
 
   update(bytes: Uint8Array): void {
     this.crc.update(bytes);
@@ -110,14 +111,15 @@ class Crc64NvmeDigester implements Digester {
   }
 }
 
-function digesterFor(type: HashType, size: number): Digester {
+async function digesterFor(type: HashType, size: number): Promise<Digester> {
   switch (type) {
     case 'sha2-256-chunked':
       return new ChunkedSha256(chunkedPartSize(size));
     case 'SHA256':
       return new PlainSha256();
     case 'CRC64NVME':
-      return new Crc64NvmeDigester();
+      // The AWS SDK's implementation, loaded only when a CRC64NVME entry is hashed.
+      return new Crc64NvmeDigester(new (await loadCrc64Nvme())());
   }
 }
 
@@ -130,8 +132,8 @@ export async function hashStream(type: HashType, source: ByteSource, size: numbe
   if (!Number.isSafeInteger(size) || size < 0) throw new HashError(`Invalid size ${String(size)}: must be a non-negative integer`);
   const { onProgress, signal } = options;
   const interval = options.progressIntervalBytes ?? 1024 * 1024;
+  const digester = await digesterFor(type, size);
   signal?.throwIfAborted();
-  const digester = digesterFor(type, size);
   let done = 0;
   let reported = 0;
   for await (const chunk of source) {

@@ -1,5 +1,6 @@
 /** The Quilt core library: everything the quilt-mcp tools need, by module. */
 
+export * from './aws-sdk.js';
 export type { ByteSource } from './byte-source.js';
 export * from './codepoint.js';
 export * from './file-hash.js';
@@ -13,7 +14,7 @@ export * from './manifest.js';
 export * from './process-owner.js';
 export * from './python-json.js';
 export * from './registry.js';
-export * from './s3-storage.js';
+export type { ConditionalWriteMode, S3Storage } from './s3-storage.js';
 export * from './state-token.js';
 export * from './storage.js';
 export * from './top-hash.js';

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { loadS3Storage } from './aws-sdk.js';
 import { compareCodePoints } from './codepoint.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { mapLimit } from './limit.js';
@@ -38,7 +39,6 @@ import {
   writeManifest,
 } from './manifest.js';
 import { ownerTag } from './process-owner.js';
-import { S3Storage } from './s3-storage.js';
 import { decodeStateToken, encodeStateToken } from './state-token.js';
 import { type ObjectStorage, StorageError } from './storage.js';
 
@@ -137,6 +137,7 @@ export async function openRegistry(url: string, options: { s3Client?: S3Client }
   const location = parseRegistryUrl(url);
   if (location.kind === 'file') return new Registry(await LocalStorage.open(location.path));
   if (options.s3Client === undefined) throw new RegistryError('InvalidArgument', `Opening ${url} needs an S3 client`);
+  const { S3Storage } = await loadS3Storage();
   return new Registry(new S3Storage(options.s3Client, location.bucket));
 }
 

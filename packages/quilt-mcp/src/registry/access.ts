@@ -8,11 +8,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@labmcp/service-kit';
 import type { QuiltCaller } from '../auth/caller.js';
 import type { AwsCredentialResolver, S3ClientPool } from '../auth/index.js';
-import { type ConditionalWriteMode, LocalStorage, Registry, S3Storage, StorageError } from '../quilt/index.js';
+import { type ConditionalWriteMode, LocalStorage, loadS3Storage, Registry, type S3Storage, StorageError } from '../quilt/index.js';
 import { RegistryRequestError } from './errors.js';
 import { OpenedRegistry, type PhysicalResolver, storeKeyOf } from './opened-registry.js';
 import { parsePhysicalKey } from './physical-keys.js';
-import { type PhysicalObject, storageObject, versionedObject } from './physical-object.js';
+import { type PhysicalObject, storageObject } from './physical-object.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
 import { sweepLocalLeftovers, sweepUnfinishedWrites } from './write-journal.js';
@@ -75,12 +75,13 @@ export class RegistryAccess implements PhysicalResolver {
   /** The caller's own S3 client (their credentials from the token claim, the catalog, or — if allowed — the service). */
   async s3Client(caller: QuiltCaller): Promise<S3Client> {
     const resolved = await this.options.resolver.resolve(caller.principal, caller.token);
-    return this.options.pool.clientFor(resolved);
+    return await this.options.pool.clientFor(resolved);
   }
 
   async s3Storage(caller: QuiltCaller, bucket: string): Promise<GuardedStorage> {
     let storage: S3Storage;
     const client = await this.s3Client(caller);
+    const { S3Storage } = await loadS3Storage();
     try {
       storage = new S3Storage(client, bucket, { conditionalWrites: this.options.conditionalWrites ?? 'auto' });
     } catch (err) {
@@ -112,6 +113,8 @@ export class RegistryAccess implements PhysicalResolver {
     const storage = opened.kind === 's3' && parsed.bucket === opened.bucket ? opened.storage : await this.s3Storage(caller, parsed.bucket);
     if (parsed.versionId === undefined) return storageObject(physicalKey, storage, parsed.key);
     const client = await this.s3Client(caller);
+    // Its own module: it needs the AWS SDK at run time, which loads only when S3 is used.
+    const { versionedObject } = await import('./s3-versioned-object.js');
     return versionedObject(physicalKey, client, parsed.bucket, parsed.key, parsed.versionId);
   }
 

@@ -60,16 +60,16 @@ t.test('two users in one run get different clients with their own credentials', 
   const alice: CredentialSubject = { userId: 'alice' };
   const bob: CredentialSubject = { userId: 'bob' };
   const [aliceCreds, bobCreds] = await Promise.all([resolver.resolve(alice, 'token-of-alice'), resolver.resolve(bob, 'token-of-bob')]);
-  const aliceClient = pool.clientFor(aliceCreds);
-  const bobClient = pool.clientFor(bobCreds);
+  const aliceClient = await pool.clientFor(aliceCreds);
+  const bobClient = await pool.clientFor(bobCreds);
   t.not(aliceClient, bobClient);
   t.match(await aliceClient.config.credentials(), { accessKeyId: 'AKIAALICE', secretAccessKey: 'secret-alice', sessionToken: 'session-alice' });
   t.match(await bobClient.config.credentials(), { accessKeyId: 'AKIABOB', secretAccessKey: 'secret-bob', sessionToken: 'session-bob' });
   t.equal((await aliceClient.config.credentials()).expiration?.getTime(), clock.now + HOUR);
 
   // Repeat requests reuse each user's client.
-  t.equal(pool.clientFor(await resolver.resolve(alice, 'token-of-alice')), aliceClient);
-  t.equal(pool.clientFor(await resolver.resolve(bob, 'token-of-bob')), bobClient);
+  t.equal(await pool.clientFor(await resolver.resolve(alice, 'token-of-alice')), aliceClient);
+  t.equal(await pool.clientFor(await resolver.resolve(bob, 'token-of-bob')), bobClient);
   t.equal(pool.size, 2);
   t.equal(requests.length, 2);
 });
@@ -77,12 +77,15 @@ t.test('two users in one run get different clients with their own credentials', 
 t.test('clients are told apart by the whole credential', async (t) => {
   const pool = new S3ClientPool(baseSettings, { destroyGraceMs: 0 });
   t.teardown(() => pool.close());
-  const a = pool.clientFor(claimed('AKIASAME', 'secret-1'));
-  const b = pool.clientFor(claimed('AKIASAME', 'secret-2'));
-  const c = pool.clientFor({ source: 'token-claim', credentials: { accessKeyId: 'AKIASAME', secretAccessKey: 'secret-1', sessionToken: 'other-session' } });
+  const a = await pool.clientFor(claimed('AKIASAME', 'secret-1'));
+  const b = await pool.clientFor(claimed('AKIASAME', 'secret-2'));
+  const c = await pool.clientFor({
+    source: 'token-claim',
+    credentials: { accessKeyId: 'AKIASAME', secretAccessKey: 'secret-1', sessionToken: 'other-session' },
+  });
   t.not(a, b, 'same key id, different secret');
   t.not(a, c, 'same key id and secret, different session');
-  t.equal(pool.clientFor(claimed('AKIASAME', 'secret-1')), a);
+  t.equal(await pool.clientFor(claimed('AKIASAME', 'secret-1')), a);
 });
 
 t.test('a client lives no longer than its credentials, and is destroyed when dropped', async (t) => {
@@ -90,21 +93,21 @@ t.test('a client lives no longer than its credentials, and is destroyed when dro
   const pool = new S3ClientPool(baseSettings, { now: () => clock.now, destroyGraceMs: 0, maxClients: 2 });
   t.teardown(() => pool.close());
   const expiring = claimed('AKIAEXP', 'secret', new Date(clock.now + 10 * 60_000));
-  const first = pool.clientFor(expiring);
+  const first = await pool.clientFor(expiring);
   const firstSeen = watchDestroy(first);
   clock.now += 9 * 60_000;
-  t.equal(pool.clientFor(expiring), first, 'reused while the credentials live');
+  t.equal(await pool.clientFor(expiring), first, 'reused while the credentials live');
   clock.now += 2 * 60_000;
-  const second = pool.clientFor(expiring);
+  const second = await pool.clientFor(expiring);
   t.not(second, first, 'a new client after expiry');
   t.ok(firstSeen.destroyed, 'the expired client was destroyed');
 
   // Bounded: a third distinct credential evicts the least recently used.
-  const other = pool.clientFor(claimed('AKIAOTHER', 'secret'));
+  const other = await pool.clientFor(claimed('AKIAOTHER', 'secret'));
   const otherSeen = watchDestroy(other);
   const secondSeen = watchDestroy(second);
-  pool.clientFor(expiring); // touch: `other` is now the oldest
-  pool.clientFor(claimed('AKIATHIRD', 'secret'));
+  await pool.clientFor(expiring); // touch: `other` is now the oldest
+  await pool.clientFor(claimed('AKIATHIRD', 'secret'));
   t.equal(pool.size, 2);
   t.ok(otherSeen.destroyed, 'evicted client destroyed');
   t.notOk(secondSeen.destroyed);
@@ -112,16 +115,16 @@ t.test('a client lives no longer than its credentials, and is destroyed when dro
 
 t.test('eviction waits out a grace period before closing sockets', async (t) => {
   const pool = new S3ClientPool(baseSettings, { maxClients: 1, destroyGraceMs: 50 });
-  const first = pool.clientFor(claimed('AKIAONE', 'secret'));
+  const first = await pool.clientFor(claimed('AKIAONE', 'secret'));
   const seen = watchDestroy(first);
-  pool.clientFor(claimed('AKIATWO', 'secret'));
+  await pool.clientFor(claimed('AKIATWO', 'secret'));
   t.notOk(seen.destroyed, 'not yet: requests in flight may still use it');
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.ok(seen.destroyed);
 
-  const third = pool.clientFor(claimed('AKIATHREE', 'secret'));
+  const third = await pool.clientFor(claimed('AKIATHREE', 'secret'));
   const thirdSeen = watchDestroy(third);
-  pool.clientFor(claimed('AKIAFOUR', 'secret'));
+  await pool.clientFor(claimed('AKIAFOUR', 'secret'));
   pool.close();
   t.ok(thirdSeen.destroyed, 'close() does not wait for the grace period');
   t.equal(pool.size, 0);
@@ -133,7 +136,7 @@ t.test('region, endpoint and path style come from the settings', async (t) => {
     { destroyGraceMs: 0 },
   );
   t.teardown(() => pool.close());
-  const client = pool.clientFor(claimed('AKIAX', 'secret'));
+  const client = await pool.clientFor(claimed('AKIAX', 'secret'));
   t.equal(await client.config.region(), 'eu-west-2');
   t.equal(client.config.forcePathStyle, true);
   const endpoint = await client.config.endpoint?.();
@@ -141,7 +144,7 @@ t.test('region, endpoint and path style come from the settings', async (t) => {
 
   const plain = new S3ClientPool(baseSettings, { destroyGraceMs: 0 });
   t.teardown(() => plain.close());
-  const defaultClient = plain.clientFor(claimed('AKIAX', 'secret'));
+  const defaultClient = await plain.clientFor(claimed('AKIAX', 'secret'));
   t.equal(await defaultClient.config.region(), 'us-east-1');
   t.equal(defaultClient.config.forcePathStyle, false);
 });
@@ -163,10 +166,10 @@ t.test('the service identity uses the default provider chain, one shared client'
   });
   const pool = new S3ClientPool(baseSettings, { destroyGraceMs: 0 });
   t.teardown(() => pool.close());
-  const client = pool.clientFor({ source: 'service-identity' });
-  t.equal(pool.clientFor({ source: 'service-identity' }), client);
+  const client = await pool.clientFor({ source: 'service-identity' });
+  t.equal(await pool.clientFor({ source: 'service-identity' }), client);
   t.match(await client.config.credentials(), { accessKeyId: 'AKIASERVICE', secretAccessKey: 'service-secret' });
-  const user = pool.clientFor(claimed('AKIAUSER', 'user-secret'));
+  const user = await pool.clientFor(claimed('AKIAUSER', 'user-secret'));
   t.not(user, client);
   t.match(await user.config.credentials(), { accessKeyId: 'AKIAUSER' }, 'a user with credentials never gets the service identity');
 });
