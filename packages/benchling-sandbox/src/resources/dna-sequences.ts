@@ -3,7 +3,7 @@ import { basesMatch, DNA_BASES } from '../bio.js';
 import { badRequest } from '../http/errors.js';
 import { authorIdsInput, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
 import { annotationInput, partInput, primerInput, translationInput } from './nucleotide-features.js';
-import { createNucleotide, type NucleotideKind, nucleotideReadOperations } from './nucleotide-sequences.js';
+import { nucleotideOperations } from './nucleotide-sequences.js';
 import type { Operation } from './operation.js';
 
 /** components.schemas.DnaSequenceCreate: DnaSequenceBaseRequestForCreate + CreateEntityIntoRegistry (additionalProperties: false). */
@@ -24,30 +24,20 @@ const dnaSequenceCreate = z.strictObject({
   ...registrationInput,
 });
 
-const DNA: NucleotideKind = {
+export const dnaSequenceOperations: Operation[] = nucleotideOperations({
   collection: 'dnaSequences',
   kind: 'dna_sequence',
   label: 'DNA sequence',
   path: '/dna-sequences',
   idParam: 'dna_sequence_id',
-  operationIds: { list: 'listDNASequences', get: 'getDNASequence' },
+  operationIds: { list: 'listDNASequences', get: 'getDNASequence', create: 'createDNASequence' },
   unsupported: [],
   bases: DNA_BASES,
   basesMatch: (query, s) => basesMatch(query, s.bases, s.isCircular),
   render: (render, s) => render.dnaSequence(s),
-};
-
-export const dnaSequenceOperations: Operation[] = [
-  ...nucleotideReadOperations(DNA),
-  {
-    method: 'POST',
-    path: '/dna-sequences',
-    operationId: 'createDNASequence',
-    query: { allowed: [] },
-    handle: async (ctx) => {
-      const input = parseBody(dnaSequenceCreate, await ctx.readBody(), 'DNA sequence');
-      if (!DNA_BASES.test(input.bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGTUNRYKMSWBDHV) are allowed.');
-      return createNucleotide(ctx, DNA, input, { bases: input.bases, isCircular: input.isCircular });
-    },
+  parseCreate: (body) => {
+    const input = parseBody(dnaSequenceCreate, body, 'DNA sequence');
+    if (!DNA_BASES.test(input.bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGTUNRYKMSWBDHV) are allowed.');
+    return { input, sequence: { bases: input.bases, isCircular: input.isCircular } };
   },
-];
+});

@@ -7,7 +7,7 @@ import type { Operation, OperationContext } from './operation.js';
 import type { Renderer } from './render.js';
 import { Visibility } from './visibility.js';
 
-/** What the DNA and RNA sequence resources share: the list with its bases filter, the read by id, and the create's write. */
+/** What the DNA and RNA sequence resources share: the list with its bases filter, the read by id, and the create. */
 export interface NucleotideKind {
   /** The collection, which is also the list envelope. */
   collection: 'dnaSequences' | 'rnaSequences';
@@ -17,7 +17,7 @@ export interface NucleotideKind {
   /** The list path, e.g. '/dna-sequences'; the read by id is `${path}/{${idParam}}`. */
   path: string;
   idParam: string;
-  operationIds: { list: string; get: string };
+  operationIds: { list: string; get: string; create: string };
   /** Query parameters of the spec this sandbox does not model, beyond those all entity reads share. */
   unsupported: readonly string[];
   /** The letters the bases filter accepts. */
@@ -25,10 +25,12 @@ export interface NucleotideKind {
   /** Whether a record's bases match the `bases` filter. */
   basesMatch: (query: string, record: DnaSequenceRecord) => boolean;
   render: (render: Renderer, record: DnaSequenceRecord) => Record<string, unknown>;
+  /** The create request, checked (its schema and the kind's own rules), and the sequence it gives. */
+  parseCreate: (body: unknown) => { input: EntityInput & FeatureInputs; sequence: { bases: string; isCircular: boolean } };
 }
 
-/** The list (with the `bases` filter) and the read by id of one nucleotide kind. */
-export function nucleotideReadOperations(k: NucleotideKind): Operation[] {
+/** The list (with the `bases` filter), the read by id and the create of one nucleotide kind. */
+export function nucleotideOperations(k: NucleotideKind): Operation[] {
   return [
     {
       method: 'GET',
@@ -63,11 +65,21 @@ export function nucleotideReadOperations(k: NucleotideKind): Operation[] {
         return { status: 200, body: k.render(ctx.render, seq) };
       },
     },
+    {
+      method: 'POST',
+      path: k.path,
+      operationId: k.operationIds.create,
+      query: { allowed: [] },
+      handle: async (ctx) => {
+        const { input, sequence } = k.parseCreate(await ctx.readBody());
+        return createNucleotide(ctx, k, input, sequence);
+      },
+    },
   ];
 }
 
 /** Writes a new sequence of kind `k` (entity, bases, features) in one transaction and answers 201 with it. */
-export async function createNucleotide(
+async function createNucleotide(
   ctx: OperationContext,
   k: NucleotideKind,
   input: EntityInput & FeatureInputs,

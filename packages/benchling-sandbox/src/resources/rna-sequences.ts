@@ -3,7 +3,7 @@ import { basesMatch } from '../bio.js';
 import { badRequest } from '../http/errors.js';
 import { authorIdsInput, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
 import { annotationInput, partInput, primerInput, translationInput } from './nucleotide-features.js';
-import { createNucleotide, type NucleotideKind, nucleotideReadOperations } from './nucleotide-sequences.js';
+import { nucleotideOperations } from './nucleotide-sequences.js';
 import type { Operation } from './operation.js';
 
 /** IUPAC nucleotide letters as RNA bases (T is accepted as Benchling accepts it in the bases filter and create). */
@@ -44,39 +44,29 @@ export function basesFromHelm(helm: string): string {
   return bases;
 }
 
-const RNA: NucleotideKind = {
+export const rnaSequenceOperations: Operation[] = nucleotideOperations({
   collection: 'rnaSequences',
   kind: 'rna_sequence',
   label: 'RNA sequence',
   path: '/rna-sequences',
   idParam: 'rna_sequence_id',
-  operationIds: { list: 'listRNASequences', get: 'getRNASequence' },
+  operationIds: { list: 'listRNASequences', get: 'getRNASequence', create: 'createRNASequence' },
   unsupported: ['customNotationId'],
   bases: RNA_BASES,
   // RNA is linear; U and T match each other.
   basesMatch: (query, s) => basesMatch(query.replace(/[Uu]/g, 'T'), s.bases.replace(/[Uu]/g, 'T'), false),
   render: (render, s) => render.rnaSequence(s),
-};
-
-export const rnaSequenceOperations: Operation[] = [
-  ...nucleotideReadOperations(RNA),
-  {
-    method: 'POST',
-    path: '/rna-sequences',
-    operationId: 'createRNASequence',
-    query: { allowed: [] },
-    handle: async (ctx) => {
-      const input = parseBody(rnaSequenceCreate, await ctx.readBody(), 'RNA sequence');
-      // "RNA sequences can only be linear".
-      if (input.isCircular === true) throw badRequest('isCircular: RNA sequences can only be linear.');
-      if (input.customNotationId !== undefined || input.customNotation !== undefined) {
-        throw badRequest(`customNotationId: custom notation ${input.customNotationId ?? '(none given)'} not found.`);
-      }
-      if (input.bases !== undefined && input.helm !== undefined) throw badRequest('Give the sequence as bases or as helm, not both.');
-      const bases = input.helm !== undefined ? basesFromHelm(input.helm) : (input.bases ?? '');
-      if (bases === '') throw badRequest('bases: an RNA sequence needs bases (or helm).');
-      if (!RNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGUNRYKMSWBDHV) are allowed.');
-      return createNucleotide(ctx, RNA, input, { bases, isCircular: false });
-    },
+  parseCreate: (body) => {
+    const input = parseBody(rnaSequenceCreate, body, 'RNA sequence');
+    // "RNA sequences can only be linear".
+    if (input.isCircular === true) throw badRequest('isCircular: RNA sequences can only be linear.');
+    if (input.customNotationId !== undefined || input.customNotation !== undefined) {
+      throw badRequest(`customNotationId: custom notation ${input.customNotationId ?? '(none given)'} not found.`);
+    }
+    if (input.bases !== undefined && input.helm !== undefined) throw badRequest('Give the sequence as bases or as helm, not both.');
+    const bases = input.helm !== undefined ? basesFromHelm(input.helm) : (input.bases ?? '');
+    if (bases === '') throw badRequest('bases: an RNA sequence needs bases (or helm).');
+    if (!RNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGUNRYKMSWBDHV) are allowed.');
+    return { input, sequence: { bases, isCircular: false } };
   },
-];
+});
