@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { logChartLines } from './log-chart.js';
 import { machineBusy } from './machine.js';
 import { cpuMs, memory } from './procfs.js';
+import { sampleEntries } from './sample-entries.js';
 import { demoToken, directBundle } from './services.js';
 import { log, median, repoRoot } from './util.js';
 
@@ -46,31 +47,6 @@ export interface GrowthResults {
   otherBusy: number[];
 }
 
-interface ManifestEntryLike {
-  logical_key: string;
-  physical_keys: string[];
-  size: number;
-  hash: { type: string; value: string };
-  meta: Record<string, unknown>;
-}
-
-/** Entries in quilt's walk order (zero-padded names, 1,000 per folder); one in five with user metadata. */
-function* entriesOf(n: number, root: string, tag: string): Generator<{ entry: ManifestEntryLike }> {
-  for (let i = 0; i < n; i++) {
-    const dir = String(Math.floor(i / 1000)).padStart(4, '0');
-    const key = `run-${dir}/sample-${String(i).padStart(7, '0')}.fastq.gz`;
-    yield {
-      entry: {
-        logical_key: key,
-        physical_keys: [pathToFileURL(path.join(root, 'data', tag, key)).href],
-        size: (i * 7919) % 100_000_000,
-        hash: { type: 'sha2-256-chunked', value: Buffer.alloc(32, i % 251).toString('base64') },
-        meta: i % 5 === 0 ? { user_meta: { sample: `S-${i}`, score: i / 7 } } : {},
-      },
-    };
-  }
-}
-
 interface RegistryLib {
   LocalStorage: { open: (root: string) => Promise<unknown> };
   Registry: new (
@@ -91,7 +67,11 @@ async function pushPackage(lib: RegistryLib, root: string, name: string, entries
   const pushed = await registry.pushRevision(
     name,
     { version: 'v0', message: `${entries} entries of ${tag}`, user_meta: { project: 'growth' } },
-    entriesOf(entries, root, tag),
+    sampleEntries(
+      entries,
+      (key) => pathToFileURL(path.join(root, 'data', tag, key)).href,
+      (i) => ({ sample: `S-${i}`, score: i / 7 }),
+    ),
     {
       timestamp: 1_700_000_000,
     },
