@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { computeManifestTopHash, type ManifestItem, readManifest, writeManifest } from '../../packages/quilt-mcp/src/quilt/manifest.js';
+import { sampleEntries } from './lib/sample-entries.js';
 
 type Phase = 'baseline' | 'browse' | 'tophash';
 const PHASES: Phase[] = ['baseline', 'browse', 'tophash'];
@@ -36,23 +37,15 @@ interface PhaseResult {
 const MiB = 1024 * 1024;
 
 /**
- * Entries in walk order (zero-padded names, 1,000 per folder). One in five carries user metadata with a
- * float, which sends its line through the exact (int-vs-float preserving) parser rather than JSON.parse.
+ * Entries in walk order. One in five carries user metadata with a float, which sends its line through the exact
+ * (int-vs-float preserving) parser rather than JSON.parse.
  */
-function* generate(n: number): Generator<ManifestItem> {
-  for (let i = 0; i < n; i++) {
-    const dir = String(Math.floor(i / 1000)).padStart(4, '0');
-    const key = `run-${dir}/sample-${String(i).padStart(7, '0')}.fastq.gz`;
-    yield {
-      entry: {
-        logical_key: key,
-        physical_keys: [`s3://bench-bucket/data/${key}?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY`],
-        size: (i * 7919) % 100_000_000,
-        hash: { type: 'sha2-256-chunked', value: Buffer.alloc(32, i % 251).toString('base64') },
-        meta: i % 5 === 0 ? { user_meta: { sample: `S-${i}`, score: i / 7, reads: i * 3 } } : {},
-      },
-    };
-  }
+function generate(n: number): Iterable<ManifestItem> {
+  return sampleEntries(
+    n,
+    (key) => `s3://bench-bucket/data/${key}?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY`,
+    (i) => ({ sample: `S-${i}`, score: i / 7, reads: i * 3 }),
+  );
 }
 
 async function writeFixture(file: string, n: number): Promise<string> {

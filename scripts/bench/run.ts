@@ -234,6 +234,26 @@ async function phase(name: string, fn: () => Promise<void>): Promise<void> {
   log(`── ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/**
+ * Runs a benchmark that has its own script, process and report (it starts its own servers), writing `out` (and its
+ * log beside it). As a registered child: stopped, and so its servers, if this run is interrupted. Throws when the
+ * script fails.
+ */
+async function runOwnBenchmark(name: string, script: string, out: string, options: { args?: string[]; graceMs?: number } = {}): Promise<void> {
+  mkdirSync(path.dirname(out), { recursive: true });
+  const logFile = out.replace(/\.md$/i, '.log');
+  const child = spawnChild(name, process.execPath, ['--import=tsx', path.join(repoRoot, script), '--no-build', '--out', out, ...(options.args ?? [])], {
+    env: { ...process.env } as Record<string, string>,
+    cwd: repoRoot,
+    logFile,
+    stopSignal: 'SIGINT',
+    ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
+  });
+  await child.exited;
+  if (child.process.exitCode !== 0) throw new Error(`${script} exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
+  await child.stop();
+}
+
 async function main(): Promise<number> {
   const wallStart = performance.now();
   if (!args['no-build']) await build();
@@ -426,75 +446,25 @@ async function main(): Promise<number> {
 
   if (phases.has('hashing')) {
     await phase('hashing', async () => {
-      // Its own script, process and report (it starts its own quilt-mcp and S3 servers).
       const hashingOut = path.join(path.dirname(outFile), 'hashing.md');
       const quiet = opts.quietBelow === undefined ? [] : ['--quiet-below', String(opts.quietBelow * 100), '--quiet-max-wait', String(opts.quietMaxWaitS)];
-      mkdirSync(path.dirname(hashingOut), { recursive: true });
-      const logFile = hashingOut.replace(/\.md$/i, '.log');
-      // As a registered child: stopped (and so its own servers) if this run is interrupted.
-      const child = spawnChild(
-        'hashing benchmark',
-        process.execPath,
-        ['--import=tsx', path.join(repoRoot, 'scripts/bench/hashing.ts'), '--no-build', '--out', hashingOut, ...quiet],
-        {
-          env: { ...process.env } as Record<string, string>,
-          cwd: repoRoot,
-          logFile,
-          stopSignal: 'SIGINT',
-          graceMs: 30_000,
-        },
-      );
-      await child.exited;
-      if (child.process.exitCode !== 0)
-        throw new Error(`scripts/bench/hashing.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
-      await child.stop();
+      await runOwnBenchmark('hashing benchmark', 'scripts/bench/hashing.ts', hashingOut, { args: quiet, graceMs: 30_000 });
       results.notes.push(`Hashing: ${path.relative(repoRoot, hashingOut)} (and .json, .svg beside it).`);
     });
   }
 
   if (phases.has('growth')) {
     await phase('growth', async () => {
-      // Its own script, process and report, like hashing (it starts its own quilt-mcp and writes its registries).
       const growthOut = path.join(path.dirname(outFile), 'growth.md');
-      mkdirSync(path.dirname(growthOut), { recursive: true });
-      const logFile = growthOut.replace(/\.md$/i, '.log');
-      const child = spawnChild(
-        'growth benchmark',
-        process.execPath,
-        ['--import=tsx', path.join(repoRoot, 'scripts/bench/growth.ts'), '--no-build', '--out', growthOut],
-        {
-          env: { ...process.env } as Record<string, string>,
-          cwd: repoRoot,
-          logFile,
-          stopSignal: 'SIGINT',
-          graceMs: 30_000,
-        },
-      );
-      await child.exited;
-      if (child.process.exitCode !== 0)
-        throw new Error(`scripts/bench/growth.ts exited with ${child.process.exitCode ?? child.process.signalCode}; see ${logFile}`);
-      await child.stop();
+      await runOwnBenchmark('growth benchmark', 'scripts/bench/growth.ts', growthOut, { graceMs: 30_000 });
       results.notes.push(`Growth: ${path.relative(repoRoot, growthOut)} (and .json, .svg beside it).`);
     });
   }
 
   if (phases.has('mcp')) {
     await phase('/mcp against the prefixed route', async () => {
-      // Its own script, process and report, like hashing.
       const mcpOut = path.join(path.dirname(outFile), 'merged-mcp.md');
-      const child = spawnChild(
-        'merged-mcp benchmark',
-        process.execPath,
-        ['--import=tsx', path.join(repoRoot, 'scripts/bench/merged-mcp.ts'), '--no-build', '--out', mcpOut],
-        {
-          env: { ...process.env } as Record<string, string>,
-          cwd: repoRoot,
-          logFile: mcpOut.replace(/\.md$/i, '.log'),
-          stopSignal: 'SIGINT',
-        },
-      );
-      await child.exited;
-      if (child.process.exitCode !== 0) throw new Error(`scripts/bench/merged-mcp.ts exited with ${child.process.exitCode ?? child.process.signalCode}`);
+      await runOwnBenchmark('merged-mcp benchmark', 'scripts/bench/merged-mcp.ts', mcpOut);
       results.notes.push(`/mcp: ${path.relative(repoRoot, mcpOut)}.`);
     });
   }

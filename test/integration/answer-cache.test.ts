@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { type Bundle, repoRoot, startBundle } from '../helpers/bundle.js';
+import { ask } from '../helpers/raw-answer.js';
 
 const { mintDemoToken } = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
   mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
@@ -82,18 +83,6 @@ function shapes(): Shape[] {
 }
 
 const IDS: (string | number)[] = [1, 1, 'req-7', 123456, 'a "quoted" id', 1];
-
-interface Answer {
-  status: number;
-  headers: [string, string][];
-  body: Buffer;
-}
-
-async function ask(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
-  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
-  const skip = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
-  return { status: res.status, headers: [...res.headers].filter(([n]) => !skip.has(n)), body: Buffer.from(await res.arrayBuffer()) };
-}
 
 const servers = ['quilt-mcp', 'benchling-mcp'] as const;
 const cached = await startBundle({ only: ['benchling-sandbox', 'quilt-mcp', 'benchling-mcp'] });

@@ -6,16 +6,12 @@
  * JSON text; package_diff shows a removed null as removed; package_file_read says when the object's size is not
  * the manifest's.
  */
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t, { type Test } from 'tap';
-import { pyQuote } from '../../packages/quilt-mcp/src/registry/physical-keys.js';
 import { type Any, FIXTURES } from '../../packages/quilt-mcp/test/helpers/harness.js';
-import { bucketObjects, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
-import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
-import { freePort } from '../helpers/ports.js';
-import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { motoMissing } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import { localQuilt, motoQuilt, ok, type RegistryTarget, refused } from '../helpers/quilt-tools.js';
 
 interface Fixture {
   files: Record<string, string>;
@@ -31,28 +27,8 @@ interface Fixture {
 }
 const fx = JSON.parse(readFileSync(path.join(FIXTURES, 'exact-meta.json'), 'utf8')) as Fixture;
 
-interface Target {
-  registry: string | undefined;
-  /** What physical keys start with: file:///root or s3://bucket. */
-  prefix: string;
-  put: (key: string, body: string) => Promise<void>;
-  get: (key: string) => Promise<Buffer | undefined>;
-  clients: McpTestClient[];
-}
-
-async function ok(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<Any> {
-  const result = await client.callTool(name, args);
-  if (result.isError) throw new Error(`${name} failed: ${result.content?.[0]?.text}`);
-  return result.structuredContent as Any;
-}
-async function refused(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool(name, args);
-  if (!result.isError) throw new Error(`${name} was expected to fail`);
-  return result.content?.[0]?.text ?? '';
-}
-
-async function scenario(t: Test, target: Target): Promise<void> {
-  const [modern, legacy] = target.clients as [McpTestClient, McpTestClient];
+async function scenario(t: Test, target: RegistryTarget): Promise<void> {
+  const [modern, legacy] = target.clients;
   const reg = target.registry === undefined ? {} : { registry: target.registry };
   for (const [key, body] of Object.entries(fx.files)) await target.put(key, body);
   const expected = (text: string) => text.replaceAll('{PREFIX}', target.prefix);
@@ -133,54 +109,10 @@ async function scenario(t: Test, target: Target): Promise<void> {
   t.match(result.content?.[0]?.text, /^Warning: the object at .* is 16 bytes but the manifest records 5/, 'and the text content leads with it');
 }
 
-async function clientsFor(t: Test, dataDir: string, url: string, aws?: { accessKeyId: string; secretAccessKey: string }): Promise<McpTestClient[]> {
-  const token = await mintDemoToken({
-    dataDir,
-    subject: 'writer@example.com',
-    scopes: ['read:packages', 'write:packages'],
-    ...(aws && { awsCredentials: aws }),
-  });
-  const clients = [await connectModern(url, { authorization: `Bearer ${token}` }), await connectLegacy(url, { authorization: `Bearer ${token}` })];
-  t.teardown(() => Promise.all(clients.map((c) => c.close())));
-  return clients;
-}
-
 t.test('local registry', async (t) => {
-  const instances = await startQuiltInstances({ count: 1, env: { QUILT_SEED_DEMO: 'false' } });
-  t.teardown(() => instances.stop());
-  const root = instances.registryRoot;
-  await scenario(t, {
-    registry: undefined,
-    prefix: `file://${pyQuote(realpathSync(root))}`,
-    put: async (key, body) => {
-      mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
-      writeFileSync(path.join(root, key), body);
-    },
-    get: async (key) => readFileSync(path.join(root, key)),
-    clients: await clientsFor(t, instances.dataDir, instances.urls[0] as string),
-  });
+  await scenario(t, (await localQuilt(t)).target);
 });
 
 t.test('moto_server', { skip: motoMissing }, async (t) => {
-  const moto = await startMoto(await freePort(), ['exact']);
-  t.teardown(() => moto.close());
-  const instances = await startQuiltInstances({
-    count: 1,
-    env: {
-      QUILT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: 'us-east-1',
-      QUILT_SEED_DEMO: 'false',
-      QUILT_REGISTRIES: 's3://exact',
-      AWS_ENDPOINT_URL: moto.endpoint,
-    },
-  });
-  t.teardown(() => instances.stop());
-  const store = bucketObjects(moto.client, 'exact');
-  await scenario(t, {
-    registry: 's3://exact',
-    prefix: 's3://exact',
-    put: (key, body) => store.put(key, body),
-    get: (key) => store.get(key),
-    clients: await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' }),
-  });
+  await scenario(t, (await motoQuilt(t, 'exact')).target);
 });

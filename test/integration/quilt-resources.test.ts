@@ -10,14 +10,15 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import t from 'tap';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-import { motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import { MOTO_CREDENTIALS, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
 import { freePort } from '../helpers/ports.js';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { motoQuiltEnv, writerToken } from '../helpers/quilt-tools.js';
 
 const instances = await startQuiltInstances({ count: 1 });
 t.teardown(() => instances.stop());
 const url = new URL(instances.urls[0] as string);
-const token = await mintDemoToken({ dataDir: instances.dataDir, subject: 'writer@example.com', scopes: ['read:packages', 'write:packages'] });
+const token = await writerToken(instances.dataDir);
 const reader = await mintDemoToken({ dataDir: instances.dataDir, subject: 'nobody@example.com', scopes: ['other:scope'] });
 const headers = (tok: string) => ({ requestInit: { headers: { authorization: `Bearer ${tok}` } } });
 
@@ -109,23 +110,9 @@ t.test('completions: package names, revisions newest first, logical keys', async
 t.test('the S3 form on moto_server', { skip: motoMissing }, async (t) => {
   const moto = await startMoto(await freePort(), ['res-bucket']);
   t.teardown(() => moto.close());
-  const s3 = await startQuiltInstances({
-    count: 1,
-    env: {
-      QUILT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: 'us-east-1',
-      QUILT_SEED_DEMO: 'false',
-      QUILT_REGISTRIES: 's3://res-bucket',
-      AWS_ENDPOINT_URL: moto.endpoint,
-    },
-  });
+  const s3 = await startQuiltInstances({ count: 1, env: motoQuiltEnv(moto, 'res-bucket') });
   t.teardown(() => s3.stop());
-  const s3token = await mintDemoToken({
-    dataDir: s3.dataDir,
-    subject: 'writer@example.com',
-    scopes: ['read:packages', 'write:packages'],
-    awsCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  const s3token = await writerToken(s3.dataDir, MOTO_CREDENTIALS);
   const client = new Client({ name: 'resources-s3', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(new StreamableHTTPClientTransport(new URL(s3.urls[0] as string), headers(s3token)));
   t.teardown(() => client.close());

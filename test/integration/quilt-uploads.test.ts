@@ -4,39 +4,16 @@
  * upload link (S3; create-only through a signed If-None-Match), and imports from a prefix with include/exclude
  * globs and dry_run (reports the entries and bytes, writes nothing).
  */
-import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t, { type Test } from 'tap';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-import { bucketObjects, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
-import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
-import { freePort } from '../helpers/ports.js';
-import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { motoMissing } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import type { McpTestClient } from '../helpers/mcp-clients.js';
+import { localQuilt, motoQuilt, ok, refused } from '../helpers/quilt-tools.js';
 
-async function ok(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<Any> {
-  const result = await client.callTool(name, args);
-  if (result.isError) throw new Error(`${name} failed: ${result.content?.[0]?.text}`);
-  return result.structuredContent as Any;
-}
-async function refused(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool(name, args);
-  if (!result.isError) throw new Error(`${name} was expected to fail: ${JSON.stringify(result.structuredContent).slice(0, 300)}`);
-  return result.content?.[0]?.text ?? '';
-}
+const INLINE = { QUILT_INLINE_MAX_BYTES: '2048' };
 
-async function clientsFor(t: Test, dataDir: string, url: string, aws?: { accessKeyId: string; secretAccessKey: string }): Promise<McpTestClient[]> {
-  const token = await mintDemoToken({
-    dataDir,
-    subject: 'writer@example.com',
-    scopes: ['read:packages', 'write:packages'],
-    ...(aws && { awsCredentials: aws }),
-  });
-  const clients = [await connectModern(url, { authorization: `Bearer ${token}` }), await connectLegacy(url, { authorization: `Bearer ${token}` })];
-  t.teardown(() => Promise.all(clients.map((c) => c.close())));
-  return clients;
-}
-
-async function scenario(t: Test, clients: McpTestClient[], registry: string | undefined, prefix: string): Promise<void> {
-  const [modern, legacy] = clients as [McpTestClient, McpTestClient];
+async function scenario(t: Test, clients: [McpTestClient, McpTestClient], registry: string | undefined, prefix: string): Promise<void> {
+  const [modern, legacy] = clients;
   const reg = registry === undefined ? {} : { registry };
 
   await t.test('bucket_object_put: text and base64, never replacing, confined, bounded', async (t) => {
@@ -112,34 +89,19 @@ async function scenario(t: Test, clients: McpTestClient[], registry: string | un
 }
 
 t.test('local registry', async (t) => {
-  const instances = await startQuiltInstances({ count: 1, env: { QUILT_SEED_DEMO: 'false', QUILT_INLINE_MAX_BYTES: '2048' } });
-  t.teardown(() => instances.stop());
-  const clients = await clientsFor(t, instances.dataDir, instances.urls[0] as string);
-  const registry = (await ok(clients[0] as McpTestClient, 'registries_list', {})).registries[0].url as string;
+  const { clients } = (await localQuilt(t, INLINE)).target;
+  const registry = (await ok(clients[0], 'registries_list', {})).registries[0].url as string;
   await scenario(t, clients, undefined, registry);
-  t.match(await refused(clients[0] as McpTestClient, 'bucket_object_upload_link', { key: 'up/x.bin' }), /local registry: upload links need S3/);
+  t.match(await refused(clients[0], 'bucket_object_upload_link', { key: 'up/x.bin' }), /local registry: upload links need S3/);
 });
 
 t.test('moto_server', { skip: motoMissing }, async (t) => {
-  const moto = await startMoto(await freePort(), ['uploads']);
-  t.teardown(() => moto.close());
-  const instances = await startQuiltInstances({
-    count: 1,
-    env: {
-      QUILT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: 'us-east-1',
-      QUILT_SEED_DEMO: 'false',
-      QUILT_REGISTRIES: 's3://uploads',
-      AWS_ENDPOINT_URL: moto.endpoint,
-      QUILT_INLINE_MAX_BYTES: '2048',
-    },
-  });
-  t.teardown(() => instances.stop());
-  const clients = await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' });
+  const { instances, target } = await motoQuilt(t, 'uploads', { env: INLINE });
+  const clients = target.clients;
   await scenario(t, clients, 's3://uploads', 's3://uploads');
 
   await t.test('presigned upload link: creates, never replaces', async (t) => {
-    const [modern] = clients as [McpTestClient];
+    const [modern] = clients;
     const link = await ok(modern, 'bucket_object_upload_link', { registry: 's3://uploads', key: 'big/data.bin', expires_seconds: 300 });
     t.match(link, { method: 'PUT', headers: { 'If-None-Match': '*' }, physical_key: 's3://uploads/big/data.bin' });
     const body = Buffer.alloc(5000, 7);
@@ -148,10 +110,10 @@ t.test('moto_server', { skip: motoMissing }, async (t) => {
     t.match(new URL(link.url).searchParams.get('X-Amz-SignedHeaders'), /(^|;)if-none-match(;|$)/, 'If-None-Match is a signed header');
     const first = await fetch(link.url, { method: 'PUT', body, headers: link.headers });
     t.equal(first.status, 200, 'the upload creates the object');
-    t.equal((await bucketObjects(moto.client, 'uploads').get('big/data.bin'))?.length, 5000);
+    t.equal((await target.get('big/data.bin'))?.length, 5000);
     const again = await fetch(link.url, { method: 'PUT', body: Buffer.from('replaced'), headers: link.headers });
     t.equal(again.status, 412, 'a second upload through the link cannot replace it');
-    t.equal((await bucketObjects(moto.client, 'uploads').get('big/data.bin'))?.length, 5000, 'the object is unchanged');
+    t.equal((await target.get('big/data.bin'))?.length, 5000, 'the object is unchanged');
     t.match(await refused(modern, 'bucket_object_upload_link', { registry: 's3://uploads', key: 'big/data.bin' }), /already has an object/);
     t.match(await refused(modern, 'bucket_object_upload_link', { registry: 's3://uploads', key: 'x', expires_seconds: 7200 }), /at most 3600/);
     const made = await ok(modern, 'package_create', {

@@ -3,30 +3,13 @@
  * that takes a registry, package, revision or path accepts the URI catalog_uri (and the catalog, and quilt3) print,
  * and the read and write tools answer with the URI of what they name.
  */
-import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
-import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
-import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { ok, refused, writerClients } from '../helpers/quilt-tools.js';
 
 const instances = await startQuiltInstances({ count: 1 });
 t.teardown(() => instances.stop());
-const token = await mintDemoToken({ dataDir: instances.dataDir, subject: 'writer@example.com', scopes: ['read:packages', 'write:packages'] });
-const url = instances.urls[0] as string;
-const modern = await connectModern(url, { authorization: `Bearer ${token}` });
-const legacy = await connectLegacy(url, { authorization: `Bearer ${token}` });
-t.teardown(() => Promise.all([modern.close(), legacy.close()]));
-
-async function ok(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<Any> {
-  const result = await client.callTool(name, args);
-  if (result.isError) throw new Error(`${name} failed: ${result.content?.[0]?.text}`);
-  return result.structuredContent as Any;
-}
-async function refused(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool(name, args);
-  if (!result.isError) throw new Error(`${name} was expected to fail`);
-  return result.content?.[0]?.text ?? '';
-}
+const [modern, legacy] = await writerClients(t, instances.dataDir, instances.urls[0] as string);
 
 t.test('read tools take the URI catalog_uri prints and answer with URIs', async (t) => {
   const named = await ok(modern, 'catalog_uri', { package: 'demo/cells', path: 'cells.csv' });

@@ -5,42 +5,18 @@
  * is_message_required, metadata_schema, entries_schema, handle_pattern, an invalid config; refusals name the rule
  * and the field; the manifest header carries `workflow: {id, config[, schemas]}` as quilt3 writes it.
  */
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t, { type Test } from 'tap';
-import { pyQuote } from '../../packages/quilt-mcp/src/registry/physical-keys.js';
 import { type Any, FIXTURES } from '../../packages/quilt-mcp/test/helpers/harness.js';
-import { bucketObjects, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
-import { connectLegacy, connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
-import { freePort } from '../helpers/ports.js';
-import { startQuiltInstances } from '../helpers/quilt-instances.js';
+import { motoMissing } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import { localQuilt, motoQuilt, ok, type RegistryTarget, refused } from '../helpers/quilt-tools.js';
 
 const WF = path.join(FIXTURES, 'workflows');
 const fixture = (name: string) => readFileSync(path.join(WF, name), 'utf8');
 
-interface Target {
-  registry: string | undefined;
-  /** The registry as physical keys name it: file:///root or s3://bucket. */
-  prefix: string;
-  put: (key: string, body: string) => Promise<void>;
-  get: (key: string) => Promise<Buffer | undefined>;
-  clients: McpTestClient[];
-}
-
-async function ok(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<Any> {
-  const result = await client.callTool(name, args);
-  if (result.isError) throw new Error(`${name} failed: ${result.content?.[0]?.text}`);
-  return result.structuredContent as Any;
-}
-async function refused(client: McpTestClient, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await client.callTool(name, args);
-  if (!result.isError) throw new Error(`${name} was expected to fail: ${JSON.stringify(result.structuredContent).slice(0, 300)}`);
-  return result.content?.[0]?.text ?? '';
-}
-
-async function scenario(t: Test, target: Target): Promise<void> {
-  const [modern, legacy] = target.clients as [McpTestClient, McpTestClient];
+async function scenario(t: Test, target: RegistryTarget): Promise<void> {
+  const [modern, legacy] = target.clients;
   const reg = target.registry === undefined ? {} : { registry: target.registry };
   const configUrl = `${target.prefix}/.quilt/workflows/config.yml`;
   const headerOf = async (topHash: string) => (await target.get(`.quilt/packages/${topHash}`))?.toString('utf8').split('\n')[0];
@@ -188,77 +164,20 @@ async function scenario(t: Test, target: Target): Promise<void> {
   });
 }
 
-async function clientsFor(t: Test, dataDir: string, url: string, aws?: { accessKeyId: string; secretAccessKey: string }): Promise<McpTestClient[]> {
-  const token = await mintDemoToken({
-    dataDir,
-    subject: 'writer@example.com',
-    scopes: ['read:packages', 'write:packages'],
-    ...(aws && { awsCredentials: aws }),
-  });
-  const clients = [await connectModern(url, { authorization: `Bearer ${token}` }), await connectLegacy(url, { authorization: `Bearer ${token}` })];
-  t.teardown(() => Promise.all(clients.map((c) => c.close())));
-  return clients;
-}
-
 t.test('local registry', async (t) => {
-  const instances = await startQuiltInstances({ count: 1, env: { QUILT_SEED_DEMO: 'false' } });
-  t.teardown(() => instances.stop());
-  const root = instances.registryRoot;
-  await scenario(t, {
-    registry: undefined,
-    prefix: `file://${pyQuote(realpathSync(root))}`,
-    put: async (key, body) => {
-      mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
-      writeFileSync(path.join(root, key), body);
-    },
-    get: async (key) => readFileSync(path.join(root, key)),
-    clients: await clientsFor(t, instances.dataDir, instances.urls[0] as string),
-  });
+  await scenario(t, (await localQuilt(t)).target);
 });
 
 t.test('moto_server', { skip: motoMissing }, async (t) => {
-  const moto = await startMoto(await freePort(), ['flows']);
-  t.teardown(() => moto.close());
-  const instances = await startQuiltInstances({
-    count: 1,
-    env: {
-      QUILT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: 'us-east-1',
-      QUILT_SEED_DEMO: 'false',
-      QUILT_REGISTRIES: 's3://flows',
-      AWS_ENDPOINT_URL: moto.endpoint,
-    },
-  });
-  t.teardown(() => instances.stop());
-  const store = bucketObjects(moto.client, 'flows');
-  await scenario(t, {
-    registry: 's3://flows',
-    prefix: 's3://flows',
-    put: (key, body) => store.put(key, body),
-    get: (key) => store.get(key),
-    clients: await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' }),
-  });
+  await scenario(t, (await motoQuilt(t, 'flows')).target);
 });
 
 t.test('moto_server, versioned bucket: the header names the versions read, as quilt3 records them', { skip: motoMissing }, async (t) => {
-  const moto = await startMoto(await freePort(), ['flows-v'], ['flows-v']);
-  t.teardown(() => moto.close());
-  const instances = await startQuiltInstances({
-    count: 1,
-    env: {
-      QUILT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: 'us-east-1',
-      QUILT_SEED_DEMO: 'false',
-      QUILT_REGISTRIES: 's3://flows-v',
-      AWS_ENDPOINT_URL: moto.endpoint,
-    },
-  });
-  t.teardown(() => instances.stop());
-  const store = bucketObjects(moto.client, 'flows-v');
-  await store.put('schemas/superheroes.schema.json', fixture('superheroes.schema.json'));
-  await store.put('.quilt/workflows/config.yml', fixture('complex.yml').replaceAll('{REGISTRY}', 's3://flows-v'));
-  const [client] = await clientsFor(t, instances.dataDir, instances.urls[0] as string, { accessKeyId: 'testing', secretAccessKey: 'testing' });
-  const made = await ok(client as McpTestClient, 'package_create', {
+  const { target } = await motoQuilt(t, 'flows-v', { versioned: true });
+  await target.put('schemas/superheroes.schema.json', fixture('superheroes.schema.json'));
+  await target.put('.quilt/workflows/config.yml', fixture('complex.yml').replaceAll('{REGISTRY}', 's3://flows-v'));
+  const [client] = target.clients;
+  const made = await ok(client, 'package_create', {
     registry: 's3://flows-v',
     package: 'test/versioned',
     workflow: 'beta',
@@ -266,7 +185,7 @@ t.test('moto_server, versioned bucket: the header names the versions read, as qu
     entries: [{ logical_key: 'a.txt', text: 'a' }],
   });
   t.match(made.workflow.config, /^s3:\/\/flows-v\/\.quilt\/workflows\/config\.yml\?versionId=[^&]+$/, 'the config URL carries the version read');
-  const header = (await store.get(`.quilt/packages/${made.top_hash}`))?.toString('utf8').split('\n')[0] ?? '';
+  const header = (await target.get(`.quilt/packages/${made.top_hash}`))?.toString('utf8').split('\n')[0] ?? '';
   t.match(
     header,
     new RegExp(

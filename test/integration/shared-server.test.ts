@@ -9,22 +9,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
 import { repoRoot, startBundle } from '../helpers/bundle.js';
+import { type Answer, ask } from '../helpers/raw-answer.js';
 
 const { mintDemoToken } = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
   mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
 };
-
-interface Answer {
-  status: number;
-  headers: [string, string][];
-  body: Buffer;
-}
-
-async function ask(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
-  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
-  const skip = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
-  return { status: res.status, headers: [...res.headers].filter(([n]) => !skip.has(n)), body: Buffer.from(await res.arrayBuffer()) };
-}
 
 const shared = await startBundle({ only: ['benchling-sandbox', 'quilt-mcp', 'benchling-mcp'] });
 // Same data folder (so the same local registry and demo signing key) and the first bundle's sandbox.

@@ -6,8 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { logChartLines } from './log-chart.js';
 import { machineBusy } from './machine.js';
 import { cpuMs, memory } from './procfs.js';
+import { sampleEntries } from './sample-entries.js';
 import { demoToken, directBundle } from './services.js';
 import { log, median, repoRoot } from './util.js';
 
@@ -45,31 +47,6 @@ export interface GrowthResults {
   otherBusy: number[];
 }
 
-interface ManifestEntryLike {
-  logical_key: string;
-  physical_keys: string[];
-  size: number;
-  hash: { type: string; value: string };
-  meta: Record<string, unknown>;
-}
-
-/** Entries in quilt's walk order (zero-padded names, 1,000 per folder); one in five with user metadata. */
-function* entriesOf(n: number, root: string, tag: string): Generator<{ entry: ManifestEntryLike }> {
-  for (let i = 0; i < n; i++) {
-    const dir = String(Math.floor(i / 1000)).padStart(4, '0');
-    const key = `run-${dir}/sample-${String(i).padStart(7, '0')}.fastq.gz`;
-    yield {
-      entry: {
-        logical_key: key,
-        physical_keys: [pathToFileURL(path.join(root, 'data', tag, key)).href],
-        size: (i * 7919) % 100_000_000,
-        hash: { type: 'sha2-256-chunked', value: Buffer.alloc(32, i % 251).toString('base64') },
-        meta: i % 5 === 0 ? { user_meta: { sample: `S-${i}`, score: i / 7 } } : {},
-      },
-    };
-  }
-}
-
 interface RegistryLib {
   LocalStorage: { open: (root: string) => Promise<unknown> };
   Registry: new (
@@ -90,7 +67,11 @@ async function pushPackage(lib: RegistryLib, root: string, name: string, entries
   const pushed = await registry.pushRevision(
     name,
     { version: 'v0', message: `${entries} entries of ${tag}`, user_meta: { project: 'growth' } },
-    entriesOf(entries, root, tag),
+    sampleEntries(
+      entries,
+      (key) => pathToFileURL(path.join(root, 'data', tag, key)).href,
+      (i) => ({ sample: `S-${i}`, score: i / 7 }),
+    ),
     {
       timestamp: 1_700_000_000,
     },
@@ -244,70 +225,27 @@ export function renderGrowth(r: GrowthResults, svgName: string): string {
 
 /** Two panels, log-log: time (ms) and peak RSS (MiB) against size, one line per series. */
 export function growthSvg(r: GrowthResults): string {
-  const W = 820;
   const H = 330;
-  const panelW = 330;
-  const panelH = 230;
-  const top = 40;
-  const lefts = [60, 440];
-  const colors: Record<GrowthPoint['series'], string> = {
-    package_browse: '#1f77b4',
-    package_verify: '#d62728',
-    'search (entries)': '#2ca02c',
-    'search (packages)': '#9467bd',
-  };
-  const xs = [...new Set(r.points.map((p) => p.x))].sort((a, b) => a - b);
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-  ];
-  if (xs.length === 0) return `${out.join('\n')}\n</svg>\n`;
-  const xMin = Math.log10(xs[0]!);
-  const xMax = Math.log10(xs.at(-1)!);
-  const panels = [
-    { title: 'Time (ms), log scale', value: (p: GrowthPoint) => median(p.ms) },
-    { title: 'quilt-mcp peak RSS (MiB), log scale', value: (p: GrowthPoint) => p.peakRss / MiB },
-  ];
-  panels.forEach((panel, i) => {
-    const left = lefts[i]!;
-    const values = r.points.map(panel.value).filter((v) => v > 0 && Number.isFinite(v));
-    const yMin = Math.floor(Math.log10(Math.min(...values)));
-    let yMax = Math.ceil(Math.log10(Math.max(...values)));
-    if (yMax === yMin) yMax++;
-    const x = (v: number) => left + ((Math.log10(v) - xMin) / Math.max(1e-9, xMax - xMin)) * panelW;
-    const y = (v: number) => top + panelH - ((Math.log10(v) - yMin) / (yMax - yMin)) * panelH;
-    out.push(`<text x="${left + panelW / 2}" y="${top - 14}" text-anchor="middle" font-weight="bold">${panel.title}</text>`);
-    out.push(`<rect x="${left}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#999"/>`);
-    for (let e = yMin; e <= yMax; e++) {
-      for (const m of [1, 2, 5]) {
-        const v = m * 10 ** e;
-        if (Math.log10(v) > yMax + 1e-9) continue;
-        const yy = y(v);
-        out.push(`<line x1="${left}" x2="${left + panelW}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/>`);
-        out.push(`<text x="${left - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${v >= 1 ? v : v.toPrecision(1)}</text>`);
-      }
-    }
-    for (const v of xs) {
-      out.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${top + panelH}" stroke="#eee"/>`);
-      out.push(`<text x="${x(v).toFixed(1)}" y="${top + panelH + 14}" text-anchor="middle">${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}</text>`);
-    }
-    out.push(`<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">entries of the package, or packages (log scale)</text>`);
-    for (const [series, color] of Object.entries(colors)) {
-      const points = r.points
-        .filter((p) => p.series === series && panel.value(p) > 0)
-        .sort((a, b) => a.x - b.x)
-        .map((p) => `${x(p.x).toFixed(1)},${y(panel.value(p)).toFixed(1)}`);
-      if (points.length === 0) continue;
-      out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      for (const p of points) out.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`);
-    }
+  const lines = logChartLines<GrowthPoint>({
+    height: H,
+    points: r.points,
+    x: (p) => p.x,
+    xLog: Math.log10,
+    xTick: (v) => `${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}`,
+    xTitle: 'entries of the package, or packages (log scale)',
+    series: (p) => p.series,
+    colors: {
+      package_browse: '#1f77b4',
+      package_verify: '#d62728',
+      'search (entries)': '#2ca02c',
+      'search (packages)': '#9467bd',
+    } satisfies Record<GrowthPoint['series'], string>,
+    panels: [
+      { title: 'Time (ms), log scale', value: (p) => median(p.ms) },
+      { title: 'quilt-mcp peak RSS (MiB), log scale', value: (p) => p.peakRss / MiB },
+    ],
+    sortByX: true,
+    footer: { text: `${r.startedAt.slice(0, 16)} UTC`, y: H - 2 },
   });
-  let lx = 60;
-  for (const [series, color] of Object.entries(colors)) {
-    out.push(`<rect x="${lx}" y="${H - 18}" width="12" height="4" fill="${color}"/><text x="${lx + 16}" y="${H - 13}">${series}</text>`);
-    lx += 150;
-  }
-  out.push(`<text x="${W - 10}" y="${H - 2}" text-anchor="end" fill="#666">${r.startedAt.slice(0, 16)} UTC</text>`);
-  out.push('</svg>');
-  return `${out.join('\n')}\n`;
+  return `${lines.join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { logChartLines } from './log-chart.js';
 import { machineBusy } from './machine.js';
 import { spawnChild, tempDir } from './processes.js';
 import { cpuMs, machineCpuMs, memory } from './procfs.js';
@@ -559,65 +560,21 @@ export function renderHashing(r: HashingResults, svgName: string): string {
 
 /** A two-panel SVG: time (s) and peak RSS (MiB) against file size, log-log, one line per tool. */
 export function growthSvg(r: HashingResults): string {
-  const W = 820;
   const H = 320;
-  const panelW = 330;
-  const panelH = 230;
-  const top = 40;
-  const lefts = [60, 440];
-  const colors: Record<string, string> = { package_create: '#1f77b4', package_verify: '#d62728' };
-  const sizes = [...new Set(r.growth.map((c) => c.bytes))].sort((a, b) => a - b);
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-  ];
-  const panels = [
-    { title: 'Time (s), log scale', value: (c: CallFigure) => c.ms / 1000 },
-    { title: 'quilt-mcp peak RSS (MiB), log scale', value: (c: CallFigure) => c.peakRss / MiB },
-  ];
-  if (sizes.length === 0) return out.concat('</svg>').join('\n');
-  const xMin = Math.log2(sizes[0]!);
-  const xMax = Math.log2(sizes.at(-1)!);
-  panels.forEach((panel, i) => {
-    const left = lefts[i]!;
-    const values = r.growth.map(panel.value).filter((v) => v > 0 && Number.isFinite(v));
-    let yMin = Math.floor(Math.log10(Math.min(...values)));
-    let yMax = Math.ceil(Math.log10(Math.max(...values)));
-    if (yMax === yMin) yMax++;
-    if (i === 1) yMin = Math.min(yMin, 1);
-    const x = (bytes: number) => left + ((Math.log2(bytes) - xMin) / Math.max(1e-9, xMax - xMin)) * panelW;
-    const y = (v: number) => top + panelH - ((Math.log10(v) - yMin) / (yMax - yMin)) * panelH;
-    out.push(`<text x="${left + panelW / 2}" y="${top - 14}" text-anchor="middle" font-weight="bold">${panel.title}</text>`);
-    out.push(`<rect x="${left}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#999"/>`);
-    for (let e = yMin; e <= yMax; e++) {
-      for (const m of [1, 2, 5]) {
-        const v = m * 10 ** e;
-        if (Math.log10(v) > yMax + 1e-9) continue;
-        const yy = y(v);
-        out.push(`<line x1="${left}" x2="${left + panelW}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#eee"/>`);
-        out.push(`<text x="${left - 4}" y="${(yy + 4).toFixed(1)}" text-anchor="end">${v >= 1 ? v : v.toPrecision(1)}</text>`);
-      }
-    }
-    for (const s of sizes) {
-      out.push(`<line x1="${x(s).toFixed(1)}" x2="${x(s).toFixed(1)}" y1="${top}" y2="${top + panelH}" stroke="#eee"/>`);
-      out.push(
-        `<text x="${x(s).toFixed(1)}" y="${top + panelH + 14}" text-anchor="middle">${s >= 1024 * MiB ? `${s / 1024 / MiB} GiB` : `${s / MiB} MiB`}</text>`,
-      );
-    }
-    out.push(`<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">file size (log scale)</text>`);
-    for (const tool of Object.keys(colors)) {
-      const points = r.growth.filter((c) => c.tool === tool && panel.value(c) > 0).map((c) => `${x(c.bytes).toFixed(1)},${y(panel.value(c)).toFixed(1)}`);
-      if (points.length === 0) continue;
-      out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${colors[tool]}" stroke-width="2"/>`);
-      for (const p of points) out.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${colors[tool]}"/>`);
-    }
-  });
-  let lx = 60;
-  for (const [tool, color] of Object.entries(colors)) {
-    out.push(`<rect x="${lx}" y="${H - 18}" width="12" height="4" fill="${color}"/><text x="${lx + 16}" y="${H - 13}">${tool}</text>`);
-    lx += 150;
-  }
-  out.push(`<text x="${W - 10}" y="${H - 13}" text-anchor="end" fill="#666">${r.label}, ${r.startedAt.slice(0, 16)} UTC, ${r.cores} cores</text>`);
-  out.push('</svg>');
-  return out.join('\n');
+  return logChartLines<CallFigure>({
+    height: H,
+    points: r.growth,
+    x: (c) => c.bytes,
+    xLog: Math.log2,
+    xTick: (s) => (s >= 1024 * MiB ? `${s / 1024 / MiB} GiB` : `${s / MiB} MiB`),
+    xTitle: 'file size (log scale)',
+    series: (c) => c.tool,
+    colors: { package_create: '#1f77b4', package_verify: '#d62728' },
+    panels: [
+      { title: 'Time (s), log scale', value: (c) => c.ms / 1000 },
+      { title: 'quilt-mcp peak RSS (MiB), log scale', value: (c) => c.peakRss / MiB, minDecadeAtMost: 1 },
+    ],
+    sortByX: false,
+    footer: { text: `${r.label}, ${r.startedAt.slice(0, 16)} UTC, ${r.cores} cores`, y: H - 13 },
+  }).join('\n');
 }

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { basesMatch, DNA_BASES } from '../bio.js';
-import { badRequest, notFound } from '../http/errors.js';
-import type { DnaSequenceRecord } from '../store/types.js';
-import { authorIdsInput, buildEntity, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
-import { compact, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse, type Predicate } from './listing.js';
-import { annotationInput, buildFeatures, partInput, primerInput, translationInput } from './nucleotide-features.js';
+import { badRequest } from '../http/errors.js';
+import { authorIdsInput, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
+import { annotationInput, partInput, primerInput, translationInput } from './nucleotide-features.js';
+import { nucleotideOperations } from './nucleotide-sequences.js';
 import type { Operation } from './operation.js';
-import { Visibility } from './visibility.js';
 
 /** components.schemas.DnaSequenceCreate: DnaSequenceBaseRequestForCreate + CreateEntityIntoRegistry (additionalProperties: false). */
 const dnaSequenceCreate = z.strictObject({
@@ -26,65 +24,20 @@ const dnaSequenceCreate = z.strictObject({
   ...registrationInput,
 });
 
-export const dnaSequenceOperations: Operation[] = [
-  {
-    method: 'GET',
-    path: '/dna-sequences',
-    operationId: 'listDNASequences',
-    query: { allowed: [...ENTITY_LIST_PARAMS, 'bases'], unsupported: ENTITY_LIST_UNSUPPORTED, prefixes: ['schemaField.'] },
-    handle: (ctx) => {
-      const bases = ctx.query.get('bases');
-      if (bases !== undefined && !DNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters are allowed.');
-      return listResponse<DnaSequenceRecord>(ctx, {
-        envelope: 'dnaSequences',
-        items: ctx.snapshot.all('dnaSequences'),
-        defaultSort: 'modifiedAt:desc',
-        filters: compact<Predicate<DnaSequenceRecord>>([
-          ...entityFilters<DnaSequenceRecord>(ctx, 'dna_sequence', (id) => ctx.snapshot.get('dnaSequences', id)),
-          bases !== undefined && ((s) => basesMatch(bases, s.bases, s.isCircular)),
-        ]),
-        render: (s) => ctx.render.dnaSequence(s),
-        resultCount: true,
-      });
-    },
+export const dnaSequenceOperations: Operation[] = nucleotideOperations({
+  collection: 'dnaSequences',
+  kind: 'dna_sequence',
+  label: 'DNA sequence',
+  path: '/dna-sequences',
+  idParam: 'dna_sequence_id',
+  operationIds: { list: 'listDNASequences', get: 'getDNASequence', create: 'createDNASequence' },
+  unsupported: [],
+  bases: DNA_BASES,
+  basesMatch: (query, s) => basesMatch(query, s.bases, s.isCircular),
+  render: (render, s) => render.dnaSequence(s),
+  parseCreate: (body) => {
+    const input = parseBody(dnaSequenceCreate, body, 'DNA sequence');
+    if (!DNA_BASES.test(input.bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGTUNRYKMSWBDHV) are allowed.');
+    return { input, sequence: { bases: input.bases, isCircular: input.isCircular } };
   },
-  {
-    method: 'GET',
-    path: '/dna-sequences/{dna_sequence_id}',
-    operationId: 'getDNASequence',
-    query: { allowed: [], unsupported: ['returning'] },
-    handle: (ctx) => {
-      const id = ctx.params.dna_sequence_id!;
-      const seq = ctx.snapshot.get('dnaSequences', id);
-      if (!seq || !ctx.visibility.filed(seq)) throw notFound('DNA sequence', id);
-      return { status: 200, body: ctx.render.dnaSequence(seq) };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/dna-sequences',
-    operationId: 'createDNASequence',
-    query: { allowed: [] },
-    handle: async (ctx) => {
-      const input = parseBody(dnaSequenceCreate, await ctx.readBody(), 'DNA sequence');
-      if (!DNA_BASES.test(input.bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGTUNRYKMSWBDHV) are allowed.');
-      const created = await ctx.store.mutate((tx) => {
-        const features = buildFeatures(input, input, {
-          snapshot: tx.snapshot,
-          visibility: new Visibility(ctx.user, tx.snapshot),
-          partCollection: 'dnaSequences',
-          defaultStrand: 1,
-        });
-        const record: DnaSequenceRecord = {
-          ...buildEntity(ctx, tx, input, 'dna_sequence', 'dnaSequences'),
-          bases: input.bases,
-          isCircular: input.isCircular,
-          ...features,
-        };
-        tx.insert('dnaSequences', record);
-        return record;
-      });
-      return { status: 201, body: ctx.render.dnaSequence(created) };
-    },
-  },
-];
+});

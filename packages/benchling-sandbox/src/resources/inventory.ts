@@ -3,7 +3,7 @@ import { archiveFilter, type Query } from '../http/query.js';
 import { parsePageSize, queryKeyOf } from '../paging.js';
 import type { Snapshot } from '../store/tenant-store.js';
 import type { BoxRecord, ContainerRecord, LocationRecord, PlateRecord, StorageRecord } from '../store/types.js';
-import { compact, idsFilter, listResponse, PAGING_PARAMS, type Predicate } from './listing.js';
+import { compact, idsFilter, listResponse, PAGING_PARAMS, type Predicate, SORTS } from './listing.js';
 import type { Operation, OperationContext } from './operation.js';
 import { gridNumber } from './render.js';
 
@@ -13,20 +13,7 @@ import { gridNumber } from './render.js';
  */
 
 /** The inventory lists' sort enum: the usual three plus barcode. */
-const STORAGE_SORTS = [
-  'barcode',
-  'barcode:asc',
-  'barcode:desc',
-  'createdAt',
-  'createdAt:asc',
-  'createdAt:desc',
-  'modifiedAt',
-  'modifiedAt:asc',
-  'modifiedAt:desc',
-  'name',
-  'name:asc',
-  'name:desc',
-] as const;
+const STORAGE_SORTS = ['barcode', 'barcode:asc', 'barcode:desc', ...SORTS] as const;
 
 const COMMON = [
   ...PAGING_PARAMS,

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { basesMatch } from '../bio.js';
-import { badRequest, notFound } from '../http/errors.js';
-import type { RnaSequenceRecord } from '../store/types.js';
-import { authorIdsInput, buildEntity, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
-import { compact, ENTITY_LIST_PARAMS, ENTITY_LIST_UNSUPPORTED, entityFilters, listResponse, type Predicate } from './listing.js';
-import { annotationInput, buildFeatures, partInput, primerInput, translationInput } from './nucleotide-features.js';
+import { badRequest } from '../http/errors.js';
+import { authorIdsInput, CREATE_LIMITS, customFieldsInput, fieldsInput, nameInput, parseBody, registrationInput } from './create-common.js';
+import { annotationInput, partInput, primerInput, translationInput } from './nucleotide-features.js';
+import { nucleotideOperations } from './nucleotide-sequences.js';
 import type { Operation } from './operation.js';
-import { Visibility } from './visibility.js';
 
 /** IUPAC nucleotide letters as RNA bases (T is accepted as Benchling accepts it in the bases filter and create). */
 const RNA_BASES = /^[ACGUTNRYKMSWBDHVacgutnrykmswbdhv]*$/;
@@ -46,72 +44,29 @@ export function basesFromHelm(helm: string): string {
   return bases;
 }
 
-export const rnaSequenceOperations: Operation[] = [
-  {
-    method: 'GET',
-    path: '/rna-sequences',
-    operationId: 'listRNASequences',
-    query: { allowed: [...ENTITY_LIST_PARAMS, 'bases'], unsupported: [...ENTITY_LIST_UNSUPPORTED, 'customNotationId'], prefixes: ['schemaField.'] },
-    handle: (ctx) => {
-      const bases = ctx.query.get('bases');
-      if (bases !== undefined && !RNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters are allowed.');
-      return listResponse<RnaSequenceRecord>(ctx, {
-        envelope: 'rnaSequences',
-        items: ctx.snapshot.all('rnaSequences'),
-        defaultSort: 'modifiedAt:desc',
-        filters: compact<Predicate<RnaSequenceRecord>>([
-          ...entityFilters<RnaSequenceRecord>(ctx, 'rna_sequence', (id) => ctx.snapshot.get('rnaSequences', id)),
-          bases !== undefined && ((s) => basesMatch(bases.replace(/[Uu]/g, 'T'), s.bases.replace(/[Uu]/g, 'T'), false)),
-        ]),
-        render: (s) => ctx.render.rnaSequence(s),
-        resultCount: true,
-      });
-    },
+export const rnaSequenceOperations: Operation[] = nucleotideOperations({
+  collection: 'rnaSequences',
+  kind: 'rna_sequence',
+  label: 'RNA sequence',
+  path: '/rna-sequences',
+  idParam: 'rna_sequence_id',
+  operationIds: { list: 'listRNASequences', get: 'getRNASequence', create: 'createRNASequence' },
+  unsupported: ['customNotationId'],
+  bases: RNA_BASES,
+  // RNA is linear; U and T match each other.
+  basesMatch: (query, s) => basesMatch(query.replace(/[Uu]/g, 'T'), s.bases.replace(/[Uu]/g, 'T'), false),
+  render: (render, s) => render.rnaSequence(s),
+  parseCreate: (body) => {
+    const input = parseBody(rnaSequenceCreate, body, 'RNA sequence');
+    // "RNA sequences can only be linear".
+    if (input.isCircular === true) throw badRequest('isCircular: RNA sequences can only be linear.');
+    if (input.customNotationId !== undefined || input.customNotation !== undefined) {
+      throw badRequest(`customNotationId: custom notation ${input.customNotationId ?? '(none given)'} not found.`);
+    }
+    if (input.bases !== undefined && input.helm !== undefined) throw badRequest('Give the sequence as bases or as helm, not both.');
+    const bases = input.helm !== undefined ? basesFromHelm(input.helm) : (input.bases ?? '');
+    if (bases === '') throw badRequest('bases: an RNA sequence needs bases (or helm).');
+    if (!RNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGUNRYKMSWBDHV) are allowed.');
+    return { input, sequence: { bases, isCircular: false } };
   },
-  {
-    method: 'GET',
-    path: '/rna-sequences/{rna_sequence_id}',
-    operationId: 'getRNASequence',
-    query: { allowed: [], unsupported: ['returning', 'customNotationId'] },
-    handle: (ctx) => {
-      const id = ctx.params.rna_sequence_id!;
-      const seq = ctx.snapshot.get('rnaSequences', id);
-      if (!seq || !ctx.visibility.filed(seq)) throw notFound('RNA sequence', id);
-      return { status: 200, body: ctx.render.rnaSequence(seq) };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/rna-sequences',
-    operationId: 'createRNASequence',
-    query: { allowed: [] },
-    handle: async (ctx) => {
-      const input = parseBody(rnaSequenceCreate, await ctx.readBody(), 'RNA sequence');
-      // "RNA sequences can only be linear".
-      if (input.isCircular === true) throw badRequest('isCircular: RNA sequences can only be linear.');
-      if (input.customNotationId !== undefined || input.customNotation !== undefined) {
-        throw badRequest(`customNotationId: custom notation ${input.customNotationId ?? '(none given)'} not found.`);
-      }
-      if (input.bases !== undefined && input.helm !== undefined) throw badRequest('Give the sequence as bases or as helm, not both.');
-      const bases = input.helm !== undefined ? basesFromHelm(input.helm) : (input.bases ?? '');
-      if (bases === '') throw badRequest('bases: an RNA sequence needs bases (or helm).');
-      if (!RNA_BASES.test(bases)) throw badRequest('bases: only IUPAC nucleotide letters (ACGUNRYKMSWBDHV) are allowed.');
-      const created = await ctx.store.mutate((tx) => {
-        const features = buildFeatures(
-          input,
-          { bases, isCircular: false },
-          { snapshot: tx.snapshot, visibility: new Visibility(ctx.user, tx.snapshot), partCollection: 'rnaSequences', defaultStrand: 1 },
-        );
-        const record: RnaSequenceRecord = {
-          ...buildEntity(ctx, tx, input, 'rna_sequence', 'rnaSequences'),
-          bases,
-          isCircular: false,
-          ...features,
-        };
-        tx.insert('rnaSequences', record);
-        return record;
-      });
-      return { status: 201, body: ctx.render.rnaSequence(created) };
-    },
-  },
-];
+});

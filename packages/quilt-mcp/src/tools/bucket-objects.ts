@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import type { ObjectInfo } from '../quilt/index.js';
 import type { OpenedRegistry } from '../registry/index.js';
-import { objectKeyArg, READ_SCOPE, registryArg } from './common.js';
+import { expiresSecondsArg, objectKeyArg, READ_SCOPE, refuseNoPresign, registryArg } from './common.js';
 import { contentOut, readArgs, readContent } from './object-content.js';
 
 const objectOut = z.object({
@@ -127,13 +127,7 @@ export const bucketObjectLink = quiltTool({
   input: z.object({
     registry: registryArg,
     key: objectKeyArg,
-    expires_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 3600)
-      .default(900)
-      .describe('Lifetime of the link in seconds (the server caps it)'),
+    expires_seconds: expiresSecondsArg,
   }),
   output: z.object({ registry: z.string(), key: z.string(), url: z.string(), expires_at: z.string(), expires_seconds: z.number(), size: z.number() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -141,13 +135,7 @@ export const bucketObjectLink = quiltTool({
   targets: (args) => ({ ...keyTargets(args), expires_seconds: args.expires_seconds }),
   summarize: (r) => `${r.url}\n(valid until ${r.expires_at})`,
   run: async (args, ctx) => {
-    const ref = ctx.access.ref(args.registry);
-    if (ref.kind !== 's3') {
-      throw new ToolError(`${ref.url} is a local registry: presigned links need S3. Read the object with bucket_object_text instead.`, 'not_supported');
-    }
-    if (args.expires_seconds > ctx.limits.presignMaxSeconds) {
-      throw new ToolError(`expires_seconds may be at most ${ctx.limits.presignMaxSeconds} on this server.`, 'invalid_request');
-    }
+    refuseNoPresign(ctx, args.registry, args.expires_seconds, 'presigned links need S3. Read the object with bucket_object_text instead.');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const info = await headOrThrow(opened, args.key);
     const url = await opened.storage.presign(args.key, args.expires_seconds);

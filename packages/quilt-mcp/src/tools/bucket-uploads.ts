@@ -8,7 +8,7 @@ import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import type { OpenedRegistry } from '../registry/index.js';
-import { objectKeyArg, registryArg, WRITE_SCOPE } from './common.js';
+import { expiresSecondsArg, objectKeyArg, refuseNoPresign, registryArg, WRITE_SCOPE } from './common.js';
 
 const RESERVED_PREFIXES = ['.quilt/', '.~labmcp-work/'];
 
@@ -87,13 +87,7 @@ export const bucketObjectUploadLink = quiltTool({
   input: z.object({
     registry: registryArg,
     key: objectKeyArg,
-    expires_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 3600)
-      .default(900)
-      .describe('Lifetime of the link in seconds (the server caps it)'),
+    expires_seconds: expiresSecondsArg,
   }),
   output: z.object({
     registry: z.string(),
@@ -109,11 +103,7 @@ export const bucketObjectUploadLink = quiltTool({
   targets: (args) => ({ ...(args.registry !== undefined && { registry: args.registry }), key: args.key, expires_seconds: args.expires_seconds }),
   summarize: (r) => `PUT ${r.url}\nwith header If-None-Match: * (valid until ${r.expires_at})`,
   run: async (args, ctx) => {
-    const ref = ctx.access.ref(args.registry);
-    if (ref.kind !== 's3') throw new ToolError(`${ref.url} is a local registry: upload links need S3. Use bucket_object_put instead.`, 'not_supported');
-    if (args.expires_seconds > ctx.limits.presignMaxSeconds) {
-      throw new ToolError(`expires_seconds may be at most ${ctx.limits.presignMaxSeconds} on this server.`, 'invalid_request');
-    }
+    refuseNoPresign(ctx, args.registry, args.expires_seconds, 'upload links need S3. Use bucket_object_put instead.');
     const opened = await ctx.access.open(ctx.caller, args.registry);
     const key = uploadKey(opened, args.key);
     if (await opened.storage.head(key)) throw exists(opened, key);

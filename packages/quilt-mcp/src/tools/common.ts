@@ -53,6 +53,27 @@ export const logicalKeyArg = z.string().min(1).max(1024).describe('Logical key o
 
 export const objectKeyArg = z.string().min(1).max(1024).describe('Object key in the registry\'s bucket (or folder), e.g. "raw/run1/a.csv"');
 
+/** The lifetime of a presigned link; the server's cap (presignMaxSeconds) may be lower, see refuseNoPresign. */
+export const expiresSecondsArg = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 3600)
+  .default(900)
+  .describe('Lifetime of the link in seconds (the server caps it)');
+
+/**
+ * Refuses a presigned link where there can be none: on a local registry (the refusal goes on with `localAdvice`,
+ * what to do instead) or for longer than this server allows.
+ */
+export function refuseNoPresign(ctx: QuiltCtx, registry: string | undefined, expiresSeconds: number, localAdvice: string): void {
+  const ref = ctx.access.ref(registry);
+  if (ref.kind !== 's3') throw new ToolError(`${ref.url} is a local registry: ${localAdvice}`, 'not_supported');
+  if (expiresSeconds > ctx.limits.presignMaxSeconds) {
+    throw new ToolError(`expires_seconds may be at most ${ctx.limits.presignMaxSeconds} on this server.`, 'invalid_request');
+  }
+}
+
 export const MAX_META_BYTES = 64 * 1024;
 
 /** User metadata (a JSON object), bounded in size and depth. */
