@@ -182,8 +182,11 @@ async function main(): Promise<void> {
     await waitFor('the Benchling requests chart shows the calls', async () => (await total('benchling-mcp', 'requests')) >= before.benchling + 45);
     await waitFor('the Benchling rate-limit chart shows the refusals', async () => (await total('benchling-mcp', 'rateLimited')) > 0);
     await waitFor('the Quilt latency chart has points', async () => (await total('quilt-mcp', 'latencyMs')) > 0);
-    const line = await page.locator('.figures[data-service="quilt-mcp"] svg[data-chart="requests"] polyline').getAttribute('points');
-    t.ok((line ?? '').split(' ').length >= 2, 'the chart is drawn as a line');
+    // A line needs two samples; on a busy machine the page may have drawn only one by now (it samples every 2 s).
+    const points = async () =>
+      ((await page.locator('.figures[data-service="quilt-mcp"] svg[data-chart="requests"] polyline').getAttribute('points')) ?? '').split(' ').filter(Boolean)
+        .length;
+    await waitFor('the chart is drawn as a line', async () => (await points()) >= 2);
     t.match(await page.locator('.figures[data-service="quilt-mcp"] [data-field="totals"]').textContent(), /\d+ requests/);
   });
 
