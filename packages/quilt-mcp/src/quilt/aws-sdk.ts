@@ -1,8 +1,8 @@
 /**
  * The AWS SDK modules, loaded on first use. Loading them costs tens of MiB per process, which a server that only
  * serves local registries (as the demo bundle does) never needs; so nothing imports them at run time except through
- * here and the S3 modules loaded from here (s3-storage.ts, registry/s3-versioned-object.ts). `import type` of the
- * SDK is free and stays static everywhere.
+ * here and the S3 module loaded from here (s3-storage.ts). `import type` of the SDK is free and stays static
+ * everywhere.
  */
 import type { Crc64Nvme } from '@aws-sdk/crc64-nvme';
 

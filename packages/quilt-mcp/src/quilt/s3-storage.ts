@@ -66,15 +66,17 @@ export class S3Storage implements ObjectStorage {
     this.url = `s3://${bucket}`;
   }
 
-  async get(key: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): Promise<GetResult> {
+  /** `versionId`: a specific version of the object (S3's own addressing; quilt3's `?versionId=` physical keys). */
+  async get(key: string, options: { range?: ByteRange; signal?: AbortSignal; versionId?: string } = {}): Promise<GetResult> {
     checkKey(key);
     checkRange(options.range);
     const range = options.range;
-    const out = await this.send(key, () =>
+    const out = await this.send(versionLabel(key, options.versionId), () =>
       this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: key,
+          ...(options.versionId === undefined ? {} : { VersionId: options.versionId }),
           ...(range === undefined ? {} : { Range: `bytes=${range.offset}-${range.length === undefined ? '' : range.offset + range.length - 1}` }),
         }),
         options.signal === undefined ? {} : { abortSignal: options.signal },
@@ -97,10 +99,12 @@ export class S3Storage implements ObjectStorage {
     };
   }
 
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, options: { versionId?: string } = {}): Promise<ObjectInfo | undefined> {
     checkKey(key);
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(options.versionId === undefined ? {} : { VersionId: options.versionId }) }),
+      );
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -111,7 +115,7 @@ export class S3Storage implements ObjectStorage {
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw mapError(err, key, this.bucket);
+      throw mapError(err, versionLabel(key, options.versionId), this.bucket);
     }
   }
 
@@ -286,6 +290,11 @@ export class S3Storage implements ObjectStorage {
   }
 }
 
+/** How errors name an object: its key, and the version when one was asked for. */
+function versionLabel(key: string, versionId: string | undefined): string {
+  return versionId === undefined ? key : `${key}?versionId=${versionId}`;
+}
+
 function checkKey(key: string): void {
   if (typeof key !== 'string' || key === '') throw new StorageError('InvalidKey', 'The key is empty');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new StorageError('InvalidKey', `The key is longer than S3's ${MAX_KEY_BYTES} bytes`);
@@ -299,7 +308,8 @@ function mapError(err: unknown, key: string, bucket: string): unknown {
   if (!(err instanceof S3ServiceException)) return err;
   const status = err.$metadata.httpStatusCode;
   if (err.name === 'NoSuchBucket') return new StorageError('NotFound', `S3 bucket ${JSON.stringify(bucket)} does not exist`, { cause: err });
-  if (err.name === 'NoSuchKey' || status === 404) return new StorageError('NotFound', `No object at ${JSON.stringify(key)}`, { cause: err });
+  if (err.name === 'NoSuchKey' || err.name === 'NoSuchVersion' || status === 404)
+    return new StorageError('NotFound', `No object at ${JSON.stringify(key)}`, { cause: err });
   if (err.name === 'InvalidRange' || status === 416)
     return new StorageError('InvalidRange', `Range not satisfiable for ${JSON.stringify(key)}`, { cause: err });
   if (err.name === 'AccessDenied' || status === 403) return new StorageError('AccessDenied', `Access denied for ${JSON.stringify(key)}`, { cause: err });

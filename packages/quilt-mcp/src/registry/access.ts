@@ -12,7 +12,7 @@ import { type ConditionalWriteMode, LocalStorage, loadS3Storage, Registry, type 
 import { RegistryRequestError } from './errors.js';
 import { OpenedRegistry, type PhysicalResolver, storeKeyOf } from './opened-registry.js';
 import { parsePhysicalKey } from './physical-keys.js';
-import { type PhysicalObject, storageObject } from './physical-object.js';
+import { type PhysicalObject, storageObject, versionedObject } from './physical-object.js';
 import { normaliseRegistryUrl, type RegistryRef } from './refs.js';
 import { GuardedStorage } from './storage-guard.js';
 import { sweepLocalLeftovers, sweepUnfinishedWrites } from './write-journal.js';
@@ -79,16 +79,19 @@ export class RegistryAccess implements PhysicalResolver {
   }
 
   async s3Storage(caller: QuiltCaller, bucket: string): Promise<GuardedStorage> {
-    let storage: S3Storage;
+    return new GuardedStorage(await this.bucketStore(caller, bucket));
+  }
+
+  /** A bucket's S3Storage with the caller's credentials, unguarded (versioned reads describe their own failures). */
+  private async bucketStore(caller: QuiltCaller, bucket: string): Promise<S3Storage> {
     const client = await this.s3Client(caller);
     const { S3Storage } = await loadS3Storage();
     try {
-      storage = new S3Storage(client, bucket, { conditionalWrites: this.options.conditionalWrites ?? 'auto' });
+      return new S3Storage(client, bucket, { conditionalWrites: this.options.conditionalWrites ?? 'auto' });
     } catch (err) {
       if (err instanceof StorageError) throw new RegistryRequestError(err.message, 'invalid_request');
       throw err;
     }
-    return new GuardedStorage(storage);
   }
 
   /** Where a manifest entry's bytes are. Local files must lie inside the registry root; S3 objects are read with the caller's credentials. */
@@ -110,12 +113,9 @@ export class RegistryAccess implements PhysicalResolver {
       }
       return storageObject(physicalKey, opened.storage, key);
     }
+    if (parsed.versionId !== undefined) return versionedObject(physicalKey, await this.bucketStore(caller, parsed.bucket), parsed.key, parsed.versionId);
     const storage = opened.kind === 's3' && parsed.bucket === opened.bucket ? opened.storage : await this.s3Storage(caller, parsed.bucket);
-    if (parsed.versionId === undefined) return storageObject(physicalKey, storage, parsed.key);
-    const client = await this.s3Client(caller);
-    // Its own module: it needs the AWS SDK at run time, which loads only when S3 is used.
-    const { versionedObject } = await import('./s3-versioned-object.js');
-    return versionedObject(physicalKey, client, parsed.bucket, parsed.key, parsed.versionId);
+    return storageObject(physicalKey, storage, parsed.key);
   }
 
   /**

@@ -1,9 +1,7 @@
-/**
- * One object a manifest entry points at: in the registry's own store, or a specific version of an S3 object
- * (s3-versioned-object.ts, kept apart because it needs the AWS SDK at run time).
- */
+/** One object a manifest entry points at: in the registry's own store, or a specific version of an S3 object. */
 
-import type { ByteRange, GetResult, ObjectInfo, ObjectStorage } from '../quilt/index.js';
+import type { ByteRange, GetResult, ObjectInfo, ObjectStorage, S3Storage } from '../quilt/index.js';
+import { describeFailure } from './storage-guard.js';
 
 export interface PhysicalObject {
   /** The physical key, as in the manifest. */
@@ -17,5 +15,18 @@ export function storageObject(url: string, storage: ObjectStorage, key: string):
     url,
     get: (options) => storage.get(key, options),
     head: () => storage.head(key),
+  };
+}
+
+/**
+ * A specific version of an S3 object (`?versionId=` physical keys): read through the bucket's own S3Storage, whose
+ * failures are described as the guarded store describes them, naming the version.
+ */
+export function versionedObject(url: string, storage: S3Storage, key: string, versionId: string): PhysicalObject {
+  const fail = (err: unknown) => describeFailure(err, 'read', storage.url, `${key}?versionId=${versionId}`);
+  return {
+    url,
+    get: (options = {}) => storage.get(key, { ...options, versionId }).catch((err) => Promise.reject(fail(err))),
+    head: () => storage.head(key, { versionId }).catch((err) => Promise.reject(fail(err))),
   };
 }
