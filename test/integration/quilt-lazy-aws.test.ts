@@ -4,48 +4,17 @@
  * @aws-sdk module (a loader hook in the process writes down every module it imports); started with an S3 registry
  * (s3rver), it imports the SDK and its S3 calls work.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
 import type { Any } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture.js';
 import { connectModern, type McpTestClient } from '../helpers/mcp-clients.js';
+import { createModuleProbe } from '../helpers/module-probe.js';
 import { startQuiltInstances } from '../helpers/quilt-instances.js';
 
-// Hooks that write down every module a process loads: ES module resolution (a loader hook) and CommonJS `require`
-// (Node 20's loader hooks do not see it), so that a package reached through either is seen.
-const probeDir = mkdtempSync(path.join(tmpdir(), 'labmcp-aws-probe-'));
-t.teardown(() => rmSync(probeDir, { recursive: true, force: true }));
-writeFileSync(
-  path.join(probeDir, 'hooks.mjs'),
-  `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(process.env.MODULE_PROBE_FILE, resolved.url + '\\n');
-  return resolved;
-}
-`,
-);
-writeFileSync(path.join(probeDir, 'register.mjs'), `import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n`);
-writeFileSync(
-  path.join(probeDir, 'require-probe.cjs'),
-  `const Module = require('node:module');
-const { appendFileSync } = require('node:fs');
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (...args) {
-  const resolved = resolveFilename.apply(this, args);
-  appendFileSync(process.env.MODULE_PROBE_FILE, resolved + '\\n');
-  return resolved;
-};
-`,
-);
-const probed = (name: string) => ({
-  NODE_OPTIONS: `--require=${path.join(probeDir, 'require-probe.cjs')} --import=${path.join(probeDir, 'register.mjs')}`,
-  MODULE_PROBE_FILE: path.join(probeDir, name),
-});
-const loaded = (name: string) => readFileSync(path.join(probeDir, name), 'utf8').split('\n').filter(Boolean);
+const probe = createModuleProbe(t);
+const probed = probe.env;
+const loaded = probe.loaded;
 const awsModules = (name: string) => loaded(name).filter((where) => /[/\\]@(aws-sdk|smithy)[/\\]/.test(where));
 
 async function ok(client: McpTestClient, name: string, args: Record<string, unknown> = {}): Promise<Any> {

@@ -7,16 +7,14 @@
  * module is loaded (a loader hook in each process records what it imports), and the client's `traceparent` is
  * passed on unchanged (the S3 server, behind a recording proxy, sees it as the client sent it).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
 import { bucketObjects } from '../../packages/quilt-mcp/test/helpers/moto.js';
 import { startS3Vectors } from '../../packages/quilt-mcp/test/helpers/s3-fixture.js';
 import { type Bundle, startBundle } from '../helpers/bundle.js';
+import { createModuleProbe } from '../helpers/module-probe.js';
 import { SPAN_KIND, startOtlpCollector } from '../helpers/otlp-collector.js';
 import { callRoute, describeTrace, logLines, routedTrace, servicesLogging, type TracedRoute } from '../helpers/traced-calls.js';
 
@@ -34,28 +32,11 @@ t.teardown(() => s3Proxy.close());
 const objectKey = [...(await bucketObjects(s3.client, 'quilt-vectors').listAll()).keys()][0];
 if (!objectKey) throw new Error('the quilt-vectors bucket is empty');
 
-// A loader hook that writes down every @opentelemetry module a process imports.
-const probeDir = mkdtempSync(path.join(tmpdir(), 'labmcp-otel-probe-'));
-t.teardown(() => rmSync(probeDir, { recursive: true, force: true }));
-writeFileSync(
-  path.join(probeDir, 'hooks.mjs'),
-  `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  if (resolved.url.includes('@opentelemetry')) appendFileSync(process.env.OTEL_PROBE_FILE, resolved.url + '\\n');
-  return resolved;
-}
-`,
-);
-writeFileSync(path.join(probeDir, 'register.mjs'), `import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n`);
-const probed = (name: string) => ({ NODE_OPTIONS: `--import=${path.join(probeDir, 'register.mjs')}`, OTEL_PROBE_FILE: path.join(probeDir, name) });
-const loaded = (name: string) => {
-  try {
-    return readFileSync(path.join(probeDir, name), 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+// Every module each bundle's processes import (test/helpers/module-probe.ts); of interest here, @opentelemetry's.
+// ES modules only: prom-client `require`s @opentelemetry/api (the no-op API, for exemplars) in every process.
+const probe = createModuleProbe(t, { esmOnly: true });
+const probed = probe.env;
+const loaded = (name: string) => probe.loaded(name).filter((where) => where.includes('@opentelemetry'));
 
 const common = {
   QUILT_REGISTRIES: REG,
