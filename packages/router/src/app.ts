@@ -19,7 +19,7 @@ import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credent
 import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
 import { allowedHostsFrom, isLoopback, publicBaseUrl } from './hosts.js';
-import { type JsonRpcSummary, summarizeJsonRpc } from './jsonrpc.js';
+import { type JsonRpcSummary, needsParsing, summarizeJsonRpc } from './jsonrpc.js';
 import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
 import { applyOriginPolicy, originAllowed } from './origins.js';
@@ -206,10 +206,13 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     // no slot, so stalled connections cannot lock valid requests out of a service.
     const body = await proxy.readRequestBody(req, res);
     if (!body) return;
-    const summary = req.method === 'POST' ? summarizeJsonRpc(body) : undefined;
     // A client that names its trace only in the MCP request's `_meta` gets it honoured here, so the router's span and
-    // the `traceparent` it forwards are in that trace (a `traceparent` header wins; see adoptTraceparent).
-    if (summary?.traceparent !== undefined) adoptTraceparent(currentTrace(), summary.traceparent);
+    // the `traceparent` it forwards are in that trace (a `traceparent` header wins; see adoptTraceparent). The body is
+    // parsed only for that or for a batch (needsParsing).
+    const post = req.method === 'POST';
+    const trace = post ? currentTrace() : undefined;
+    const summary = post && needsParsing(body, trace?.origin === 'new') ? summarizeJsonRpc(body) : undefined;
+    if (summary?.traceparent !== undefined) adoptTraceparent(trace, summary.traceparent);
     if (summary && !limits.admitBatch(req, res, routed, summary.messages)) return;
     const release = concurrency.tryAcquire(service);
     if (!release) {
@@ -221,7 +224,10 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     }
     res.once('close', release);
     if (upstream === MERGED_MCP) return mergedMcp.handle(req, res, routed, ctx.requestId, body);
-    proxy.forward(req, res, routed, ctx.requestId, body, sendsOnce(upstream, summary));
+    if (post) readOnlyTools.ensureKnown(upstream);
+    // What in the body must not run twice is only asked if a failure puts sending it again in question.
+    const once = post ? () => sendsOnce(upstream, summary ?? summarizeJsonRpc(body)) : undefined;
+    proxy.forward(req, res, routed, ctx.requestId, body, once);
   }
 
   /** A server's `/health` for those who may see its status only, and its `/metrics` for nobody else. */

@@ -28,3 +28,18 @@ export function summarizeJsonRpc(body: Buffer): JsonRpcSummary | undefined {
   }
   return { messages: Math.max(1, messages.length), toolCalls, ...(traceparent !== undefined && { traceparent }) };
 }
+
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Whether the router must parse a request body before sending it on (summarizeJsonRpc): when it is a batch, since
+ * each message costs a rate-limit token, or, when `traceparentWanted`, when it may name its trace in `_meta` (the
+ * name spelled out, or any `\u` escape, which could spell it). A single message that does neither is sent as it
+ * came, unparsed; the tool calls in it are read only if sending it again is ever in question.
+ */
+export function needsParsing(body: Buffer, traceparentWanted: boolean): boolean {
+  let i = 0;
+  while (i < body.length && WHITESPACE.has(body[i]!)) i++;
+  if (body[i] === 0x5b /* [ */) return true;
+  return traceparentWanted && (body.includes('traceparent') || body.includes('\\u'));
+}

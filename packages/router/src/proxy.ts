@@ -1,10 +1,10 @@
-import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { type Logger, outgoingTraceparent, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
-import { BodyTimeoutError, BodyTooLargeError, readBody } from './body-limit.js';
+import { BodyTimeoutError, BodyTooLargeError, bufferedBody, readBody } from './body-limit.js';
 import type { TrustedProxies } from './client-address.js';
-import { type CredentialPolicy, prepareUpstreamHeaders } from './credentials.js';
+import { type CredentialPolicy, connectionNamed, forwardsHeader } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
 import type { RoutedRequest } from './routed-request.js';
 import { UpstreamAvailability } from './upstream-health.js';
@@ -31,15 +31,17 @@ export interface ProxyOptions {
 interface Exchange {
   routed: RoutedRequest;
   requestId: string;
-  headers: OutgoingHttpHeaders;
+  /** As `http.request` takes them when they are to be sent as they are: name, value, name, value... */
+  headers: string[];
   body: Buffer;
   retried: boolean;
   /**
    * What makes the request one that must not run twice (a `tools/call` of a tool not known to only read), or
    * undefined when sending it again is harmless. Such a request is never sent again once it may have reached the
-   * server, and a failure after that is answered as "may or may not have run".
+   * server, and a failure after that is answered as "may or may not have run". Asked only when a failure puts
+   * sending it again in question, so that the body of every request need not be parsed for it.
    */
-  once?: string;
+  once: () => string | undefined;
   timer?: NodeJS.Timeout;
   proxyReq?: ClientRequest;
   proxyRes?: IncomingMessage;
@@ -55,6 +57,8 @@ interface Destination {
   hostname: string;
   port: string | number;
   basePath: string;
+  /** What Node would send as `Host` (headers given as a list are sent as they are, without one added). */
+  host: string;
 }
 
 /** Errors that mean "nobody is listening there right now", i.e. the service is down or restarting. */
@@ -64,7 +68,7 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTF
 const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 // Describe one connection only (RFC 9110 §7.6.1); Node frames the client's response itself.
-const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 /**
  * Forwards requests to the upstreams over keep-alive connections. A plain `http.request` rather than a proxy
@@ -93,6 +97,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         hostname: target.hostname.replace(/^\[|\]$/g, ''),
         port: target.port || (secure ? 443 : 80),
         basePath: target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, ''),
+        host: target.host,
       };
       destinations.set(upstream, destination);
     }
@@ -137,10 +142,18 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     // while the body was read or since the attempt being retried, and a request sent now would be held by PM2's
     // master (or handed to the dead worker) instead of failing fast.
     if (refuseIfDown(req, res, exchange.routed.upstream)) return;
-    const { request, basePath, ...connection } = destinationOf(exchange.routed.upstream);
+    const to = destinationOf(exchange.routed.upstream);
     exchange.timedOut = false;
     clearTimeout(exchange.timer);
-    const proxyReq = request({ ...connection, method: req.method, path: basePath + exchange.routed.path, headers: exchange.headers });
+    const proxyReq = to.request({
+      protocol: to.protocol,
+      hostname: to.hostname,
+      port: to.port,
+      agent: to.agent,
+      method: req.method,
+      path: to.basePath + exchange.routed.path,
+      headers: exchange.headers,
+    });
     exchange.proxyReq = proxyReq;
     // Connect + response headers are bounded; a streaming body after that is not (a live SSE stream may be
     // quiet for long, and keep-alive comments are the servers' job), so this is not a socket idle timeout.
@@ -168,10 +181,13 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     }
     options.onResponseHeaders?.(exchange.routed, req, proxyRes);
     // Headers already set on `res` (request id, CORS, `Connection: close` while draining) stay unless the
-    // upstream sends the same one.
-    const headers: OutgoingHttpHeaders = { ...proxyRes.headers };
-    for (const name of HOP_BY_HOP_RESPONSE) delete headers[name];
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+    // upstream sends the same one. (Set one by one, as `writeHead` would set an object's, without copying it.)
+    const headers = proxyRes.headers;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && !HOP_BY_HOP_RESPONSE.has(name)) res.setHeader(name, value);
+    }
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage);
     if (sse) res.flushHeaders();
     proxyRes.on('error', () => res.destroy());
     // An upstream that dies mid-body: the client must see a cut response, not a short one that looks whole.
@@ -198,7 +214,8 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     // A call that must not run twice, on a connection that broke after it was written: the server may have begun
     // it (a server that died under the call looks just like one that closed an idle connection), so it is neither
     // sent again nor answered as "unavailable, retry".
-    if (exchange.once !== undefined && reset && !exchange.abandoned && !exchange.timedOut) {
+    const once = reset && !exchange.abandoned && !exchange.timedOut ? exchange.once() : undefined;
+    if (once !== undefined) {
       const service = exchange.routed.upstream.service;
       // A reset of a reused connection is not by itself a sign that the server is down (it may only have closed
       // an idle connection); one of a fresh connection is.
@@ -212,7 +229,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         res,
         502,
         'outcome_unknown',
-        `The connection to ${service} was lost after ${exchange.once} was sent: it may or may not have run. Check its effect before calling it again.`,
+        `The connection to ${service} was lost after ${once} was sent: it may or may not have run. Check its effect before calling it again.`,
       );
       return;
     }
@@ -258,7 +275,10 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         return undefined;
       }
       try {
-        const body = await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
+        // Its headers were handed over before the parser went on to the body in the same packet: one turn later,
+        // a small body is most often there whole.
+        if (!req.complete) await undefined;
+        const body = bufferedBody(req, options.maxBodyBytes) ?? (await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
         return res.destroyed ? undefined : body;
       } catch (err) {
         if (err instanceof BodyTooLargeError) tooLarge();
@@ -274,10 +294,17 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      * Sends a request on, with its body already read (`readRequestBody`). `once` names what in it must not run
      * twice, if anything (see `Exchange.once`).
      */
-    forward(req: IncomingMessage, res: ServerResponse, routed: RoutedRequest, requestId: string, body: Buffer, once?: string): void {
+    forward(
+      req: IncomingMessage,
+      res: ServerResponse,
+      routed: RoutedRequest,
+      requestId: string,
+      body: Buffer,
+      once: () => string | undefined = () => undefined,
+    ): void {
       if (res.destroyed) return;
       const { upstream } = routed;
-      const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req));
+      const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req), destinationOf(upstream).host);
       const exchange: Exchange = { routed, requestId, headers, body, retried: false, once };
       let waiting = pending.get(upstream.service);
       if (!waiting) {
@@ -304,40 +331,67 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
   };
 }
 
-/** The client's headers as the upstream should see them: its own credential only, forwarding headers, framing. */
-function upstreamHeaders(
+/**
+ * The client's headers as the upstream should see them: its own credential only (forwardsHeader), forwarding
+ * headers, framing. Built as a list in one pass over the client's headers, which `http.request` sends as they are:
+ * no copy of the headers object to delete from, and no `setHeader` for each one.
+ */
+export function upstreamHeaders(
   req: IncomingMessage,
   upstream: Upstream,
   requestId: string,
   body: Buffer,
   credentials: CredentialPolicy,
   trusted: boolean,
-): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ...req.headers };
-  // What a client says about where a request came from counts only from a trusted proxy in front.
-  if (!trusted) {
-    delete headers['x-forwarded-for'];
-    delete headers['x-forwarded-proto'];
-    delete headers['x-forwarded-host'];
-    delete headers.forwarded;
-  }
-  prepareUpstreamHeaders(upstream.service, headers, credentials);
-  // The whole body is in hand: send it with its length, and there is nothing left to wait a `100 Continue` for.
-  delete headers.expect;
-  delete headers['transfer-encoding'];
-  if (req.headers['content-length'] !== undefined || body.length > 0) headers['content-length'] = String(body.length);
-  headers[REQUEST_ID_HEADER] = requestId;
+  destinationHost: string,
+): string[] {
+  const incoming = req.headers;
+  const named = connectionNamed(incoming.connection);
   // The request's trace: the client's `traceparent` as it came while the router records no spans, otherwise one
   // naming the router's span; one made here when the client sent none (see tracing/trace.ts).
   const traceparent = outgoingTraceparent();
-  if (traceparent !== undefined) headers.traceparent = traceparent;
-  const clientAddress = req.socket.remoteAddress;
-  if (clientAddress) {
-    const before = headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = before ? `${String(before)}, ${clientAddress}` : clientAddress;
+  const out: string[] = [];
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined) continue;
+    switch (name) {
+      // What a client says about where a request came from counts only from a trusted proxy in front; these are
+      // added below.
+      case 'x-forwarded-for':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+        continue;
+      case 'forwarded':
+        if (!trusted) continue;
+        break;
+      // The whole body is in hand: it is sent with its length, and there is nothing left to wait a `100 Continue` for.
+      case 'expect':
+      case 'transfer-encoding':
+      case 'content-length':
+      case REQUEST_ID_HEADER:
+        continue;
+      case 'traceparent':
+        if (traceparent !== undefined) continue;
+        break;
+    }
+    if (named.length > 0 && named.includes(name)) continue;
+    if (!forwardsHeader(upstream.service, name, value, credentials)) continue;
+    // Only `set-cookie` comes as a list: each of its values is a line of its own, as Node would send it.
+    if (typeof value === 'string') out.push(name, value);
+    else for (const each of value) out.push(name, each);
   }
+  if (incoming.host === undefined) out.push('host', destinationHost);
+  if (incoming['content-length'] !== undefined || body.length > 0) out.push('content-length', String(body.length));
+  out.push(REQUEST_ID_HEADER, requestId);
+  if (traceparent !== undefined) out.push('traceparent', traceparent);
+  const before = trusted ? incoming['x-forwarded-for'] : undefined;
+  const clientAddress = req.socket.remoteAddress;
+  if (clientAddress) out.push('x-forwarded-for', before ? `${String(before)}, ${clientAddress}` : clientAddress);
+  else if (before !== undefined) out.push('x-forwarded-for', String(before));
   // What a trusted proxy in front already said about the original request is kept; otherwise this hop is the edge.
-  headers['x-forwarded-proto'] ??= 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
-  if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
-  return headers;
+  const proto = trusted ? incoming['x-forwarded-proto'] : undefined;
+  out.push('x-forwarded-proto', proto === undefined ? ('encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http') : String(proto));
+  const forwardedHost = (trusted ? incoming['x-forwarded-host'] : undefined) ?? incoming.host;
+  if (forwardedHost !== undefined) out.push('x-forwarded-host', String(forwardedHost));
+  return out;
 }

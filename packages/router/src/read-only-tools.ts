@@ -29,6 +29,11 @@ export class ReadOnlyTools {
     return names.has(tool);
   }
 
+  /** Asks for an upstream's list again (at most once per `retryMs`) while it is unknown. */
+  ensureKnown(upstream: Upstream): void {
+    if (!this.known.has(upstream.service)) this.learn(upstream);
+  }
+
   /** Takes the list from a `/health` body the router read anyway (its own aggregated `/health`). */
   update(upstream: Upstream, health: unknown): void {
     const names = (health as { readOnlyTools?: unknown } | null)?.readOnlyTools;

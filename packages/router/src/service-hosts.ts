@@ -53,6 +53,7 @@ export class ServiceHosts {
 
   /** The service whose own host this is, if any. */
   serviceOf(host: string | undefined): Upstream | undefined {
+    if (this.byHost.size === 0) return undefined;
     const name = hostName(host);
     return name === undefined ? undefined : this.byHost.get(name);
   }

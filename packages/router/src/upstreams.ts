@@ -21,8 +21,11 @@ export function upstreamsFrom(config: {
 /** The upstream whose prefix is the path's first segment, and the path with that prefix removed. */
 export function matchUpstream(upstreams: Upstream[], url: string): { upstream: Upstream; path: string } | undefined {
   for (const upstream of upstreams) {
-    if (url === upstream.prefix || url.startsWith(`${upstream.prefix}/`) || url.startsWith(`${upstream.prefix}?`)) {
-      const rest = url.slice(upstream.prefix.length);
+    const { prefix } = upstream;
+    // The prefix, then the end of the URL, `/` or `?` (compared in place: this runs for every request).
+    const after = url.charCodeAt(prefix.length);
+    if (url.startsWith(prefix) && (Number.isNaN(after) || after === 0x2f || after === 0x3f)) {
+      const rest = url.slice(prefix.length);
       return { upstream, path: rest.startsWith('/') ? rest : `/${rest}` };
     }
   }
