@@ -2,8 +2,8 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 import { traceOfLogLine } from './tracing/trace.js';
 
 /**
- * Every place a secret can sit in what we log. Request and response objects are serialised by pino-http, and
- * our own log calls use the field names below; anything new that may carry a secret must be added here (the
+ * Every place a secret can sit in what we log. Access lines hold no headers (access-log.ts), and our own log
+ * calls use the field names below; anything new that may carry a secret must be added here (the
  * log-grep tests catch what is missed).
  */
 export const REDACT_PATHS = [
