@@ -150,7 +150,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
       metrics.httpRequests.inc(labels);
       if (logged) logAccess(logger, req, res, requestId, elapsedMs);
     });
-    const ctx = requestContext(logger, req, requestId, state);
+    const ctx = new LazyRequestContext(logger, req, requestId, state);
     void serve(req, res, ctx).catch((err: unknown) => {
       ctx.log.error({ err }, 'unhandled error while serving request');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
@@ -251,16 +251,19 @@ function pathOf(url: string | undefined): string {
 }
 
 /** The context a handler gets, with the request's own logger made only if something logs through it. */
-function requestContext<State>(logger: Logger, req: IncomingMessage, requestId: string, state: State): RequestContext<State> {
-  let log: Logger | undefined;
-  return {
-    requestId,
-    state,
-    get log() {
-      log ??= logger.child({ req: requestSummary(req, requestId) });
-      return log;
-    },
-  };
+class LazyRequestContext<State> implements RequestContext<State> {
+  #log: Logger | undefined;
+  constructor(
+    private readonly logger: Logger,
+    private readonly req: IncomingMessage,
+    readonly requestId: string,
+    readonly state: State,
+  ) {}
+
+  get log(): Logger {
+    this.#log ??= this.logger.child({ req: requestSummary(this.req, this.requestId) });
+    return this.#log;
+  }
 }
 
 /** A health report with no detail: the overall status and each check's. */
