@@ -222,12 +222,14 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
       });
       return;
     }
-    res.once('close', release);
-    if (upstream === MERGED_MCP) return mergedMcp.handle(req, res, routed, ctx.requestId, body);
+    if (upstream === MERGED_MCP) {
+      res.once('close', release);
+      return mergedMcp.handle(req, res, routed, ctx.requestId, body);
+    }
     if (post) readOnlyTools.ensureKnown(upstream);
     // What in the body must not run twice is only asked if a failure puts sending it again in question.
     const once = post ? () => sendsOnce(upstream, summary ?? summarizeJsonRpc(body)) : undefined;
-    proxy.forward(req, res, routed, ctx.requestId, body, once);
+    proxy.forward(req, res, { routed, requestId: ctx.requestId, body, once, release });
   }
 
   /** A server's `/health` for those who may see its status only, and its `/metrics` for nobody else. */

@@ -50,6 +50,19 @@ interface Exchange {
   abandoned?: boolean;
 }
 
+/** What `forward` sends on, beside the client's request itself. */
+export interface ForwardedRequest {
+  routed: RoutedRequest;
+  requestId: string;
+  body: Buffer;
+  /** See `Exchange.once`; nothing in the request must not run twice when left out. */
+  once?: (() => string | undefined) | undefined;
+  /** Called once when the client's response closes (its concurrency slot). */
+  release?: (() => void) | undefined;
+}
+
+const nothingOnce = (): undefined => undefined;
+
 interface Destination {
   request: typeof http.request;
   agent: http.Agent;
@@ -292,29 +305,28 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     },
     /**
      * Sends a request on, with its body already read (`readRequestBody`). `once` names what in it must not run
-     * twice, if anything (see `Exchange.once`).
+     * twice, if anything (see `Exchange.once`); `release` (its concurrency slot) is called when the response closes.
      */
-    forward(
-      req: IncomingMessage,
-      res: ServerResponse,
-      routed: RoutedRequest,
-      requestId: string,
-      body: Buffer,
-      once: () => string | undefined = () => undefined,
-    ): void {
-      if (res.destroyed) return;
+    forward(req: IncomingMessage, res: ServerResponse, request: ForwardedRequest): void {
+      const { routed, requestId, body, release } = request;
+      if (res.destroyed) {
+        release?.();
+        return;
+      }
       const { upstream } = routed;
       const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req), destinationOf(upstream).host);
-      const exchange: Exchange = { routed, requestId, headers, body, retried: false, once };
+      const exchange: Exchange = { routed, requestId, headers, body, retried: false, once: request.once ?? nothingOnce };
       let waiting = pending.get(upstream.service);
       if (!waiting) {
         waiting = new Set<Exchange>();
         pending.set(upstream.service, waiting);
       }
       waiting.add(exchange);
+      // One listener for all that ends with the response.
       res.once('close', () => {
         clearTimeout(exchange.timer);
         waiting.delete(exchange);
+        release?.();
         // The client went away (or the answer was cut): stop the upstream work too, e.g. a running tool call.
         if (!res.writableFinished) {
           exchange.proxyRes?.destroy();
