@@ -314,7 +314,15 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         return;
       }
       const { upstream } = routed;
-      const headers = upstreamHeaders(req, upstream, requestId, body, options.credentials, options.trustedProxies.forwardedBy(req), destinationOf(upstream).host);
+      const headers = upstreamHeaders(
+        req,
+        upstream,
+        requestId,
+        body,
+        options.credentials,
+        options.trustedProxies.forwardedBy(req),
+        destinationOf(upstream).host,
+      );
       const exchange: Exchange = { routed, requestId, headers, body, retried: false, once: request.once ?? nothingOnce };
       let waiting = pending.get(upstream.service);
       if (!waiting) {
