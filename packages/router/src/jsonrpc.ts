@@ -30,6 +30,9 @@ export function summarizeJsonRpc(body: Buffer): JsonRpcSummary | undefined {
 }
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+// Searched for as bytes (a string needle would be encoded again on every search).
+const TRACEPARENT = Buffer.from('traceparent');
+const ESCAPE = Buffer.from('\\u');
 
 /**
  * Whether the router must parse a request body before sending it on (summarizeJsonRpc): when it is a batch, since
@@ -41,5 +44,5 @@ export function needsParsing(body: Buffer, traceparentWanted: boolean): boolean 
   let i = 0;
   while (i < body.length && WHITESPACE.has(body[i]!)) i++;
   if (body[i] === 0x5b /* [ */) return true;
-  return traceparentWanted && (body.includes('traceparent') || body.includes('\\u'));
+  return traceparentWanted && (body.indexOf(TRACEPARENT) !== -1 || body.indexOf(ESCAPE) !== -1);
 }
