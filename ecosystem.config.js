@@ -13,10 +13,11 @@ const demoBenchling = !process.env.BENCHLING_URL;
 const envName = (name) => name.toUpperCase().replace(/-/g, '_');
 
 // V8's young generation (new space) grows up to 16 MiB per semi-space while a process starts (nearly everything
-// allocated then survives) and stays committed when it is idle: 8–10 MiB of each process's idle memory. Capped at
-// 2 MiB the idle bundle is ~25 MiB smaller and the CPU per request was not measurably higher (docs/operations.md,
-// "Memory"). The sandbox (the demo tenant, paced by its rate limit) also favours size over speed throughout.
-// LABMCP_NODE_ARGS replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's defaults).
+// allocated then survives) and stays committed until V8's memory reducer runs, 10–40 s into idling. Capped at 2 MiB,
+// the MCP servers are 8–14 MiB smaller in their first idle seconds and every process peaks lower under load, with no
+// measurable CPU cost per request (docs/operations.md, "Memory"). The sandbox (the demo tenant, paced by its rate
+// limit) also trades speed for size throughout. LABMCP_NODE_ARGS replaces these for every app,
+// LABMCP_NODE_ARGS_<APP> for one (empty: Node's defaults).
 const YOUNG_GEN_CAP = '--max-semi-space-size=2';
 
 function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }) {
