@@ -25,11 +25,11 @@ function nodeArgs(env: Record<string, string>): Apps {
   return JSON.parse(out) as Apps;
 }
 
-t.test('by default: young generation capped at 2 MiB per semi-space, the sandbox optimized for size', async (t) => {
+t.test('by default: young generation capped (2 MiB per semi-space, benchling-mcp 4), the sandbox optimized for size', async (t) => {
   t.same(nodeArgs({}), {
     router: ['--max-semi-space-size=2'],
     'quilt-mcp': ['--max-semi-space-size=2'],
-    'benchling-mcp': ['--max-semi-space-size=2'],
+    'benchling-mcp': ['--max-semi-space-size=4'],
     'benchling-sandbox': ['--optimize-for-size'],
   });
 });

@@ -21,7 +21,7 @@ t.test("PM2 starts each process with its Node flags from ecosystem.config.js (is
   t.same(byName, {
     router: ['--max-semi-space-size=2'],
     'quilt-mcp': ['--max-semi-space-size=2'],
-    'benchling-mcp': ['--max-semi-space-size=2'],
+    'benchling-mcp': ['--max-semi-space-size=4'],
     'benchling-sandbox': ['--optimize-for-size'],
   });
 });
