@@ -10,7 +10,18 @@ if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
 const logDir = path.resolve(root, process.env.LABMCP_LOG_DIR || 'logs');
 const demoBenchling = !process.env.BENCHLING_URL;
 
-function app(name, pkg, { maxMemory, single = false }) {
+const envName = (name) => name.toUpperCase().replace(/-/g, '_');
+
+// V8's young generation (new space) grows up to 16 MiB per semi-space while a process starts (nearly everything
+// allocated then survives) and stays committed until V8's memory reducer runs, 10–40 s into idling. Capped, the MCP
+// servers are 7–14 MiB smaller in their first idle seconds and every process peaks lower under load. 2 MiB cost no
+// measurable CPU per request on the router's hop and quilt-mcp's tools/call; benchling-mcp, whose cached 46 KB
+// tools/list answers fill a small young generation fast, measured ~9% more CPU per answer at 2 MiB and none at
+// 4 MiB (docs/operations.md, "Memory"). The sandbox (the demo tenant, paced by its rate limit) also trades speed
+// for size throughout. LABMCP_NODE_ARGS replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's
+// defaults).
+function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }) {
+  const nodeArgs = (process.env[`LABMCP_NODE_ARGS_${envName(name)}`] ?? process.env.LABMCP_NODE_ARGS ?? defaultNodeArgs).split(/\s+/).filter(Boolean);
   return {
     name,
     script: path.join(root, 'packages', pkg, 'dist', 'main.js'),
@@ -29,7 +40,8 @@ function app(name, pkg, { maxMemory, single = false }) {
     // Exit code 78 (EX_CONFIG) means invalid settings: restarting cannot help, so the process stays stopped
     // (the router's /health names it) and its error log says what to fix.
     stop_exit_codes: [78],
-    max_memory_restart: process.env[`LABMCP_MAX_MEMORY_${name.toUpperCase().replace(/-/g, '_')}`] || maxMemory,
+    max_memory_restart: process.env[`LABMCP_MAX_MEMORY_${envName(name)}`] || maxMemory,
+    node_args: nodeArgs,
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),
     merge_logs: true,
@@ -45,12 +57,12 @@ function app(name, pkg, { maxMemory, single = false }) {
 }
 
 const apps = [
-  app('router', 'router', { maxMemory: '256M' }),
-  app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M' }),
-  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M' }),
+  app('router', 'router', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=2' }),
+  app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M', nodeArgs: '--max-semi-space-size=2' }),
+  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=4' }),
 ];
 // The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
 // It holds its tenant file locked, so it runs as exactly one process.
-if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', single: true }));
+if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', nodeArgs: '--optimize-for-size', single: true }));
 
 module.exports = { apps };

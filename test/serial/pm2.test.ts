@@ -14,6 +14,18 @@ t.test('PM2 runs all four processes and they report healthy', async (t) => {
   t.equal((await bundle.health()).status, 200);
 });
 
+t.test("PM2 starts each process with its Node flags from ecosystem.config.js (issue 16's memory settings)", async (t) => {
+  // PM2 overwrites its processes' titles (and with them /proc/<pid>/cmdline), so what PM2 passed is read from PM2:
+  // node_args become the cluster workers' execArgv.
+  const byName = Object.fromEntries((await bundle.processes()).map((p) => [p.name, (p.pm2_env as { node_args?: string[] }).node_args]));
+  t.same(byName, {
+    router: ['--max-semi-space-size=2'],
+    'quilt-mcp': ['--max-semi-space-size=2'],
+    'benchling-mcp': ['--max-semi-space-size=4'],
+    'benchling-sandbox': ['--optimize-for-size'],
+  });
+});
+
 t.test('a killed process shows as 503 naming it, and PM2 brings it back by itself', async (t) => {
   const quilt = (await bundle.processes()).find((p) => p.name === 'quilt-mcp');
   t.ok(quilt?.pid);

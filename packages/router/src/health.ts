@@ -1,4 +1,5 @@
 import type { CheckResult } from '@labmcp/service-kit/service';
+import { getUpstream, jsonOf, type UpstreamGetError } from './upstream-get.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -15,14 +16,14 @@ export async function probeUpstreams(
       const started = performance.now();
       const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
       try {
-        const res = await fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(timeoutMs) });
-        const body = (await res.json().catch(() => ({}))) as { status?: string; version?: string };
+        const res = await getUpstream(upstream.target, '/health', timeoutMs);
+        const body = (jsonOf(res) ?? {}) as { status?: string; version?: string };
         if (res.ok) onBody?.(upstream, body);
         const status = res.ok && (body.status === 'ok' || body.status === 'degraded') ? body.status : 'down';
         return [upstream.service, { status, latencyMs: latencyMs(), httpStatus: res.status, ...(body.version && { version: body.version }) }];
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code;
-        const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (err as Error).message);
+        const failure = err as UpstreamGetError;
+        const reason = failure.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (failure.code ?? failure.message);
         return [upstream.service, { status: 'down', latencyMs: latencyMs(), error: reason }];
       }
     }),

@@ -1,5 +1,6 @@
 import type { MetricsPage, ServiceMetrics } from '@labmcp/service-kit/service';
 import { AggregatorRegistry, Counter, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { getUpstream, jsonOf } from './upstream-get.js';
 import type { Upstream } from './upstreams.js';
 
 type metric = MetricObjectWithValues<MetricValue<string>>;
@@ -58,9 +59,10 @@ export async function bundleMetrics(base: ServiceMetrics, upstreams: Upstream[],
   const scraped = await Promise.all(
     upstreams.map(async (u) => {
       try {
-        const res = await fetch(new URL('/metrics?format=json', u.target), { signal: AbortSignal.timeout(timeoutMs) });
-        if (!res.ok) return { upstream: u.service, ok: false, data: [] as metric[] };
-        return { upstream: u.service, ok: true, data: (await res.json()) as metric[] };
+        const res = await getUpstream(u.target, '/metrics?format=json', timeoutMs);
+        const data = res.ok ? jsonOf(res) : undefined;
+        if (!Array.isArray(data)) return { upstream: u.service, ok: false, data: [] as metric[] };
+        return { upstream: u.service, ok: true, data: data as metric[] };
       } catch {
         return { upstream: u.service, ok: false, data: [] as metric[] };
       }

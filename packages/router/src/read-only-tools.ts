@@ -1,3 +1,4 @@
+import { getUpstream, jsonOf } from './upstream-get.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -44,8 +45,8 @@ export class ReadOnlyTools {
     const now = Date.now();
     if (now - (this.askedAt.get(upstream.service) ?? -Infinity) < this.retryMs) return;
     this.askedAt.set(upstream.service, now);
-    void fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(this.timeoutMs) })
-      .then(async (res) => this.update(upstream, await res.json()))
+    void getUpstream(upstream.target, '/health', this.timeoutMs)
+      .then((res) => this.update(upstream, jsonOf(res)))
       .catch(() => {
         // Unknown for now: every call counts as a write until a later ask succeeds.
       });

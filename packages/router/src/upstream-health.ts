@@ -1,4 +1,5 @@
 import type { Logger } from '@labmcp/service-kit/service';
+import { getUpstream } from './upstream-get.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -26,8 +27,7 @@ export class UpstreamAvailability {
     this.logger.warn({ service: upstream.service }, 'upstream unreachable: failing fast until its /health answers');
     const probe = async () => {
       try {
-        const res = await fetch(new URL('/health', upstream.target), { signal: AbortSignal.timeout(this.probeTimeoutMs) });
-        await res.arrayBuffer();
+        const res = await getUpstream(upstream.target, '/health', this.probeTimeoutMs);
         if (res.ok) {
           this.down.delete(upstream.service);
           this.logger.info({ service: upstream.service }, 'upstream reachable again');

@@ -14,8 +14,7 @@
  * - the manifest header gets `workflow: {id, config[, schemas]}` with the URLs as quilt3 stores them (on a versioned
  *   bucket with the `?versionId=` read).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { isJsonObject, type JsonObject, type JsonValue, orderedObject, PyFloat, StorageError } from '../quilt/index.js';
 import { RegistryRequestError } from './errors.js';
@@ -31,6 +30,11 @@ const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 const SUPPORTED_VERSION: [number, number, number] = [1, 1, 0];
 
 export class WorkflowError extends RegistryRequestError {}
+
+// The YAML parser and the JSON Schema compiler are loaded when a registry's workflows config is first read: a server
+// whose registries have none never needs them, and loaded at start they held ~3 MiB of V8 heap (issue #16).
+const loadYaml = () => import('yaml');
+const loadAjv = () => import('ajv');
 
 const version = z.string().regex(/^[1-9][0-9]*(\.(0|[1-9][0-9]*)){0,2}$/, 'must be a version like "1" or "1.1"');
 const workflowSpec = z
@@ -101,10 +105,11 @@ export async function loadWorkflowConfig(opened: OpenedRegistry, signal?: AbortS
     throw err;
   }
   const url = opened.physicalKey(WORKFLOW_CONFIG_KEY, versionId);
+  const yaml = await loadYaml();
   let raw: unknown;
   try {
     // PyYAML's safe_load reads YAML 1.1 (`False`, `yes`, `on` are booleans) and lets a repeated key win.
-    raw = parseYaml(text, { version: '1.1', uniqueKeys: false });
+    raw = yaml.parse(text, { version: '1.1', uniqueKeys: false });
   } catch (err) {
     throw new WorkflowError(`The workflows config ${url} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 'workflow_config_error');
   }
@@ -283,6 +288,7 @@ async function loadSchema(
     );
   }
   // Like python-jsonschema's Draft7Validator without a format checker: unknown keywords and formats are ignored.
+  const { Ajv } = await loadAjv();
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false, validateSchema: true });
   try {
     return { validate: ajv.compile(schema as object), url: stored };

@@ -1,0 +1,54 @@
+/**
+ * Issue 16: ecosystem.config.js gives each app its Node flags (node_args) for a smaller idle footprint — the young
+ * generation capped for the router and the MCP servers, the sandbox built for size — and LABMCP_NODE_ARGS /
+ * LABMCP_NODE_ARGS_<APP> replace them. The file reads the environment when PM2 loads it, so each case loads it in a
+ * process of its own with that environment. (test/serial/pm2.test.ts checks the flags reach the running processes.)
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import t from 'tap';
+import { repoRoot } from '../helpers/bundle.js';
+
+type Apps = Record<string, string[]>;
+
+function nodeArgs(env: Record<string, string>): Apps {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LABMCP_NODE_ARGS') && k !== 'BENCHLING_URL'));
+  const out = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `const { apps } = require(${JSON.stringify(path.join(repoRoot, 'ecosystem.config.js'))}); console.log(JSON.stringify(Object.fromEntries(apps.map((a) => [a.name, a.node_args]))));`,
+    ],
+    // An env file of the test's own that does not exist: the developer's .env must not change the answer.
+    { env: { ...clean, LABMCP_ENV_FILE: path.join(repoRoot, 'no-such.env'), ...env }, encoding: 'utf8' },
+  );
+  return JSON.parse(out) as Apps;
+}
+
+t.test('by default: young generation capped (2 MiB per semi-space, benchling-mcp 4), the sandbox optimized for size', async (t) => {
+  t.same(nodeArgs({}), {
+    router: ['--max-semi-space-size=2'],
+    'quilt-mcp': ['--max-semi-space-size=2'],
+    'benchling-mcp': ['--max-semi-space-size=4'],
+    'benchling-sandbox': ['--optimize-for-size'],
+  });
+});
+
+t.test('LABMCP_NODE_ARGS replaces them for every app, LABMCP_NODE_ARGS_<APP> for one', async (t) => {
+  t.same(nodeArgs({ LABMCP_NODE_ARGS: '--max-semi-space-size=8  --stack-size=2000', LABMCP_NODE_ARGS_BENCHLING_SANDBOX: '--max-semi-space-size=1' }), {
+    router: ['--max-semi-space-size=8', '--stack-size=2000'],
+    'quilt-mcp': ['--max-semi-space-size=8', '--stack-size=2000'],
+    'benchling-mcp': ['--max-semi-space-size=8', '--stack-size=2000'],
+    'benchling-sandbox': ['--max-semi-space-size=1'],
+  });
+});
+
+t.test("empty: Node's defaults", async (t) => {
+  t.same(nodeArgs({ LABMCP_NODE_ARGS: '' }), { router: [], 'quilt-mcp': [], 'benchling-mcp': [], 'benchling-sandbox': [] });
+  t.same(nodeArgs({ LABMCP_NODE_ARGS_QUILT_MCP: '' })['quilt-mcp'], [], 'for one app');
+  t.same(nodeArgs({ LABMCP_NODE_ARGS_QUILT_MCP: '' }).router, ['--max-semi-space-size=2'], 'the others keep theirs');
+});
+
+t.test('without the sandbox (a real Benchling tenant), the other apps keep their flags', async (t) => {
+  t.same(Object.keys(nodeArgs({ BENCHLING_URL: 'https://example.benchling.com' })), ['router', 'quilt-mcp', 'benchling-mcp']);
+});
