@@ -32,6 +32,8 @@ const HELP = `Usage: npm run bench -- [options]
   --concurrency <list>      connections for the overhead runs (default 1,8,32)
   --duration <s>            measured seconds per path, level and round (default 3)
   --warmup <s>              warm-up seconds before each measurement (default 1)
+  --initial-warmup <s>      overhead phase: load on every path before the first level, so that freshly started
+                            processes are compiled (JIT) before anything is measured (default 5; 0 skips)
   --rounds <n>              rounds per level; paths run back to back in a round, order alternating (default 4)
   --quiet-below <percent>   before each round, wait (up to --quiet-max-wait s, default 20) until other work uses
                             at most this share of the CPUs — for shared machines
@@ -66,6 +68,7 @@ const { values: args } = parseArgs({
     phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,growth,mcp' },
     'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
+    'initial-warmup': { type: 'string', default: '5' },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '4' },
@@ -140,6 +143,7 @@ const opts = {
   concurrency: list('concurrency', args.concurrency),
   durationS: num('duration', args.duration, 1),
   warmupS: num('warmup', args.warmup, 0.5),
+  initialWarmupS: num('initial-warmup', args['initial-warmup'], 0),
   quietBelow: args['quiet-below'] === undefined ? undefined : num('quiet-below', args['quiet-below'], 1) / 100,
   quietMaxWaitS: num('quiet-max-wait', args['quiet-max-wait'], 1),
   rounds: num('rounds', args.rounds, 1),
@@ -364,6 +368,7 @@ async function main(): Promise<number> {
         rounds: opts.rounds,
         durationS: opts.durationS,
         warmupS: opts.warmupS,
+        initialWarmupS: opts.initialWarmupS,
         ...(opts.quietBelow !== undefined && { quietBelow: opts.quietBelow, quietMaxWaitMs: opts.quietMaxWaitS * 1000 }),
       });
     });

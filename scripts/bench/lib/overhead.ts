@@ -77,6 +77,12 @@ export interface OverheadOptions {
   rounds: number;
   durationS: number;
   warmupS: number;
+  /**
+   * Load on every path (8 connections) before the first level: the processes are fresh, and the lowest level's
+   * 1 s warm-ups alone leave V8 still compiling the hot paths into the first measurements (seen in profiles as
+   * optimising-compiler time, and more of it for the router than for the bare hop).
+   */
+  initialWarmupS?: number;
   /** Before each round, wait (up to quietMaxWaitMs) until other work uses at most this share of the CPUs. */
   quietBelow?: number;
   quietMaxWaitMs?: number;
@@ -104,6 +110,11 @@ function cpuOfTree(root: number): number {
 
 export async function measureOverhead(options: OverheadOptions): Promise<LevelResult[]> {
   const levels: LevelResult[] = [];
+  if (options.initialWarmupS) {
+    for (const target of options.targets) {
+      await runLoad({ url: target.url, headers: options.headers, body: options.body, connections: 8, durationS: options.initialWarmupS });
+    }
+  }
   for (const connections of options.levels) {
     const acc = new Map<
       TargetKey,
