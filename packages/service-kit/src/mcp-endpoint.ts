@@ -9,7 +9,7 @@ import {
   type McpServerFactory,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf } from './answer-cache.js';
+import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf, verifiedCacheable } from './answer-cache.js';
 import { createSharedToolCalls, sharedCallCandidate } from './shared-server.js';
 
 export interface McpEndpointOptions {
@@ -108,9 +108,12 @@ async function readUpTo(
 
 /**
  * Reads a request body whose length is declared and within the limit, or resolves undefined when the client goes
- * away first. The stream is then spent, hence `replaying`.
+ * away first. The stream is then spent, hence `replaying`. A small body has usually arrived with the headers, and
+ * the parser has ended the message by the time the caller is authenticated: it is taken as it is, at once.
  */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+function readBody(req: IncomingMessage, declared: number): Buffer | undefined | Promise<Buffer | undefined> {
+  // Paused, ended by the parser, all of it buffered: read() hands over every byte buffered, as one Buffer.
+  if (req.complete && req.readableLength === declared && !req.readableFlowing) return req.read() as Buffer;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -147,8 +150,7 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The request, parsed, when it is a `tools/call` the shared server may answer (cheap to reject: a substring test first). */
-function sharedCall(body: Buffer, headers: IncomingMessage['headers']) {
-  const text = body.toString('utf8');
+function sharedCall(text: string, headers: IncomingMessage['headers']) {
   if (!text.includes('"tools/call"')) return undefined;
   try {
     return sharedCallCandidate(JSON.parse(text), headers);
@@ -240,9 +242,12 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
       if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
         return nodeHandler(given ? replaying(req, given) : req, res);
-      const body = given ?? (await readBody(req));
-      if (body === undefined) return;
-      const candidate = answers && cacheableRequest(body, req.headers, authInfo.scopes);
+      let read = given ?? readBody(req, declared);
+      if (read instanceof Promise) read = await read;
+      if (read === undefined) return;
+      const body = read;
+      const text = body.toString('utf8');
+      const candidate = answers && cacheableRequest(text, req.headers, authInfo.scopes);
       if (candidate) {
         const hit = answers.get(candidate.key);
         if (hit) {
@@ -256,9 +261,9 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
           res.uncork();
           return;
         }
-        pending.set(authInfo, candidate);
+        if (verifiedCacheable(text, candidate)) pending.set(authInfo, candidate);
       }
-      const call = shared && sharedCall(body, req.headers);
+      const call = shared && sharedCall(text, req.headers);
       if (call) {
         let keepAlive: NodeJS.Timeout | undefined;
         const json = await shared.answer(
