@@ -1,5 +1,5 @@
-// `node --import=tsx scripts/bench/pm2-cost.ts [--rounds 3] [--duration 4] [--connections 8] [--variants 0,2]
-// [--env NAME=value,...]`: quilt-mcp's CPU per
+// `node --import=tsx scripts/bench/pm2-cost.ts [--rounds 3] [--duration 4] [--connections 8] [--rate 1000]
+// [--variants 0,2] [--env NAME=value,...]`: quilt-mcp's CPU per
 // request started directly and under PM2 with the repo's settings and with single options changed (lib/pm2-cost.ts);
 // prints the Markdown table and the raw figures.
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
+    rate: { type: 'string' },
     variants: { type: 'string', default: 'all' },
     env: { type: 'string' },
   },
@@ -23,6 +24,7 @@ const ALL = [
   { label: 'PM2, no max_memory_restart', app: { max_memory_restart: null } },
   { label: 'PM2, node_args --max-semi-space-size=1', app: { node_args: '--max-semi-space-size=1' } },
   { label: 'PM2, node_args --max-semi-space-size=4', app: { node_args: '--max-semi-space-size=4' } },
+  { label: 'PM2, log batches per turn (LABMCP_LOG_BATCH_MS=0)', app: { env: { LABMCP_LOG_BATCH_MS: '0' } } },
 ];
 installSignalHandlers();
 try {
@@ -32,6 +34,7 @@ try {
     durationS: Number(values.duration),
     warmupS: Number(values.warmup),
     rounds: Number(values.rounds),
+    ...(values.rate && { rate: Number(values.rate) }),
     variants: wanted,
     ...(values.env && {
       env: Object.fromEntries(values.env.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_LOG_BATCH_MS } from './logger.js';
 
 /** Thrown when the environment does not describe a runnable service; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -18,6 +19,13 @@ export const commonSettings = {
   LABMCP_DATA_DIR: z.string().min(1).default('./data'),
   LABMCP_LOG_DIR: z.string().min(1).default('./logs'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** How long a log line may wait for others to be written with it (logger.ts reads it; validated here). */
+  LABMCP_LOG_BATCH_MS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(1000, 'must be at most 1000')
+    .default(DEFAULT_LOG_BATCH_MS),
   NODE_ENV: z.string().optional(),
   /**
    * Distinct `tools/list` / `initialize` / `server/discover` answers an MCP server keeps (mcp-endpoint.ts); 0 turns

@@ -3,10 +3,9 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import net, { type AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { logAccess, requestSummary } from './access-log.js';
 import { type HealthChecks, healthReport } from './health.js';
 import { type ServiceMetrics, statusClass } from './metrics.js';
-import { redactUrl } from './redact-url.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
 import { flushSpans, nameRequestSpan, serveInTrace, unrecordRequest } from './tracing/trace.js';
@@ -14,7 +13,8 @@ import { flushSpans, nameRequestSpan, serveInTrace, unrecordRequest } from './tr
 /** What the frame hands a handler with each request; `State` is what the service's `beforeRequest` returned. */
 export interface RequestContext<State = undefined> {
   requestId: string;
-  log: Logger;
+  /** A logger whose lines name the request (made on first use: most requests never log but their access line). */
+  readonly log: Logger;
   /** What `beforeRequest` worked out about this request (undefined without that hook). */
   state: State;
 }
@@ -93,16 +93,9 @@ export interface RunningService {
   stop: () => Promise<void>;
 }
 
-declare module 'http' {
-  interface IncomingMessage {
-    /** Set by whoever authenticated the request, for the access log. */
-    userId?: string;
-  }
-}
-
 /** The metric label of a request: the fixed paths every service has, anything else `other` (never raw URLs). */
 export function defaultRoute(req: IncomingMessage): string {
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const path = pathOf(req.url);
   if (path === '/health' || path === '/metrics' || path === '/mcp') return path;
   return 'other';
 }
@@ -119,24 +112,6 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const quiet = new Set(options.quietPaths ?? ['/health', '/metrics']);
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
-
-  const accessLog = pinoHttp({
-    logger,
-    genReqId: (_req, res) => String(res.getHeader(REQUEST_ID_HEADER)),
-    autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0] ?? '') },
-    customProps: (req) => (req.userId ? { userId: req.userId } : {}),
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
-    // Only what an access line needs. Serialising every header (and redacting them) on each request was the
-    // largest cost of the router's hot path, and a header-free line cannot leak a credential. A query string
-    // can (`?access_token=`, `?api_key=`): its credential parameters are redacted.
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.socket?.remoteAddress }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-  });
 
   const headersTimeout = options.headersTimeoutMs ?? 66_000;
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
@@ -161,25 +136,29 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     }
     const route = routeOf(req, state);
     nameRequestSpan(req.method, route);
-    accessLog(req, res);
-    const endTimer = metrics.httpDuration.startTimer({ route });
+    const began = performance.now();
+    const logged = !quiet.has(pathOf(req.url));
     metrics.activeRequests.inc();
-    res.once('close', () => {
-      metrics.activeRequests.dec();
-      const labels = { route, status_class: statusClass(res.statusCode) };
-      endTimer(labels);
-      metrics.httpRequests.inc(labels);
-    });
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
-    void serve(req, res, { requestId, log: req.log, state }).catch((err: unknown) => {
-      req.log.error({ err }, 'unhandled error while serving request');
+    // One listener for everything done at the end (a listener per concern cost more than the work in each).
+    res.once('close', () => {
+      inFlight.delete(res);
+      metrics.activeRequests.dec();
+      const elapsedMs = performance.now() - began;
+      const labels = { route, status_class: statusClass(res.statusCode) };
+      metrics.httpDuration.observe(labels, elapsedMs / 1000);
+      metrics.httpRequests.inc(labels);
+      if (logged) logAccess(logger, req, res, requestId, elapsedMs);
+    });
+    const ctx = new LazyRequestContext(logger, req, requestId, state);
+    void serve(req, res, ctx).catch((err: unknown) => {
+      ctx.log.error({ err }, 'unhandled error while serving request');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error', requestId });
       else res.destroy();
     });
   };
   // Each request runs in its trace (a `traceparent` it brought, or a new one): see tracing/trace.ts.
-  const listener = (req: IncomingMessage, res: ServerResponse) => serveInTrace(req, res, !quiet.has((req.url ?? '').split('?')[0] ?? ''), onRequest);
+  const listener = (req: IncomingMessage, res: ServerResponse) => serveInTrace(req, res, !quiet.has(pathOf(req.url)), onRequest);
   const server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createServer(serverOptions, listener);
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs
@@ -187,7 +166,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   server.keepAliveTimeout = 65_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<State>): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req.url);
     const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
     const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
     if (access === 'refused' || (access === 'status' && path === '/metrics')) {
@@ -262,6 +241,29 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     logger.info('stopped');
   };
   return { server, url, stop };
+}
+
+/** A request's path: its URL without the query string. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** The context a handler gets, with the request's own logger made only if something logs through it. */
+class LazyRequestContext<State> implements RequestContext<State> {
+  #log: Logger | undefined;
+  constructor(
+    private readonly logger: Logger,
+    private readonly req: IncomingMessage,
+    readonly requestId: string,
+    readonly state: State,
+  ) {}
+
+  get log(): Logger {
+    this.#log ??= this.logger.child({ req: requestSummary(this.req, this.requestId) });
+    return this.#log;
+  }
 }
 
 /** A health report with no detail: the overall status and each check's. */

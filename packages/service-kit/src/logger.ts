@@ -2,8 +2,8 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 import { traceOfLogLine } from './tracing/trace.js';
 
 /**
- * Every place a secret can sit in what we log. Request and response objects are serialised by pino-http, and
- * our own log calls use the field names below; anything new that may carry a secret must be added here (the
+ * Every place a secret can sit in what we log. Access lines hold no headers (access-log.ts), and our own log
+ * calls use the field names below; anything new that may carry a secret must be added here (the
  * log-grep tests catch what is missed).
  */
 export const REDACT_PATHS = [
@@ -57,32 +57,52 @@ function traceIdOf(merge: object): object {
 }
 
 /**
- * stdout with one write per turn of the event loop, however many requests logged in it: under load that is one
- * system call for dozens of lines instead of one each, and at low load a line still goes out right after the
- * request that logged it (no thread-pool round trip, unlike an asynchronous file stream). What is pending is
- * written synchronously when the process exits. The buffer is bounded: past it, lines are dropped rather than
- * memory growing without limit.
+ * stdout written in batches: every line logged within `LABMCP_LOG_BATCH_MS` (or, at 0, within one turn of the event
+ * loop) goes out in one write, and a batch past 256 KiB goes at once. Under load that is one system call (or one
+ * IPC message, under PM2) for dozens of lines instead of one each. What is pending is written synchronously when
+ * the process exits; a process killed outright loses at most that window. The buffer is bounded: past it, lines are
+ * dropped (and the drop reported) rather than memory growing without limit.
  *
  * Under PM2, `process.stdout.write` is PM2's own: it writes to the app's log file and relays each call to the
  * daemon as an IPC message (for `pm2 logs` and pm2-runtime's container output). Writing to file descriptor 1
- * would bypass both and lose the lines, so there the batches go through it, one IPC message per batch.
+ * would bypass both and lose the lines, so there the batches go through it: each IPC message costs the app and the
+ * daemon CPU of its own, which is what the batch window saves.
  */
 function standardOutput(service: string): pino.DestinationStream {
   // One per process, whatever the number of loggers: their lines share the batches, in order.
   if (!sharedStdout) {
     const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
-    sharedStdout = new BatchedStdout(LOG_BUFFER_CHARS, pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }), { service, pid: process.pid });
+    sharedStdout = new BatchedStdout(
+      LOG_BUFFER_CHARS,
+      pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }),
+      { service, pid: process.pid },
+      {
+        windowMs: logBatchMs(),
+      },
+    );
   }
   return sharedStdout;
 }
 
+/** `LABMCP_LOG_BATCH_MS` (validated with the other common settings, config.ts: a bad value stops the process there). */
+function logBatchMs(): number {
+  const value = Number(process.env.LABMCP_LOG_BATCH_MS ?? DEFAULT_LOG_BATCH_MS);
+  return Number.isInteger(value) && value >= 0 && value <= 1000 ? value : DEFAULT_LOG_BATCH_MS;
+}
+
+export const DEFAULT_LOG_BATCH_MS = 20;
+// A batch this large goes out at once, whatever the window: it bounds one write (one IPC message under PM2).
+const EAGER_BATCH_CHARS = 256 * 1024;
+
 let sharedStdout: BatchedStdout | undefined;
 
-/** Collects lines and hands them to `process.stdout.write` once per turn of the event loop. */
+/** Collects lines and hands them to `out.write` once per window (or per turn of the event loop). */
 export class BatchedStdout implements pino.DestinationStream {
   private pending: string[] = [];
   private pendingChars = 0;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private readonly windowMs: number;
+  private readonly eagerChars: number;
   /** Lines dropped because the buffer was full, since the last report of it. */
   dropped = 0;
 
@@ -91,7 +111,11 @@ export class BatchedStdout implements pino.DestinationStream {
     private readonly out: { write: (chunk: string) => unknown } = process.stdout,
     /** Fields for the line that reports dropped lines (it is written here, not through a logger). */
     private readonly source: Record<string, unknown> = {},
+    /** windowMs: how long a line may wait for others (0: until the end of the turn); eagerChars: a batch this big goes at once. */
+    options: { windowMs?: number; eagerChars?: number } = {},
   ) {
+    this.windowMs = options.windowMs ?? 0;
+    this.eagerChars = Math.min(options.eagerChars ?? EAGER_BATCH_CHARS, maxChars);
     process.once('exit', () => this.flush());
   }
 
@@ -101,14 +125,19 @@ export class BatchedStdout implements pino.DestinationStream {
       this.pending.push(line);
       this.pendingChars += line.length;
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    if (this.pendingChars >= this.eagerChars) this.flush();
+    else if (this.timer === undefined) {
+      // Unreferenced: a pending batch never keeps a process alive (the exit handler writes it).
+      this.timer = this.windowMs > 0 ? setTimeout(() => this.flush(), this.windowMs).unref() : setImmediate(() => this.flush()).unref();
     }
   }
 
   flush(): void {
-    this.scheduled = false;
+    if (this.timer !== undefined) {
+      if (this.windowMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+      else clearImmediate(this.timer as NodeJS.Immediate);
+      this.timer = undefined;
+    }
     if (this.pending.length === 0 && this.dropped === 0) return;
     const text = this.pending.join('');
     this.pending = [];

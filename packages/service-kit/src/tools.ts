@@ -73,6 +73,8 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
   const { service, logger, metrics, callerContext, toToolError } = options;
   const scoped: { tool: RegisteredTool; scope: string }[] = [];
   for (const tool of tools) {
+    // One per tool, not per call: a pino child logger serialises its bindings when made.
+    const log = logger.child({ tool: tool.name });
     const registered = server.registerTool(
       tool.name,
       {
@@ -85,7 +87,6 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
       inToolSpan(tool.name, async (args: unknown, ctx: ServerContext, span: ActiveSpan) => {
         const started = performance.now();
         const { userId, scopes, context } = callerContext(ctx.http?.authInfo);
-        const log = logger.child({ tool: tool.name });
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const progress = async (done: number, total?: number, message?: string) => {
           if (progressToken === undefined) return;

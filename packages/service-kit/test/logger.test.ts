@@ -99,3 +99,21 @@ t.test('credentials in a query string are redacted from a logged URL; the rest o
   t.equal(redactUrl(`/mcp?whatever=${jwt}`), '/mcp?whatever=[redacted]', 'a JWT under any name');
   t.equal(redactUrl('/mcp?%E0%A4%A=1'), '/mcp?%E0%A4%A=1', 'an undecodable name is left as it is');
 });
+
+t.test('batched stdout with a window: lines wait up to the window, a big batch goes at once', async (t) => {
+  const { BatchedStdout } = await import('../src/logger.js');
+  const writes: string[] = [];
+  const out = new BatchedStdout(10_000, { write: (chunk: string) => writes.push(chunk) }, {}, { windowMs: 40, eagerChars: 100 });
+  out.write('a\n');
+  await new Promise((r) => setImmediate(r));
+  out.write('b\n');
+  await new Promise((r) => setTimeout(r, 5));
+  t.same(writes, [], 'nothing written before the window ends, even across turns');
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(writes, ['a\nb\n'], 'one write for the window');
+  out.write('x'.repeat(60));
+  out.write('y'.repeat(60));
+  t.same(writes.at(-1), 'x'.repeat(60) + 'y'.repeat(60), 'past eagerChars the batch is written at once');
+  await new Promise((r) => setTimeout(r, 60));
+  t.equal(writes.length, 2, 'and the window it started does not write again');
+});

@@ -9,6 +9,8 @@ export interface LoadSpec {
   body: string;
   connections: number;
   durationS: number;
+  /** Requests per second across all connections (autocannon's `overallRate`); unset: as fast as answered. */
+  rate?: number;
 }
 
 export interface LoadRun {
@@ -36,6 +38,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
     headers: spec.headers,
     body: spec.body,
     timeout: 10,
+    ...(spec.rate !== undefined && { overallRate: spec.rate }),
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs);

@@ -21,6 +21,11 @@ export interface Pm2CostOptions {
   durationS: number;
   warmupS: number;
   rounds: number;
+  /**
+   * A fixed request rate for every target (req/s). CPU per request includes each process's fixed work per second
+   * (timers, GC, metrics), so targets compared at different throughputs differ by that alone; at one rate they do not.
+   */
+  rate?: number;
   variants: Pm2Variant[];
   /** Environment for quilt-mcp in every target, direct and under PM2 (e.g. LOG_LEVEL=warn). */
   env?: Record<string, string>;
@@ -65,7 +70,10 @@ async function underPm2(variant: Pm2Variant, dataDir: string, env: Record<string
     file,
     `const { apps } = require(${JSON.stringify(path.join(repoRoot, 'ecosystem.config.js'))});\n` +
       // null removes an option.
-      `const app = { ...apps.find((a) => a.name === 'quilt-mcp'), ...${JSON.stringify(variant.app)} };\n` +
+      `const base = apps.find((a) => a.name === 'quilt-mcp');\n` +
+      `const variant = ${JSON.stringify(variant.app)};\n` +
+      // A variant's env adds to the app's (which names the log directory) rather than replacing it.
+      'const app = { ...base, ...variant, env: { ...base.env, ...variant.env } };\n' +
       'for (const key of Object.keys(app)) if (app[key] === null) delete app[key];\n' +
       'module.exports = { apps: [app] };\n',
   );
@@ -105,7 +113,7 @@ export async function measurePm2Cost(options: Pm2CostOptions): Promise<Pm2CostRe
       if (round % 2 === 1) order.reverse();
       for (const i of order) {
         const target = targets[i]!;
-        const spec = { url: target.url, headers, body: BODY, connections: options.connections };
+        const spec = { url: target.url, headers, body: BODY, connections: options.connections, ...(options.rate !== undefined && { rate: options.rate }) };
         await runLoad({ ...spec, durationS: options.warmupS });
         const app0 = cpuMs(target.appPid);
         const daemon0 = target.daemonPid ? cpuMs(target.daemonPid) : 0;
@@ -123,7 +131,13 @@ export async function measurePm2Cost(options: Pm2CostOptions): Promise<Pm2CostRe
       }
     }
     return {
-      options: { connections: options.connections, durationS: options.durationS, warmupS: options.warmupS, rounds: options.rounds },
+      options: {
+        connections: options.connections,
+        durationS: options.durationS,
+        warmupS: options.warmupS,
+        rounds: options.rounds,
+        ...(options.rate !== undefined && { rate: options.rate }),
+      },
       workload: 'quilt-mcp tools/call registries_list (2025, JSON)',
       rows,
     };
@@ -153,7 +167,7 @@ export function renderPm2Cost(result: Pm2CostResult): string {
             .map(([k, v]) => `${k}=${v}`)
             .join(', ')})`
         : ''
-    }, ${result.options.connections} connections straight to quilt-mcp's port, ${result.options.rounds} rounds of ${result.options.warmupS} s warm-up + ${result.options.durationS} s, targets alternating; CPU from /proc, medians of the rounds.`,
+    }, ${result.options.connections} connections${result.options.rate !== undefined ? ` at a fixed ${result.options.rate} req/s` : ''} straight to quilt-mcp's port, ${result.options.rounds} rounds of ${result.options.warmupS} s warm-up + ${result.options.durationS} s, targets alternating; CPU from /proc, medians of the rounds.`,
     '',
     ...lines,
   ].join('\n');
