@@ -34,7 +34,9 @@ export function callerFrom<P extends Caller>(authInfo: AuthInfo | undefined): P 
 export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): ServiceHandler {
   const path = options.path ?? '/mcp';
   return async (req, res, ctx) => {
-    const url = (req.url ?? '/').split('?')[0];
+    const raw = req.url ?? '/';
+    const query = raw.indexOf('?');
+    const url = query === -1 ? raw : raw.slice(0, query);
     if (url !== path) {
       sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
       return;
