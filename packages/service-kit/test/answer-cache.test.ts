@@ -2,6 +2,7 @@
 // without building a server (the factory is not called), per distinct request and scope set; tools/call always
 // goes through the SDK (or the shared server, with sharedToolCalls); the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
 // servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
 import t, { type Test } from 'tap';
@@ -209,6 +210,35 @@ t.test('exact: the scopes and the headers the SDK reads are part of the key', as
       t.same(a, b, `round ${round}: ${JSON.stringify(extra)}`);
     }
   }
+});
+
+/** A POST over a raw socket with its body in two parts, `pauseMs` apart (a slow client): the answer's body. */
+function postInParts(url: string, auth: string, body: string, pauseMs: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    const head = `POST /mcp HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAccept: application/json\r\nAuthorization: Bearer ${auth}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    socket.write(head + body.slice(0, 10));
+    setTimeout(() => socket.write(body.slice(10)), pauseMs);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer.slice(answer.indexOf('\r\n\r\n') + 4)));
+    socket.on('error', reject);
+  });
+}
+
+t.test('a body that arrives in parts is read whole: the cached and the shared-server answers are the same', async (t) => {
+  const url = await serve(t, 64, true);
+  const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  const expected = (await post(url, 'alice:read', JSON.parse(list))).text;
+  t.equal(await postInParts(url, 'alice:read', list, 50), expected, 'tools/list from the cache');
+  const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } };
+  const called = (await post(url, 'alice:read', call)).text;
+  t.match(called, /"text":"hi"/);
+  t.equal(await postInParts(url, 'alice:read', JSON.stringify(call), 50), called, 'tools/call on the shared server');
 });
 
 t.test('bounded: past answerCacheEntries the least recently used answer is built again', async (t) => {
