@@ -56,10 +56,10 @@ export interface CacheableRequest {
 
 /**
  * The first `"id":` member and its token: a safe integer literal or a string without escapes (any other id is left
- * to the SDK, uncached). Which `"id"` this is — the top-level one, or one nested in params — is settled by
+ * to the SDK, uncached). The string's characters are those JSON allows unescaped: none below U+0020, no `"`, no `\`. Which `"id"` this is — the top-level one, or one nested in params — is settled by
  * `verifiedCacheable` before anything is kept under its key.
  */
-const ID_MEMBER = /"id"[ \t\n\r]*:[ \t\n\r]*(-?(?:0|[1-9][0-9]{0,15})|"[^"\\\u0000-\u001f]*")/;
+const ID_MEMBER = /"id"[ \t\n\r]*:[ \t\n\r]*(-?(?:0|[1-9][0-9]{0,15})|"[ !#-[\]-\uffff]*")/;
 
 /** Put in the id's place to see whether it is the top-level id (JSON has no other way to tell). */
 const ID_MARK = `labmcp-id-${randomUUID()}`;

@@ -153,6 +153,8 @@ t.test('exact: requests that differ in anything but their id never share an answ
     '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":5}},"id":9}',
     // ids the fast path does not take (escapes, fractions, exponents, past 2^53): answered by the SDK each time
     '{"jsonrpc":"2.0","id":"a\\"b","method":"tools/list"}',
+    // a control character in the id's string is not JSON (the SDK refuses it), though the text around it is a cached one's
+    '{"jsonrpc":"2.0","id":"a\u0001b","method":"tools/list"}',
     '{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}',
     '{"jsonrpc":"2.0","id":1e2,"method":"tools/list"}',
     '{"jsonrpc":"2.0","id":12345678901234567890,"method":"tools/list"}',
