@@ -65,9 +65,13 @@ function vaultUserOf(principal: Principal, claim: string): string {
 
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="benchling-mcp", charset="UTF-8"' };
 
-export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage) => Promise<BenchlingCaller> {
+/**
+ * The caller of a request, or an HttpError. A caller with their own key is known at once and returned as it is;
+ * one acting through the service or a vault key needs their JWT verified (and the vault asked): a promise.
+ */
+export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage) => BenchlingCaller | Promise<BenchlingCaller> {
   assertKeyConfig(options);
-  return async (req) => {
+  return (req) => {
     const userKey = options.mode === 'service' || options.mode === 'vault' ? undefined : userKeyFrom(req);
     if (userKey && options.rejectedLately?.(userKey)) {
       throw new HttpError(
@@ -86,29 +90,33 @@ export function keyResolver(options: KeyResolverOptions): (req: IncomingMessage)
         BASIC_CHALLENGE,
       );
     }
-    // Service or vault key: only for a caller with a verified JWT, so every action is audited under a real user id.
-    const token = bearerTokenFrom(req.headers.authorization);
-    if (!token || !options.verifier) throw new HttpError(401, 'jwt_missing', JWT_MISSING[options.mode], { 'www-authenticate': 'Bearer realm="benchling-mcp"' });
-    let principal: Principal;
-    try {
-      principal = await options.verifier.verify(token);
-    } catch (err) {
-      if (err instanceof AuthError) throw new HttpError(err.status, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate() });
-      throw err;
-    }
-    if ((options.mode === 'vault' || options.mode === 'user-or-vault') && options.vault) {
-      const { keys, userClaim } = options.vault;
-      const user = vaultUserOf(principal, userClaim);
-      const apiKey = await keys.keyFor(user);
-      return { userId: principal.userId, apiKey, keySource: 'vault', refreshKey: (refused) => keys.refresh(user, refused) };
-    }
-    const serviceKey = options.serviceKey as ServiceKey;
-    return {
-      userId: principal.userId,
-      apiKey: serviceKey.current() as string,
-      keySource: 'service',
-      refreshKey: async (refused) => serviceKey.refresh(refused),
-    };
+    return jwtCaller(req, options);
+  };
+}
+
+/** Service or vault key: only for a caller with a verified JWT, so every action is audited under a real user id. */
+async function jwtCaller(req: IncomingMessage, options: KeyResolverOptions): Promise<BenchlingCaller> {
+  const token = bearerTokenFrom(req.headers.authorization);
+  if (!token || !options.verifier) throw new HttpError(401, 'jwt_missing', JWT_MISSING[options.mode], { 'www-authenticate': 'Bearer realm="benchling-mcp"' });
+  let principal: Principal;
+  try {
+    principal = await options.verifier.verify(token);
+  } catch (err) {
+    if (err instanceof AuthError) throw new HttpError(err.status, err.reason, err.message, { 'www-authenticate': err.wwwAuthenticate() });
+    throw err;
+  }
+  if ((options.mode === 'vault' || options.mode === 'user-or-vault') && options.vault) {
+    const { keys, userClaim } = options.vault;
+    const user = vaultUserOf(principal, userClaim);
+    const apiKey = await keys.keyFor(user);
+    return { userId: principal.userId, apiKey, keySource: 'vault', refreshKey: (refused) => keys.refresh(user, refused) };
+  }
+  const serviceKey = options.serviceKey as ServiceKey;
+  return {
+    userId: principal.userId,
+    apiKey: serviceKey.current() as string,
+    keySource: 'service',
+    refreshKey: async (refused) => serviceKey.refresh(refused),
   };
 }
 

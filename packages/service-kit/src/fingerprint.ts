@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** First 12 hex chars of SHA-256: enough to tell keys apart in logs and metrics, useless for recovering them. */
 export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+  // The one-shot hash: no Hash object per call (this runs for every request benchling-mcp authenticates by key).
+  return hash('sha256', secret, 'hex').slice(0, 12);
 }

@@ -9,8 +9,8 @@ import {
   type McpServerFactory,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf } from './answer-cache.js';
-import { createSharedToolCalls, sharedCallCandidate } from './shared-server.js';
+import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf, verifiedCacheable } from './answer-cache.js';
+import { createSharedToolCalls, type SharedCall, sharedCallCandidate } from './shared-server.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
@@ -40,8 +40,11 @@ const SDK_KEEP_ALIVE_MS = 15_000;
 const DEFAULT_MAX_REQUEST_BODY_SIZE = 4 * 1024 * 1024;
 
 export interface McpEndpoint {
-  /** `body`: the request's body when the caller has read it already (the router reads it under its own limits). */
-  handle: (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo, body?: Buffer) => Promise<void>;
+  /**
+   * `body`: the request's body when the caller has read it already (the router reads it under its own limits).
+   * A request answered at once (from the answer cache) is done when this returns: no promise then.
+   */
+  handle: (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo, body?: Buffer) => void | Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -108,9 +111,12 @@ async function readUpTo(
 
 /**
  * Reads a request body whose length is declared and within the limit, or resolves undefined when the client goes
- * away first. The stream is then spent, hence `replaying`.
+ * away first. The stream is then spent, hence `replaying`. A small body has usually arrived with the headers, and
+ * the parser has ended the message by the time the caller is authenticated: it is taken as it is, at once.
  */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+function readBody(req: IncomingMessage, declared: number): Buffer | undefined | Promise<Buffer | undefined> {
+  // Paused, ended by the parser, all of it buffered: read() hands over every byte buffered, as one Buffer.
+  if (req.complete && req.readableLength === declared && !req.readableFlowing) return req.read() as Buffer;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -147,8 +153,7 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The request, parsed, when it is a `tools/call` the shared server may answer (cheap to reject: a substring test first). */
-function sharedCall(body: Buffer, headers: IncomingMessage['headers']) {
-  const text = body.toString('utf8');
+function sharedCall(text: string, headers: IncomingMessage['headers']) {
   if (!text.includes('"tools/call"')) return undefined;
   try {
     return sharedCallCandidate(JSON.parse(text), headers);
@@ -233,66 +238,73 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
     { ...(maxRequestBodySize !== undefined && { maxRequestBodySize }), ...(onerror && { onerror }) },
   );
 
+  /** A 2025-era tools/call for the shared server, answered as the per-request way would have. */
+  async function answerShared(req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo, call: SharedCall, body: Buffer): Promise<void> {
+    let keepAlive: NodeJS.Timeout | undefined;
+    const json = await shared!.answer(
+      call.request,
+      headerOf(req, 'mcp-protocol-version'),
+      authInfo,
+      () => {
+        if (!call.sse) return;
+        // As the SDK's transport streams it: the head at once, comment frames while the call runs.
+        res.writeHead(200, SSE_HEADERS);
+        if (keepAliveMs !== 0) keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs ?? SDK_KEEP_ALIVE_MS).unref();
+      },
+      (cancel) => {
+        res.once('close', () => {
+          if (!res.writableFinished) cancel();
+        });
+      },
+    );
+    clearInterval(keepAlive);
+    if (json === null) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    if (json === undefined) return nodeHandler(replaying(req, body), res);
+    if (call.sse) res.end(`event: message\ndata: ${json}\n\n`);
+    else {
+      const bytes = Buffer.from(json);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
+      res.end(bytes);
+    }
+  }
+
+  /** The request, its body read: from the answer cache at once, else the shared server or the SDK (a promise). */
+  function answerBody(req: IncomingMessage, res: ServerResponse, authInfo: AuthInfo, body: Buffer): void | Promise<void> {
+    const text = body.toString('utf8');
+    const candidate = answers && cacheableRequest(text, req.headers, authInfo.scopes);
+    if (candidate) {
+      const hit = answers.get(candidate.key);
+      if (hit) {
+        const answer = answerFor(hit, candidate.id);
+        res.writeHead(hit.status, answer.headers);
+        // Corked: head and the three pieces leave in one writev.
+        res.cork();
+        res.write(answer.body[0]);
+        res.write(answer.body[1]);
+        res.end(answer.body[2]);
+        res.uncork();
+        return;
+      }
+      if (verifiedCacheable(text, candidate)) pending.set(authInfo, candidate);
+    }
+    const call = shared && sharedCall(text, req.headers);
+    if (call) return answerShared(req, res, authInfo, call, body);
+    return nodeHandler(replaying(req, body), res);
+  }
+
   return {
-    handle: async (req, res, authInfo, given) => {
+    handle: (req, res, authInfo, given) => {
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       const declared = given ? given.byteLength : Number(req.headers['content-length']);
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
       if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
         return nodeHandler(given ? replaying(req, given) : req, res);
-      const body = given ?? (await readBody(req));
-      if (body === undefined) return;
-      const candidate = answers && cacheableRequest(body, req.headers, authInfo.scopes);
-      if (candidate) {
-        const hit = answers.get(candidate.key);
-        if (hit) {
-          const answer = answerFor(hit, candidate.id);
-          res.writeHead(hit.status, answer.headers);
-          // Corked: head and the three pieces leave in one writev.
-          res.cork();
-          res.write(answer.body[0]);
-          res.write(answer.body[1]);
-          res.end(answer.body[2]);
-          res.uncork();
-          return;
-        }
-        pending.set(authInfo, candidate);
-      }
-      const call = shared && sharedCall(body, req.headers);
-      if (call) {
-        let keepAlive: NodeJS.Timeout | undefined;
-        const json = await shared.answer(
-          call.request,
-          headerOf(req, 'mcp-protocol-version'),
-          authInfo,
-          () => {
-            if (!call.sse) return;
-            // As the SDK's transport streams it: the head at once, comment frames while the call runs.
-            res.writeHead(200, SSE_HEADERS);
-            if (keepAliveMs !== 0) keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs ?? SDK_KEEP_ALIVE_MS).unref();
-          },
-          (cancel) => {
-            res.once('close', () => {
-              if (!res.writableFinished) cancel();
-            });
-          },
-        );
-        clearInterval(keepAlive);
-        if (json === null) {
-          if (!res.writableEnded) res.end();
-          return;
-        }
-        if (json !== undefined) {
-          if (call.sse) res.end(`event: message\ndata: ${json}\n\n`);
-          else {
-            const bytes = Buffer.from(json);
-            res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.byteLength) });
-            res.end(bytes);
-          }
-          return;
-        }
-      }
-      return nodeHandler(replaying(req, body), res);
+      const read = given ?? readBody(req, declared);
+      if (read instanceof Promise) return read.then((body) => (body === undefined ? undefined : answerBody(req, res, authInfo, body)));
+      return answerBody(req, res, authInfo, read!);
     },
     close: async () => {
       await shared?.close();

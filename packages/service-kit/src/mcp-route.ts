@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { HttpError } from './http-error.js';
-import type { ServiceHandler } from './http-service.js';
+import type { RequestContext, ServiceHandler } from './http-service.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import type { ServiceMetrics } from './metrics.js';
 import { sendJson, sendJsonRpcError } from './responses.js';
@@ -14,8 +14,11 @@ export interface Caller {
 export interface McpRouteOptions<P extends Caller> {
   endpoint: McpEndpoint;
   metrics: ServiceMetrics;
-  /** Resolves who is calling, or throws an HttpError (401/403) that is answered as it is. */
-  authenticate: (req: IncomingMessage) => Promise<P>;
+  /**
+   * Who is calling, or an HttpError (401/403, thrown or rejected) that is answered as it is. A caller known at once
+   * (a key in a header) may be returned as it is: no promise to wait for on every request.
+   */
+  authenticate: (req: IncomingMessage) => P | Promise<P>;
   path?: string;
 }
 
@@ -33,28 +36,41 @@ export function callerFrom<P extends Caller>(authInfo: AuthInfo | undefined): P 
  */
 export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): ServiceHandler {
   const path = options.path ?? '/mcp';
-  return async (req, res, ctx) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (url !== path) {
-      sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
-      return;
-    }
-    let caller: P;
-    try {
-      caller = await options.authenticate(req);
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      options.metrics.authFailures.inc({ reason: err.reason });
-      ctx.log.warn({ reason: err.reason, status: err.status }, 'request refused');
-      sendJsonRpcError(res, err.status, -32001, err.message, null, err.headers);
-      return;
-    }
+  const refuse = (err: unknown, res: ServerResponse, ctx: RequestContext): void => {
+    if (!(err instanceof HttpError)) throw err;
+    options.metrics.authFailures.inc({ reason: err.reason });
+    ctx.log.warn({ reason: err.reason, status: err.status }, 'request refused');
+    sendJsonRpcError(res, err.status, -32001, err.message, null, err.headers);
+  };
+  const pass = (caller: P, req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     req.userId = caller.userId;
-    await options.endpoint.handle(req, res, {
+    return options.endpoint.handle(req, res, {
       token: '', // never carried past authentication: the caller object holds what tools may use
       clientId: caller.userId,
       scopes: [...(caller.scopes ?? [])],
       extra: { caller },
     });
+  };
+  // Not an async function: a caller known at once and an answer from the answer cache make no promise at all.
+  return (req, res, ctx) => {
+    const raw = req.url ?? '/';
+    const query = raw.indexOf('?');
+    const url = query === -1 ? raw : raw.slice(0, query);
+    if (url !== path) {
+      sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
+      return;
+    }
+    let found: P | Promise<P>;
+    try {
+      found = options.authenticate(req);
+    } catch (err) {
+      return refuse(err, res, ctx);
+    }
+    if (found instanceof Promise)
+      return found.then(
+        (caller) => pass(caller, req, res),
+        (err: unknown) => refuse(err, res, ctx),
+      );
+    return pass(found, req, res);
   };
 }

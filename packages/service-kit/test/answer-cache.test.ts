@@ -2,6 +2,7 @@
 // without building a server (the factory is not called), per distinct request and scope set; tools/call always
 // goes through the SDK (or the shared server, with sharedToolCalls); the cache is bounded. (Byte-for-byte equality with the SDK's answers, for both real
 // servers, both eras and each scope set: test/integration/answer-cache.test.ts.)
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/server';
 import t, { type Test } from 'tap';
@@ -21,6 +22,16 @@ const tools = [
     annotations: { readOnlyHint: true },
     run: async (args) => ({ text: args.text }),
   }),
+  tool({
+    name: 'shout',
+    title: 'Shout',
+    description: 'Echoes louder (needs the write scope, so tools/list differs by scope)',
+    input: z.object({ text: z.string().max(20) }),
+    output: z.object({ text: z.string() }),
+    annotations: { readOnlyHint: true },
+    scope: 'write',
+    run: async (args) => ({ text: args.text.toUpperCase() }),
+  }),
 ];
 
 let built = 0;
@@ -33,7 +44,7 @@ async function serve(t: Test, answerCacheEntries?: number, sharedToolCalls = fal
         service: 'cache-test',
         logger,
         metrics,
-        callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
+        callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, scopes: new Set(authInfo?.scopes), context: {} }),
       });
       return server;
     },
@@ -104,6 +115,132 @@ t.test('a repeated tools/list is answered without building a server, per distinc
   await post(url, 'alice:read', { jsonrpc: '2.0', id: 12, method: 'tools/list', params: { cursor: 7 } });
   t.equal(built, 8, 'errors are not cached');
   t.match(bad.text, /"error"/);
+});
+
+/** One POST of a body as written (not re-serialised), answered as status and text. */
+async function postText(url: string, auth: string, body: string, extra: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${auth}`, ...extra },
+    body,
+  });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+t.test('exact: requests that differ in anything but their id never share an answer', async (t) => {
+  const cachedUrl = await serve(t);
+  const plainUrl = await serve(t, 0);
+  // Each body is sent after all before it, to the cached endpoint and to one without a cache; the answers must be
+  // the same every time. The pairs are made to fool a key that looks at the text carelessly.
+  const bodies = [
+    '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":2,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":"2","method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":-0,"method":"tools/list"}',
+    '{"jsonrpc":"2.0", "id" : 3 ,"method":"tools/list"}',
+    '{"jsonrpc":"2.0", "id" : 4 ,"method":"tools/list"}',
+    // "id" twice: JSON.parse (and so the SDK) takes the last one, not the one found first
+    '{"jsonrpc":"2.0","id":5,"method":"tools/list","id":6}',
+    '{"jsonrpc":"2.0","id":7,"method":"tools/list","id":6}',
+    '{"jsonrpc":"2.0","id":5,"method":"tools/list","id":8}',
+    '{"jsonrpc":"2.0","id":6,"method":"tools/list","id":6}',
+    '{"jsonrpc":"2.0","id":5,"method":"tools/list","id":6}',
+    // an "id" nested in params, before the request's own
+    '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":1}},"id":9}',
+    '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":2}},"id":9}',
+    '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":1}},"id":10}',
+    '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":9}},"id":9}',
+    '{"jsonrpc":"2.0","method":"tools/list","params":{"_meta":{"id":5}},"id":9}',
+    // ids the fast path does not take (escapes, fractions, exponents, past 2^53): answered by the SDK each time
+    '{"jsonrpc":"2.0","id":"a\\"b","method":"tools/list"}',
+    // a control character in the id's string is not JSON (the SDK refuses it), though the text around it is a cached one's
+    '{"jsonrpc":"2.0","id":"a\u0001b","method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":1e2,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":12345678901234567890,"method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":123456789012345678,"method":"tools/list"}',
+    // the method named elsewhere than in "method"
+    '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"echo","arguments":{"text":"tools/list"}}}',
+    '{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"echo","arguments":{"text":"tools/list"}}}',
+    // not a request: a batch, a notification, broken JSON
+    '[{"jsonrpc":"2.0","id":13,"method":"tools/list"}]',
+    '{"jsonrpc":"2.0","method":"tools/list"}',
+    '{"jsonrpc":"2.0","id":14,"method":"tools/list"',
+    // a cursor and _meta are part of the request
+    '{"jsonrpc":"2.0","id":15,"method":"tools/list","params":{"cursor":"abc"}}',
+    '{"jsonrpc":"2.0","id":16,"method":"tools/list","params":{"cursor":"abd"}}',
+    '{"jsonrpc":"2.0","id":17,"method":"tools/list","params":{"cursor":7}}',
+  ];
+  for (const round of [1, 2]) {
+    for (const body of bodies) {
+      for (const auth of ['alice:read', 'alice:read,write']) {
+        const a = await postText(cachedUrl, auth, body);
+        const b = await postText(plainUrl, auth, body);
+        t.same(a, b, `round ${round}, ${auth}: ${body}`);
+      }
+    }
+  }
+});
+
+t.test('exact: the scopes and the headers the SDK reads are part of the key', async (t) => {
+  const cachedUrl = await serve(t);
+  const plainUrl = await serve(t, 0);
+  const body = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' });
+  const read = await postText(cachedUrl, 'alice:read', body(1));
+  const write = await postText(cachedUrl, 'alice:read,write', body(2));
+  t.notMatch(read.text, /"shout"/, 'without the write scope, shout is not listed');
+  t.match(write.text, /"shout"/, 'with it, it is');
+  t.same(await postText(cachedUrl, 'bob:read', body(3)), await postText(plainUrl, 'bob:read', body(3)), 'read scope again: the read answer');
+  t.same(await postText(cachedUrl, 'bob:write,read', body(4)), await postText(plainUrl, 'bob:write,read', body(4)), 'write scope again: the write answer');
+  // One scope whose name runs two together must not pass for both.
+  t.same(await postText(cachedUrl, 'bob:readwrite', body(5)), await postText(plainUrl, 'bob:readwrite', body(5)));
+  const variants: Record<string, string>[] = [
+    {},
+    { accept: 'application/json, text/event-stream' },
+    { 'mcp-protocol-version': '2025-06-18' },
+    { 'mcp-protocol-version': '1999-01-01' },
+    { 'content-type': 'application/json; charset=utf-8' },
+    { 'content-type': 'text/plain' },
+    { origin: 'http://example.test' },
+    { 'mcp-session-id': 'abc' },
+    { 'mcp-method': 'tools/list' },
+  ];
+  for (const round of [1, 2]) {
+    for (const [i, extra] of variants.entries()) {
+      const a = await postText(cachedUrl, 'alice:read', body(100 + i), extra);
+      const b = await postText(plainUrl, 'alice:read', body(100 + i), extra);
+      t.same(a, b, `round ${round}: ${JSON.stringify(extra)}`);
+    }
+  }
+});
+
+/** A POST over a raw socket with its body in two parts, `pauseMs` apart (a slow client): the answer's body. */
+function postInParts(url: string, auth: string, body: string, pauseMs: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    const head = `POST /mcp HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAccept: application/json\r\nAuthorization: Bearer ${auth}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    socket.write(head + body.slice(0, 10));
+    setTimeout(() => socket.write(body.slice(10)), pauseMs);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer.slice(answer.indexOf('\r\n\r\n') + 4)));
+    socket.on('error', reject);
+  });
+}
+
+t.test('a body that arrives in parts is read whole: the cached and the shared-server answers are the same', async (t) => {
+  const url = await serve(t, 64, true);
+  const list = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  const expected = (await post(url, 'alice:read', JSON.parse(list))).text;
+  t.equal(await postInParts(url, 'alice:read', list, 50), expected, 'tools/list from the cache');
+  const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } };
+  const called = (await post(url, 'alice:read', call)).text;
+  t.match(called, /"text":"hi"/);
+  t.equal(await postInParts(url, 'alice:read', JSON.stringify(call), 50), called, 'tools/call on the shared server');
 });
 
 t.test('bounded: past answerCacheEntries the least recently used answer is built again', async (t) => {

@@ -201,3 +201,42 @@ t.test('a graceful stop finishes the in-flight call, then refuses new connection
   await t.rejects(fetch(`${svc2.url}/health`), 'no longer listening');
   await client.close().catch(() => {});
 });
+
+t.test('an authenticator may answer at once: a caller, an HttpError or another error, each as when it is a promise', async (t) => {
+  const svc = await runHttpService({
+    service: 'svc-test',
+    version: '1',
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    metrics,
+    handler: mcpRoute({
+      endpoint,
+      metrics,
+      authenticate: (req) => {
+        const who = req.headers.authorization ?? '';
+        if (who === 'Bearer broken') throw new Error('authenticator bug');
+        if (who !== 'Bearer now') throw new HttpError(401, 'invalid', 'not now', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        return { userId: 'now' };
+      },
+    }),
+    shutdownTimeoutMs: 2000,
+  });
+  t.teardown(() => svc.stop());
+  const post = (authorization: string) =>
+    fetch(`${svc.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"name":"Ann"}}}',
+    });
+  const ok = await post('Bearer now');
+  t.equal(ok.status, 200);
+  t.match(await ok.text(), /Hello, Ann \(from now\)/);
+  const refused = await post('Bearer later');
+  t.equal(refused.status, 401);
+  t.equal(refused.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+  t.match(await refused.json(), { error: { message: 'not now' } });
+  const broken = await post('Bearer broken');
+  t.equal(broken.status, 500, 'an unexpected error is a 500, as from an async authenticator');
+  t.equal((await post('Bearer now')).status, 200, 'and the service goes on');
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fingerprint, inSpan, type Logger } from '@labmcp/service-kit';
 import { LRUCache } from 'lru-cache';
@@ -140,7 +140,8 @@ export class BenchlingClient {
 
   /** Whether Benchling refused this key (401) within the last `rejectedKeyTtlMs`. */
   keyRejectedRecently(apiKey: string): boolean {
-    return this.rejectedKeys?.has(keyHash(apiKey)) ?? false;
+    // Asked for every request: no hashing while no key has been refused.
+    return this.rejectedKeys !== undefined && this.rejectedKeys.size > 0 && this.rejectedKeys.has(keyHash(apiKey));
   }
 
   /** A handle that makes requests with one key; the key stays inside it (not enumerable, never serialised). */
@@ -435,7 +436,7 @@ export class BenchlingClient {
  */
 /** A full hash of a key for the accepted/rejected sets (a fingerprint's 48 bits could be matched on purpose). */
 function keyHash(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('base64url');
+  return hash('sha256', apiKey, 'base64url');
 }
 
 export class BenchlingSession {

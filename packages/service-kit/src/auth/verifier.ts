@@ -1,4 +1,4 @@
-import { createHash, type KeyObject as NodeKeyObject } from 'node:crypto';
+import { hash, type KeyObject as NodeKeyObject } from 'node:crypto';
 import {
   type CryptoKey,
   createRemoteJWKSet,
@@ -129,8 +129,7 @@ export async function createJwtVerifier(settings: JwtSettings, options: JwtVerif
   return {
     mode: source.mode,
     async verify(token: string): Promise<Principal> {
-      const cacheKey =
-        verified && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? createHash('sha256').update(token).digest('base64') : undefined;
+      const cacheKey = verified && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? hash('sha256', token, 'base64') : undefined;
       if (cacheKey !== undefined) {
         const hit = verified!.get(cacheKey);
         if (hit) {
