@@ -13,13 +13,12 @@ const demoBenchling = !process.env.BENCHLING_URL;
 const envName = (name) => name.toUpperCase().replace(/-/g, '_');
 
 // V8's young generation (new space) grows up to 16 MiB per semi-space while a process starts (nearly everything
-// allocated then survives) and stays committed until V8's memory reducer runs, 10–40 s into idling. Capped, the MCP
-// servers are 7–14 MiB smaller in their first idle seconds and every process peaks lower under load. 2 MiB cost no
-// measurable CPU per request on the router's hop and quilt-mcp's tools/call; benchling-mcp, whose cached 46 KB
-// tools/list answers fill a small young generation fast, measured ~9% more CPU per answer at 2 MiB and none at
-// 4 MiB (docs/operations.md, "Memory"). The sandbox (the demo tenant, paced by its rate limit) also trades speed
-// for size throughout. LABMCP_NODE_ARGS replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's
-// defaults).
+// allocated then survives) and stays committed until V8's memory reducer runs, 10–40 s into idling. Capped at 8 MiB,
+// the processes are smaller in their first idle seconds and peak lower under load. Smaller caps save a little more
+// but cost CPU on every request (more scavenges, more objects promoted early): quilt-mcp's tools/call under PM2
+// measured 1.24× the CPU at 4 MiB and 1.28–1.41× at 2 MiB, and 0.99× at 8 MiB (docs/operations.md, "Memory").
+// The sandbox (the demo tenant, paced by its rate limit) trades speed for size throughout. LABMCP_NODE_ARGS
+// replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's defaults).
 function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }) {
   const nodeArgs = (process.env[`LABMCP_NODE_ARGS_${envName(name)}`] ?? process.env.LABMCP_NODE_ARGS ?? defaultNodeArgs).split(/\s+/).filter(Boolean);
   return {
@@ -57,9 +56,9 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }
 }
 
 const apps = [
-  app('router', 'router', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=2' }),
-  app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M', nodeArgs: '--max-semi-space-size=2' }),
-  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=4' }),
+  app('router', 'router', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=8' }),
+  app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M', nodeArgs: '--max-semi-space-size=8' }),
+  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M', nodeArgs: '--max-semi-space-size=8' }),
 ];
 // The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
 // It holds its tenant file locked, so it runs as exactly one process.

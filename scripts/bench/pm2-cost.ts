@@ -25,6 +25,8 @@ const ALL = [
   { label: 'PM2, node_args --max-semi-space-size=1', app: { node_args: '--max-semi-space-size=1' } },
   { label: 'PM2, node_args --max-semi-space-size=4', app: { node_args: '--max-semi-space-size=4' } },
   { label: 'PM2, log batches per turn (LABMCP_LOG_BATCH_MS=0)', app: { env: { LABMCP_LOG_BATCH_MS: '0' } } },
+  { label: "PM2, Node's default flags (no node_args)", app: { node_args: null } },
+  { label: 'PM2, node_args --max-semi-space-size=8', app: { node_args: '--max-semi-space-size=8' } },
 ];
 installSignalHandlers();
 try {

@@ -25,11 +25,11 @@ function nodeArgs(env: Record<string, string>): Apps {
   return JSON.parse(out) as Apps;
 }
 
-t.test('by default: young generation capped (2 MiB per semi-space, benchling-mcp 4), the sandbox optimized for size', async (t) => {
+t.test('by default: young generation capped (8 MiB per semi-space), the sandbox optimized for size', async (t) => {
   t.same(nodeArgs({}), {
-    router: ['--max-semi-space-size=2'],
-    'quilt-mcp': ['--max-semi-space-size=2'],
-    'benchling-mcp': ['--max-semi-space-size=4'],
+    router: ['--max-semi-space-size=8'],
+    'quilt-mcp': ['--max-semi-space-size=8'],
+    'benchling-mcp': ['--max-semi-space-size=8'],
     'benchling-sandbox': ['--optimize-for-size'],
   });
 });
@@ -46,7 +46,7 @@ t.test('LABMCP_NODE_ARGS replaces them for every app, LABMCP_NODE_ARGS_<APP> for
 t.test("empty: Node's defaults", async (t) => {
   t.same(nodeArgs({ LABMCP_NODE_ARGS: '' }), { router: [], 'quilt-mcp': [], 'benchling-mcp': [], 'benchling-sandbox': [] });
   t.same(nodeArgs({ LABMCP_NODE_ARGS_QUILT_MCP: '' })['quilt-mcp'], [], 'for one app');
-  t.same(nodeArgs({ LABMCP_NODE_ARGS_QUILT_MCP: '' }).router, ['--max-semi-space-size=2'], 'the others keep theirs');
+  t.same(nodeArgs({ LABMCP_NODE_ARGS_QUILT_MCP: '' }).router, ['--max-semi-space-size=8'], 'the others keep theirs');
 });
 
 t.test('without the sandbox (a real Benchling tenant), the other apps keep their flags', async (t) => {

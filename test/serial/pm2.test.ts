@@ -19,9 +19,9 @@ t.test("PM2 starts each process with its Node flags from ecosystem.config.js (is
   // node_args become the cluster workers' execArgv.
   const byName = Object.fromEntries((await bundle.processes()).map((p) => [p.name, (p.pm2_env as { node_args?: string[] }).node_args]));
   t.same(byName, {
-    router: ['--max-semi-space-size=2'],
-    'quilt-mcp': ['--max-semi-space-size=2'],
-    'benchling-mcp': ['--max-semi-space-size=4'],
+    router: ['--max-semi-space-size=8'],
+    'quilt-mcp': ['--max-semi-space-size=8'],
+    'benchling-mcp': ['--max-semi-space-size=8'],
     'benchling-sandbox': ['--optimize-for-size'],
   });
 });

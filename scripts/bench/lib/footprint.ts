@@ -10,6 +10,14 @@ import { type LoadRun, runLoad, verifyOnce } from './load.js';
 import { onCleanup, tempDir } from './processes.js';
 import { alive, commandName, cpuMs, type MemorySnapshot, memory, processTree } from './procfs.js';
 import { demoToken, scriptOf } from './services.js';
+
+/**
+ * The demo tenant's rate limit (60 requests per 30 s, as Benchling's) raised for the load: at the default, the
+ * benchling load got a few answers in 10 s, every other request waiting out the window, so benchling-mcp was
+ * hardly loaded at all.
+ */
+const UNLIMITED_SANDBOX = { BENCHLING_SANDBOX_RATE_LIMIT: '1000000' };
+
 import { freePort, log, percentileSorted, repoRoot, sleep } from './util.js';
 
 const run = promisify(execFile);
@@ -326,7 +334,7 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
   }
 
   if (options.loadS > 0) {
-    const s = await session('load', { ...baseEnv, ...options.unlimitedRouterEnv });
+    const s = await session('load', { ...baseEnv, ...options.unlimitedRouterEnv, ...UNLIMITED_SANDBOX });
     try {
       await startAndTime(s, services);
       const token = await demoToken(s.dataDir);
@@ -413,8 +421,8 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
       const afterSettle = await snapshot(s);
       const restartsAfter = await restartCounts(s);
       result.load = {
-        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, plus tools/list (2025-era, accepting SSE) on ${withBenchling ? 'each server' : 'quilt-mcp'} at ${listConnections} connection(s), all at once, ${options.loadS} s, router limits raised (${Object.entries(
-          options.unlimitedRouterEnv,
+        description: `registries_list through the router at ${quiltConnections} connections${withBenchling ? ` plus projects_list (sandbox key) at ${benchlingConnections} connections` : ''}, plus tools/list (2025-era, accepting SSE) on ${withBenchling ? 'each server' : 'quilt-mcp'} at ${listConnections} connection(s), all at once, ${options.loadS} s, router and sandbox limits raised (${Object.entries(
+          { ...options.unlimitedRouterEnv, ...UNLIMITED_SANDBOX },
         )
           .map(([k, v]) => `${k}=${v}`)
           .join(', ')})`,
