@@ -33,7 +33,9 @@ export interface Bundle {
  */
 export async function startBundle(options: BundleOptions = {}): Promise<Bundle> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-test-'));
-  const { dataDir, logDir, ports, env } = await bundleLayout(base, { LOG_LEVEL: 'info', ...options.env });
+  // Log lines go out at the end of each turn of the event loop rather than in 20 ms batches: the tests read the log
+  // files right after the requests that write them (and the checks that nothing secret is logged must see every line).
+  const { dataDir, logDir, ports, env } = await bundleLayout(base, { LOG_LEVEL: 'info', LABMCP_LOG_BATCH_MS: '0', ...options.env });
   const children = new Map<ProcessName, ChildProcess>();
   const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
   // With HTTPS, the router is waited for over HTTPS, trusting the test's own certificate.
