@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { HttpError } from './http-error.js';
-import type { RequestContext, ServiceHandler } from './http-service.js';
+import { pathOf, type RequestContext, type ServiceHandler } from './http-service.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import type { ServiceMetrics } from './metrics.js';
 import { sendJson, sendJsonRpcError } from './responses.js';
@@ -53,9 +53,7 @@ export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): Service
   };
   // Not an async function: a caller known at once and an answer from the answer cache make no promise at all.
   return (req, res, ctx) => {
-    const raw = req.url ?? '/';
-    const query = raw.indexOf('?');
-    const url = query === -1 ? raw : raw.slice(0, query);
+    const url = pathOf(req.url);
     if (url !== path) {
       sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
       return;
