@@ -4,9 +4,10 @@
  * entry (files, provenance, verification, the top hash recomputed by the core library), idempotent re-packaging,
  * the write-back seen through benchling_entry_get, a dry run, and both look-ups.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { mintDemoToken } from '@labmcp/service-kit/auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import t, { type Test } from 'tap';
 import { computeManifestTopHash } from '../../packages/quilt-mcp/src/quilt/index.js';
 import { MOTO_CREDENTIALS, motoMissing, startMoto } from '../../packages/quilt-mcp/test/helpers/moto.js';
@@ -33,6 +34,7 @@ const bundle = await startBundle({
     ROUTER_RATE_LIMIT_PER_MINUTE: '100000',
     ROUTER_RATE_LIMIT_BURST: '10000',
     BENCHLING_SANDBOX_RATE_LIMIT: '100000',
+    BENCHLING_SANDBOX_ADMIN: 'true',
     ...(moto && { QUILT_REGISTRIES: 's3://lab', AWS_ENDPOINT_URL: moto.endpoint, QUILT_S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'us-east-1' }),
   },
 });
@@ -169,6 +171,37 @@ t.test("workflow runs are counted per user in the router's metrics", async (t) =
     /labmcp_user_workflows_total\{[^}]*workflow="lab_package_benchling_entry"[^}]*user="u[0-9a-f]{16}"[^}]*\} [1-9]/,
     "under the caller's hashed id",
   );
+});
+
+t.test('a workflow whose caller gives up stops, and is audited as cancelled (not as a failure)', async (t) => {
+  // Benchling answers the next request after 3 s; the client gives up after 0.5 s.
+  const queued = await fetch(`http://127.0.0.1:${bundle.ports['benchling-sandbox']}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'delay', ms: 3000, count: 1 }),
+  });
+  t.ok(queued.ok, 'delay queued');
+  const client = new Client({ name: 'cancel-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}`, 'x-benchling-api-key': ALICE } } }),
+  );
+  t.teardown(() => client.close());
+  await t.rejects(
+    client.callTool({ name: 'lab_benchling_objects_for_package', arguments: { package: 'benchling/exp001' } }, { signal: AbortSignal.timeout(500) }),
+    'the client gave up',
+  );
+  const audit = () =>
+    readFileSync(path.join(bundle.logDir, 'router.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"audit":true') && l.includes('"tool":"lab_benchling_objects_for_package"'))
+      .map((l) => JSON.parse(l) as { outcome: string; durationMs: number });
+  const before = audit().length;
+  const deadline = Date.now() + 5000;
+  while (audit().length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const line = audit().at(-1);
+  t.equal(line?.outcome, 'cancelled', 'audited as cancelled');
+  t.ok((line?.durationMs ?? Infinity) < 2500, `it stopped when the client gave up, not when Benchling answered (${line?.durationMs} ms)`);
+  t.notOk(readFileSync(path.join(bundle.logDir, 'router.log'), 'utf8').includes('workflow failed'), 'and nothing is logged as a failure');
 });
 
 t.test('an entry without the write-back field, and objects another user cannot see', async (t) => {

@@ -5,6 +5,7 @@ import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
 import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
 import { type ActiveSpan, adoptTraceparent, currentTrace, inSpan } from './tracing/trace.js';
+import type { OperationOutcome } from './user-operations.js';
 
 export interface ToolRunContext {
   userId: string;
@@ -103,7 +104,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
         } catch {
           targets = undefined;
         }
-        let outcome: 'ok' | 'user_error' | 'error' = 'ok';
+        let outcome: OperationOutcome = 'ok';
         let errorMessage: string | undefined;
         try {
           if (tool.scope && !scopes?.has(tool.scope)) {
@@ -115,7 +116,13 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
             structuredContent: result as Record<string, unknown>,
           };
         } catch (err) {
-          const known = err instanceof ToolError ? err : ctx.mcpReq.signal.aborted ? undefined : toToolError?.(err);
+          // The caller went away (or cancelled) and the tool stopped because of it: not a failure of ours, and
+          // nobody reads the answer. (A tool that finished its work although the caller left counts as ok.)
+          if (ctx.mcpReq.signal.aborted) {
+            outcome = 'cancelled';
+            return { content: [{ type: 'text' as const, text: `${tool.name} was cancelled.` }], isError: true };
+          }
+          const known = err instanceof ToolError ? err : toToolError?.(err);
           if (known !== undefined) {
             outcome = 'user_error';
             errorMessage = known.message;

@@ -12,7 +12,8 @@ export interface UserOperationSettings {
   hashKey?: string | undefined;
 }
 
-export type OperationOutcome = 'ok' | 'user_error' | 'error';
+/** `cancelled`: the caller went away or cancelled, and the operation stopped because of it. */
+export type OperationOutcome = 'ok' | 'user_error' | 'error' | 'cancelled';
 
 /** The label of every user past the bound (and of every user with `mode: 'none'`). */
 export const OTHER_USER = 'other';
@@ -24,7 +25,7 @@ export const DEFAULT_USER_OPERATION_SETTINGS: UserOperationSettings = { maxUsers
  * and `labmcp_user_workflows_total{workflow, user, outcome}` (cross-service workflows). The `user` label is
  * bounded: the first `maxUsers` distinct users a process sees keep their own label for the life of the process,
  * everyone after them is `other`. A counter's series never move between labels, so rates stay correct; the bound
- * per metric is (tools or workflows) × (`maxUsers` + 1) × 3 outcomes per process.
+ * per metric is (tools or workflows) × (`maxUsers` + 1) × 4 outcomes per process.
  */
 export class UserOperations {
   private readonly labels = new Map<string, string>();

@@ -1,4 +1,4 @@
-import { type Logger, OTHER_USER, type UserOperations, unverifiedUserId } from '@labmcp/service-kit/service';
+import { type Logger, type OperationOutcome, OTHER_USER, type UserOperations, unverifiedUserId } from '@labmcp/service-kit/service';
 import { type CallToolResult, type McpServerFactory, ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
 import type { Counter } from 'prom-client';
 import { WorkflowError, type WorkflowTool } from '../workflows/workflow.js';
@@ -104,7 +104,7 @@ async function runWorkflow(
   }
   const started = performance.now();
   const log = deps.logger.child({ tool: workflow.name, requestId: caller.headers.requestId });
-  let outcome: 'ok' | 'user_error' | 'error' = 'ok';
+  let outcome: OperationOutcome = 'ok';
   // Whether a server answered one of its calls, i.e. accepted the caller's credential: only then does the run
   // count under the (unverified) user id the credential names.
   let accepted = false;
@@ -137,6 +137,11 @@ async function runWorkflow(
     });
     return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
   } catch (err) {
+    // The caller went away or cancelled, and the workflow stopped because of it: not a failure of ours.
+    if (signal.aborted) {
+      outcome = 'cancelled';
+      return errorResult(`${workflow.name} was cancelled.`);
+    }
     if (err instanceof WorkflowError) {
       outcome = 'user_error';
       return errorResult(err.message);
