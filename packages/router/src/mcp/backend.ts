@@ -59,6 +59,12 @@ export interface CallerHeaders {
 
 // The 2025-era stateless form: one HTTP request per message, no initialize, answered by the servers' own `/mcp`.
 const PROTOCOL_VERSION = '2025-11-25';
+/**
+ * Failures that leave a call unsent: nobody there, or an HTTPS server whose certificate was refused (not trusted,
+ * expired, naming another host: `ERR_TLS_CERT_ALTNAME_INVALID`, `DEPTH_ZERO_SELF_SIGNED_CERT`,
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`...), which happens in the handshake, before the request is written.
+ */
+const NOT_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)$|CERT|^UNABLE_TO_/;
 // Headers of the caller's request that reach a server: its credentials (filtered below) and who it is.
 const PASSED = ['authorization', 'x-benchling-api-key', 'user-agent'];
 
@@ -147,7 +153,7 @@ export class Backend {
       if ((err as Error).name === 'TimeoutError') throw new BackendFailure('timeout', `${this.service} did not answer within ${this.options.timeoutMs} ms`);
       const code = causeCode(err);
       // Refused before anything was sent: the call did not run. Anything else may have reached the server.
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new BackendFailure('unavailable', this.unavailableMessage(err));
+      if (code !== undefined && NOT_SENT.test(code)) throw new BackendFailure('unavailable', this.unavailableMessage(err));
       throw new BackendFailure('outcome_unknown', `The connection to ${this.service} was lost after the call of ${tool} was sent: it may or may not have run.`);
     }
     if (res.status === 401 || res.status === 403) throw new BackendFailure('refused', `${this.service} refused your credentials: ${await errorMessageOf(res)}`);
