@@ -2,7 +2,7 @@
 // of both eras over HTTPS for both servers, SSE through TLS, TLS 1.2+ with modern suites and ALPN http/1.1, HSTS,
 // a renewed certificate picked up without a restart while open connections carry on, the plain-HTTP listener
 // (redirect for GET, refusal for a tool call), and the image's HEALTHCHECK command over HTTPS.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -14,34 +14,19 @@ import t from 'tap';
 import { freePort } from '../../scripts/lib/launcher.js';
 import { execForm, parseDockerfile, splitFlags } from '../deploy/helpers/dockerfile.js';
 import { repoRoot, startBundle } from '../helpers/bundle.js';
+import { hasOpenssl, makeCertificate as makeSelfSigned } from '../helpers/certificates.js';
 import { connectLegacy, connectModern } from '../helpers/mcp-clients.js';
 import { pinnedFetch } from '../helpers/pinned-fetch.js';
+import { callAcceptingSse } from '../helpers/sse-call.js';
 
-if (spawnSync('openssl', ['version']).status !== 0) {
+if (!hasOpenssl()) {
   t.plan(0, 'openssl is not installed (apt-get install openssl)');
   process.exit(0);
 }
 
 const base = mkdtempSync(path.join(tmpdir(), 'labmcp-https-'));
-/** A self-signed certificate (EC P-256) for the names the tests use, in its own folder. */
-function makeCertificate(name: string): { cert: string; key: string; pem: Buffer; fingerprint: string } {
-  const dir = path.join(base, name);
-  mkdirSync(dir);
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2'].concat([
-      '-subj',
-      `/CN=labmcp test ${name}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,DNS:mcp.labmcp.test,IP:127.0.0.1',
-    ]),
-    { stdio: 'ignore' },
-  );
-  const pem = readFileSync(cert);
-  return { cert, key, pem, fingerprint: new X509Certificate(pem).fingerprint256 };
-}
+/** A self-signed certificate for the names the tests use, in its own folder. */
+const makeCertificate = (name: string) => makeSelfSigned(base, name, ['DNS:localhost', 'DNS:mcp.labmcp.test', 'IP:127.0.0.1']);
 const first = makeCertificate('first');
 const renewed = makeCertificate('renewed');
 // The files the router reads, as a renewal tool would keep them: replaced by renaming new files into place.
@@ -122,18 +107,13 @@ t.test('SSE through TLS: a tool call answered as an event stream', async (t) => 
     ['/quilt', quiltAuth, 'registries_list'],
     ['/benchling', benchlingAuth, 'projects_list'],
   ] as const) {
-    const res = await trusting.fetch(`${bundle.routerUrl}${prefix}/mcp`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: {} } }),
-    });
-    t.equal(res.status, 200, prefix);
-    t.match(res.headers.get('content-type'), /^text\/event-stream/, `${prefix}: an event stream`);
-    t.equal(res.headers.get('x-accel-buffering'), 'no');
-    const events = (await res.text()).split('\n').filter((l) => l.startsWith('data:'));
-    const answer = JSON.parse(events.at(-1)!.slice(5)) as { id: number; result: { isError?: boolean } };
+    const { status, headers: answered, events } = await callAcceptingSse(trusting.fetch, `${bundle.routerUrl}${prefix}/mcp`, headers, tool);
+    t.equal(status, 200, prefix);
+    t.match(answered.get('content-type'), /^text\/event-stream/, `${prefix}: an event stream`);
+    t.equal(answered.get('x-accel-buffering'), 'no');
+    const answer = events.at(-1)!;
     t.equal(answer.id, 7);
-    t.notOk(answer.result.isError, `${prefix}: the call's result arrived as an event`);
+    t.notOk(answer.result?.isError, `${prefix}: the call's result arrived as an event`);
   }
 });
 
