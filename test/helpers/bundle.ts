@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleLayout, type ProcessName, repoRoot, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
+import { bundleLayout, exitOf, type ProcessName, repoRoot, scriptOf, waitForHealth, withFreshPorts } from '../../scripts/lib/launcher.js';
 import { pinnedFetch } from './pinned-fetch.js';
 
 export { type ProcessName, repoRoot, waitForHealth };
@@ -11,6 +11,8 @@ export interface BundleOptions {
   env?: Record<string, string>;
   /** Processes to start; default: all four. */
   only?: ProcessName[];
+  /** Where the bundle's ports come from (default `freePort`): a test of the start itself hands out a taken one. */
+  port?: () => Promise<number>;
 }
 
 export interface Bundle {
@@ -29,13 +31,22 @@ export interface Bundle {
 
 /**
  * Starts the real built processes (packages/<name>/dist/main.js) on free loopback ports, as PM2 would, with their
- * stdout and stderr in one log file each, in a fresh data folder.
+ * stdout and stderr in one log file each, in a fresh data folder. A port that another process takes before ours
+ * binds it (other test files start bundles at the same time) means a fresh layout and start (`withFreshPorts`).
  */
-export async function startBundle(options: BundleOptions = {}): Promise<Bundle> {
+export function startBundle(options: BundleOptions = {}): Promise<Bundle> {
+  return withFreshPorts(() => startBundleOnce(options));
+}
+
+async function startBundleOnce(options: BundleOptions): Promise<Bundle> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-test-'));
   // Log lines go out at the end of each turn of the event loop rather than in 20 ms batches: the tests read the log
   // files right after the requests that write them (and the checks that nothing secret is logged must see every line).
-  const { dataDir, logDir, ports, env } = await bundleLayout(base, { LOG_LEVEL: 'info', LABMCP_LOG_BATCH_MS: '0', ...options.env });
+  const { dataDir, logDir, ports, env } = await bundleLayout(
+    base,
+    { LOG_LEVEL: 'info', LABMCP_LOG_BATCH_MS: '0', ...options.env },
+    options.port ? { port: options.port } : {},
+  );
   const children = new Map<ProcessName, ChildProcess>();
   const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
   // With HTTPS, the router is waited for over HTTPS, trusting the test's own certificate.
@@ -52,14 +63,15 @@ export async function startBundle(options: BundleOptions = {}): Promise<Bundle> 
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.set(name, child);
-    // A process that exits (invalid settings, say) is reported at once, not after the health wait runs out.
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
-    exited.catch(() => {}); // an exit after it came up is the test's business (kill), not a failure to start
+    // A process that exits (invalid settings, a port taken) is reported at once, not after the health wait runs out.
+    const exited = exitOf(child);
     const trusting = name === 'router' && routerCert ? pinnedFetch({ ca: readFileSync(routerCert) }) : undefined;
     const url = name === 'router' ? routerUrl : `http://127.0.0.1:${ports[name]}`;
-    await waitForHealth(url, 20_000, exited, trusting?.fetch)
+    await waitForHealth(url, { timeoutMs: 20_000, exited, expect: name, ...(trusting && { fetcher: trusting.fetch }) })
       .catch((err: Error) => {
-        throw new Error(`${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`);
+        // The same error (a PortTakenError stays one, for withFreshPorts), with what the process said.
+        err.message = `${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`;
+        throw err;
       })
       .finally(() => trusting?.close());
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { bundleLayout } from '../../scripts/lib/launcher.js';
+import { bundleLayout, PortTakenError, type ProcessName, withFreshPorts } from '../../scripts/lib/launcher.js';
 import { readLogs, repoRoot, waitForHealth } from './bundle.js';
 
 const run = promisify(execFile);
@@ -21,8 +21,15 @@ export interface Pm2Bundle {
   stop: () => Promise<void>;
 }
 
-/** The bundle as users run it: PM2 with the repo's ecosystem.config.js, in a private PM2_HOME and data folder. */
-export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Promise<Pm2Bundle> {
+/**
+ * The bundle as users run it: PM2 with the repo's ecosystem.config.js, in a private PM2_HOME and data folder; on
+ * ports found taken by another process, again on fresh ones (`withFreshPorts`).
+ */
+export function startPm2Bundle(extraEnv: Record<string, string> = {}): Promise<Pm2Bundle> {
+  return withFreshPorts(() => startPm2BundleOnce(extraEnv));
+}
+
+async function startPm2BundleOnce(extraEnv: Record<string, string>): Promise<Pm2Bundle> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-pm2-'));
   // A HOME and PM2_HOME of its own: this PM2 daemon is not the user's.
   const { ports, env } = await bundleLayout(base, { PM2_HOME: path.join(base, 'pm2'), ...extraEnv }, { home: base });
@@ -35,17 +42,17 @@ export async function startPm2Bundle(extraEnv: Record<string, string> = {}): Pro
   };
   try {
     await pm2('start', 'ecosystem.config.js');
-    await waitForHealth(routerUrl, 30_000);
-    // The router is healthy only once both servers are; wait for that too.
-    const deadline = Date.now() + 30_000;
-    while ((await fetch(`${routerUrl}/health`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error('bundle did not become healthy under PM2');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The router is healthy only once every server is; each server is asked too, as the router's probes would take
+    // another process's answer on a server's port for the server's.
+    await waitForHealth(routerUrl, { timeoutMs: 30_000, expect: 'router' });
+    const servers: ProcessName[] = ['quilt-mcp', 'benchling-mcp', ...(env.BENCHLING_URL ? [] : ['benchling-sandbox' as const])];
+    for (const name of servers) await waitForHealth(`http://127.0.0.1:${ports[name]}`, { expect: name });
   } catch (err) {
     const logs = await pm2('logs', '--nostream', '--lines', '20').catch((e: Error) => ({ stdout: e.message }));
+    // PM2 restarts a process that cannot listen, so that shows only in its log (Node's `listen EADDRINUSE`).
+    const taken = err instanceof PortTakenError || /EADDRINUSE/.test(readLogs(env.LABMCP_LOG_DIR!));
     await stop();
-    throw new Error(`${(err as Error).message}\n${logs.stdout}`);
+    throw new (taken ? PortTakenError : Error)(`${(err as Error).message}\n${logs.stdout}`);
   }
   return {
     routerUrl,

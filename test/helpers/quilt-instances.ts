@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleLayout, freePort, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
+import { bundleLayout, exitOf, freePort, scriptOf, waitForHealth, withFreshPorts } from '../../scripts/lib/launcher.js';
 import { readLogs } from './bundle.js';
 
 export interface QuiltInstances {
@@ -27,7 +27,17 @@ export interface QuiltInstances {
   stop: () => Promise<void>;
 }
 
-export async function startQuiltInstances(options: { count: number; env?: Record<string, string> }): Promise<QuiltInstances> {
+export interface QuiltInstancesOptions {
+  count: number;
+  env?: Record<string, string>;
+}
+
+/** Starts the instances; on ports found taken by another process, again on fresh ones (`withFreshPorts`). */
+export function startQuiltInstances(options: QuiltInstancesOptions): Promise<QuiltInstances> {
+  return withFreshPorts(() => startQuiltInstancesOnce(options));
+}
+
+async function startQuiltInstancesOnce(options: QuiltInstancesOptions): Promise<QuiltInstances> {
   const base = mkdtempSync(path.join(tmpdir(), 'labmcp-instances-'));
   const tmpDir = path.join(base, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
@@ -52,10 +62,11 @@ export async function startQuiltInstances(options: { count: number; env?: Record
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.set(i, child);
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited with ${signal ?? code}`))));
-    exited.catch(() => {}); // a later exit is the test's doing (kill)
-    await waitForHealth(`http://127.0.0.1:${port}`, 20_000, exited).catch((err: Error) => {
-      throw new Error(`quilt-mcp instance ${i} did not come up: ${err.message}\n${readLogs(logDir)}`);
+    const exited = exitOf(child);
+    await waitForHealth(`http://127.0.0.1:${port}`, { timeoutMs: 20_000, exited, expect: 'quilt-mcp' }).catch((err: Error) => {
+      // The same error (a PortTakenError stays one, for withFreshPorts), with what the processes said.
+      err.message = `quilt-mcp instance ${i} did not come up: ${err.message}\n${readLogs(logDir)}`;
+      throw err;
     });
   }
 
@@ -78,6 +89,7 @@ export async function startQuiltInstances(options: { count: number; env?: Record
     // One after the other: the first creates the demo signing key and seeds the registry; the others find them.
     for (let i = 0; i < options.count; i++) await start(i);
   } catch (err) {
+    process.off('exit', orphans);
     await Promise.all([...children.keys()].map((i) => kill(i)));
     rmSync(base, { recursive: true, force: true });
     throw err;

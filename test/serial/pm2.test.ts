@@ -83,5 +83,5 @@ t.test('pm2 stop lets a process shut down gracefully', async (t) => {
   t.equal(h.status, 503);
   t.equal(h.body.checks['benchling-mcp']?.status, 'down');
   await bundle.pm2('start', 'benchling-mcp');
-  await waitForHealth(`http://127.0.0.1:${bundle.env.BENCHLING_MCP_PORT}`);
+  await waitForHealth(`http://127.0.0.1:${bundle.env.BENCHLING_MCP_PORT}`, { expect: 'benchling-mcp' });
 });

@@ -1,9 +1,9 @@
 // The bundle's processes started directly (no PM2), one each, on free loopback ports, with a temp data/log dir.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleLayout, type ProcessName, scriptOf } from '../../lib/launcher.js';
+import { bundleLayout, type ProcessName, scriptOf, waitForHealth } from '../../lib/launcher.js';
 import { type Child, spawnChild, tempDir } from './processes.js';
-import { httpOk, repoRoot, waitFor } from './util.js';
+import { repoRoot } from './util.js';
 
 export type ServiceName = ProcessName;
 export { scriptOf };
@@ -40,18 +40,13 @@ export async function directBundle(extraEnv: Record<string, string> = {}): Promi
       cwd: base,
       logFile: path.join(logDir, `${label}.log`),
     });
-    let exitedEarly = false;
-    void child.exited.then(() => (exitedEarly = true));
+    const exited = child.exited.then((): never => {
+      throw new Error(`${label} exited; see ${child.logFile}`);
+    });
     // The router's own /health also probes every server; a routed server's health says the router is forwarding.
-    const probe = name === 'router' ? `http://127.0.0.1:${port}/quilt/health` : `http://127.0.0.1:${port}/health`;
-    await waitFor(
-      `${label} (${probe})`,
-      async () => {
-        if (exitedEarly) throw new Error(`${label} exited; see ${child.logFile}`);
-        return httpOk(probe);
-      },
-      30_000,
-    );
+    // Each answer must name the service it is for: another process on the port would be measured in its place.
+    const [url, expect] = name === 'router' ? [`http://127.0.0.1:${port}/quilt`, 'quilt-mcp'] : [`http://127.0.0.1:${port}`, name];
+    await waitForHealth(url, { timeoutMs: 30_000, exited, expect });
     if (!options.label) children[name] = child;
     return child;
   }
