@@ -79,6 +79,10 @@ t.test('a slow Benchling: the request times out with a clear error', async (t) =
 
 t.test("the tenant's limit used up: the call waits for the reset instead of failing", async (t) => {
   const before = rateLimitHits();
+  // The sandbox's 2 s windows are aligned to the clock: exhausted near a window's end, the limit would be back before
+  // the call reached it (seen under load). Exhaust early in a window, so the call meets the 429.
+  const intoWindow = Date.now() % 2000;
+  if (intoWindow > 500) await new Promise((r) => setTimeout(r, 2000 - intoWindow + 20));
   await admin('POST', 'rate-limit/exhaust');
   const started = Date.now();
   const result = await alice.callTool('aa_sequences_list', {});
