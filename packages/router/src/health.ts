@@ -3,8 +3,10 @@ import { getUpstream, jsonOf, type UpstreamGetError } from './upstream-get.js';
 import type { Upstream } from './upstreams.js';
 
 /**
- * Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down. `onBody` sees each
- * upstream's answer (the router learns its read-only tools from it).
+ * Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down, and so does an answer
+ * that names another service (an upstream setting pointing at the wrong server, or another process on its port):
+ * the router must not report it healthy, nor learn its read-only tools from it. `onBody` sees each upstream's own
+ * answer (the router learns its read-only tools from it).
  */
 export async function probeUpstreams(
   upstreams: Upstream[],
@@ -17,7 +19,14 @@ export async function probeUpstreams(
       const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
       try {
         const res = await getUpstream(upstream.target, '/health', timeoutMs);
-        const body = (jsonOf(res) ?? {}) as { status?: string; version?: string };
+        const body = (jsonOf(res) ?? {}) as { status?: string; version?: string; service?: unknown };
+        if (body.service !== undefined && body.service !== upstream.service) {
+          const named = typeof body.service === 'string' ? JSON.stringify(body.service.slice(0, 64)) : 'no service';
+          return [
+            upstream.service,
+            { status: 'down', latencyMs: latencyMs(), httpStatus: res.status, error: `its /health answers as ${named}, not ${upstream.service}` },
+          ];
+        }
         if (res.ok) onBody?.(upstream, body);
         const status = res.ok && (body.status === 'ok' || body.status === 'degraded') ? body.status : 'down';
         return [upstream.service, { status, latencyMs: latencyMs(), httpStatus: res.status, ...(body.version && { version: body.version }) }];

@@ -847,3 +847,14 @@ t.test('/health and /metrics: status only for the public, details on loopback or
     );
   }
 });
+
+t.test('an upstream whose /health names another service is reported down', async (t) => {
+  // QUILT_MCP_PORT pointing at benchling-mcp: a setting gone wrong, or another process on the port.
+  const crossed = await startRouter({ QUILT_MCP_PORT: String(benchlingPort) });
+  t.teardown(() => crossed.stop());
+  const res = await fetch(`${crossed.base}/health`);
+  t.equal(res.status, 503, 'the bundle is not reported healthy');
+  const health = (await res.json()) as { checks: Record<string, { status: string; error?: string }> };
+  t.match(health.checks['quilt-mcp'], { status: 'down', error: 'its /health answers as "benchling-mcp", not quilt-mcp' });
+  t.equal(health.checks['benchling-mcp']?.status, 'ok', 'the right one is up');
+});
