@@ -2,9 +2,10 @@
 // client, so that what arrives when (all at once, in pieces, stalled, cut off) is the test's to decide.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, bufferedBody, readBody } from '../src/request-body.js';
+import { rawConnection } from './helpers/raw-connection.js';
 
 const LIMIT = 1024;
 
@@ -58,17 +59,7 @@ function serveNext(read: (req: IncomingMessage) => Buffer | undefined | Promise<
   });
 }
 
-/** A raw connection: what it received so far, and a promise of its close. */
-async function client(...parts: string[]) {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  let received = '';
-  socket.on('data', (chunk) => (received += chunk));
-  const closed = once(socket, 'close');
-  await once(socket, 'connect');
-  for (const part of parts) socket.write(part);
-  return { socket, received: () => received, closed };
-}
+const client = (...parts: string[]) => rawConnection(port, ...parts);
 
 const head = (headers: string) => `POST /x HTTP/1.1\r\nhost: 127.0.0.1\r\n${headers}\r\n`;
 const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
