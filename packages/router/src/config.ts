@@ -1,4 +1,4 @@
-import { flag, list, port, positiveInt } from '@labmcp/service-kit/service';
+import { DEFAULT_BODY_TIMEOUT_MS, flag, list, port, positiveInt } from '@labmcp/service-kit/service';
 import { z } from 'zod';
 import { isAddressOrCidr } from './client-address.js';
 import { parseServiceHost, type ServiceHostSetting } from './service-hosts.js';
@@ -29,7 +29,7 @@ export const routerSettings = {
   // At most Node's whole-request timeout (300 s), which it must not exceed.
   ROUTER_HEADERS_TIMEOUT_MS: positiveInt(10_000, 300_000),
   /** Time a client has to send its whole request body, from its headers; past it, 408 and the connection closes. */
-  ROUTER_BODY_TIMEOUT_MS: positiveInt(30_000, 3_600_000),
+  ROUTER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_BODY_TIMEOUT_MS, 3_600_000),
   /** Per credential (or per client address without one): sustained rate and burst. */
   ROUTER_RATE_LIMIT_PER_MINUTE: positiveInt(600, 1_000_000),
   ROUTER_RATE_LIMIT_BURST: positiveInt(60, 100_000),

@@ -1,8 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { type Logger, outgoingTraceparent, REQUEST_ID_HEADER } from '@labmcp/service-kit/service';
+import { BodyTimeoutError, BodyTooLargeError, bufferedBody, type Logger, outgoingTraceparent, REQUEST_ID_HEADER, readBody } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
-import { BodyTimeoutError, BodyTooLargeError, bufferedBody, readBody } from './body-limit.js';
 import type { TrustedProxies } from './client-address.js';
 import { type CredentialPolicy, connectionNamed, forwardsHeader } from './credentials.js';
 import { sendProxyError, sendUnavailable } from './proxy-errors.js';
@@ -279,22 +278,15 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
      * connection just closed by a restarting server be sent again, which a streamed body could not.
      */
     async readRequestBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-      const tooLarge = () =>
-        sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > options.maxBodyBytes) {
-        tooLarge();
-        req.resume();
-        return undefined;
-      }
       try {
         // Its headers were handed over before the parser went on to the body in the same packet: one turn later,
-        // a small body is most often there whole.
+        // a small body is most often there whole. (A body declared over the limit is refused by bufferedBody unread.)
         if (!req.complete) await undefined;
         const body = bufferedBody(req, options.maxBodyBytes) ?? (await readBody(req, options.maxBodyBytes, options.bodyTimeoutMs));
         return res.destroyed ? undefined : body;
       } catch (err) {
-        if (err instanceof BodyTooLargeError) tooLarge();
+        if (err instanceof BodyTooLargeError)
+          sendProxyError(req, res, 413, 'body_too_large', `Request body is larger than ${options.maxBodyBytes} bytes`, { connection: 'close' });
         else if (err instanceof BodyTimeoutError) {
           // The connection goes with the answer: what is left of the body may never come.
           res.once('finish', () => req.socket.destroy());

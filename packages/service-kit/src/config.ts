@@ -3,6 +3,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_LOG_BATCH_MS } from './logger.js';
+import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS } from './request-body.js';
 
 /** Thrown when the environment does not describe a runnable service; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -32,6 +33,11 @@ export const commonSettings = {
    * the cache off (every answer built by the SDK, as before).
    */
   LABMCP_MCP_ANSWER_CACHE: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(64),
+  /**
+   * Time a client has to send a request body to an MCP server once the headers are in (mcp-endpoint.ts reads it;
+   * validated here); past it, 408 and the connection is closed.
+   */
+  LABMCP_MCP_BODY_TIMEOUT_MS: positiveInt(DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS),
   /** Distinct users a process labels in the per-user operation metrics; the rest are counted as `other`. */
   LABMCP_METRICS_USERS: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(100),
   /** How users appear in those metrics: `hash` (default), `id` (the user id itself) or `none` (everyone is `other`). */

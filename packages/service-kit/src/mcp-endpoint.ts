@@ -10,11 +10,18 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf, verifiedCacheable } from './answer-cache.js';
+import { BodyTimeoutError, bufferedBody, DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS, readBody } from './request-body.js';
+import { sendJsonRpcError } from './responses.js';
 import { createSharedToolCalls, type SharedCall, sharedCallCandidate } from './shared-server.js';
 
 export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
   maxRequestBodySize?: number;
+  /**
+   * Time a client has to send a body it declared the length of, once the headers are in (408 and the connection
+   * closed past it). Default `LABMCP_MCP_BODY_TIMEOUT_MS`, else 30 s.
+   */
+  bodyTimeoutMs?: number;
   /** SSE comment frames while a call runs, so idle timeouts of proxies in front don't cut long calls. */
   keepAliveMs?: number;
   onerror?: (error: Error) => void;
@@ -111,21 +118,29 @@ async function readUpTo(
 
 /**
  * Reads a request body whose length is declared and within the limit, or resolves undefined when the client goes
- * away first. The stream is then spent, hence `replaying`. A small body has usually arrived with the headers, and
- * the parser has ended the message by the time the caller is authenticated: it is taken as it is, at once.
+ * away first, or when it has not sent the body within `timeoutMs` (answered 408 then, and the connection closed
+ * after it, as the router does). The stream is then spent, hence `replaying`. A small body has usually arrived
+ * with the headers, and the parser has ended the message by the time the caller is authenticated: it is taken as
+ * it is, at once, without a promise.
  */
-function readBody(req: IncomingMessage, declared: number): Buffer | undefined | Promise<Buffer | undefined> {
-  // Paused, ended by the parser, all of it buffered: read() hands over every byte buffered, as one Buffer.
-  if (req.complete && req.readableLength === declared && !req.readableFlowing) return req.read() as Buffer;
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', () => resolve(undefined));
-    req.on('close', () => {
-      if (!req.readableEnded) resolve(undefined);
-    });
-  });
+function readDeclaredBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Buffer | Promise<Buffer | undefined> {
+  return (
+    bufferedBody(req, limit) ??
+    readBody(req, limit, timeoutMs).catch((err: unknown) => {
+      if (err instanceof BodyTimeoutError && !res.headersSent) {
+        // What is left of the body may never come.
+        res.once('finish', () => req.socket.destroy());
+        sendJsonRpcError(res, 408, -32000, `Request Timeout: the request body did not arrive within ${timeoutMs} ms`, null, { connection: 'close' });
+      }
+      return undefined;
+    })
+  );
+}
+
+/** `LABMCP_MCP_BODY_TIMEOUT_MS` (validated with the other common settings, config.ts: a bad value stops the process there). */
+function bodyTimeoutFromEnv(): number {
+  const value = Number(process.env.LABMCP_MCP_BODY_TIMEOUT_MS || DEFAULT_BODY_TIMEOUT_MS);
+  return Number.isInteger(value) && value >= 1 && value <= MAX_BODY_TIMEOUT_MS ? value : DEFAULT_BODY_TIMEOUT_MS;
 }
 
 /** The request as the SDK's Node adapter sees it (method, url, headers, auth), with its body read from `body`. */
@@ -176,6 +191,7 @@ function acceptsEventStream(request: Request): boolean {
 export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpointOptions = {}): McpEndpoint {
   const { maxRequestBodySize, keepAliveMs, onerror } = options;
   const maxBody = maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_SIZE;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? bodyTimeoutFromEnv();
   const answerCacheEntries = options.answerCacheEntries ?? 64;
   const answers = answerCacheEntries > 0 ? createAnswerCache(answerCacheEntries, options.answerCacheMaxBytes ?? 8 * 1024 * 1024) : undefined;
   // A cacheable request on its way through the SDK, found again by its AuthInfo (the one object that reaches
@@ -302,9 +318,9 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
       // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
       if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
         return nodeHandler(given ? replaying(req, given) : req, res);
-      const read = given ?? readBody(req, declared);
+      const read = given ?? readDeclaredBody(req, res, maxBody, bodyTimeoutMs);
       if (read instanceof Promise) return read.then((body) => (body === undefined ? undefined : answerBody(req, res, authInfo, body)));
-      return answerBody(req, res, authInfo, read!);
+      return answerBody(req, res, authInfo, read);
     },
     close: async () => {
       await shared?.close();

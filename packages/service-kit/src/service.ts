@@ -20,6 +20,15 @@ export {
 export { createLogger, fingerprint, type Logger, REDACT_PATHS } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
 export { redactUrl } from './redact-url.js';
+export {
+  BodyAbortedError,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  bufferedBody,
+  DEFAULT_BODY_TIMEOUT_MS,
+  MAX_BODY_TIMEOUT_MS,
+  readBody,
+} from './request-body.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
 export * from './tracing/index.js';
