@@ -24,5 +24,6 @@ export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
 export { type ServiceProcess, startServiceProcess } from './service-process.js';
 export * from './tracing/index.js';
+export { httpUrlSetting } from './url-setting.js';
 export { type OperationOutcome, OTHER_USER, type UserLabelMode, type UserOperationSettings, UserOperations } from './user-operations.js';
 export { packageVersion } from './version.js';
