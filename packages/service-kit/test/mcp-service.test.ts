@@ -92,8 +92,8 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   await tooLarge.arrayBuffer();
 
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
-  const result = await client.callTool('whoami');
-  t.same(result.structuredContent, { userId: 'alice' }, 'the tool sees the caller the authenticator returned');
+  const result = await client.callTool('greet', { greeting: 'Hello' });
+  t.same(result.structuredContent, { text: 'Hello, alice' }, 'the tool sees its arguments and the caller the authenticator returned');
   await client.close();
 
   started.child.kill('SIGTERM');
