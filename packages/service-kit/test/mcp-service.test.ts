@@ -21,10 +21,11 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  // LABMCP_ENV_FILE points at no file: a developer's .env must not change the settings under test.
+  // The test's environment (tap's coverage settings reach the process through it); LABMCP_ENV_FILE points at no
+  // file, so a developer's .env does not change the settings under test.
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH, LABMCP_ENV_FILE: path.join(here, 'no-such.env'), LABMCP_LOG_BATCH_MS: '0', ...env },
+    env: { ...process.env, LABMCP_ENV_FILE: path.join(here, 'no-such.env'), LABMCP_LOG_BATCH_MS: '0', LABMCP_MCP_ANSWER_CACHE: '64', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
