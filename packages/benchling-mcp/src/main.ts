@@ -1,16 +1,4 @@
-import {
-  createLogger,
-  createMcpEndpoint,
-  createMetrics,
-  loadConfigOrExit,
-  manageProcess,
-  mcpRoute,
-  orExitOnConfigError,
-  packageVersion,
-  runHttpService,
-  startTracing,
-  userOperationSettings,
-} from '@labmcp/service-kit';
+import { orExitOnConfigError, runMcpService, startServiceProcess } from '@labmcp/service-kit';
 import { type AuthErrorReason, createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { BenchlingClient } from './benchling/client.js';
 import { benchlingBaseUrl, benchlingSettings, clientSettingsFrom, toolSettingsFrom } from './config.js';
@@ -22,12 +10,8 @@ import { SecretNames } from './vault/names.js';
 import { createKeyStore, setHintFor } from './vault/settings.js';
 import { VaultKeys } from './vault/vault-keys.js';
 
-const SERVICE = 'benchling-mcp';
-const config = loadConfigOrExit({ ...benchlingSettings, ...jwtSettingsSchema.shape });
-const version = packageVersion(import.meta.url);
-const logger = createLogger(SERVICE, config.LOG_LEVEL);
-await startTracing({ service: SERVICE, version, logger });
-const metrics = createMetrics(SERVICE, userOperationSettings(config));
+const started = await startServiceProcess('benchling-mcp', { ...benchlingSettings, ...jwtSettingsSchema.shape }, import.meta.url);
+const { config, version, logger, metrics } = started;
 const { url: baseUrl, sandbox } = benchlingBaseUrl(config);
 // The JWT verifier only matters where a key is chosen by the caller's verified identity (service or vault keys).
 const keyMode = config.BENCHLING_KEY_MODE;
@@ -78,25 +62,13 @@ async function openVault(): Promise<VaultKeys> {
 const toolSettings = toolSettingsFrom(config);
 logger.info({ benchling: { baseUrl, keyMode, ...clientSettings, ...toolSettings } }, 'Benchling client settings');
 
-const endpoint = createMcpEndpoint(
-  benchlingServerFactory({ version, logger, metrics, client, settings: toolSettings, cache: new LookupCache(toolSettings.cacheTtlMs) }),
-  {
-    maxRequestBodySize: config.BENCHLING_MCP_MAX_BODY_BYTES,
-    keepAliveMs: config.BENCHLING_MCP_SSE_KEEPALIVE_MS,
-    answerCacheEntries: config.LABMCP_MCP_ANSWER_CACHE,
-    sharedToolCalls: config.LABMCP_MCP_SHARED_SERVER,
-    onerror: (err) => logger.warn({ err }, 'MCP request error'),
-  },
-);
-
-const service = await runHttpService({
-  service: SERVICE,
-  version,
+await runMcpService(started, {
   host: config.BENCHLING_MCP_HOST,
   port: config.BENCHLING_MCP_PORT,
-  logger,
-  metrics,
-  handler: mcpRoute({ endpoint, metrics, authenticate }),
+  factory: benchlingServerFactory({ version, logger, metrics, client, settings: toolSettings, cache: new LookupCache(toolSettings.cacheTtlMs) }),
+  maxRequestBodySize: config.BENCHLING_MCP_MAX_BODY_BYTES,
+  keepAliveMs: config.BENCHLING_MCP_SSE_KEEPALIVE_MS,
+  authenticate,
   health: () => {
     const pace = client.pacer.state();
     return {
@@ -109,9 +81,5 @@ const service = await runHttpService({
       keys: { status: 'ok', mode: keyMode, ...(vault ? { store: vault.store.kind } : {}) },
     };
   },
-  onShutdown: async () => {
-    await endpoint.close();
-    vault?.store.close();
-  },
+  onShutdown: () => vault?.store.close(),
 });
-manageProcess(service, logger);

@@ -1,16 +1,4 @@
-import {
-  createLogger,
-  createMcpEndpoint,
-  createMetrics,
-  loadConfigOrExit,
-  manageProcess,
-  mcpRoute,
-  orExitOnConfigError,
-  packageVersion,
-  runHttpService,
-  startTracing,
-  userOperationSettings,
-} from '@labmcp/service-kit';
+import { orExitOnConfigError, runMcpService, startServiceProcess } from '@labmcp/service-kit';
 import { createJwtVerifier, jwtSettingsSchema } from '@labmcp/service-kit/auth';
 import { quiltAuthenticator } from './auth/http-authenticator.js';
 import { createAwsCredentialResolver, S3ClientPool } from './auth/index.js';
@@ -20,12 +8,8 @@ import { seedDemoRegistry } from './registry/demo-seed.js';
 import { RegistryAccess, type RegistryRef, registryRefs } from './registry/index.js';
 import { quiltServerFactory } from './server.js';
 
-const SERVICE = 'quilt-mcp';
-const config = loadConfigOrExit({ ...quiltConfigShape, ...jwtSettingsSchema.shape });
-const version = packageVersion(import.meta.url);
-const logger = createLogger(SERVICE, config.LOG_LEVEL);
-await startTracing({ service: SERVICE, version, logger });
-const metrics = createMetrics(SERVICE, userOperationSettings(config));
+const started = await startServiceProcess('quilt-mcp', { ...quiltConfigShape, ...jwtSettingsSchema.shape }, import.meta.url);
+const { config, version, logger, metrics } = started;
 const localRegistry = localRegistryPath(config);
 const registries: RegistryRef[] = await orExitOnConfigError(() => registryRefs(localRegistry, config.QUILT_REGISTRIES), true);
 const verifier = await orExitOnConfigError(() => createJwtVerifier(config, { dataDir: config.dataDir, logger }));
@@ -49,30 +33,17 @@ const access = new RegistryAccess(registries, { resolver, pool, conditionalWrite
 await access.sweepLocal();
 const limits = limitsFrom(config);
 
-const endpoint = createMcpEndpoint(quiltServerFactory({ version, logger, metrics, registries, access, limits }), {
-  maxRequestBodySize: config.QUILT_MCP_MAX_BODY_BYTES,
-  keepAliveMs: config.QUILT_MCP_SSE_KEEPALIVE_MS,
-  answerCacheEntries: config.LABMCP_MCP_ANSWER_CACHE,
-  sharedToolCalls: config.LABMCP_MCP_SHARED_SERVER,
-  onerror: (err) => logger.warn({ err }, 'MCP request error'),
-});
-
-const service = await runHttpService({
-  service: SERVICE,
-  version,
+await runMcpService(started, {
   host: config.QUILT_MCP_HOST,
   port: config.QUILT_MCP_PORT,
-  logger,
-  metrics,
-  handler: mcpRoute({ endpoint, metrics, authenticate: quiltAuthenticator(verifier) }),
+  factory: quiltServerFactory({ version, logger, metrics, registries, access, limits }),
+  maxRequestBodySize: config.QUILT_MCP_MAX_BODY_BYTES,
+  keepAliveMs: config.QUILT_MCP_SSE_KEEPALIVE_MS,
+  authenticate: quiltAuthenticator(verifier),
   health: () => ({
     auth: { status: 'ok', mode: verifier.mode },
     registries: { status: 'ok', count: registries.length },
     s3Clients: { status: 'ok', count: pool.size },
   }),
-  onShutdown: async () => {
-    await endpoint.close();
-    access.close();
-  },
+  onShutdown: () => access.close(),
 });
-manageProcess(service, logger);

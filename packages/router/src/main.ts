@@ -1,16 +1,6 @@
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import {
-  createLogger,
-  createMetrics,
-  loadConfigOrExit,
-  manageProcess,
-  orExitOnConfigError,
-  packageVersion,
-  runHttpService,
-  startTracing,
-  userOperationSettings,
-} from '@labmcp/service-kit/service';
+import { manageProcess, orExitOnConfigError, runHttpService, startServiceProcess } from '@labmcp/service-kit/service';
 import { createRouterApp } from './app.js';
 import { routerSettings } from './config.js';
 import { allowedHostsFrom } from './hosts.js';
@@ -18,11 +8,7 @@ import { startPlainHttp } from './plain-http.js';
 import { routerTls, watchCertificates } from './tls.js';
 
 const SERVICE = 'router';
-const config = loadConfigOrExit(routerSettings);
-const version = packageVersion(import.meta.url);
-const logger = createLogger(SERVICE, config.LOG_LEVEL);
-await startTracing({ service: SERVICE, version, logger });
-const metrics = createMetrics(SERVICE, userOperationSettings(config));
+const { config, version, logger, metrics } = await startServiceProcess(SERVICE, routerSettings, import.meta.url);
 const tls = await orExitOnConfigError(() => routerTls(config));
 if (config.ROUTER_HTTP_PORT !== undefined && !tls) {
   await orExitOnConfigError(() => {

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { benchlingKeyOf } from '@labmcp/service-kit/service';
 import { LRUCache } from 'lru-cache';
 
 interface Bucket {
@@ -63,15 +64,8 @@ export function credentialOf(req: IncomingMessage, service: string, ignoreBenchl
   const scheme = match?.[1]?.toLowerCase();
   // Where benchling-mcp ignores the caller's key (benchlingIgnoresCallerKeys), its JWT is what counts.
   if (service === 'benchling-mcp' && !(ignoreBenchlingKeys && scheme === 'bearer')) {
-    const header = req.headers['x-benchling-api-key'];
-    const key = (Array.isArray(header) ? header[0] : header)?.trim();
+    const key = benchlingKeyOf(req.headers['x-benchling-api-key'], scheme === 'basic' ? match?.[2] : undefined);
     if (key) return `key ${key}`;
-    if (scheme === 'basic' && match?.[2]) {
-      const decoded = Buffer.from(match[2], 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      const basicKey = (colon === -1 ? decoded : decoded.slice(0, colon)).trim();
-      if (basicKey) return `key ${basicKey}`;
-    }
   }
   if (match && scheme) return `${scheme} ${match[2]}`;
   const raw = authorization?.trim();

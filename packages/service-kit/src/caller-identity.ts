@@ -3,18 +3,28 @@ import type { JWTPayload } from 'jose';
 import { userIdFromClaims } from './auth/principal.js';
 import { fingerprint } from './fingerprint.js';
 
-/** A Benchling API key from `X-Benchling-API-Key` or `Authorization: Basic base64(key:)`, as benchling-mcp takes it. */
-export function benchlingKeyFrom(headers: IncomingHttpHeaders): string | undefined {
-  const header = headers['x-benchling-api-key'];
-  const direct = (Array.isArray(header) ? header[0] : header)?.trim();
+/**
+ * The Benchling API key a request carries: the (first) `X-Benchling-API-Key` value, else the user name of
+ * `Authorization: Basic base64(key:)` given as its base64 `basicCredentials` (the password part is ignored); trimmed,
+ * undefined when empty. Each caller decides which Authorization values count as Basic credentials (benchlingKeyFrom
+ * takes only base64 text; the router's rate limit any credentials after the scheme), so each keeps its own rule
+ * for malformed headers while the key itself is read one way.
+ */
+export function benchlingKeyOf(apiKeyHeader: string | string[] | undefined, basicCredentials: string | undefined): string | undefined {
+  const direct = (Array.isArray(apiKeyHeader) ? apiKeyHeader[0] : apiKeyHeader)?.trim();
   if (direct) return direct;
-  const auth = headers.authorization;
-  const match = auth ? /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth) : null;
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  if (!basicCredentials) return undefined;
+  const decoded = Buffer.from(basicCredentials, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const key = (colon === -1 ? decoded : decoded.slice(0, colon)).trim();
   return key || undefined;
+}
+
+/** A Benchling API key from `X-Benchling-API-Key` or `Authorization: Basic base64(key:)`, as benchling-mcp takes it. */
+export function benchlingKeyFrom(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  const basic = auth ? /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth)?.[1] : undefined;
+  return benchlingKeyOf(headers['x-benchling-api-key'], basic);
 }
 
 /** The user id benchling-mcp gives a caller who brings their own key: never the key, a fingerprint of it. */

@@ -1,7 +1,7 @@
 // The HTTP service frame without the MCP parts: what the router and the sandbox need, and all they load
 // (the MCP SDK and the tool frame cost every process that imports them ~0.1 s of start-up CPU and ~10 MiB).
 
-export { benchlingKeyFrom, benchlingKeyUserId, unverifiedUserId } from './caller-identity.js';
+export { benchlingKeyFrom, benchlingKeyOf, benchlingKeyUserId, unverifiedUserId } from './caller-identity.js';
 export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, orExitOnConfigError, port, positiveInt } from './config.js';
 export { type CheckResult, type CheckStatus, type HealthChecks, type HealthReport, healthReport } from './health.js';
 export { HttpError } from './http-error.js';
@@ -31,6 +31,8 @@ export {
 } from './request-body.js';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 export { sendJson, sendJsonRpcError } from './responses.js';
+export { type ServiceProcess, startServiceProcess } from './service-process.js';
 export * from './tracing/index.js';
+export { httpUrlSetting } from './url-setting.js';
 export { type OperationOutcome, OTHER_USER, type UserLabelMode, type UserOperationSettings, UserOperations } from './user-operations.js';
 export { packageVersion } from './version.js';

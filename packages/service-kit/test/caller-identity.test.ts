@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { mintDemoToken } from '../src/auth/index.js';
-import { benchlingKeyFrom, benchlingKeyUserId, unverifiedUserId } from '../src/caller-identity.js';
+import { benchlingKeyFrom, benchlingKeyOf, benchlingKeyUserId, unverifiedUserId } from '../src/caller-identity.js';
 
 const fp = (key: string) => `key:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 
@@ -24,3 +24,26 @@ t.test('a Benchling key: the fingerprint benchling-mcp names its owner by, never
   t.equal(benchlingKeyUserId('k'), fp('k'));
   t.equal(unverifiedUserId({}), undefined, 'nothing for no credential');
 });
+
+t.test('benchlingKeyOf: the X-Benchling-API-Key value first, else the user name of Basic credentials', async (t) => {
+  t.equal(benchlingKeyOf(' sk_direct ', b64('sk_basic:')), 'sk_direct', 'the header wins, trimmed');
+  t.equal(benchlingKeyOf(['sk_first', 'sk_second'], undefined), 'sk_first', 'a repeated header: its first value');
+  t.equal(benchlingKeyOf('  ', b64('sk_basic:')), 'sk_basic', 'a blank header: the Basic credentials');
+  t.equal(benchlingKeyOf(undefined, b64(' sk_basic :ignored-password')), 'sk_basic', 'the user name, trimmed; the password is not the key');
+  t.equal(benchlingKeyOf(undefined, b64('sk_no_colon')), 'sk_no_colon', 'no colon: all of it');
+  t.equal(benchlingKeyOf(undefined, b64(':password')), undefined, 'an empty user name is no key');
+  t.equal(benchlingKeyOf(undefined, ''), undefined);
+  t.equal(benchlingKeyOf(undefined, undefined), undefined);
+});
+
+t.test('benchlingKeyFrom takes only base64 text as Basic credentials; anything else is no key', async (t) => {
+  const basic = b64('sk_basic:');
+  t.equal(benchlingKeyFrom({ authorization: `basic   ${basic}  ` }), 'sk_basic', 'the scheme in any case, any spacing');
+  t.equal(benchlingKeyFrom({ authorization: `Basic ${basic}!` }), undefined, 'a character outside base64');
+  t.equal(benchlingKeyFrom({ authorization: `Basic ${basic.slice(0, 4)} ${basic.slice(4)}` }), undefined, 'a space inside the credentials');
+  t.equal(benchlingKeyFrom({ authorization: `Bearer ${basic}` }), undefined, 'another scheme');
+});
+
+function b64(text: string): string {
+  return Buffer.from(text).toString('base64');
+}

@@ -1,17 +1,8 @@
-import { flag, positiveInt } from '@labmcp/service-kit';
+import { flag, httpUrlSetting, positiveInt } from '@labmcp/service-kit';
 import { z } from 'zod';
 
 function httpUrl(what: string) {
-  return z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        return ['https:', 'http:'].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be an http(s) URL (${what})`)
+  return httpUrlSetting(`must be an http(s) URL (${what})`)
     .transform((v) => v.replace(/\/+$/, ''))
     .optional();
 }

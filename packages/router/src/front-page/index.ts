@@ -56,11 +56,11 @@ function asset(text: string, type: string): Asset {
 }
 
 /**
- * The compiled browser script (tsc builds it with the rest), without its source-map comment (the map is not
- * served): next to this module in dist/, or, when the router runs from its sources (tests through tsx), in dist/.
+ * A compiled module of the browser script (tsc builds them with the rest), without its source-map comment (the map is
+ * not served): next to this module in dist/, or, when the router runs from its sources (tests through tsx), in dist/.
  */
-function browserScript(): string {
-  const candidates = [new URL('./browser/page.js', import.meta.url), new URL('../../dist/front-page/browser/page.js', import.meta.url)];
+function browserModule(name: string): string {
+  const candidates = [new URL(`./browser/${name}`, import.meta.url), new URL(`../../dist/front-page/browser/${name}`, import.meta.url)];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error('the front page script is not built: run `tsc -b`');
   return readFileSync(found, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
@@ -81,13 +81,17 @@ export function createFrontPage(options: FrontPageOptions): FrontPage {
   figures.start();
   const version = packageVersion(new URL('../main.js', import.meta.url).href);
   // Read when first asked for, so a router run from its sources starts without the built script.
-  let script: Asset | undefined;
+  const scriptModule = (name: string) => {
+    let module: Asset | undefined;
+    return () => {
+      module ??= asset(browserModule(name), 'text/javascript; charset=utf-8');
+      return module;
+    };
+  };
   const style = asset(FRONT_PAGE_CSS, 'text/css; charset=utf-8');
   const assets: Record<string, () => Asset> = {
-    [FRONT_PAGE_PATHS.script]: () => {
-      script ??= asset(browserScript(), 'text/javascript; charset=utf-8');
-      return script;
-    },
+    [FRONT_PAGE_PATHS.script]: scriptModule('page.js'),
+    [FRONT_PAGE_PATHS.scriptText]: scriptModule('summary-text.js'),
     [FRONT_PAGE_PATHS.style]: () => style,
   };
 

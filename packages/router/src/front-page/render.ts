@@ -1,5 +1,6 @@
+import { formatUptime, modeText, totalsText } from './browser/summary-text.js';
 import type { ClientConfig } from './client-configs.js';
-import type { FigureSample, FiguresSnapshot } from './live-figures.js';
+import type { FiguresSnapshot } from './live-figures.js';
 import type { ServiceState } from './service-states.js';
 
 /** Everything the page shows; the same object (as JSON) is what the page's script polls. */
@@ -14,6 +15,8 @@ export interface FrontPageSummary {
 
 export const FRONT_PAGE_PATHS = {
   script: '/front-page/page.js',
+  /** The module the script imports (browser/summary-text.ts): served beside it, as the browser resolves `./summary-text.js`. */
+  scriptText: '/front-page/summary-text.js',
   style: '/front-page/page.css',
   summary: '/front-page/summary.json',
 } as const;
@@ -31,36 +34,6 @@ export function serviceTitle(service: string): string {
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => escapes[c]!);
-}
-
-export function formatUptime(seconds: number | undefined): string {
-  if (seconds === undefined) return '—';
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
-}
-
-function mode(state: ServiceState): string {
-  const parts: string[] = [];
-  if (state.demoAuth !== undefined) parts.push(state.demoAuth ? 'demo auth' : 'JWT verification');
-  if (state.sandbox !== undefined) parts.push(state.sandbox ? 'demo sandbox' : 'Benchling tenant');
-  return parts.join(', ') || '—';
-}
-
-/** The figures' totals over the window, as text: what the charts show, for a reader without JavaScript. */
-function totals(points: FigureSample[]): { requests: number; errors: number; rateLimited: number; latencyMs: string } {
-  let requests = 0;
-  let errors = 0;
-  let rateLimited = 0;
-  let weighted = 0;
-  for (const p of points) {
-    requests += p.requests;
-    errors += p.errors;
-    rateLimited += p.rateLimited;
-    if (p.latencyMs !== null) weighted += p.latencyMs * (p.requests || 1);
-  }
-  return { requests, errors, rateLimited, latencyMs: requests > 0 ? (weighted / requests).toFixed(1) : '—' };
 }
 
 // For a viewer who sees the states only. The token form needs the script (hidden without it); the token stays in
@@ -88,7 +61,7 @@ export function renderFrontPage(summary: FrontPageSummary, configs: ClientConfig
 <td data-field="version">${e(s.version ?? '—')}</td>
 <td data-field="uptime">${e(formatUptime(s.uptimeSeconds))}</td>
 <td data-field="tools">${s.tools === undefined ? '—' : String(s.tools)}</td>
-<td data-field="mode">${e(mode(s))}</td>
+<td data-field="mode">${e(modeText(s))}</td>
 </tr>`,
     )
     .join('\n');
@@ -131,14 +104,13 @@ docker compose exec quilt-mcp node scripts/token.mjs    # deploy/docker-compose.
   const figureBlocks = figures
     ? summary.services
         .map((s) => {
-          const sum = totals(figures.services[s.service] ?? []);
           const charts = CHARTS.map(
             ([field, label]) =>
               `<figure><figcaption>${e(label)}</figcaption><svg class="chart" data-chart="${e(field)}" viewBox="0 0 300 60" preserveAspectRatio="none" role="img" aria-label="${e(`${label}, ${serviceTitle(s.service)}`)}"></svg></figure>`,
           ).join('');
           return `<div class="figures" data-service="${e(s.service)}">
 <h3>${e(serviceTitle(s.service))}</h3>
-<p class="totals" data-field="totals">Last ${Math.round(figures.windowSeconds / 60)} minutes: ${sum.requests} requests, ${sum.errors} errors, mean latency ${sum.latencyMs} ms, ${sum.rateLimited} rate-limit refusals.</p>
+<p class="totals" data-field="totals">${e(totalsText(figures.services[s.service] ?? [], figures.windowSeconds))}</p>
 <div class="charts">${charts}</div>
 </div>`;
         })
@@ -154,6 +126,7 @@ docker compose exec quilt-mcp node scripts/token.mjs    # deploy/docker-compose.
 <title>labmcp</title>
 <link rel="stylesheet" href="${FRONT_PAGE_PATHS.style}">
 <script type="module" src="${FRONT_PAGE_PATHS.script}"></script>
+<link rel="modulepreload" href="${FRONT_PAGE_PATHS.scriptText}">
 </head>
 <body data-access="${e(summary.access)}" data-summary="${FRONT_PAGE_PATHS.summary}">
 <header>

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, list } from '../config.js';
+import { httpUrlSetting } from '../url-setting.js';
 import { parsePublicKeys, parseSecrets } from './key-ring.js';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -41,17 +42,7 @@ function pem() {
 
 const fields = {
   /** JWKS endpoint of the token issuer; keys are cached and re-fetched when a token names an unknown `kid`. */
-  QUILT_JWT_JWKS_URL: z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        return ['https:', 'http:'].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL')
-    .optional(),
+  QUILT_JWT_JWKS_URL: httpUrlSetting().optional(),
   /**
    * Least time between two JWKS re-fetches caused by a token with an unknown `kid` (so junk tokens cannot hammer the
    * issuer). A rotation publishes the new key at least this long before signing with it.

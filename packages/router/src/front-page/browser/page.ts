@@ -2,6 +2,8 @@
 // inline script. The page is complete without it; the script polls the router's summary (the same object the
 // page was rendered from) and keeps the states and the charts current. It talks to nothing but the router.
 
+import { formatUptime, modeText, totalsText } from './summary-text.js';
+
 interface Sample {
   t: number;
   requests: number;
@@ -37,21 +39,6 @@ const summaryUrl = document.body.dataset.summary ?? '/front-page/summary.json';
 /** The operations token a viewer entered (see enableOpsToken): in memory only, gone with the page. */
 let authorization: string | undefined;
 
-function formatUptime(seconds: number | undefined): string {
-  if (seconds === undefined) return '—';
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  return `${Math.floor(seconds / 86_400)} d ${Math.floor((seconds % 86_400) / 3600)} h`;
-}
-
-function mode(state: ServiceState): string {
-  const parts: string[] = [];
-  if (state.demoAuth !== undefined) parts.push(state.demoAuth ? 'demo auth' : 'JWT verification');
-  if (state.sandbox !== undefined) parts.push(state.sandbox ? 'demo sandbox' : 'Benchling tenant');
-  return parts.join(', ') || '—';
-}
-
 function setText(element: Element | null, text: string): void {
   if (element && element.textContent !== text) element.textContent = text;
 }
@@ -67,7 +54,7 @@ function renderStates(summary: Summary): void {
     setText(row.querySelector('[data-field="version"]'), state.version ?? '—');
     setText(row.querySelector('[data-field="uptime"]'), formatUptime(state.uptimeSeconds));
     setText(row.querySelector('[data-field="tools"]'), state.tools === undefined ? '—' : String(state.tools));
-    setText(row.querySelector('[data-field="mode"]'), mode(state));
+    setText(row.querySelector('[data-field="mode"]'), modeText(state));
   }
   const warnings = document.getElementById('warnings');
   if (warnings) {
@@ -125,21 +112,7 @@ function renderFigures(summary: Summary): void {
     for (const svg of block.querySelectorAll<SVGSVGElement>('svg[data-chart]')) {
       drawChart(svg, points, svg.dataset.chart as ChartField, windowMs, now);
     }
-    let requests = 0;
-    let errors = 0;
-    let rateLimited = 0;
-    let weighted = 0;
-    for (const p of points) {
-      requests += p.requests;
-      errors += p.errors;
-      rateLimited += p.rateLimited;
-      if (p.latencyMs !== null) weighted += p.latencyMs * (p.requests || 1);
-    }
-    const latency = requests > 0 ? (weighted / requests).toFixed(1) : '—';
-    setText(
-      block.querySelector('[data-field="totals"]'),
-      `Last ${Math.round(figures.windowSeconds / 60)} minutes: ${requests} requests, ${errors} errors, mean latency ${latency} ms, ${rateLimited} rate-limit refusals.`,
-    );
+    setText(block.querySelector('[data-field="totals"]'), totalsText(points, figures.windowSeconds));
   }
 }
 

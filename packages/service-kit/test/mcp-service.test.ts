@@ -1,0 +1,106 @@
+/**
+ * startServiceProcess and runMcpService, as the MCP servers' main modules use them: a real process
+ * (fixtures/mcp-service-process.ts) with its settings, `/health`, the MCP endpoint behind its authenticator, the
+ * body limit, and a graceful stop on SIGTERM that closes the endpoint and then runs the server's own shutdown.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { connectModern } from '../../../test/helpers/mcp-clients.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../..');
+const script = path.join(here, 'fixtures', 'mcp-service-process.ts');
+
+interface Started {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+}
+
+function start(env: Record<string, string>): Started {
+  // The test's environment (tap's coverage settings reach the process through it); LABMCP_ENV_FILE points at no
+  // file, so a developer's .env does not change the settings under test.
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: repoRoot,
+    env: { ...process.env, LABMCP_ENV_FILE: path.join(here, 'no-such.env'), LABMCP_LOG_BATCH_MS: '0', LABMCP_MCP_ANSWER_CACHE: '64', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    for (let i = out.indexOf('\n'); i !== -1; i = out.indexOf('\n')) {
+      const line = out.slice(0, i);
+      out = out.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        lines.push({ text: line });
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return { child, lines, stderr: () => err };
+}
+
+async function logLine(started: Started, msg: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = started.lines.find((l) => l.msg === msg);
+    if (found) return found;
+    if (started.child.exitCode !== null) throw new Error(`the process exited (${started.child.exitCode}) before logging "${msg}": ${started.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no "${msg}" log line in ${timeoutMs} ms: ${started.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+t.test('a bad setting: the process says which and exits with EX_CONFIG', async (t) => {
+  const started = start({ FIXTURE_MCP_PORT: 'eighty' });
+  const [code] = await once(started.child, 'exit');
+  t.equal(code, 78);
+  t.match(started.stderr(), /FIXTURE_MCP_PORT: .*\(got "eighty"\)/);
+});
+
+t.test('serves /health and MCP behind its authenticator, and stops gracefully', async (t) => {
+  const started = start({ FIXTURE_MCP_PORT: '0', LABMCP_MCP_ANSWER_CACHE: '7' });
+  t.teardown(() => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  const listening = await logLine(started, 'fixture-mcp listening');
+  const url = listening.url as string;
+  t.match(listening, { service: 'fixture-mcp', version: '0.1.0' }, 'the version of the package the given module belongs to');
+
+  const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
+  t.match(health, { service: 'fixture-mcp', status: 'ok', checks: { fixture: { status: 'ok', answerCache: 7 } } }, 'the common settings were read');
+
+  const refused = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.equal(refused.status, 401, 'the authenticator decides');
+  t.equal(refused.headers.get('www-authenticate'), 'Bearer realm="fixture"');
+  await refused.arrayBuffer();
+
+  const tooLarge = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer user-alice' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { padding: 'x'.repeat(5000) } }),
+  });
+  t.equal(tooLarge.status, 413, "the server's body limit");
+  await tooLarge.arrayBuffer();
+
+  const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
+  const result = await client.callTool('greet', { greeting: 'Hello' });
+  t.same(result.structuredContent, { text: 'Hello, alice' }, 'the tool sees its arguments and the caller the authenticator returned');
+  await client.close();
+
+  started.child.kill('SIGTERM');
+  const [code] = await once(started.child, 'exit');
+  t.equal(code, 0, 'a graceful stop');
+  const messages = started.lines.map((l) => l.msg);
+  t.ok(messages.includes('fixture onShutdown ran'), "the server's own shutdown ran");
+  t.ok(messages.indexOf('fixture onShutdown ran') < messages.indexOf('stopped'), 'before the process said it stopped');
+});
