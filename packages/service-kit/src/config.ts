@@ -20,7 +20,7 @@ export const commonSettings = {
   LABMCP_DATA_DIR: z.string().min(1).default('./data'),
   LABMCP_LOG_DIR: z.string().min(1).default('./logs'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  /** How long a log line may wait for others to be written with it (logger.ts reads it; validated here). */
+  /** How long a log line may wait for others to be written with it (the window of logger.ts's standardOutput). */
   LABMCP_LOG_BATCH_MS: z.coerce
     .number()
     .int('must be a whole number')

@@ -57,7 +57,7 @@ function traceIdOf(merge: object): object {
 }
 
 /**
- * stdout written in batches: every line logged within `LABMCP_LOG_BATCH_MS` (or, at 0, within one turn of the event
+ * stdout written in batches: every line logged within `windowMs` (`LABMCP_LOG_BATCH_MS`; at 0, within one turn of the event
  * loop) goes out in one write, and a batch past 256 KiB goes at once. Under load that is one system call (or one
  * IPC message, under PM2) for dozens of lines instead of one each. What is pending is written synchronously when
  * the process exits; a process killed outright loses at most that window. The buffer is bounded: past it, lines are
@@ -68,26 +68,19 @@ function traceIdOf(merge: object): object {
  * would bypass both and lose the lines, so there the batches go through it: each IPC message costs the app and the
  * daemon CPU of its own, which is what the batch window saves.
  */
-function standardOutput(service: string): pino.DestinationStream {
-  // One per process, whatever the number of loggers: their lines share the batches, in order.
+export function standardOutput(service: string, windowMs: number = DEFAULT_LOG_BATCH_MS): pino.DestinationStream {
+  // One per process, whatever the number of loggers: their lines share the batches, in order (the first call's
+  // window holds).
   if (!sharedStdout) {
     const pm2 = process.stdout.write !== Object.getPrototypeOf(process.stdout).write;
     sharedStdout = new BatchedStdout(
       LOG_BUFFER_CHARS,
       pm2 ? process.stdout : pino.destination({ dest: 1, sync: true }),
       { service, pid: process.pid },
-      {
-        windowMs: logBatchMs(),
-      },
+      { windowMs },
     );
   }
   return sharedStdout;
-}
-
-/** `LABMCP_LOG_BATCH_MS` (validated with the other common settings, config.ts: a bad value stops the process there). */
-function logBatchMs(): number {
-  const value = Number(process.env.LABMCP_LOG_BATCH_MS ?? DEFAULT_LOG_BATCH_MS);
-  return Number.isInteger(value) && value >= 0 && value <= 1000 ? value : DEFAULT_LOG_BATCH_MS;
 }
 
 export const DEFAULT_LOG_BATCH_MS = 20;

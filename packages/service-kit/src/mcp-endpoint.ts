@@ -10,7 +10,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf, verifiedCacheable } from './answer-cache.js';
-import { BodyTimeoutError, bufferedBody, DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS, readBody } from './request-body.js';
+import { BodyTimeoutError, bufferedBody, DEFAULT_BODY_TIMEOUT_MS, readBody } from './request-body.js';
 import { sendJsonRpcError } from './responses.js';
 import { createSharedToolCalls, type SharedCall, sharedCallCandidate } from './shared-server.js';
 
@@ -19,7 +19,7 @@ export interface McpEndpointOptions {
   maxRequestBodySize?: number;
   /**
    * Time a client has to send a body it declared the length of, once the headers are in (408 and the connection
-   * closed past it). Default `LABMCP_MCP_BODY_TIMEOUT_MS`, else 30 s.
+   * closed past it). Default 30 s (the servers pass `LABMCP_MCP_BODY_TIMEOUT_MS`, see mcp-service.ts).
    */
   bodyTimeoutMs?: number;
   /** SSE comment frames while a call runs, so idle timeouts of proxies in front don't cut long calls. */
@@ -137,12 +137,6 @@ function readDeclaredBody(req: IncomingMessage, res: ServerResponse, limit: numb
   );
 }
 
-/** `LABMCP_MCP_BODY_TIMEOUT_MS` (validated with the other common settings, config.ts: a bad value stops the process there). */
-function bodyTimeoutFromEnv(): number {
-  const value = Number(process.env.LABMCP_MCP_BODY_TIMEOUT_MS || DEFAULT_BODY_TIMEOUT_MS);
-  return Number.isInteger(value) && value >= 1 && value <= MAX_BODY_TIMEOUT_MS ? value : DEFAULT_BODY_TIMEOUT_MS;
-}
-
 /** The request as the SDK's Node adapter sees it (method, url, headers, auth), with its body read from `body`. */
 function replaying(req: IncomingMessage, body: Buffer): IncomingMessage {
   const replay = Object.create(req) as IncomingMessage;
@@ -191,7 +185,7 @@ function acceptsEventStream(request: Request): boolean {
 export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpointOptions = {}): McpEndpoint {
   const { maxRequestBodySize, keepAliveMs, onerror } = options;
   const maxBody = maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_SIZE;
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? bodyTimeoutFromEnv();
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const answerCacheEntries = options.answerCacheEntries ?? 64;
   const answers = answerCacheEntries > 0 ? createAnswerCache(answerCacheEntries, options.answerCacheMaxBytes ?? 8 * 1024 * 1024) : undefined;
   // A cacheable request on its way through the SDK, found again by its AuthInfo (the one object that reaches

@@ -10,6 +10,7 @@ import type { ServiceProcess } from './service-process.js';
 export interface McpEndpointSettings {
   LABMCP_MCP_ANSWER_CACHE: number;
   LABMCP_MCP_SHARED_SERVER: boolean;
+  LABMCP_MCP_BODY_TIMEOUT_MS: number;
 }
 
 export interface McpServiceOptions<P extends Caller> {
@@ -38,6 +39,7 @@ export async function runMcpService<P extends Caller>(started: ServiceProcess<Mc
     keepAliveMs: options.keepAliveMs,
     answerCacheEntries: config.LABMCP_MCP_ANSWER_CACHE,
     sharedToolCalls: config.LABMCP_MCP_SHARED_SERVER,
+    bodyTimeoutMs: config.LABMCP_MCP_BODY_TIMEOUT_MS,
     onerror: (err) => logger.warn({ err }, 'MCP request error'),
   });
   const running = await runHttpService({

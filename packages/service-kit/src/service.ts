@@ -17,7 +17,7 @@ export {
   type ServiceHandler,
   statusOnly,
 } from './http-service.js';
-export { createLogger, fingerprint, type Logger, REDACT_PATHS } from './logger.js';
+export { createLogger, fingerprint, type Logger, REDACT_PATHS, standardOutput } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
 export { redactUrl } from './redact-url.js';
 export {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { connectModern } from '../../../test/helpers/mcp-clients.js';
+import { rawConnection } from './helpers/raw-connection.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -68,7 +69,7 @@ t.test('a bad setting: the process says which and exits with EX_CONFIG', async (
 });
 
 t.test('serves /health and MCP behind its authenticator, and stops gracefully', async (t) => {
-  const started = start({ FIXTURE_MCP_PORT: '0', LABMCP_MCP_ANSWER_CACHE: '7' });
+  const started = start({ FIXTURE_MCP_PORT: '0', LABMCP_MCP_ANSWER_CACHE: '7', LABMCP_MCP_BODY_TIMEOUT_MS: '400' });
   t.teardown(() => {
     if (started.child.exitCode === null) started.child.kill('SIGKILL');
   });
@@ -91,6 +92,16 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   });
   t.equal(tooLarge.status, 413, "the server's body limit");
   await tooLarge.arrayBuffer();
+
+  // LABMCP_MCP_BODY_TIMEOUT_MS reaches the endpoint: a body declared and then stalled is cut at it.
+  const message = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
+  const stalled = await rawConnection(
+    Number(new URL(url).port),
+    `POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer user-alice\r\ncontent-type: application/json\r\naccept: application/json\r\ncontent-length: ${message.length}\r\n\r\n${message.slice(0, 10)}`,
+  );
+  t.teardown(() => stalled.socket.destroy());
+  await stalled.closed;
+  t.match(stalled.received(), /^HTTP\/1\.1 408 [^]*did not arrive within 400 ms/, "the server's body timeout, from its settings");
 
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
   const result = await client.callTool('greet', { greeting: 'Hello' });
