@@ -101,7 +101,7 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   );
   t.teardown(() => stalled.socket.destroy());
   await stalled.closed;
-  t.match(stalled.received(), /^HTTP\/1\.1 408 [^]*did not arrive within 400 ms/, "the server's body timeout, from its settings");
+  t.match(stalled.received(), /^HTTP\/1\.1 408 [\s\S]*did not arrive within 400 ms/, "the server's body timeout, from its settings");
 
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
   const result = await client.callTool('greet', { greeting: 'Hello' });
