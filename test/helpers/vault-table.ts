@@ -160,6 +160,26 @@ async function call(b: Bundle, headers: Record<string, string>): Promise<{ statu
   return { status: res.status, message, retryAfter: res.headers.get('retry-after'), text };
 }
 
+interface KeysCheck {
+  status: string;
+  mode: string;
+  store: string;
+  lastFailure?: { at: string; reason: string };
+}
+
+/** benchling-mcp's own `/health` (its `keys` check), and the router's aggregated one (its status code, overall and benchling-mcp's status). */
+async function healthOf(b: Bundle): Promise<{ keys: KeysCheck; text: string; router: { code: number; status: string; benchling: string } }> {
+  const own = await fetch(`http://127.0.0.1:${b.ports['benchling-mcp']}/health`);
+  const text = await own.text();
+  const res = await fetch(`${b.routerUrl}/health`);
+  const router = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
+  return {
+    keys: (JSON.parse(text) as { checks: { keys: KeysCheck } }).checks.keys,
+    text,
+    router: { code: res.status, status: router.status, benchling: router.checks['benchling-mcp']?.status ?? 'absent' },
+  };
+}
+
 /** The whole table against one store. */
 export function vaultTable(t: Test, store: StoreCase): void {
   t.test(`vault mode with the ${store.name} store`, { skip: store.skip }, async (t) => {
@@ -249,22 +269,44 @@ export function vaultTable(t: Test, store: StoreCase): void {
       await after.close();
     });
 
-    await t.test('the store down: a clear 503 for keys not cached, cached keys keep working, and it recovers', async (t) => {
+    await t.test('the store down: a clear 503 for keys not cached, cached keys keep working, /health degraded, and it recovers', async (t) => {
+      const before = await healthOf(bundle);
+      t.same(before.keys, { status: 'ok', mode: 'vault', store: store.name }, 'keys ok while the store answers');
       await fixture.down();
       try {
+        const failedAfter = Date.now();
         const erin = await call(bundle, await bearer(bundle, 'erin@example.com'));
         t.equal(erin.status, 503);
         t.equal(erin.retryAfter, '5');
         t.match(erin.message, /The Benchling key vault is unavailable.*Try again shortly/);
+
+        const down = await healthOf(bundle);
+        t.equal(down.keys.status, 'degraded', 'the failed lookup shows in /health');
+        t.match(
+          down.keys.lastFailure?.reason,
+          store.name === 'file'
+            ? /^The key file .*benchling-keys\.enc does not exist/
+            : /^AWS Secrets Manager at 127\.0\.0\.1:\d+ in us-east-1 did not answer within 1000 ms\.$/,
+          "the store's own reason",
+        );
+        const at = Date.parse(down.keys.lastFailure?.at ?? '');
+        t.ok(at >= failedAfter - 1000 && at <= Date.now(), `when (${down.keys.lastFailure?.at})`);
+        t.notMatch(down.text, /erin|benchling\/user\//, 'neither the user nor the secret name in /health');
+        t.same(down.router, { code: 200, status: 'degraded', benchling: 'degraded' }, "the router's /health: benchling-mcp degraded, still 200");
+
         const alice = await connectModern(url(bundle), await bearer(bundle, 'alice@example.com'));
         t.same(await projectsSeen(alice), VIEWS.alice, 'a key in the cache is still used');
         await alice.close();
+        t.equal((await healthOf(bundle)).keys.status, 'degraded', 'a cache hit says nothing about the store: still degraded');
       } finally {
         await fixture.up();
       }
       const erin = await connectModern(url(bundle), await bearer(bundle, 'erin@example.com'));
       t.same(await projectsSeen(erin), VIEWS.bob, 'erin (who holds bob-level access) works once the store is back');
       await erin.close();
+      const after = await healthOf(bundle);
+      t.same(after.keys, { status: 'ok', mode: 'vault', store: store.name }, 'ok again at the first lookup the store answers');
+      t.same(after.router, { code: 200, status: 'ok', benchling: 'ok' });
     });
 
     await t.test('audit lines and metrics for every lookup; no key or token anywhere', async (t) => {

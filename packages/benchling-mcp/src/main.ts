@@ -78,7 +78,9 @@ await runMcpService(started, {
         sandbox,
         rateLimit: { limit: pace.limit ?? null, remaining: pace.remaining ?? null, resetInMs: pace.resetAt ? Math.max(0, pace.resetAt - Date.now()) : null },
       },
-      keys: { status: 'ok', mode: keyMode, ...(vault ? { store: vault.store.kind } : {}) },
+      // In the vault modes, `degraded` while the latest lookup that reached the store failed: callers' own keys
+      // (user-or-vault) and cached ones still work, so the process stays up (200) but operators see the store down.
+      keys: vault ? { ...vault.health(), mode: keyMode, store: vault.store.kind } : { status: 'ok', mode: keyMode },
     };
   },
   onShutdown: () => vault?.store.close(),

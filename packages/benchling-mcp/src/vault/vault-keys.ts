@@ -2,7 +2,8 @@ import { HttpError, type Logger } from '@labmcp/service-kit';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { SecretNames } from './names.js';
-import { KEY_STORE_KINDS, type KeyStore, KeyStoreUnavailableError } from './store.js';
+import { KEY_STORE_KINDS, type KeyStore } from './store.js';
+import { StoreHealth, type StoreHealthCheck, unavailableReason } from './store-health.js';
 
 export interface VaultKeysOptions {
   store: KeyStore;
@@ -34,8 +35,10 @@ export class VaultKeys {
   private readonly lookups: Counter<'store' | 'cache' | 'outcome'>;
   private readonly cacheHits: Counter<'store'>;
   private readonly failures: Counter<'store' | 'outcome'>;
+  private readonly storeHealth: StoreHealth;
 
   constructor(private readonly options: VaultKeysOptions) {
+    this.storeHealth = new StoreHealth(options.store);
     this.cache = options.cacheTtlMs > 0 ? new LRUCache({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs, ttlAutopurge: true }) : undefined;
     const registers = [options.registry];
     this.lookups = new Counter({
@@ -64,6 +67,11 @@ export class VaultKeys {
 
   get store(): KeyStore {
     return this.options.store;
+  }
+
+  /** The store's state for `/health`, as the latest lookup that reached it found it (no store call of its own). */
+  health(): StoreHealthCheck {
+    return this.storeHealth.check();
   }
 
   /** The user's key, or an HttpError that says what to do: 403 (no key, or a refused one) or 503 (store down). */
@@ -99,13 +107,13 @@ export class VaultKeys {
     try {
       let pending = this.inFlight.get(name);
       if (!pending) {
-        pending = store.get(name).finally(() => this.inFlight.delete(name));
+        pending = this.storeHealth.track(store.get(name)).finally(() => this.inFlight.delete(name));
         this.inFlight.set(name, pending);
       }
       key = await pending;
     } catch (err) {
       this.record(user, cache, 'unavailable');
-      const detail = err instanceof KeyStoreUnavailableError ? err.message : `${store.location} failed.`;
+      const detail = unavailableReason(store, err);
       throw new HttpError(
         503,
         'vault_unavailable',
