@@ -16,6 +16,7 @@ import { ServiceKey } from '../src/service-key.js';
 import { FileKeyStore, parseFileKey } from '../src/vault/file-store.js';
 import { SecretNames, templateProblem } from '../src/vault/names.js';
 import { KeyStoreUnavailableError } from '../src/vault/store.js';
+import { unavailableReason } from '../src/vault/store-health.js';
 import { VaultKeys } from '../src/vault/vault-keys.js';
 import { captureLogger, makeClient, startSandbox } from './helpers.js';
 
@@ -130,6 +131,62 @@ t.test('key cache: one store call per burst, at most the TTL, a refused key drop
   t.equal(down.headers['retry-after'], '5');
   t.notMatch(text(), /key-a1|key-a2/, 'no key in the audit lines');
   t.match(text(), /"event":"benchling_key_lookup".*"cache":"hit"/);
+});
+
+t.test("the store's health: the latest lookup that reached the store decides; cache hits and health reads ask nothing", async (t) => {
+  const file = path.join(tempDir(t), 'keys.enc');
+  const real = new FileKeyStore(file, randomBytes(32));
+  await real.put('benchling/user/alice/api_key', 'key-a1');
+  let reads = 0;
+  // The real file store, counting its reads.
+  const store = Object.assign(Object.create(real) as FileKeyStore, {
+    get: (name: string) => {
+      reads++;
+      return real.get(name);
+    },
+  });
+  const vault = new VaultKeys({
+    store,
+    names: new SecretNames('benchling/user/{user}/api_key'),
+    cacheTtlMs: 60_000,
+    cacheMaxEntries: 10,
+    logger: captureLogger().logger,
+    registry: new Registry(),
+    rejectedLately: () => false,
+    setHint: (user) => `npm run benchling-keys -- set ${user}`,
+  });
+  t.same(vault.health(), { status: 'ok' }, 'ok before any lookup');
+  await vault.keyFor('alice');
+  const saved = readFileSync(file);
+
+  rmSync(file);
+  const before = Date.now();
+  t.equal(((await vault.keyFor('bob').catch((e: unknown) => e)) as HttpError).status, 503);
+  const gone = vault.health();
+  t.equal(gone.status, 'degraded');
+  t.match(gone, { lastFailure: { reason: `The key file ${file} does not exist: add users' keys with \`npm run benchling-keys -- set <user>\`` } });
+  const at = Date.parse((gone as { lastFailure: { at: string } }).lastFailure.at);
+  t.ok(at >= before && at <= Date.now(), 'the time of the failure, as an ISO time');
+  const readsSoFar = reads;
+  t.equal(await vault.keyFor('alice'), 'key-a1', 'a cached key still works');
+  vault.health();
+  t.equal(reads, readsSoFar, 'neither the cache hit nor reading the health asked the store');
+  t.equal(vault.health().status, 'degraded', 'and a cache hit does not clear the failure');
+
+  writeFileSync(file, 'garbage');
+  await vault.keyFor('bob').catch(() => undefined);
+  t.match(vault.health(), { status: 'degraded', lastFailure: { reason: /cannot be decrypted with BENCHLING_VAULT_FILE_KEY/ } }, 'the latest failure is shown');
+  t.notMatch(JSON.stringify(vault.health()), /bob|benchling\/user/, 'neither the user nor the secret name');
+
+  writeFileSync(file, saved);
+  t.equal(((await vault.keyFor('bob').catch((e: unknown) => e)) as HttpError).status, 403, 'bob has no key: the store answered');
+  t.same(vault.health(), { status: 'ok' }, 'ok again once the store answers, even with no key');
+
+  t.equal(
+    unavailableReason(store, new Error('Secrets Manager cannot find benchling/user/bob/api_key')),
+    `${file} failed.`,
+    "another error's text is not shown",
+  );
 });
 
 t.test("a session retries once with its source's new key when Benchling refuses the old one", async (t) => {
