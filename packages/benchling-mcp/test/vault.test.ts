@@ -17,7 +17,7 @@ import { FileKeyStore, parseFileKey } from '../src/vault/file-store.js';
 import { SecretNames, templateProblem } from '../src/vault/names.js';
 import { KeyStoreUnavailableError } from '../src/vault/store.js';
 import { unavailableReason } from '../src/vault/store-health.js';
-import { VaultKeys } from '../src/vault/vault-keys.js';
+import { VaultKeys, type VaultKeysOptions } from '../src/vault/vault-keys.js';
 import { captureLogger, makeClient, startSandbox } from './helpers.js';
 
 function tempDir(t: { teardown: (fn: () => void) => void }): string {
@@ -75,38 +75,44 @@ t.test('secret names: one user placeholder; a user name cannot reach another nam
   t.ok(templateProblem('a/{tenant}/{user}'), 'an unknown placeholder');
 });
 
-t.test('key cache: one store call per burst, at most the TTL, a refused key dropped and not cached again', async (t) => {
+/** VaultKeys over a real key file holding alice's key `key-a1`, the store counting its reads. */
+async function vaultOnFile(
+  t: { teardown: (fn: () => void) => void },
+  options: Pick<VaultKeysOptions, 'cacheTtlMs' | 'logger' | 'rejectedLately'>,
+): Promise<{ file: string; real: FileKeyStore; store: FileKeyStore; vault: VaultKeys; reads: () => number }> {
   const file = path.join(tempDir(t), 'keys.enc');
   const real = new FileKeyStore(file, randomBytes(32));
   await real.put('benchling/user/alice/api_key', 'key-a1');
   let reads = 0;
-  // The real file store, counting its reads.
   const store = Object.assign(Object.create(real) as FileKeyStore, {
     get: (name: string) => {
       reads++;
       return real.get(name);
     },
   });
-  const refused = new Set<string>();
-  const { logger, text } = captureLogger();
   const vault = new VaultKeys({
+    ...options,
     store,
     names: new SecretNames('benchling/user/{user}/api_key'),
-    cacheTtlMs: 150,
     cacheMaxEntries: 10,
-    logger,
     registry: new Registry(),
-    rejectedLately: (k) => refused.has(k),
     setHint: (user) => `npm run benchling-keys -- set ${user}`,
   });
+  return { file, real, store, vault, reads: () => reads };
+}
+
+t.test('key cache: one store call per burst, at most the TTL, a refused key dropped and not cached again', async (t) => {
+  const refused = new Set<string>();
+  const { logger, text } = captureLogger();
+  const { file, real, vault, reads } = await vaultOnFile(t, { cacheTtlMs: 150, logger, rejectedLately: (k) => refused.has(k) });
   const burst = await Promise.all(Array.from({ length: 10 }, () => vault.keyFor('alice')));
   t.same(new Set(burst), new Set(['key-a1']));
-  t.equal(reads, 1, 'ten requests at once: one store read');
+  t.equal(reads(), 1, 'ten requests at once: one store read');
   await vault.keyFor('alice');
-  t.equal(reads, 1, 'then from the cache');
+  t.equal(reads(), 1, 'then from the cache');
   await new Promise((r) => setTimeout(r, 200));
   await vault.keyFor('alice');
-  t.equal(reads, 2, 'past the TTL the store is asked again');
+  t.equal(reads(), 2, 'past the TTL the store is asked again');
 
   // Benchling refuses key-a1; the admin has not rotated yet.
   refused.add('key-a1');
@@ -118,9 +124,9 @@ t.test('key cache: one store call per burst, at most the TTL, a refused key drop
   // The admin rotates: the next refresh hands over the new key, and it is cached.
   await real.put('benchling/user/alice/api_key', 'key-a2');
   t.equal(await vault.refresh('alice', 'key-a1'), 'key-a2');
-  const before = reads;
+  const before = reads();
   t.equal(await vault.keyFor('alice'), 'key-a2');
-  t.equal(reads, before, 'the new key is cached');
+  t.equal(reads(), before, 'the new key is cached');
 
   const missing = (await vault.keyFor('bob').catch((e: unknown) => e)) as HttpError;
   t.equal(missing.status, 403);
@@ -134,27 +140,7 @@ t.test('key cache: one store call per burst, at most the TTL, a refused key drop
 });
 
 t.test("the store's health: the latest lookup that reached the store decides; cache hits and health reads ask nothing", async (t) => {
-  const file = path.join(tempDir(t), 'keys.enc');
-  const real = new FileKeyStore(file, randomBytes(32));
-  await real.put('benchling/user/alice/api_key', 'key-a1');
-  let reads = 0;
-  // The real file store, counting its reads.
-  const store = Object.assign(Object.create(real) as FileKeyStore, {
-    get: (name: string) => {
-      reads++;
-      return real.get(name);
-    },
-  });
-  const vault = new VaultKeys({
-    store,
-    names: new SecretNames('benchling/user/{user}/api_key'),
-    cacheTtlMs: 60_000,
-    cacheMaxEntries: 10,
-    logger: captureLogger().logger,
-    registry: new Registry(),
-    rejectedLately: () => false,
-    setHint: (user) => `npm run benchling-keys -- set ${user}`,
-  });
+  const { file, store, vault, reads } = await vaultOnFile(t, { cacheTtlMs: 60_000, logger: captureLogger().logger, rejectedLately: () => false });
   t.same(vault.health(), { status: 'ok' }, 'ok before any lookup');
   await vault.keyFor('alice');
   const saved = readFileSync(file);
@@ -167,10 +153,10 @@ t.test("the store's health: the latest lookup that reached the store decides; ca
   t.match(gone, { lastFailure: { reason: `The key file ${file} does not exist: add users' keys with \`npm run benchling-keys -- set <user>\`` } });
   const at = Date.parse((gone as { lastFailure: { at: string } }).lastFailure.at);
   t.ok(at >= before && at <= Date.now(), 'the time of the failure, as an ISO time');
-  const readsSoFar = reads;
+  const readsSoFar = reads();
   t.equal(await vault.keyFor('alice'), 'key-a1', 'a cached key still works');
   vault.health();
-  t.equal(reads, readsSoFar, 'neither the cache hit nor reading the health asked the store');
+  t.equal(reads(), readsSoFar, 'neither the cache hit nor reading the health asked the store');
   t.equal(vault.health().status, 'degraded', 'and a cache hit does not clear the failure');
 
   writeFileSync(file, 'garbage');
