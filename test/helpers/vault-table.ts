@@ -293,6 +293,14 @@ export function vaultTable(t: Test, store: StoreCase): void {
         t.ok(at >= failedAfter - 1000 && at <= Date.now(), `when (${down.keys.lastFailure?.at})`);
         t.notMatch(down.text, /erin|benchling\/user\//, 'neither the user nor the secret name in /health');
         t.same(down.router, { code: 200, status: 'degraded', benchling: 'degraded' }, "the router's /health: benchling-mcp degraded, still 200");
+        // The front page (its summary, as loopback sees it) says why, in its warnings.
+        const page = (await (await fetch(`${bundle.routerUrl}/front-page/summary.json`)).json()) as { services: { service: string; warnings: string[] }[] };
+        t.ok(
+          page.services
+            .find((s) => s.service === 'benchling-mcp')
+            ?.warnings.some((w) => w.startsWith('benchling-mcp keys: degraded since ') && w.endsWith(down.keys.lastFailure?.reason ?? '?')),
+          "the front page's warnings say what failed",
+        );
 
         const alice = await connectModern(url(bundle), await bearer(bundle, 'alice@example.com'));
         t.same(await projectsSeen(alice), VIEWS.alice, 'a key in the cache is still used');

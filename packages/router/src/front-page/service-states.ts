@@ -17,7 +17,7 @@ export interface ServiceState {
   sandbox?: boolean;
   /** Why it reads as down, when it does (refused, timed out). */
   error?: string;
-  /** The warnings the server's own log gives for the same settings. */
+  /** The warnings the server's own log gives for the same settings, and what failed last in a degraded check. */
   warnings: string[];
 }
 
@@ -63,16 +63,31 @@ export class ServiceStates {
       if (typeof sandbox === 'boolean') state.sandbox = sandbox;
       if (state.demoAuth) state.warnings.push(DEMO_AUTH_WARNING);
       if (state.sandbox) state.warnings.push(SANDBOX_WARNING);
+      // A check the server reads as degraded, with what failed last (benchling-mcp's key vault, say).
+      for (const [name, check] of Object.entries(body.checks ?? {})) {
+        const failure = check?.status === 'degraded' ? check.lastFailure : undefined;
+        if (typeof failure?.reason === 'string')
+          state.warnings.push(`${upstream.service} ${name}: degraded${typeof failure.at === 'string' ? ` since ${failure.at}` : ''}: ${failure.reason}`);
+      }
       return state;
     });
   }
+}
+
+interface HealthCheckBody {
+  status?: unknown;
+  /** auth */
+  mode?: unknown;
+  /** benchling */
+  sandbox?: unknown;
+  lastFailure?: { at?: unknown; reason?: unknown };
 }
 
 interface HealthBody {
   version?: unknown;
   uptimeSeconds?: unknown;
   tools?: unknown;
-  checks?: { auth?: { mode?: unknown }; benchling?: { sandbox?: unknown } };
+  checks?: Record<string, HealthCheckBody | undefined>;
 }
 
 /** What a viewer who may see the status only gets of a state (the hardening rule of `/health`). */
