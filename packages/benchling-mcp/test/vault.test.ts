@@ -2,7 +2,8 @@
  * The pieces of key mode `vault` on their own: the encrypted key file, the secret names, the key cache (TTL,
  * one store call per burst, refusal handling), and a session retrying with its source's new key after Benchling
  * refuses the old one (the path a rotated vault key or service key file takes). End to end: test/integration/
- * benchling-vault.test.ts and key-rotation.test.ts.
+ * benchling-vault-file.test.ts, benchling-vault-secrets-manager.test.ts (both through test/helpers/vault-table.ts)
+ * and key-rotation.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
