@@ -48,6 +48,7 @@ t.test('headers: strict CSP, no caching of the page, assets revalidated', async 
   t.notMatch(page.body, /<script(?![^>]*\ssrc=)[^>]*>|\sstyle=|\son[a-z]+=/i, 'no inline script, style or handler in the HTML');
   for (const [path, type] of [
     ['/front-page/page.js', /^text\/javascript/],
+    ['/front-page/summary-text.js', /^text\/javascript/],
     ['/front-page/page.css', /^text\/css/],
   ] as const) {
     const asset = await get(path);
@@ -57,6 +58,7 @@ t.test('headers: strict CSP, no caching of the page, assets revalidated', async 
     t.notMatch(asset.body, /sourceMappingURL/, `${path}: no source map asked for`);
     const again = await get(path, { 'if-none-match': String(asset.headers.etag) });
     t.equal(again.status, 304, `${path}: revalidated by its ETag`);
+    t.equal(asset.headers['x-content-type-options'], 'nosniff', `${path}: nosniff`);
   }
   const summary = await get('/front-page/summary.json');
   t.equal(summary.headers['cache-control'], 'no-store');
