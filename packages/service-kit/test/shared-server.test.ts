@@ -3,12 +3,11 @@
 // an SSE client gets keep-alive comments while a call runs, then the one answer event; each call runs as its own
 // caller. (Byte-for-byte equality with the per-request SDK path, for both real servers:
 // test/integration/shared-server.test.ts.)
-import { request } from 'node:http';
 import { Writable } from 'node:stream';
-import { McpServer } from '@modelcontextprotocol/server';
 import t from 'tap';
 import { z } from 'zod';
-import { type Caller, callerFrom, createLogger, createMcpEndpoint, createMetrics, defineTool, mcpRoute, registerTools, runHttpService } from '../src/index.js';
+import { createLogger, createMetrics, defineTool } from '../src/index.js';
+import { serveTools, toolCall } from './helpers/tool-service.js';
 
 const logger = createLogger('shared-test', 'silent', new Writable({ write: (_c, _e, cb) => cb() }));
 const metrics = createMetrics('shared-test');
@@ -43,52 +42,8 @@ const tools = [
   }),
 ];
 
-let built = 0;
-const endpoint = createMcpEndpoint(
-  () => {
-    built++;
-    const server = new McpServer({ name: 'shared-test', version: '1.0.0' });
-    registerTools(server, tools, {
-      service: 'shared-test',
-      logger,
-      metrics,
-      callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
-    });
-    return server;
-  },
-  { sharedToolCalls: true, keepAliveMs: 50 },
-);
-const service = await runHttpService({
-  service: 'shared-test',
-  version: '1.0.0',
-  host: '127.0.0.1',
-  port: 0,
-  logger,
-  metrics,
-  handler: mcpRoute({ endpoint, metrics, authenticate: async (req) => ({ userId: (req.headers.authorization ?? '').replace(/^Bearer /, '') }) }),
-  health: () => ({}),
-  shutdownTimeoutMs: 2000,
-});
-t.teardown(() => service.stop());
-const url = new URL(`${service.url}/mcp`);
-
-const call = (name: string, args: Record<string, unknown>) =>
-  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
-
-/** Sends the call; resolves with the body, or (with `abortAfterMs`) destroys the request then and resolves ''. */
-function post(user: string, body: string, accept: string, abortAfterMs?: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json', accept } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve(text));
-      res.on('error', () => resolve(text));
-    });
-    req.on('error', (err) => (abortAfterMs === undefined ? reject(err) : resolve('')));
-    req.end(body);
-    if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs);
-  });
-}
+const { counts, post } = await serveTools(t, 'shared-test', tools, { logger, metrics, endpoint: { sharedToolCalls: true, keepAliveMs: 50 } });
+const call = toolCall;
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -102,7 +57,7 @@ t.test('a client that goes away cancels its call: JSON-only and SSE clients', as
   await post('alice', call('wait', { label: 'sse' }), 'application/json, text/event-stream', 150);
   await until(() => aborted.includes('sse'), 'the SSE call to be cancelled');
   t.ok(aborted.includes('sse'), "the SSE client's call was cancelled");
-  t.equal(built, 1, 'both on the one shared server');
+  t.equal(counts.built, 1, 'both on the one shared server');
 });
 
 t.test('an SSE client gets keep-alive comments while the call runs, then the answer event', async (t) => {
@@ -116,5 +71,5 @@ t.test('calls of two callers at once each run as their caller', async (t) => {
   users.forEach((u, i) => {
     t.match(answers[i], new RegExp(`"userId":"${u}"`), `call ${i} ran as ${u}`);
   });
-  t.equal(built, 1);
+  t.equal(counts.built, 1);
 });

@@ -2,23 +2,11 @@
 // server, SSE through the SDK's per-request server): ok, user_error, error (logged with its cause), and cancelled
 // when the caller goes away and the tool stops because of it (no error line: nothing of ours failed). A tool that
 // finishes its work although the caller left counts as ok: the work was done.
-import { request } from 'node:http';
 import { Writable } from 'node:stream';
-import { McpServer } from '@modelcontextprotocol/server';
 import t from 'tap';
 import { z } from 'zod';
-import {
-  type Caller,
-  callerFrom,
-  createLogger,
-  createMcpEndpoint,
-  createMetrics,
-  defineTool,
-  mcpRoute,
-  registerTools,
-  runHttpService,
-  ToolError,
-} from '../src/index.js';
+import { createLogger, createMetrics, defineTool, ToolError } from '../src/index.js';
+import { serveTools, toolCall } from './helpers/tool-service.js';
 
 const lines: Record<string, unknown>[] = [];
 const sink = new Writable({
@@ -92,48 +80,9 @@ const tools = [
   }),
 ];
 
-const endpoint = createMcpEndpoint(
-  () => {
-    const server = new McpServer({ name: 'outcome-test', version: '1.0.0' });
-    registerTools(server, tools, {
-      service: 'outcome-test',
-      logger,
-      metrics,
-      callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
-    });
-    return server;
-  },
-  { sharedToolCalls: true },
-);
-const service = await runHttpService({
-  service: 'outcome-test',
-  version: '1.0.0',
-  host: '127.0.0.1',
-  port: 0,
-  logger,
-  metrics,
-  handler: mcpRoute({ endpoint, metrics, authenticate: async () => ({ userId: 'alice' }) }),
-  health: () => ({}),
-  shutdownTimeoutMs: 2000,
-});
-t.teardown(() => service.stop());
-const url = new URL(`${service.url}/mcp`);
-
-/** Calls the tool; with `abortAfterMs`, destroys the request then (the caller goes away) and resolves ''. */
-function callTool(name: string, accept: string, abortAfterMs?: number): Promise<string> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: 'Bearer x', 'content-type': 'application/json', accept } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve(text));
-      res.on('error', () => resolve(text));
-    });
-    req.on('error', (err) => (abortAfterMs === undefined ? reject(err) : resolve('')));
-    req.end(body);
-    if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs);
-  });
-}
+const { post } = await serveTools(t, 'outcome-test', tools, { logger, metrics, endpoint: { sharedToolCalls: true } });
+/** Calls the tool; with `abortAfterMs`, the caller goes away then (resolves ''). */
+const callTool = (name: string, accept: string, abortAfterMs?: number) => post('alice', toolCall(name), accept, abortAfterMs);
 
 const auditOf = (tool: string) => lines.filter((l) => l.audit === true && l.tool === tool);
 
