@@ -13,6 +13,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { type Any, FIXTURES } from '../../packages/quilt-mcp/test/helpers/harness.js';
 import { bucketObjects, motoMissing } from '../../packages/quilt-mcp/test/helpers/moto.js';
+import type { McpTestClient } from '../helpers/mcp-clients.js';
 import { localQuilt, motoQuilt, ok, type RegistryTarget, refused } from '../helpers/quilt-tools.js';
 
 /** Every file (size, mtime, sha-256) and folder (mtime: a file made and removed again in it changes it) under `root`. */
@@ -71,6 +72,16 @@ async function scenario(t: Test, target: RegistryTarget, snapshot: () => Promise
     directories: [{ physical_prefix: 'raw/dir/', logical_prefix: 'more/' }],
     meta: { n: 2 },
     meta_mode: 'merge',
+  };
+  /** Each case is refused on a dry run, which writes nothing, and then by the update, with the same text. */
+  const refusedAlike = async (t: Test, client: McpTestClient, cases: [string, Record<string, unknown>, RegExp][]) => {
+    for (const [label, args, why] of cases) {
+      const before = await snapshot();
+      const dryText = await refused(client, 'package_update', { ...reg, package: 'dry/pkg', ...args, dry_run: true });
+      t.same(await snapshot(), before, `${label}: nothing written by the dry run`);
+      t.match(dryText, why, `${label}: ${dryText}`);
+      t.equal(await refused(client, 'package_update', { ...reg, package: 'dry/pkg', ...args }), dryText, `${label}: refused as the update is`);
+    }
   };
   const historyBefore = await ok(modern, 'package_history', { ...reg, package: 'dry/pkg' });
 
@@ -145,17 +156,11 @@ async function scenario(t: Test, target: RegistryTarget, snapshot: () => Promise
       ['a missing file', { set: [{ logical_key: 'gone.csv', physical_key: 'raw/gone.csv' }] }, /No object "raw\/gone.csv"/],
       ['a missing folder', { directories: [{ physical_prefix: 'raw/none/' }] }, /No objects under "raw\/none\/"/],
       ['a key to remove that is not there', { remove: ['nope.txt', 'old/'] }, /has no "nope.txt", "old\/"/],
-      ['a file where a file is a folder', { set: [{ logical_key: 'data/a.csv/x', text: 'x' }] }, /both a file and a directory/],
+      ['a file under a file', { set: [{ logical_key: 'data/a.csv/x', text: 'x' }] }, /both a file and a directory/],
       ['a file outside the registry', { set: [{ logical_key: 'x', physical_key: '../outside.txt' }] }, /Refused|outside|\.\./],
       ['the registry internals', { set: [{ logical_key: 'x', physical_key: '.quilt/named_packages/dry/pkg/latest' }] }, /\.quilt/],
     ];
-    for (const [label, args, why] of refusals) {
-      const before = await snapshot();
-      const dryText = await refused(modern, 'package_update', { ...reg, package: 'dry/pkg', ...args, dry_run: true });
-      t.same(await snapshot(), before, `${label}: nothing written by the dry run`);
-      t.match(dryText, why, `${label}: ${dryText}`);
-      t.equal(await refused(modern, 'package_update', { ...reg, package: 'dry/pkg', ...args }), dryText, `${label}: refused as the update is`);
-    }
+    await refusedAlike(t, modern, refusals);
   });
 
   await t.test("the workflow's metadata and entries schemas are checked", async (t) => {
@@ -185,13 +190,7 @@ async function scenario(t: Test, target: RegistryTarget, snapshot: () => Promise
       ['entries_schema', { workflow: 'readme', remove: ['README.md'] }, /entries_schema "must-contain-readme"/],
       ['a workflow required', { remove: ['README.md'] }, /is_workflow_required/],
     ];
-    for (const [label, args, why] of cases) {
-      const before = await snapshot();
-      const dryText = await refused(legacy, 'package_update', { ...reg, package: 'dry/pkg', ...args, dry_run: true });
-      t.same(await snapshot(), before, `${label}: nothing written by the dry run`);
-      t.match(dryText, why, `${label}: ${dryText}`);
-      t.equal(await refused(legacy, 'package_update', { ...reg, package: 'dry/pkg', ...args }), dryText, `${label}: refused as the update is`);
-    }
+    await refusedAlike(t, legacy, cases);
     const before = await snapshot();
     const passes = await ok(modern, 'package_update', { ...reg, package: 'dry/pkg', workflow: 'readme', remove: ['notes.txt'], dry_run: true });
     t.same(await snapshot(), before, 'a dry run that passes the workflow writes nothing');

@@ -2,7 +2,7 @@ import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolRunCo
 import { z } from 'zod';
 import type { QuiltToolContext } from '../context.js';
 import { decodeStateToken, encodeStateToken, type JsonObject, type JsonValue, type ManifestEntry, PACKAGE_NAME, toPlainJson } from '../quilt/index.js';
-import type { EntryInput, EntryPlan, WorkflowCheck } from '../registry/index.js';
+import type { CommittedRevision, EntryInput, EntryPlan, WorkflowCheck } from '../registry/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
 
@@ -114,6 +114,18 @@ export const revisionOut = z.object({
   workflow: z.object({ id: z.string().nullable(), config: z.string() }).nullable().describe('The workflow the revision was checked with (null: none)'),
 });
 
+/** The revisionOut fields of a committed revision; `uri` is its Quilt+ URI. */
+export function committedOut(committed: CommittedRevision, uri: string) {
+  return {
+    top_hash: committed.topHash,
+    timestamp: committed.timestamp,
+    entries: committed.entries,
+    total_size: committed.totalSize,
+    manifest_bytes: committed.bytes,
+    uri,
+  };
+}
+
 /** The `workflow` of a revisionOut: the workflow checked (none: null). */
 export function workflowOut(workflow: WorkflowCheck | undefined): z.infer<typeof revisionOut>['workflow'] {
   return workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) };
@@ -123,13 +135,15 @@ export function workflowOut(workflow: WorkflowCheck | undefined): z.infer<typeof
 // Dry runs of the writes (package_create, package_update): every check, nothing hashed or written
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Entries (or keys) a dry run lists, per list; its counts count all. */
-export const MAX_PLANNED = 1000;
-
-/** The `dry_run` argument; `reports` says what the dry run answers. */
-export function dryRunArg(reports: string) {
-  return z.boolean().default(false).describe(`Check everything and report ${reports}, hashing and writing nothing`);
-}
+/** The pieces of a write's dry run. */
+export const dryRun = {
+  /** Entries (or keys) a dry run lists, per list; its counts count all. */
+  MAX_PLANNED: 1000,
+  /** The `dry_run` argument; `reports` says what the dry run answers. */
+  arg: (reports: string) => z.boolean().default(false).describe(`Check everything and report ${reports}, hashing and writing nothing`),
+  /** The revision fields of a dry run's answer: there is no revision. */
+  noRevision: { dry_run: true, top_hash: null, timestamp: null, manifest_bytes: null, uri: null },
+} as const;
 
 /** revisionOut of a write that can be a dry run: no revision (null) then. */
 export const dryRunRevisionOut = revisionOut.extend({

@@ -5,9 +5,9 @@ import type { ManifestEntry, ManifestHeader } from '../quilt/index.js';
 import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, planEntries, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import {
-  dryRunArg,
+  committedOut,
+  dryRun,
   dryRunRevisionOut,
-  MAX_PLANNED,
   metaArg,
   packageArg,
   plannedEntryOut,
@@ -61,7 +61,7 @@ export const packageCreate = quiltTool({
     workflow: workflowArg,
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
-    dry_run: dryRunArg('the entries and bytes that would be packaged (planned)'),
+    dry_run: dryRun.arg('the entries and bytes that would be packaged (planned)'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
   }),
   output: dryRunRevisionOut.extend({
@@ -70,7 +70,7 @@ export const packageCreate = quiltTool({
     planned: z
       .array(plannedEntryOut)
       .nullable()
-      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${MAX_PLANNED}; entries and total_size count all)`),
+      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${dryRun.MAX_PLANNED}; entries and total_size count all)`),
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
@@ -117,17 +117,13 @@ export const packageCreate = quiltTool({
       return {
         registry: opened.ref.url,
         package: args.package,
-        dry_run: true,
-        top_hash: null,
-        timestamp: null,
+        ...dryRun.noRevision,
         entries: plan.entries.length,
         total_size: plan.total_bytes,
-        manifest_bytes: null,
-        uri: null,
         workflow: workflowOut(workflow),
         bytes_hashed: 0,
         inline_written: 0,
-        planned: plan.entries.slice(0, MAX_PLANNED),
+        planned: plan.entries.slice(0, dryRun.MAX_PLANNED),
       };
     }
     const built = await buildEntries(opened, entries, directoryInputs(args.directories), {
@@ -145,12 +141,7 @@ export const packageCreate = quiltTool({
     return {
       registry: opened.ref.url,
       package: args.package,
-      top_hash: committed.topHash,
-      timestamp: committed.timestamp,
-      entries: committed.entries,
-      total_size: committed.totalSize,
-      manifest_bytes: committed.bytes,
-      uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
+      ...committedOut(committed, quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash })),
       workflow: workflowOut(workflow),
       dry_run: false,
       planned: null,

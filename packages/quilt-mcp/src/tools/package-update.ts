@@ -15,9 +15,9 @@ import {
 import { type BuildStats, buildEntries, loadWorkflowConfig, planEntries, type WorkflowCheck, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
 import {
-  dryRunArg,
+  committedOut,
+  dryRun,
   dryRunRevisionOut,
-  MAX_PLANNED,
   metaArg,
   type PlannedEntry,
   packageArg,
@@ -64,7 +64,7 @@ export const packageUpdate = quiltTool({
     meta_json: metaJsonArg.optional(),
     workflow: workflowArg,
     meta_mode: z.enum(['replace', 'merge']).default('replace').describe('replace user_meta with meta, or merge meta into it (top-level keys; null deletes)'),
-    dry_run: dryRunArg('what the update would change on latest (changes, user_meta_changed; planned: the entries added, replaced and removed)'),
+    dry_run: dryRun.arg('what the update would change on latest (changes, user_meta_changed; planned: the entries added, replaced and removed)'),
   }),
   output: dryRunRevisionOut.extend({
     base_top_hash: z.string(),
@@ -78,7 +78,7 @@ export const packageUpdate = quiltTool({
         meta_updated: z.array(z.string()).describe('Logical keys of the files whose metadata alone is set'),
       })
       .nullable()
-      .describe(`dry_run: what would change, each list in walk order (the first ${MAX_PLANNED}; changes, entries and total_size count all)`),
+      .describe(`dry_run: what would change, each list in walk order (the first ${dryRun.MAX_PLANNED}; changes, entries and total_size count all)`),
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
@@ -169,7 +169,7 @@ export const packageUpdate = quiltTool({
       const changes = noChanges();
       const planned = { added: [] as PlannedEntry[], replaced: [] as PlannedEntry[], removed: [] as string[], meta_updated: [] as string[] };
       const onChange = (c: UpdateChange) => {
-        if (planned[c.kind].length >= MAX_PLANNED) return;
+        if (planned[c.kind].length >= dryRun.MAX_PLANNED) return;
         if ('entry' in c) planned[c.kind].push(plannedEntry(c.entry));
         else planned[c.kind].push(c.logicalKey);
       };
@@ -191,14 +191,10 @@ export const packageUpdate = quiltTool({
       }
       return {
         ...done,
-        dry_run: true,
+        ...dryRun.noRevision,
         base_top_hash: base,
-        top_hash: null,
-        timestamp: null,
         entries,
         total_size: totalSize,
-        manifest_bytes: null,
-        uri: null,
         changes,
         user_meta_changed: userMetaChanged(baseHeader, header),
         planned,
@@ -245,12 +241,7 @@ export const packageUpdate = quiltTool({
       ...done,
       dry_run: false,
       base_top_hash: base,
-      top_hash: committed.topHash,
-      timestamp: committed.timestamp,
-      entries: committed.entries,
-      total_size: committed.totalSize,
-      manifest_bytes: committed.bytes,
-      uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
+      ...committedOut(committed, quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash })),
       changes,
       user_meta_changed: metaChanged,
       planned: null,
