@@ -154,7 +154,7 @@ export const packageUpdate = quiltTool({
     const specs = entryInputs(contentSpecs);
     const dirs = directoryInputs(args.directories);
     const edits = (adds: ManifestEntry[]): UpdateEdits => ({ adds, removeExact, removePrefixes, metaOnly });
-    const done = {
+    const answerBase = {
       registry: opened.ref.url,
       package: args.package,
       workflow: workflowOut(workflow),
@@ -190,7 +190,7 @@ export const packageUpdate = quiltTool({
         await records.return(undefined);
       }
       return {
-        ...done,
+        ...answerBase,
         ...dryRun.noRevision,
         base_top_hash: base,
         entries,
@@ -238,7 +238,7 @@ export const packageUpdate = quiltTool({
       { rebase: args.expected_top_hash === undefined, logger: ctx.logger },
     );
     return {
-      ...done,
+      ...answerBase,
       dry_run: false,
       base_top_hash: base,
       ...committedOut(committed, quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash })),
