@@ -1,7 +1,8 @@
 import { DATE_OR_DATE_TIME_SOURCE, refuseReservedKeys, ToolError, type ToolRunContext } from '@labmcp/service-kit';
 import { z } from 'zod';
 import type { QuiltToolContext } from '../context.js';
-import { decodeStateToken, encodeStateToken, type JsonObject, type JsonValue, PACKAGE_NAME, toPlainJson } from '../quilt/index.js';
+import { decodeStateToken, encodeStateToken, type JsonObject, type JsonValue, type ManifestEntry, PACKAGE_NAME, toPlainJson } from '../quilt/index.js';
+import type { CommittedRevision, EntryInput, EntryPlan, WorkflowCheck } from '../registry/index.js';
 
 export type QuiltCtx = QuiltToolContext & ToolRunContext;
 
@@ -100,6 +101,83 @@ export const entryOut = z.object({
 });
 
 export type EntryOut = z.infer<typeof entryOut>;
+
+export const revisionOut = z.object({
+  registry: z.string(),
+  package: z.string(),
+  top_hash: z.string(),
+  timestamp: z.number(),
+  entries: z.number(),
+  total_size: z.number(),
+  manifest_bytes: z.number(),
+  uri: z.string().describe('Quilt+ URI of the new revision'),
+  workflow: z.object({ id: z.string().nullable(), config: z.string() }).nullable().describe('The workflow the revision was checked with (null: none)'),
+});
+
+/** The revisionOut fields of a committed revision; `uri` is its Quilt+ URI. */
+export function committedOut(committed: CommittedRevision, uri: string) {
+  return {
+    top_hash: committed.topHash,
+    timestamp: committed.timestamp,
+    entries: committed.entries,
+    total_size: committed.totalSize,
+    manifest_bytes: committed.bytes,
+    uri,
+  };
+}
+
+/** The `workflow` of a revisionOut: the workflow checked (none: null). */
+export function workflowOut(workflow: WorkflowCheck | undefined): z.infer<typeof revisionOut>['workflow'] {
+  return workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dry runs of the writes (package_create, package_update): every check, nothing hashed or written
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The pieces of a write's dry run. */
+export const dryRun = {
+  /** Entries (or keys) a dry run lists, per list; its counts count all. */
+  MAX_PLANNED: 1000,
+  /** The `dry_run` argument; `reports` says what the dry run answers. */
+  arg: (reports: string) => z.boolean().default(false).describe(`Check everything and report ${reports}, hashing and writing nothing`),
+  /** The revision fields of a dry run's answer: there is no revision. */
+  noRevision: { dry_run: true, top_hash: null, timestamp: null, manifest_bytes: null, uri: null },
+} as const;
+
+/** revisionOut of a write that can be a dry run: no revision (null) then. */
+export const dryRunRevisionOut = revisionOut.extend({
+  dry_run: z.boolean(),
+  top_hash: z.string().nullable().describe('The new revision (null on dry_run)'),
+  timestamp: z.number().nullable(),
+  manifest_bytes: z.number().nullable(),
+  uri: z.string().nullable().describe('Quilt+ URI of the new revision (null on dry_run)'),
+});
+
+export const plannedEntryOut = z.object({ logical_key: z.string(), physical_key: z.string().nullable().describe('null: inline text'), size: z.number() });
+
+export type PlannedEntry = z.infer<typeof plannedEntryOut>;
+
+/**
+ * The entries of a plan as manifest entries, for the checks that read entries (a workflow's entries_schema, an
+ * update's merge): with their physical key (none for inline text) and the metadata `inputs` give them, but no hash,
+ * since a dry run hashes nothing.
+ */
+export function plannedManifestEntries(plan: EntryPlan, inputs: EntryInput[]): ManifestEntry[] {
+  const metaOf = new Map(inputs.map((e) => [e.logical_key, e.meta]));
+  return plan.entries.map((e) => ({
+    logical_key: e.logical_key,
+    physical_keys: e.physical_key === null ? [] : [e.physical_key],
+    size: e.size,
+    hash: { type: '', value: '' },
+    meta: metaOf.get(e.logical_key) ?? {},
+  }));
+}
+
+/** A manifest entry as a dry run lists it. */
+export function plannedEntry(entry: ManifestEntry): PlannedEntry {
+  return { logical_key: entry.logical_key, physical_key: entry.physical_keys[0] ?? null, size: entry.size };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON helpers

@@ -4,7 +4,19 @@ import { quiltTool } from '../context.js';
 import type { ManifestEntry, ManifestHeader } from '../quilt/index.js';
 import { buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, planEntries, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, WRITE_SCOPE } from './common.js';
+import {
+  committedOut,
+  dryRun,
+  dryRunRevisionOut,
+  metaArg,
+  packageArg,
+  plannedEntryOut,
+  plannedManifestEntries,
+  progressReporter,
+  registryArg,
+  WRITE_SCOPE,
+  workflowOut,
+} from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
 import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
@@ -21,21 +33,6 @@ export const workflowArg = z
     "quilt3 workflow id from the registry's .quilt/workflows/config.yml (workflows_list shows them); left out: the config's default_workflow; " +
       'null: no workflow (only where the config does not require one). Its checks (message, handle_pattern, metadata and entries schemas) must pass.',
   );
-
-/** Entries listed by a dry run. */
-const MAX_PLANNED = 1000;
-
-export const revisionOut = z.object({
-  registry: z.string(),
-  package: z.string(),
-  top_hash: z.string(),
-  timestamp: z.number(),
-  entries: z.number(),
-  total_size: z.number(),
-  manifest_bytes: z.number(),
-  uri: z.string().describe('Quilt+ URI of the new revision'),
-  workflow: z.object({ id: z.string().nullable(), config: z.string() }).nullable().describe('The workflow the revision was checked with (null: none)'),
-});
 
 /** The entries (walk order) as a workflow's entries_schema sees them; refused past MAX_WORKFLOW_ENTRIES (the array is held in memory). */
 export function workflowEntries(entries: ManifestEntry[]): ManifestEntry[] {
@@ -64,24 +61,16 @@ export const packageCreate = quiltTool({
     workflow: workflowArg,
     entries: z.array(entrySpec).max(MAX_ENTRY_SPECS).default([]).describe(`Files, at most ${MAX_ENTRY_SPECS}`),
     directories: z.array(directorySpec).max(20).default([]).describe('Whole prefixes of the storage to include'),
-    dry_run: z
-      .boolean()
-      .default(false)
-      .describe('Check everything and report the entries and bytes that would be packaged (planned), hashing and writing nothing'),
+    dry_run: dryRun.arg('the entries and bytes that would be packaged (planned)'),
     replace_existing: z.boolean().default(false).describe('Allow a new revision of an existing package built from these entries alone'),
   }),
-  output: revisionOut.extend({
-    dry_run: z.boolean(),
-    top_hash: z.string().nullable().describe('The new revision (null on dry_run)'),
-    timestamp: z.number().nullable(),
-    manifest_bytes: z.number().nullable(),
-    uri: z.string().nullable().describe('Quilt+ URI of the new revision (null on dry_run)'),
+  output: dryRunRevisionOut.extend({
     bytes_hashed: z.number(),
     inline_written: z.number(),
     planned: z
-      .array(z.object({ logical_key: z.string(), physical_key: z.string().nullable().describe('null: inline text'), size: z.number() }))
+      .array(plannedEntryOut)
       .nullable()
-      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${MAX_PLANNED}; entries and total_size count all)`),
+      .describe(`dry_run: the entries that would be packaged, in walk order (the first ${dryRun.MAX_PLANNED}; entries and total_size count all)`),
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
@@ -90,6 +79,7 @@ export const packageCreate = quiltTool({
     package: args.package,
     entries: args.entries?.length ?? 0,
     directories: args.directories?.length ?? 0,
+    ...(args.dry_run === true && { dry_run: true }),
   }),
   summarize: (r) =>
     r.dry_run
@@ -123,26 +113,17 @@ export const packageCreate = quiltTool({
     }
     if (args.dry_run) {
       const plan = await planEntries(opened, entries, directoryInputs(args.directories), ctx.limits);
-      if (workflow?.hasEntriesSchema) {
-        const metaOf = new Map(entries.map((e) => [e.logical_key, e.meta]));
-        workflow.checkEntries(
-          workflowEntries(plan.entries.map((e) => ({ ...e, physical_keys: [], hash: { type: '', value: '' }, meta: metaOf.get(e.logical_key) ?? {} }))),
-        );
-      }
+      if (workflow?.hasEntriesSchema) workflow.checkEntries(workflowEntries(plannedManifestEntries(plan, entries)));
       return {
         registry: opened.ref.url,
         package: args.package,
-        dry_run: true,
-        top_hash: null,
-        timestamp: null,
+        ...dryRun.noRevision,
         entries: plan.entries.length,
         total_size: plan.total_bytes,
-        manifest_bytes: null,
-        uri: null,
-        workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+        workflow: workflowOut(workflow),
         bytes_hashed: 0,
         inline_written: 0,
-        planned: plan.entries.slice(0, MAX_PLANNED),
+        planned: plan.entries.slice(0, dryRun.MAX_PLANNED),
       };
     }
     const built = await buildEntries(opened, entries, directoryInputs(args.directories), {
@@ -160,13 +141,8 @@ export const packageCreate = quiltTool({
     return {
       registry: opened.ref.url,
       package: args.package,
-      top_hash: committed.topHash,
-      timestamp: committed.timestamp,
-      entries: committed.entries,
-      total_size: committed.totalSize,
-      manifest_bytes: committed.bytes,
-      uri: quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash }),
-      workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+      ...committedOut(committed, quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash })),
+      workflow: workflowOut(workflow),
       dry_run: false,
       planned: null,
       bytes_hashed: built.stats.bytes_hashed,

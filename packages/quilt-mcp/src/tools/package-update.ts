@@ -2,24 +2,41 @@ import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import {
-  compareLogicalKeys,
+  dumpsForManifest,
   isJsonObject,
   type JsonObject,
   type JsonValue,
   type ManifestEntry,
   type ManifestHeader,
-  type ManifestItem,
   orderedEntries,
   orderedObject,
   withUpdates,
 } from '../quilt/index.js';
-import { type BuildStats, buildEntries, loadWorkflowConfig, MAX_WORKFLOW_ENTRIES, type WorkflowCheck, workflowCheck } from '../registry/index.js';
+import { type BuildStats, buildEntries, loadWorkflowConfig, planEntries, type WorkflowCheck, workflowCheck } from '../registry/index.js';
 import { quiltPlusUri } from './catalog-uri.js';
-import { metaArg, packageArg, progressReporter, registryArg, TOP_HASH, WRITE_SCOPE } from './common.js';
+import {
+  committedOut,
+  dryRun,
+  dryRunRevisionOut,
+  metaArg,
+  type PlannedEntry,
+  packageArg,
+  plannedEntry,
+  plannedEntryOut,
+  plannedManifestEntries,
+  progressReporter,
+  registryArg,
+  TOP_HASH,
+  WRITE_SCOPE,
+  workflowOut,
+} from './common.js';
 import { directoryInputs, directorySpec, entryInputs, entryMeta, entrySpec, MAX_ENTRY_SPECS } from './entry-args.js';
 import { metaFrom, metaJsonArg } from './meta-text.js';
-import { messageArg, revisionOut, workflowArg } from './package-create.js';
+import { messageArg, workflowArg } from './package-create.js';
 import { parseQuiltUri, resolved, uriArg } from './quilt-uri.js';
+import { mergeUpdate, noChanges, type UpdateChange, type UpdateEdits } from './update-merge.js';
+
+const changesOut = z.object({ added: z.number(), replaced: z.number(), removed: z.number(), meta_updated: z.number() });
 
 export const packageUpdate = quiltTool({
   name: 'package_update',
@@ -47,10 +64,21 @@ export const packageUpdate = quiltTool({
     meta_json: metaJsonArg.optional(),
     workflow: workflowArg,
     meta_mode: z.enum(['replace', 'merge']).default('replace').describe('replace user_meta with meta, or merge meta into it (top-level keys; null deletes)'),
+    dry_run: dryRun.arg('what the update would change on latest (changes, user_meta_changed; planned: the entries added, replaced and removed)'),
   }),
-  output: revisionOut.extend({
+  output: dryRunRevisionOut.extend({
     base_top_hash: z.string(),
-    changes: z.object({ added: z.number(), replaced: z.number(), removed: z.number(), meta_updated: z.number() }),
+    changes: changesOut,
+    user_meta_changed: z.boolean().describe("Whether the package metadata (user_meta) of the new revision differs from the base's"),
+    planned: z
+      .object({
+        added: z.array(plannedEntryOut),
+        replaced: z.array(plannedEntryOut).describe('The new entries of the replaced files'),
+        removed: z.array(z.string()).describe('Logical keys'),
+        meta_updated: z.array(z.string()).describe('Logical keys of the files whose metadata alone is set'),
+      })
+      .nullable()
+      .describe(`dry_run: what would change, each list in walk order (the first ${dryRun.MAX_PLANNED}; changes, entries and total_size count all)`),
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: WRITE_SCOPE,
@@ -59,10 +87,15 @@ export const packageUpdate = quiltTool({
     package: args.package,
     set: args.set?.length ?? 0,
     remove: args.remove?.length ?? 0,
+    ...(args.dry_run === true && { dry_run: true }),
   }),
   summarize: (r) =>
-    `Updated ${r.package}: ${r.base_top_hash.slice(0, 12)} → ${r.top_hash} (${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
-    `${r.changes.meta_updated} metadata changes; ${r.entries} entries, ${r.total_size} bytes)\n${r.uri}`,
+    r.dry_run
+      ? `Dry run: ${r.package} from ${r.base_top_hash.slice(0, 12)} would get ${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
+        `${r.changes.meta_updated} metadata changes${r.user_meta_changed ? ', new package metadata' : ''}; ${r.entries} entries, ${r.total_size} bytes; ` +
+        `nothing was hashed or written.\n${plannedLines(r.planned)}`
+      : `Updated ${r.package}: ${r.base_top_hash.slice(0, 12)} → ${r.top_hash} (${r.changes.added} added, ${r.changes.replaced} replaced, ${r.changes.removed} removed, ` +
+        `${r.changes.meta_updated} metadata changes; ${r.entries} entries, ${r.total_size} bytes)\n${r.uri}`,
   run: async (input, ctx) => {
     const pinned = input.uri === undefined ? undefined : parseQuiltUri(input.uri).revision;
     const expected = pinned === undefined || pinned === 'latest' ? input.expected_top_hash : (input.expected_top_hash ?? pinned);
@@ -118,6 +151,56 @@ export const packageUpdate = quiltTool({
       });
     }
 
+    const specs = entryInputs(contentSpecs);
+    const dirs = directoryInputs(args.directories);
+    const edits = (adds: ManifestEntry[]): UpdateEdits => ({ adds, removeExact, removePrefixes, metaOnly });
+    const answerBase = {
+      registry: opened.ref.url,
+      package: args.package,
+      workflow: workflowOut(workflow),
+    };
+
+    if (args.dry_run) {
+      // What the write checks before it writes, on latest as it is now: the files (existence, sizes, the storage
+      // guard, limits), then the merge (keys to remove, entries_schema); nothing is hashed, nothing written.
+      const plan = specs.length + dirs.length > 0 ? await planEntries(opened, specs, dirs, ctx.limits) : undefined;
+      const { header: baseHeader, records } = await opened.openManifest(base, ctx.signal);
+      const header = newHeader(baseHeader, args.message, given, args.meta_mode, workflow);
+      const changes = noChanges();
+      const planned = { added: [] as PlannedEntry[], replaced: [] as PlannedEntry[], removed: [] as string[], meta_updated: [] as string[] };
+      const onChange = (c: UpdateChange) => {
+        if (planned[c.kind].length >= dryRun.MAX_PLANNED) return;
+        if ('entry' in c) planned[c.kind].push(plannedEntry(c.entry));
+        else planned[c.kind].push(c.logicalKey);
+      };
+      let entries = 0;
+      let totalSize = 0;
+      try {
+        const merged = mergeUpdate(records, edits(plan === undefined ? [] : plannedManifestEntries(plan, specs)), changes, {
+          base: `${args.package}@${base.slice(0, 12)}`,
+          workflow,
+          onChange,
+        });
+        for await (const item of merged) {
+          if (!('entry' in item)) continue;
+          entries++;
+          totalSize += item.entry.size;
+        }
+      } finally {
+        await records.return(undefined);
+      }
+      return {
+        ...answerBase,
+        ...dryRun.noRevision,
+        base_top_hash: base,
+        entries,
+        total_size: totalSize,
+        changes,
+        user_meta_changed: userMetaChanged(baseHeader, header),
+        planned,
+      };
+    }
+
     const nothingBuilt = {
       entries: [] as ManifestEntry[],
       newObjects: [],
@@ -125,15 +208,11 @@ export const packageUpdate = quiltTool({
       stats: { files: 0, bytes_hashed: 0, inline_written: 0 } as BuildStats,
     };
     const built =
-      contentSpecs.length + args.directories.length > 0
-        ? await buildEntries(opened, entryInputs(contentSpecs), directoryInputs(args.directories), {
-            limits: ctx.limits,
-            signal: ctx.signal,
-            onProgress: progressReporter(ctx),
-          })
+      specs.length + dirs.length > 0
+        ? await buildEntries(opened, specs, dirs, { limits: ctx.limits, signal: ctx.signal, onProgress: progressReporter(ctx) })
         : nothingBuilt;
-    const adds = built.entries;
-    let changes = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
+    let changes = noChanges();
+    let metaChanged = false;
 
     const committed = await opened.writeRevision(
       args.package,
@@ -142,89 +221,14 @@ export const packageUpdate = quiltTool({
         // A rebase: someone else's revision became latest meanwhile; the same changes are applied to it.
         if (attempt > 0) base = await opened.resolveRevision(args.package, 'latest');
         const { header: baseHeader, records } = await opened.openManifest(base, ctx.signal);
-        const counted = { added: 0, replaced: 0, removed: 0, meta_updated: 0 };
-        changes = counted;
-        const removedSeen = new Set<string>();
-        const prefixSeen = new Set<string>();
-        const metaSeen = new Set<string>();
-        const underRemoved = (key: string) => removePrefixes.find((p) => key.startsWith(p));
-        const baseHash = base;
+        changes = noChanges();
         const header = newHeader(baseHeader, args.message, given, args.meta_mode, workflow);
         workflow?.check({ name: args.package, message: args.message, userMeta: header.user_meta });
-        // entries_schema needs every entry of the new revision: gathered as they are written, checked at the end
-        // (a refusal then fails the write, which the write protocol undoes).
-        const forSchema: ManifestEntry[] | undefined = workflow?.hasEntriesSchema ? [] : undefined;
-        const keep = (entry: ManifestEntry): ManifestEntry => {
-          if (forSchema !== undefined) {
-            if (forSchema.length >= MAX_WORKFLOW_ENTRIES) {
-              throw new ToolError(`The workflow's entries_schema is checked for at most ${MAX_WORKFLOW_ENTRIES} entries; this revision has more.`, 'too_large');
-            }
-            forSchema.push(entry);
-          }
-          return entry;
-        };
-
-        async function* items(): AsyncGenerator<ManifestItem> {
-          let i = 0;
-          for await (const record of records) {
-            if (record.kind === 'directory') {
-              if (underRemoved(record.directory.logical_key) === undefined) yield { directory: record.directory };
-              continue;
-            }
-            if (record.kind !== 'entry') continue;
-            const entry = record.entry;
-            while (i < adds.length && compareLogicalKeys((adds[i] as ManifestEntry).logical_key, entry.logical_key) < 0) {
-              yield { entry: keep(adds[i++] as ManifestEntry) };
-              counted.added++;
-            }
-            if (i < adds.length && (adds[i] as ManifestEntry).logical_key === entry.logical_key) {
-              yield { entry: keep(adds[i++] as ManifestEntry) };
-              counted.replaced++;
-              const prefix = underRemoved(entry.logical_key);
-              if (prefix !== undefined) prefixSeen.add(prefix);
-              continue;
-            }
-            if (removeExact.has(entry.logical_key)) {
-              removedSeen.add(entry.logical_key);
-              counted.removed++;
-              continue;
-            }
-            const prefix = underRemoved(entry.logical_key);
-            if (prefix !== undefined) {
-              prefixSeen.add(prefix);
-              counted.removed++;
-              continue;
-            }
-            const userMeta = metaOnly.get(entry.logical_key);
-            if (userMeta !== undefined) {
-              metaSeen.add(entry.logical_key);
-              counted.meta_updated++;
-              yield { entry: keep({ ...entry, meta: withUpdates(entry.meta, [['user_meta', userMeta]]) }) };
-              continue;
-            }
-            yield { entry: keep(entry) };
-          }
-          while (i < adds.length) {
-            yield { entry: keep(adds[i++] as ManifestEntry) };
-            counted.added++;
-          }
-          const missing = [
-            ...[...removeExact].filter((k) => !removedSeen.has(k)),
-            ...removePrefixes.filter((p) => !prefixSeen.has(p)),
-            ...[...metaOnly.keys()].filter((k) => !metaSeen.has(k)),
-          ];
-          if (missing.length > 0) {
-            throw new ToolError(
-              `${args.package}@${baseHash.slice(0, 12)} has no ${missing.map((k) => JSON.stringify(k)).join(', ')} (package_browse lists its files); nothing was changed.`,
-              'not_found',
-            );
-          }
-          if (forSchema !== undefined) workflow?.checkEntries(forSchema);
-        }
-
+        metaChanged = userMetaChanged(baseHeader, header);
         return {
           header,
-          items: items(),
+          // A refusal in the merge (a missing key, the entries_schema) fails the write, which the write protocol undoes.
+          items: mergeUpdate(records, edits(built.entries), changes, { base: `${args.package}@${base.slice(0, 12)}`, workflow }),
           condition: { kind: 'latest', topHash: base },
           close: async () => {
             await records.return(undefined);
@@ -233,25 +237,14 @@ export const packageUpdate = quiltTool({
       },
       { rebase: args.expected_top_hash === undefined, logger: ctx.logger },
     );
-    const pushed = {
-      topHash: committed.topHash,
-      timestamp: committed.timestamp,
-      entries: committed.entries,
-      totalSize: committed.totalSize,
-      bytes: committed.bytes,
-    };
     return {
-      registry: opened.ref.url,
-      package: args.package,
+      ...answerBase,
+      dry_run: false,
       base_top_hash: base,
-      top_hash: pushed.topHash,
-      timestamp: pushed.timestamp,
-      entries: pushed.entries,
-      total_size: pushed.totalSize,
-      manifest_bytes: pushed.bytes,
-      uri: quiltPlusUri(opened.ref, args.package, { topHash: pushed.topHash }),
-      workflow: workflow === undefined ? null : { id: workflow.id, config: String(workflow.header.config) },
+      ...committedOut(committed, quiltPlusUri(opened.ref, args.package, { topHash: committed.topHash })),
       changes,
+      user_meta_changed: metaChanged,
+      planned: null,
     };
   },
 });
@@ -283,4 +276,21 @@ function newHeader(
   const named = new Set(['version', 'user_meta', 'workflow', 'message', 'top_hash']);
   for (const [k, v] of orderedEntries(base)) if (!named.has(k)) fields.push([k, v]);
   return orderedObject(fields) as ManifestHeader;
+}
+
+/** Whether the new header's user_meta differs from the base's, as the manifest line has it (key order, int vs float). */
+function userMetaChanged(base: ManifestHeader, next: ManifestHeader): boolean {
+  const text = (h: ManifestHeader) => (h.user_meta === undefined ? undefined : dumpsForManifest(h.user_meta));
+  return text(base) !== text(next);
+}
+
+/** A dry run's planned changes, one line each: + added, ~ replaced (with their sizes), - removed, m metadata set. */
+function plannedLines(planned: { added: PlannedEntry[]; replaced: PlannedEntry[]; removed: string[]; meta_updated: string[] } | null): string {
+  if (planned === null) return '';
+  return [
+    ...planned.added.map((e) => `+ ${e.logical_key}\t${e.size}`),
+    ...planned.replaced.map((e) => `~ ${e.logical_key}\t${e.size}`),
+    ...planned.removed.map((k) => `- ${k}`),
+    ...planned.meta_updated.map((k) => `m ${k}`),
+  ].join('\n');
 }

@@ -12,6 +12,8 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
@@ -97,6 +99,11 @@ export interface BucketObjects {
   get: (key: string) => Promise<Buffer | undefined>;
   /** Every key of the bucket with a fingerprint (size, ETag, time): equal maps mean nothing was written. */
   listAll: () => Promise<Map<string, string>>;
+  /**
+   * Every version and delete marker of every key (a versioned bucket keeps what was written and removed since):
+   * equal maps mean nothing was written, not even something written and removed again.
+   */
+  listAllVersions: () => Promise<Map<string, string>>;
 }
 
 export function bucketObjects(client: S3Client, bucket: string): BucketObjects {
@@ -122,6 +129,27 @@ export function bucketObjects(client: S3Client, bucket: string): BucketObjects {
         for (const o of out.Contents ?? []) all.set(o.Key as string, `${o.Size} ${o.ETag} ${o.LastModified?.toISOString()}`);
         token = out.NextContinuationToken;
         if (!out.IsTruncated || !token) break;
+      }
+      return all;
+    },
+    listAllVersions: async () => {
+      const all = new Map<string, string>();
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      // Bounded as listAll is.
+      for (let page = 0; page < 200; page++) {
+        const out: ListObjectVersionsCommandOutput = await client.send(
+          new ListObjectVersionsCommand({
+            Bucket: bucket,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+          }),
+        );
+        for (const v of out.Versions ?? []) all.set(`${v.Key} ${v.VersionId}`, `${v.Size} ${v.ETag} ${v.LastModified?.toISOString()} latest=${v.IsLatest}`);
+        for (const m of out.DeleteMarkers ?? []) all.set(`${m.Key} ${m.VersionId}`, `delete marker ${m.LastModified?.toISOString()} latest=${m.IsLatest}`);
+        keyMarker = out.NextKeyMarker;
+        versionMarker = out.NextVersionIdMarker;
+        if (!out.IsTruncated) break;
       }
       return all;
     },

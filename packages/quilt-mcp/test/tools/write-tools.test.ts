@@ -237,3 +237,15 @@ t.test('verify handles SHA256 and CRC64NVME entries and reports each bad file', 
 t.test('missing write scope', async (t) => {
   t.match(await h.fail(packageCreate, { package: 'lab/x', entries: [{ logical_key: 'a', text: 'a' }] }, caller('reader', ['read:packages'])), /write:packages/);
 });
+
+t.test('package_update dry_run lists at most 1000 changes of each kind and counts all', async (t) => {
+  mkdirSync(path.join(root, 'raw', 'many'), { recursive: true });
+  for (let i = 0; i < 1001; i++) writeFileSync(path.join(root, 'raw', 'many', `f${String(i).padStart(4, '0')}.txt`), 'x');
+  await h.call<Any>(packageCreate, { package: 'lab/many', entries: [{ logical_key: 'README.md', text: 'many' }] });
+  const before = snapshot(root);
+  const dry = await h.call<Any>(packageUpdate, { package: 'lab/many', directories: [{ physical_prefix: 'raw/many/', logical_prefix: 'f/' }], dry_run: true });
+  t.same(snapshot(root), before, 'nothing written');
+  t.match(dry, { dry_run: true, top_hash: null, entries: 1002, total_size: 1005, changes: { added: 1001, replaced: 0, removed: 0, meta_updated: 0 } });
+  t.equal(dry.planned.added.length, 1000, 'the first 1000 listed');
+  t.same(dry.planned.added[999], { logical_key: 'f/f0999.txt', physical_key: `file://${root}/raw/many/f0999.txt`, size: 1 });
+});
