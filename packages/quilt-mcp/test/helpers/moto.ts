@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -27,6 +28,38 @@ const motoServer: string | undefined = [
   `${process.env.HOME ?? '/root'}/.pyenv/shims/moto_server`,
 ].find((p) => p !== '' && existsSync(p));
 
+/**
+ * moto_server answers each request on a thread of its own and checks a conditional write (If-None-Match, If-Match)
+ * apart from the write itself, so two writers racing for one key can both win, which S3 never lets happen (seen in
+ * CI: two quilt-mcp instances both claimed one revision pointer). The write protocol's tests need S3's atomicity,
+ * so moto's own app is served here with one request handled at a time, through the Python moto_server runs on (the
+ * `python3` beside it, as pyenv installs it). Without that Python, moto_server as it is.
+ */
+const SERIAL_MOTO = `
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+os.environ.setdefault("MOTO_PORT", sys.argv[2])
+app = DomainDispatcherApplication(create_backend_app)
+one_at_a_time = threading.Lock()
+def serial(environ, start_response):
+    with one_at_a_time:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+run_simple(sys.argv[1], int(sys.argv[2]), serial, threaded=True)
+`;
+const motoPython: string | undefined = (() => {
+  if (motoServer === undefined) return undefined;
+  const python = path.join(path.dirname(motoServer), 'python3');
+  if (!existsSync(python)) return undefined;
+  const probe = spawnSync(python, ['-c', 'import moto.moto_server.werkzeug_app, werkzeug.serving'], { encoding: 'utf8' });
+  return probe.status === 0 ? python : undefined;
+})();
+
 /** Why moto tests are skipped here, or false when moto_server is installed. */
 export const motoMissing: string | false =
   motoServer !== undefined ? false : 'moto_server is not installed (pip install "moto[server]"): S3 conditional-write and versioning tests skipped';
@@ -42,7 +75,9 @@ export interface Moto {
 
 /** Starts moto_server on `port` and creates `buckets` (those in `versioned` with versioning Enabled). */
 export async function startMoto(port: number, buckets: string[], versioned: string[] = []): Promise<Moto> {
-  const child = spawn(motoServer ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = motoPython
+    ? spawn(motoPython, ['-c', SERIAL_MOTO, '127.0.0.1', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(motoServer ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // Kept for the error message when moto fails to start; bounded.
   const keep = (d: Buffer) => {
