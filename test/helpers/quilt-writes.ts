@@ -317,6 +317,9 @@ export async function parallelUpdatesRebase(t: Test, target: WriteTarget, pkg: s
     [],
     'each reports changes.added == 1',
   );
+  // Two writers that both claimed one revision pointer (a store whose conditional writes are not atomic) show here.
+  const stamps = won.map((w) => w.sc.timestamp);
+  t.equal(new Set(stamps).size, stamps.length, `no two successes report one timestamp (${stamps.length - new Set(stamps).size} collisions)`);
   await assertDurable(
     t,
     target,
