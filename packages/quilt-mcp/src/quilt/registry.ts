@@ -371,6 +371,9 @@ export class Registry {
       try {
         for (let round = 0; round < MAX_LATEST_ROUNDS; round++) {
           const current = await this.readPointerWithEtag(dir + LATEST);
+          // Our move of `latest` happened although its answer was lost: the SDK's retry of the conditional PUT then
+          // reads 412, as if someone else had written. (Or another writer made the identical revision latest.)
+          if (claimed !== undefined && current?.topHash === topHash) return { timestamp: claimed.timestamp };
           checkCondition(name, condition, current?.topHash);
           if (claimed === undefined) {
             claimed = await this.claimPointer(name, topHash, options.timestamp);
