@@ -1,6 +1,6 @@
 import type { CheckResult } from '@labmcp/service-kit/service';
 import { getUpstream, jsonOf, type UpstreamGetError } from './upstream-get.js';
-import type { Upstream } from './upstreams.js';
+import { answeredAsAnother, type Upstream } from './upstreams.js';
 
 /**
  * Probes each upstream's `/health` in parallel; a probe that errs or times out reads as down, and so does an answer
@@ -19,9 +19,9 @@ export async function probeUpstreams(
       const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
       try {
         const res = await getUpstream(upstream.target, '/health', timeoutMs);
-        const body = (jsonOf(res) ?? {}) as { status?: string; version?: string; service?: unknown };
-        if (body.service !== undefined && body.service !== upstream.service) {
-          const named = typeof body.service === 'string' ? JSON.stringify(body.service.slice(0, 64)) : 'no service';
+        const body = (jsonOf(res) ?? {}) as { status?: string; version?: string };
+        const named = answeredAsAnother(upstream, body);
+        if (named !== undefined) {
           return [
             upstream.service,
             { status: 'down', latencyMs: latencyMs(), httpStatus: res.status, error: `its /health answers as ${named}, not ${upstream.service}` },

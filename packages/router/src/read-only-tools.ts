@@ -1,5 +1,5 @@
 import { getUpstream, jsonOf } from './upstream-get.js';
-import type { Upstream } from './upstreams.js';
+import { answeredAsAnother, type Upstream } from './upstreams.js';
 
 /**
  * Which tools of each upstream only read, as the upstream itself says in its `/health` (`readOnlyTools`, from its
@@ -35,8 +35,12 @@ export class ReadOnlyTools {
     if (!this.known.has(upstream.service)) this.learn(upstream);
   }
 
-  /** Takes the list from a `/health` body the router read anyway (its own aggregated `/health`). */
+  /**
+   * Takes the list from a `/health` body (the router's own ask, or its aggregated `/health`), unless the body names
+   * another service: that is not this upstream's list.
+   */
   update(upstream: Upstream, health: unknown): void {
+    if (answeredAsAnother(upstream, health) !== undefined) return;
     const names = (health as { readOnlyTools?: unknown } | null)?.readOnlyTools;
     if (Array.isArray(names) && names.every((n) => typeof n === 'string')) this.known.set(upstream.service, new Set(names));
   }

@@ -18,6 +18,18 @@ export function upstreamsFrom(config: {
   ];
 }
 
+/**
+ * Who answered an upstream's `/health` when it is not that upstream: the `service` its body names, quoted (or "no
+ * service" for a name that is not text), when it names another one; undefined when it names this upstream or none.
+ * An upstream setting pointing at the wrong server, or another process on its port: such an answer says nothing of
+ * the upstream (not its health, nor which of its tools only read).
+ */
+export function answeredAsAnother(upstream: Upstream, health: unknown): string | undefined {
+  const service = (health as { service?: unknown } | null | undefined)?.service;
+  if (service === undefined || service === upstream.service) return undefined;
+  return typeof service === 'string' ? JSON.stringify(service.slice(0, 64)) : 'no service';
+}
+
 /** The upstream whose prefix is the path's first segment, and the path with that prefix removed. */
 export function matchUpstream(upstreams: Upstream[], url: string): { upstream: Upstream; path: string } | undefined {
   for (const upstream of upstreams) {

@@ -858,3 +858,47 @@ t.test('an upstream whose /health names another service is reported down', async
   t.match(health.checks['quilt-mcp'], { status: 'down', error: 'its /health answers as "benchling-mcp", not quilt-mcp' });
   t.equal(health.checks['benchling-mcp']?.status, 'ok', 'the right one is up');
 });
+
+t.test("the read-only tools an answer naming another service lists are not taken as the upstream's", async (t) => {
+  // Where quilt-mcp should be, a server whose /health names benchling-mcp and lists a read-only tool, and that breaks
+  // the connection under the first sight of each call: a call of that tool must not be sent twice.
+  const calls: string[] = [];
+  const broken = new Set<string>();
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', service: 'benchling-mcp', readOnlyTools: ['projects_list'] }));
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      const message = JSON.parse(body) as { method: string; params?: { name?: string } };
+      const what = message.method === 'tools/call' ? message.params!.name! : message.method;
+      calls.push(what);
+      if (what !== 'tools/list' && !broken.has(what)) {
+        broken.add(what);
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
+    });
+  });
+  const port = await listen(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const crossed = await startRouter({ QUILT_MCP_PORT: String(port) });
+  t.teardown(() => crossed.stop());
+  const post = (body: unknown) =>
+    fetch(`${crossed.base}/quilt/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // The router asks for the list at start and with each call while it is unknown; the aggregated /health reads it too.
+  await (await fetch(`${crossed.base}/health`)).arrayBuffer();
+  t.equal((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status, 200);
+  await new Promise((r) => setTimeout(r, 50));
+  const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'projects_list', arguments: {} } });
+  t.equal(res.status, 502, 'the call counts as a write');
+  t.equal(calls.filter((c) => c === 'projects_list').length, 1, 'sent once');
+});
