@@ -180,6 +180,7 @@ export const packageUpdate = quiltTool({
           base: `${args.package}@${base.slice(0, 12)}`,
           workflow,
           onChange,
+          checkWalkOrder: true,
         });
         for await (const item of merged) {
           if (!('entry' in item)) continue;

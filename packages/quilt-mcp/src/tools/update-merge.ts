@@ -42,6 +42,12 @@ export interface MergeOptions {
   /** Its entries_schema (if any) is checked on every entry of the new revision, after the last. */
   workflow: WorkflowCheck | undefined;
   onChange?: (change: UpdateChange) => void;
+  /**
+   * Check the walk order of the new revision's entries, as the manifest writer does (a dry run, which writes no
+   * manifest, refuses alike: an added key under an existing file, "a.csv/x", or a file where a folder was). A write
+   * leaves it to the writer, rather than checking every entry twice.
+   */
+  checkWalkOrder?: boolean;
 }
 
 export function noChanges(): UpdateChanges {
@@ -67,11 +73,9 @@ export async function* mergeUpdate(
   const changed = (change: UpdateChange) => options.onChange?.(change);
   // entries_schema needs every entry of the new revision: gathered as they are yielded, checked at the end.
   const forSchema: ManifestEntry[] | undefined = options.workflow?.hasEntriesSchema ? [] : undefined;
-  // The manifest writer's walk-order check, here too so a dry run (which writes no manifest) refuses alike: an
-  // added key under an existing file ("a.csv/x"), or a file where a folder was.
-  const order = new WalkOrderGuard();
+  const order = options.checkWalkOrder ? new WalkOrderGuard() : undefined;
   const keep = (entry: ManifestEntry): ManifestItem => {
-    order.accept(entry.logical_key);
+    order?.accept(entry.logical_key);
     if (forSchema !== undefined) {
       if (forSchema.length >= MAX_WORKFLOW_ENTRIES) {
         throw new ToolError(`The workflow's entries_schema is checked for at most ${MAX_WORKFLOW_ENTRIES} entries; this revision has more.`, 'too_large');
