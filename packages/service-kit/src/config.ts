@@ -34,8 +34,8 @@ export const commonSettings = {
    */
   LABMCP_MCP_ANSWER_CACHE: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(10_000, 'must be at most 10000').default(64),
   /**
-   * Time a client has to send a request body to an MCP server once the headers are in (mcp-endpoint.ts reads it;
-   * validated here); past it, 408 and the connection is closed.
+   * Time a client has to send a request body to an MCP server once the headers are in (runMcpService hands it to
+   * the endpoint); past it, 408 and the connection is closed.
    */
   LABMCP_MCP_BODY_TIMEOUT_MS: positiveInt(DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS),
   /** Distinct users a process labels in the per-user operation metrics; the rest are counted as `other`. */
