@@ -11,13 +11,15 @@ import { repoRoot } from '../helpers/bundle.js';
 
 type Apps = Record<string, string[]>;
 
-function nodeArgs(env: Record<string, string>): Apps {
+/** `node`: the Node.js version the file is to see (process.versions.node), when not the one running the test. */
+function nodeArgs(env: Record<string, string>, node?: string): Apps {
+  const version = node === undefined ? '' : `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: ${JSON.stringify(node)} } }); `;
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LABMCP_NODE_ARGS') && k !== 'BENCHLING_URL'));
   const out = execFileSync(
     process.execPath,
     [
       '-e',
-      `const { apps } = require(${JSON.stringify(path.join(repoRoot, 'ecosystem.config.js'))}); console.log(JSON.stringify(Object.fromEntries(apps.map((a) => [a.name, a.node_args]))));`,
+      `${version}const { apps } = require(${JSON.stringify(path.join(repoRoot, 'ecosystem.config.js'))}); console.log(JSON.stringify(Object.fromEntries(apps.map((a) => [a.name, a.node_args]))));`,
     ],
     // An env file of the test's own that does not exist: the developer's .env must not change the answer.
     { env: { ...clean, LABMCP_ENV_FILE: path.join(repoRoot, 'no-such.env'), ...env }, encoding: 'utf8' },
@@ -26,12 +28,20 @@ function nodeArgs(env: Record<string, string>): Apps {
 }
 
 t.test('by default: young generation capped (8 MiB per semi-space), the sandbox optimized for size', async (t) => {
-  t.same(nodeArgs({}), {
+  t.same(nodeArgs({}, '20.20.2'), {
     router: ['--max-semi-space-size=8'],
     'quilt-mcp': ['--max-semi-space-size=8'],
     'benchling-mcp': ['--max-semi-space-size=8'],
     'benchling-sandbox': ['--optimize-for-size'],
   });
+});
+
+t.test("on Node 26 (the image's) the MCP servers and the router also get V8's heap growing factor fixed at 1.5", async (t) => {
+  const servers = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+  for (const node of ['26.0.0', '26.12.1', '27.1.0'])
+    t.same(nodeArgs({}, node), { router: servers, 'quilt-mcp': servers, 'benchling-mcp': servers, 'benchling-sandbox': ['--optimize-for-size'] }, node);
+  t.same(nodeArgs({}, '24.22.3').router, ['--max-semi-space-size=8'], 'not before 26');
+  t.same(nodeArgs({ LABMCP_NODE_ARGS_ROUTER: '--max-semi-space-size=8' }, '26.12.1').router, ['--max-semi-space-size=8'], 'replaced as ever');
 });
 
 t.test('LABMCP_NODE_ARGS replaces them for every app, LABMCP_NODE_ARGS_<APP> for one', async (t) => {

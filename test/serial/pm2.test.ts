@@ -18,10 +18,12 @@ t.test("PM2 starts each process with its Node flags from ecosystem.config.js (is
   // PM2 overwrites its processes' titles (and with them /proc/<pid>/cmdline), so what PM2 passed is read from PM2:
   // node_args become the cluster workers' execArgv.
   const byName = Object.fromEntries((await bundle.processes()).map((p) => [p.name, (p.pm2_env as { node_args?: string[] }).node_args]));
+  // Node 26 and later add a fixed heap growing factor (test/deploy/ecosystem.test.ts covers both cases).
+  const servers = Number(process.versions.node.split('.')[0]) >= 26 ? ['--max-semi-space-size=8', '--heap-growing-percent=50'] : ['--max-semi-space-size=8'];
   t.same(byName, {
-    router: ['--max-semi-space-size=8'],
-    'quilt-mcp': ['--max-semi-space-size=8'],
-    'benchling-mcp': ['--max-semi-space-size=8'],
+    router: servers,
+    'quilt-mcp': servers,
+    'benchling-mcp': servers,
     'benchling-sandbox': ['--optimize-for-size'],
   });
 });

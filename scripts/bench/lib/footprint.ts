@@ -21,7 +21,9 @@ const UNLIMITED_SANDBOX = { BENCHLING_SANDBOX_RATE_LIMIT: '1000000' };
 import { freePort, log, percentileSorted, repoRoot, sleep } from './util.js';
 
 const run = promisify(execFile);
-const PM2 = path.join(repoRoot, 'node_modules/.bin/pm2');
+// PM2's own script, run with the Node that runs the benchmark: the daemon, and so every app it starts, then runs on
+// that Node too (node_modules/.bin/pm2 would take whichever `node` comes first on PATH), so the report's Node is theirs.
+const PM2 = path.join(repoRoot, 'node_modules/pm2/bin/pm2');
 
 export interface ProcessMemory extends MemorySnapshot {
   pid: number;
@@ -52,7 +54,7 @@ export async function session(label: string, extraEnv: Record<string, string>): 
   const base = tempDir(`labmcp-bench-pm2-${label}-`);
   // A HOME and PM2_HOME of its own: this PM2 daemon is not the user's.
   const { ports, env } = await bundleLayout(base, { PM2_HOME: path.join(base, 'pm2'), ...extraEnv }, { home: base });
-  const pm2 = (...args: string[]) => run(PM2, args, { env, cwd: repoRoot, timeout: 90_000 });
+  const pm2 = (...args: string[]) => run(process.execPath, [PM2, ...args], { env, cwd: repoRoot, timeout: 90_000 });
   const daemonPid = () => {
     try {
       const pid = Number(readFileSync(path.join(env.PM2_HOME!, 'pm2.pid'), 'utf8').trim());

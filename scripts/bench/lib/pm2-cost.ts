@@ -29,6 +29,11 @@ export interface Pm2CostOptions {
   variants: Pm2Variant[];
   /** Environment for quilt-mcp in every target, direct and under PM2 (e.g. LOG_LEVEL=warn). */
   env?: Record<string, string>;
+  /**
+   * Node flags for the process started directly (none by default). Given the repo's node_args, "× direct" is what
+   * PM2 itself adds; without them it also holds what the flags cost.
+   */
+  directNodeArgs?: string[];
 }
 
 export interface Pm2CostRow {
@@ -56,10 +61,16 @@ interface Target {
   stop: () => Promise<void>;
 }
 
-async function direct(env: Record<string, string>): Promise<Target & { dataDir: string }> {
+async function direct(env: Record<string, string>, nodeArgs: string[]): Promise<Target & { dataDir: string }> {
   const bundle = await directBundle(env);
-  const child = await bundle.start('quilt-mcp');
-  return { label: 'direct', url: `http://127.0.0.1:${bundle.ports['quilt-mcp']}/mcp`, appPid: child.pid, dataDir: bundle.dataDir, stop: () => child.stop() };
+  const child = await bundle.start('quilt-mcp', { nodeArgs });
+  return {
+    label: nodeArgs.length > 0 ? `direct, ${nodeArgs.join(' ')}` : 'direct',
+    url: `http://127.0.0.1:${bundle.ports['quilt-mcp']}/mcp`,
+    appPid: child.pid,
+    dataDir: bundle.dataDir,
+    stop: () => child.stop(),
+  };
 }
 
 async function underPm2(variant: Pm2Variant, dataDir: string, env: Record<string, string>): Promise<Target> {
@@ -99,7 +110,7 @@ async function underPm2(variant: Pm2Variant, dataDir: string, env: Record<string
 }
 
 export async function measurePm2Cost(options: Pm2CostOptions): Promise<Pm2CostResult> {
-  const base = await direct(options.env ?? {});
+  const base = await direct(options.env ?? {}, options.directNodeArgs ?? []);
   const targets: Target[] = [base];
   try {
     for (const variant of options.variants) targets.push(await underPm2(variant, base.dataDir, options.env ?? {}));
