@@ -152,11 +152,38 @@ t.test('each process has its own log file of pino JSON, and no secret in any', a
   const files = readdirSync(bundle.logDir).sort();
   t.same(files, ['benchling-mcp.log', 'benchling-sandbox.log', 'quilt-mcp.log', 'router.log']);
   const all = bundle.logs();
+  const repeated: string[] = [];
   for (const line of all.split('\n').filter(Boolean)) {
     const parsed = JSON.parse(line) as { service?: string };
     t.type(parsed.service, 'string');
+    // JSON.parse keeps the last of a repeated key; log stores that refuse duplicate fields (Elasticsearch) drop the line.
+    const keys = topLevelKeys(line);
+    if (new Set(keys).size !== keys.length) repeated.push(line);
   }
+  t.same(repeated, [], 'no line has a key twice (tool calls and their audit lines were logged above)');
   t.notOk(all.includes(token), 'the JWT is in no log line');
   t.notOk(all.includes(token.split('.')[2] ?? 'x'), 'not even its signature');
   t.notOk(all.includes(BENCHLING_KEY), 'the Benchling key is in no log line');
 });
+
+/** The keys of a JSON object's top level as written, repeats included. */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, end + 1)) as string);
+      expectKey = false;
+      i = end;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
+}

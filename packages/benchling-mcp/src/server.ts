@@ -31,7 +31,6 @@ export function benchlingServerFactory(deps: BenchlingServerDeps): McpServerFact
   return () => {
     const server = createStatelessMcpServer('benchling-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, benchlingTools, {
-      service: 'benchling-mcp',
       logger: deps.logger,
       metrics: deps.metrics,
       callerContext: (authInfo) => {

@@ -30,7 +30,6 @@ export function quiltServerFactory(deps: QuiltServerDeps): McpServerFactory {
   return (request) => {
     const server = createStatelessMcpServer('quilt-mcp', deps.version, INSTRUCTIONS);
     registerTools(server, quiltTools, {
-      service: 'quilt-mcp',
       logger: deps.logger,
       metrics: deps.metrics,
       callerContext: (authInfo) => {

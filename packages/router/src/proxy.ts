@@ -233,7 +233,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
       // an idle connection); one of a fresh connection is.
       upstreamFailed(exchange.routed.upstream, 'bad_gateway', proxyReq.reusedSocket ? undefined : err.code);
       logger.warn(
-        { service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' },
+        { upstream: service, requestId: exchange.requestId, code: err.code, kind: 'outcome_unknown' },
         'upstream connection lost under a call that is not sent twice',
       );
       sendProxyError(
@@ -250,7 +250,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
     // everything but calls that must not run twice (above).
     if (!exchange.retried && !exchange.timedOut && !exchange.abandoned && !res.headersSent && proxyReq.reusedSocket && reset) {
       exchange.retried = true;
-      logger.debug({ service: exchange.routed.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
+      logger.debug({ upstream: exchange.routed.upstream.service, requestId: exchange.requestId }, 'retrying on a fresh upstream connection');
       send(req, res, exchange);
       return;
     }
@@ -263,7 +263,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
           ? 'unavailable'
           : 'bad_gateway';
     upstreamFailed(exchange.routed.upstream, kind, err.code);
-    logger.warn({ service, requestId: exchange.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
+    logger.warn({ upstream: service, requestId: exchange.requestId, code: err.code, kind, detail: err.message }, 'upstream error');
     const retryAfter = { 'retry-after': String(options.retryAfterSeconds) };
     if (kind === 'timeout') sendProxyError(req, res, 504, 'upstream_timeout', `${service} did not answer within ${options.upstreamTimeoutMs} ms`, retryAfter);
     else if (kind === 'unavailable') sendUnavailable(req, res, service, options.retryAfterSeconds);

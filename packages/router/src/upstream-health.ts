@@ -24,13 +24,13 @@ export class UpstreamAvailability {
   /** True when this marked it down, false when it was already known to be. */
   markDown(upstream: Upstream): boolean {
     if (this.down.has(upstream.service)) return false;
-    this.logger.warn({ service: upstream.service }, 'upstream unreachable: failing fast until its /health answers');
+    this.logger.warn({ upstream: upstream.service }, 'upstream unreachable: failing fast until its /health answers');
     const probe = async () => {
       try {
         const res = await getUpstream(upstream.target, '/health', this.probeTimeoutMs);
         if (res.ok) {
           this.down.delete(upstream.service);
-          this.logger.info({ service: upstream.service }, 'upstream reachable again');
+          this.logger.info({ upstream: upstream.service }, 'upstream reachable again');
           return;
         }
       } catch {

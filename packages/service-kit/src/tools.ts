@@ -57,7 +57,7 @@ export interface CallerContext<C> {
 }
 
 export interface RegisterToolsOptions<C> {
-  service: string;
+  /** Audit lines go here; they name the service by the logger's own `service` field. */
   logger: Logger;
   metrics: ServiceMetrics;
   /**
@@ -71,7 +71,7 @@ export interface RegisterToolsOptions<C> {
 
 /** Registers tools with audit logging, metrics and the ToolError → `isError` convention around each. */
 export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options: RegisterToolsOptions<C>): void {
-  const { service, logger, metrics, callerContext, toToolError } = options;
+  const { logger, metrics, callerContext, toToolError } = options;
   const scoped: { tool: RegisteredTool; scope: string }[] = [];
   for (const tool of tools) {
     // One per tool, not per call: a pino child logger serialises its bindings when made.
@@ -138,7 +138,7 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
           metrics.userOperations.tool(tool.name, userId, outcome);
           metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
           logger.info(
-            { audit: true, event: 'tool_call', service, userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
+            { audit: true, event: 'tool_call', userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
             'tool call',
           );
         }

@@ -41,7 +41,6 @@ async function serve(t: Test, answerCacheEntries?: number, sharedToolCalls = fal
       built++;
       const server = new McpServer({ name: 'cache-test', version: '1.0.0' });
       registerTools(server, tools, {
-        service: 'cache-test',
         logger,
         metrics,
         callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, scopes: new Set(authInfo?.scopes), context: {} }),

@@ -54,7 +54,6 @@ const endpoint = createMcpEndpoint(
   () => {
     const server = new McpServer({ name: 'svc-test', version: '1.2.3' });
     registerTools(server, tools, {
-      service: 'svc-test',
       logger,
       metrics,
       callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: { greeting: 'Hello' } }),

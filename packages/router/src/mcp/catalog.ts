@@ -62,7 +62,7 @@ export class MergedCatalog {
       for (const tool of answer.tools) {
         const name = mergedName(backend.name, tool.name);
         if (!MERGED_TOOL_NAME.test(name)) {
-          this.logger.warn({ service: backend.service, tool: tool.name }, 'tool left out of /mcp: its prefixed name is not one clients accept');
+          this.logger.warn({ upstream: backend.service, tool: tool.name }, 'tool left out of /mcp: its prefixed name is not one clients accept');
           continue;
         }
         tools.push({ ...tool, name });

@@ -85,7 +85,7 @@ function failedCall(err: unknown, backend: Backend, caller: McpCaller, deps: Mer
   if (err.kind === 'rpc' && err.rpc) throw new ProtocolError(err.rpc.code, err.rpc.message, err.rpc.data);
   if (err.kind === 'refused') caller.answered(false);
   else if (err.kind !== 'bad_response') deps.upstreamErrors.inc({ upstream: backend.service, kind: err.kind === 'timeout' ? 'timeout' : 'unavailable' });
-  deps.logger.warn({ service: backend.service, requestId: caller.headers.requestId, kind: err.kind }, 'call through /mcp failed upstream');
+  deps.logger.warn({ upstream: backend.service, requestId: caller.headers.requestId, kind: err.kind }, 'call through /mcp failed upstream');
   return errorResult(err.message);
 }
 
@@ -151,7 +151,7 @@ async function runWorkflow(
     return errorResult(`${workflow.name} failed because of an internal error; it has been logged.`);
   } finally {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    log.info({ audit: true, event: 'tool_call', service: 'router', tool: workflow.name, outcome, durationMs }, 'tool call');
+    log.info({ audit: true, event: 'tool_call', tool: workflow.name, outcome, durationMs }, 'tool call');
     deps.userOperations.workflow(workflow.name, (accepted && unverifiedUserId(caller.headers.incoming)) || OTHER_USER, outcome);
   }
 }

@@ -29,7 +29,6 @@ export async function serveTools(
     counts.built++;
     const server = new McpServer({ name, version: '1.0.0' });
     registerTools(server, tools, {
-      service: name,
       logger,
       metrics,
       callerContext: (authInfo) => ({ userId: callerFrom<Caller>(authInfo).userId, context: {} }),
