@@ -21,11 +21,15 @@ const envName = (name) => name.toUpperCase().replace(/-/g, '_');
 // ended the benchmark's load at 436–506 MiB PSS against 337–413 on Node 20, over the 400 MiB a 512 MiB container
 // leaves. There, V8's heap growing factor is fixed at 1.5 (--heap-growing-percent=50): 343–365 MiB, for 10–25% more
 // CPU per request, still less than Node 20 spends. On Node 20 the same flag cost 10–35% for a figure that already
-// fits, so it is left out there (lines between were not measured).
+// fits, so it is left out there (lines between were not measured). Node 26's V8 also keeps the young generation at
+// its grown size when idle, which a full collection of the last-resort kind gives back (14–16 MiB per process):
+// --expose-gc lets each process run one when it goes quiet (packages/service-kit/src/idle-trim.ts); Node 20's own
+// memory reducer does that there.
 // The sandbox (the demo tenant, paced by its rate limit) trades speed for size throughout. LABMCP_NODE_ARGS
 // replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's defaults).
 const nodeMajor = Number(process.versions.node.split('.')[0]);
-const SERVER_NODE_ARGS = nodeMajor >= 26 ? '--max-semi-space-size=8 --heap-growing-percent=50' : '--max-semi-space-size=8';
+const SERVER_NODE_ARGS = nodeMajor >= 26 ? '--max-semi-space-size=8 --heap-growing-percent=50 --expose-gc' : '--max-semi-space-size=8';
+const SANDBOX_NODE_ARGS = nodeMajor >= 26 ? '--optimize-for-size --expose-gc' : '--optimize-for-size';
 
 function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }) {
   const nodeArgs = (process.env[`LABMCP_NODE_ARGS_${envName(name)}`] ?? process.env.LABMCP_NODE_ARGS ?? defaultNodeArgs).split(/\s+/).filter(Boolean);
@@ -70,6 +74,6 @@ const apps = [
 ];
 // The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
 // It holds its tenant file locked, so it runs as exactly one process.
-if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', nodeArgs: '--optimize-for-size', single: true }));
+if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', nodeArgs: SANDBOX_NODE_ARGS, single: true }));
 
 module.exports = { apps };

@@ -36,10 +36,14 @@ t.test('by default: young generation capped (8 MiB per semi-space), the sandbox 
   });
 });
 
-t.test("on Node 26 (the image's) the MCP servers and the router also get V8's heap growing factor fixed at 1.5", async (t) => {
-  const servers = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+t.test("on Node 26 (the image's): V8's heap growing factor fixed at 1.5, and gc() for the idle trim", async (t) => {
+  const servers = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--expose-gc'];
   for (const node of ['26.0.0', '26.12.1', '27.1.0'])
-    t.same(nodeArgs({}, node), { router: servers, 'quilt-mcp': servers, 'benchling-mcp': servers, 'benchling-sandbox': ['--optimize-for-size'] }, node);
+    t.same(
+      nodeArgs({}, node),
+      { router: servers, 'quilt-mcp': servers, 'benchling-mcp': servers, 'benchling-sandbox': ['--optimize-for-size', '--expose-gc'] },
+      node,
+    );
   t.same(nodeArgs({}, '24.22.3').router, ['--max-semi-space-size=8'], 'not before 26');
   t.same(nodeArgs({ LABMCP_NODE_ARGS_ROUTER: '--max-semi-space-size=8' }, '26.12.1').router, ['--max-semi-space-size=8'], 'replaced as ever');
 });

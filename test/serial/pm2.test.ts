@@ -19,12 +19,13 @@ t.test("PM2 starts each process with its Node flags from ecosystem.config.js (is
   // node_args become the cluster workers' execArgv.
   const byName = Object.fromEntries((await bundle.processes()).map((p) => [p.name, (p.pm2_env as { node_args?: string[] }).node_args]));
   // Node 26 and later add a fixed heap growing factor (test/deploy/ecosystem.test.ts covers both cases).
-  const servers = Number(process.versions.node.split('.')[0]) >= 26 ? ['--max-semi-space-size=8', '--heap-growing-percent=50'] : ['--max-semi-space-size=8'];
+  const node26 = Number(process.versions.node.split('.')[0]) >= 26;
+  const servers = node26 ? ['--max-semi-space-size=8', '--heap-growing-percent=50', '--expose-gc'] : ['--max-semi-space-size=8'];
   t.same(byName, {
     router: servers,
     'quilt-mcp': servers,
     'benchling-mcp': servers,
-    'benchling-sandbox': ['--optimize-for-size'],
+    'benchling-sandbox': node26 ? ['--optimize-for-size', '--expose-gc'] : ['--optimize-for-size'],
   });
 });
 

@@ -5,6 +5,7 @@ import type { TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { logAccess, requestSummary } from './access-log.js';
 import { type HealthChecks, healthReport } from './health.js';
+import { trimWhenIdle } from './idle-trim.js';
 import { type ServiceMetrics, statusClass } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
@@ -112,6 +113,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const quiet = new Set(options.quietPaths ?? ['/health', '/metrics']);
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
+  let served = 0;
 
   const headersTimeout = options.headersTimeoutMs ?? 66_000;
   // Node looks for requests past their deadline this often (30 s by default, too coarse for short deadlines).
@@ -138,6 +140,8 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     nameRequestSpan(req.method, route);
     const began = performance.now();
     const logged = !quiet.has(pathOf(req.url));
+    // Health probes and scrapes leave the idle trim alone (they allocate next to nothing).
+    if (logged) served++;
     metrics.activeRequests.inc();
     inFlight.add(res);
     // One listener for everything done at the end (a listener per concern cost more than the work in each).
@@ -210,10 +214,19 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const address = server.address() as AddressInfo;
   const url = `${options.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, version }, `${service} listening`);
+  const idleTrim = trimWhenIdle({
+    served: () => served,
+    busy: () => inFlight.size > 0,
+    onTrim: (ms) => {
+      metrics.idleTrims.inc();
+      logger.debug({ ms: Math.round(ms), rssBytes: process.memoryUsage.rss() }, 'idle: heap trimmed');
+    },
+  });
 
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    idleTrim?.stop();
     const timeoutMs = options.shutdownTimeoutMs ?? 8000;
     logger.info({ timeoutMs }, 'stopping: finishing in-flight requests, closing keep-alive connections as they finish');
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');

@@ -10,6 +10,8 @@ export interface ServiceMetrics {
   toolCalls: Counter<'tool' | 'outcome'>;
   toolDuration: Histogram<'tool'>;
   authFailures: Counter<'reason'>;
+  /** Full collections run because the process went quiet (idle-trim.ts; only with `--expose-gc`). */
+  idleTrims: Counter;
   /** Tool calls and cross-service workflows per user, with a bounded `user` label (user-operations.ts). */
   userOperations: UserOperations;
 }
@@ -66,6 +68,11 @@ export function createMetrics(service: string, users: UserOperationSettings = DE
       registers: [registry],
     }),
     authFailures,
+    idleTrims: new Counter({
+      name: 'labmcp_idle_memory_trims_total',
+      help: 'Full garbage collections run to give memory back once the process went quiet (only with node --expose-gc)',
+      registers: [registry],
+    }),
     userOperations: new UserOperations(registry, users),
   };
 }

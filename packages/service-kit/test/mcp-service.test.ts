@@ -21,10 +21,10 @@ interface Started {
   stderr: () => string;
 }
 
-function start(env: Record<string, string>): Started {
+function start(env: Record<string, string>, nodeArgs: string[] = []): Started {
   // The test's environment (tap's coverage settings reach the process through it); LABMCP_ENV_FILE points at no
   // file, so a developer's .env does not change the settings under test.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: repoRoot,
     env: { ...process.env, LABMCP_ENV_FILE: path.join(here, 'no-such.env'), LABMCP_LOG_BATCH_MS: '0', LABMCP_MCP_ANSWER_CACHE: '64', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,4 +114,29 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   const messages = started.lines.map((l) => l.msg);
   t.ok(messages.includes('fixture onShutdown ran'), "the server's own shutdown ran");
   t.ok(messages.indexOf('fixture onShutdown ran') < messages.indexOf('stopped'), 'before the process said it stopped');
+});
+
+t.test('with --expose-gc (as PM2 starts it on Node 26), a process that goes quiet runs the idle trim, and says so', async (t) => {
+  const started = start({ FIXTURE_MCP_PORT: '0', LOG_LEVEL: 'debug' }, ['--expose-gc']);
+  t.teardown(() => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  const url = (await logLine(started, 'fixture-mcp listening')).url as string;
+  // The first trim comes one quiet look (2 s) after start-up.
+  const trimmed = await logLine(started, 'idle: heap trimmed', 15_000);
+  t.type(trimmed.ms, 'number');
+  t.type(trimmed.rssBytes, 'number');
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  t.match(metrics, /^labmcp_idle_memory_trims_total\{service="fixture-mcp"\} [1-9]/m, 'counted');
+});
+
+t.test('without --expose-gc there is no idle trim (and none is counted)', async (t) => {
+  const started = start({ FIXTURE_MCP_PORT: '0', LOG_LEVEL: 'debug' });
+  t.teardown(() => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  const url = (await logLine(started, 'fixture-mcp listening')).url as string;
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  t.notOk(started.lines.some((l) => l.msg === 'idle: heap trimmed'));
+  t.match(await (await fetch(`${url}/metrics`)).text(), /^labmcp_idle_memory_trims_total\{service="fixture-mcp"\} 0$/m);
 });
