@@ -10,7 +10,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { answerFor, type CacheableRequest, cacheableRequest, createAnswerCache, templateOf, verifiedCacheable } from './answer-cache.js';
-import { BodyTimeoutError, bufferedBody, DEFAULT_BODY_TIMEOUT_MS, readBody } from './request-body.js';
+import { BodyTimeoutError, BodyTooLargeError, bufferedBody, DEFAULT_BODY_TIMEOUT_MS, readBody } from './request-body.js';
 import { sendJsonRpcError } from './responses.js';
 import { createSharedToolCalls, type SharedCall, sharedCallCandidate } from './shared-server.js';
 
@@ -18,7 +18,7 @@ export interface McpEndpointOptions {
   /** Bodies over this are answered 413 before anything is parsed. */
   maxRequestBodySize?: number;
   /**
-   * Time a client has to send a body it declared the length of, once the headers are in (408 and the connection
+   * Time a client has to send a request body, declared or chunked, once the headers are in (408 and the connection
    * closed past it). Default 30 s (the servers pass `LABMCP_MCP_BODY_TIMEOUT_MS`, see mcp-service.ts).
    */
   bodyTimeoutMs?: number;
@@ -117,24 +117,33 @@ async function readUpTo(
 }
 
 /**
- * Reads a request body whose length is declared and within the limit, or resolves undefined when the client goes
- * away first, or when it has not sent the body within `timeoutMs` (answered 408 then, and the connection closed
- * after it, as the router does). The stream is then spent, hence `replaying`. A small body has usually arrived
- * with the headers, and the parser has ended the message by the time the caller is authenticated: it is taken as
- * it is, at once, without a promise.
+ * Reads a request body, or resolves undefined when the client goes away first, when it has not sent the body within
+ * `timeoutMs` (answered 408 then, and the connection closed after it, as the router does), or when a chunked body
+ * (no declared length) turns out larger than `limit` (answered 413). The stream is then spent, hence `replaying`.
+ * A small body has usually arrived with the headers, and the parser has ended the message by the time the caller
+ * is authenticated: it is taken as it is, at once, without a promise.
  */
-function readDeclaredBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Buffer | Promise<Buffer | undefined> {
-  return (
-    bufferedBody(req, limit) ??
-    readBody(req, limit, timeoutMs).catch((err: unknown) => {
-      if (err instanceof BodyTimeoutError && !res.headersSent) {
-        // What is left of the body may never come.
-        res.once('finish', () => req.socket.destroy());
-        sendJsonRpcError(res, 408, -32000, `Request Timeout: the request body did not arrive within ${timeoutMs} ms`, null, { connection: 'close' });
-      }
-      return undefined;
-    })
-  );
+function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Buffer | undefined | Promise<Buffer | undefined> {
+  const refuse = (status: number, message: string) => {
+    if (res.headersSent) return;
+    // What is left of the body may never come, or is not wanted.
+    res.once('finish', () => req.socket.destroy());
+    sendJsonRpcError(res, status, -32000, message, null, { connection: 'close' });
+  };
+  try {
+    return (
+      bufferedBody(req, limit) ??
+      readBody(req, limit, timeoutMs).catch((err: unknown) => {
+        if (err instanceof BodyTimeoutError) refuse(408, `Request Timeout: the request body did not arrive within ${timeoutMs} ms`);
+        else if (err instanceof BodyTooLargeError) refuse(413, `Payload Too Large: the request body is larger than ${limit} bytes`);
+        return undefined;
+      })
+    );
+  } catch (err) {
+    if (!(err instanceof BodyTooLargeError)) throw err;
+    refuse(413, `Payload Too Large: the request body is larger than ${limit} bytes`);
+    return undefined;
+  }
 }
 
 /** The request as the SDK's Node adapter sees it (method, url, headers, auth), with its body read from `body`. */
@@ -305,17 +314,24 @@ export function createMcpEndpoint(factory: McpServerFactory, options: McpEndpoin
     return nodeHandler(replaying(req, body), res);
   }
 
+  const handle = (req: IncomingMessage, res: ServerResponse, authInfo?: AuthInfo, given?: Buffer): void | Promise<void> => {
+    // Every POST body is read here, under the limit and the deadline, before anything else (the SDK's own reading
+    // would bound its size but not its time); one declared over the limit is left to the SDK, which refuses it
+    // unread. A chunked body, which declares no length, is held to the limit as it arrives.
+    if (!given && req.method === 'POST' && !(Number(req.headers['content-length']) > maxBody)) {
+      const read = readRequestBody(req, res, maxBody, bodyTimeoutMs);
+      if (!(read instanceof Promise)) return read === undefined ? undefined : handle(req, res, authInfo, read);
+      return read.then((body) => (body === undefined ? undefined : handle(req, res, authInfo, body)));
+    }
+    if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    // Not a POST with its body in hand within the limit (a GET, one declared over the limit): the SDK answers it as it does.
+    if ((!answers && !shared) || !authInfo || !given || !(given.byteLength > 0 && given.byteLength <= maxBody))
+      return nodeHandler(given ? replaying(req, given) : req, res);
+    return answerBody(req, res, authInfo, given);
+  };
+
   return {
-    handle: (req, res, authInfo, given) => {
-      if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-      const declared = given ? given.byteLength : Number(req.headers['content-length']);
-      // Without a declared length within the limit (chunked, too large), the SDK reads and refuses as it does.
-      if ((!answers && !shared) || !authInfo || req.method !== 'POST' || !(declared > 0 && declared <= maxBody))
-        return nodeHandler(given ? replaying(req, given) : req, res);
-      const read = given ?? readDeclaredBody(req, res, maxBody, bodyTimeoutMs);
-      if (read instanceof Promise) return read.then((body) => (body === undefined ? undefined : answerBody(req, res, authInfo, body)));
-      return answerBody(req, res, authInfo, read);
-    },
+    handle,
     close: async () => {
       await shared?.close();
       await handler.close();
