@@ -101,6 +101,44 @@ const logger = createLogger(
 );
 const sharedMetrics = createMetrics('router');
 
+/**
+ * An upstream that answers /health with `health` and breaks the connection under the first sight of each call (after
+ * reading it whole), as a server that dies while handling it would. `calls` records what it saw: the tool of each
+ * tools/call, the method of anything else, "batch" for a batch.
+ */
+async function breakingUpstream(health: Record<string, unknown>): Promise<{ port: number; calls: string[]; close: () => void }> {
+  const calls: string[] = [];
+  const broken = new Set<string>();
+  const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += String(c)));
+    req.on('end', () => {
+      const message = JSON.parse(body) as { method: string; params?: { name?: string } } | unknown[];
+      const what = Array.isArray(message) ? 'batch' : message.method === 'tools/call' ? message.params!.name! : message.method;
+      calls.push(what);
+      if (what !== 'tools/list' && !broken.has(what)) {
+        broken.add(what);
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    calls,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
 async function startRouter(env: Record<string, string> = {}): Promise<RunningService & { base: string; metrics: ReturnType<typeof createMetrics> }> {
   // The main router keeps the shared registry (its metrics page is checked); extra ones get their own.
   const metrics = Object.keys(env).length === 0 ? sharedMetrics : createMetrics('router');
@@ -480,34 +518,9 @@ t.test('unknown paths are 404 with a hint', async (t) => {
 });
 
 t.test('no call runs twice: a write tools/call whose reused connection breaks is answered 502, a read-only one is retried', async (t) => {
-  // An upstream that names its read-only tools in /health as the servers do, and breaks the connection under the
-  // first sight of each call (after reading it whole), as a server that dies while handling it would.
-  const calls: string[] = [];
-  const broken = new Set<string>();
-  const server = createServer((req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', readOnlyTools: ['registries_list'] }));
-      return;
-    }
-    let body = '';
-    req.on('data', (c) => (body += String(c)));
-    req.on('end', () => {
-      const message = JSON.parse(body) as { method: string; params?: { name?: string } } | unknown[];
-      const what = Array.isArray(message) ? 'batch' : message.method === 'tools/call' ? message.params!.name! : message.method;
-      calls.push(what);
-      if (what !== 'tools/list' && !broken.has(what)) {
-        broken.add(what);
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
-    });
-  });
-  const port = await listen(server);
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  // An upstream that names its read-only tools in /health as the servers do.
+  const { port, calls, close } = await breakingUpstream({ status: 'ok', readOnlyTools: ['registries_list'] });
+  t.teardown(close);
   const router = await startRouter({ QUILT_MCP_PORT: String(port) });
   t.teardown(() => router.stop());
   await (await fetch(`${router.base}/health`)).arrayBuffer(); // the router has read the upstream's read-only tools
@@ -862,34 +875,8 @@ t.test('an upstream whose /health names another service is reported down', async
 t.test("the read-only tools an answer naming another service lists are not taken as the upstream's", async (t) => {
   // Where quilt-mcp should be, a server whose /health names benchling-mcp and lists a read-only tool, and that breaks
   // the connection under the first sight of each call: a call of that tool must not be sent twice.
-  const calls: string[] = [];
-  const broken = new Set<string>();
-  const server = createServer((req, res) => {
-    if (req.url === '/health') {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: 'ok', service: 'benchling-mcp', readOnlyTools: ['projects_list'] }));
-      return;
-    }
-    let body = '';
-    req.on('data', (c) => (body += String(c)));
-    req.on('end', () => {
-      const message = JSON.parse(body) as { method: string; params?: { name?: string } };
-      const what = message.method === 'tools/call' ? message.params!.name! : message.method;
-      calls.push(what);
-      if (what !== 'tools/list' && !broken.has(what)) {
-        broken.add(what);
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ran: what } }));
-    });
-  });
-  const port = await listen(server);
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const { port, calls, close } = await breakingUpstream({ status: 'ok', service: 'benchling-mcp', readOnlyTools: ['projects_list'] });
+  t.teardown(close);
   const crossed = await startRouter({ QUILT_MCP_PORT: String(port) });
   t.teardown(() => crossed.stop());
   const post = (body: unknown) =>

@@ -124,25 +124,24 @@ async function readUpTo(
  * is authenticated: it is taken as it is, at once, without a promise.
  */
 function readRequestBody(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs: number): Buffer | undefined | Promise<Buffer | undefined> {
-  const refuse = (status: number, message: string) => {
-    if (res.headersSent) return;
+  const refused = (err: unknown): undefined => {
+    const status = err instanceof BodyTimeoutError ? 408 : err instanceof BodyTooLargeError ? 413 : undefined;
+    if (status === undefined || res.headersSent) return undefined;
     // What is left of the body may never come, or is not wanted.
     res.once('finish', () => req.socket.destroy());
+    const message =
+      status === 408
+        ? `Request Timeout: the request body did not arrive within ${timeoutMs} ms`
+        : `Payload Too Large: the request body is larger than ${limit} bytes`;
     sendJsonRpcError(res, status, -32000, message, null, { connection: 'close' });
+    return undefined;
   };
   try {
-    return (
-      bufferedBody(req, limit) ??
-      readBody(req, limit, timeoutMs).catch((err: unknown) => {
-        if (err instanceof BodyTimeoutError) refuse(408, `Request Timeout: the request body did not arrive within ${timeoutMs} ms`);
-        else if (err instanceof BodyTooLargeError) refuse(413, `Payload Too Large: the request body is larger than ${limit} bytes`);
-        return undefined;
-      })
-    );
+    return bufferedBody(req, limit) ?? readBody(req, limit, timeoutMs).catch(refused);
   } catch (err) {
+    // bufferedBody's own refusal of a body it has already seen to be too large.
     if (!(err instanceof BodyTooLargeError)) throw err;
-    refuse(413, `Payload Too Large: the request body is larger than ${limit} bytes`);
-    return undefined;
+    return refused(err);
   }
 }
 

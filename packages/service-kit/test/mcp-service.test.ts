@@ -94,32 +94,30 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   await tooLarge.arrayBuffer();
 
   // LABMCP_MCP_BODY_TIMEOUT_MS reaches the endpoint: a body declared and then stalled is cut at it.
+  const port = Number(new URL(url).port);
+  // A raw connection that has written `parts`, once the server has closed it.
+  const closedAfter = async (...parts: string[]) => {
+    const connection = await rawConnection(port, ...parts);
+    t.teardown(() => connection.socket.destroy());
+    await connection.closed;
+    return connection;
+  };
   const message = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' });
-  const stalled = await rawConnection(
-    Number(new URL(url).port),
+  const stalled = await closedAfter(
     `POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer user-alice\r\ncontent-type: application/json\r\naccept: application/json\r\ncontent-length: ${message.length}\r\n\r\n${message.slice(0, 10)}`,
   );
-  t.teardown(() => stalled.socket.destroy());
-  await stalled.closed;
   t.match(stalled.received(), /^HTTP\/1\.1 408 [\s\S]*did not arrive within 400 ms/, "the server's body timeout, from its settings");
 
   // A chunked body (no declared length) is held to the same deadline and limit.
-  const port = Number(new URL(url).port);
   const chunkedHead =
     'POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer user-alice\r\ncontent-type: application/json\r\naccept: application/json\r\ntransfer-encoding: chunked\r\n';
   const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-  const stalledChunks = await rawConnection(port, `${chunkedHead}\r\n${chunk(message.slice(0, 10))}`);
-  t.teardown(() => stalledChunks.socket.destroy());
-  await stalledChunks.closed;
+  const stalledChunks = await closedAfter(`${chunkedHead}\r\n${chunk(message.slice(0, 10))}`);
   t.match(stalledChunks.received(), /^HTTP\/1\.1 408 [\s\S]*did not arrive within 400 ms/, 'a stalled chunked body is cut at the same deadline');
   t.ok(performance.now() - stalledChunks.began < 5000, "at it, not at Node's request timeout");
-  const bigChunks = await rawConnection(port, `${chunkedHead}\r\n${chunk('x'.repeat(3000))}${chunk('x'.repeat(3000))}0\r\n\r\n`);
-  t.teardown(() => bigChunks.socket.destroy());
-  await bigChunks.closed;
+  const bigChunks = await closedAfter(`${chunkedHead}\r\n${chunk('x'.repeat(3000))}${chunk('x'.repeat(3000))}0\r\n\r\n`);
   t.match(bigChunks.received(), /^HTTP\/1\.1 413 [\s\S]*larger than 4096 bytes/, 'a chunked body over the limit is refused');
-  const chunkedPing = await rawConnection(port, `${chunkedHead}connection: close\r\n\r\n${chunk(message.slice(0, 10))}${chunk(message.slice(10))}0\r\n\r\n`);
-  t.teardown(() => chunkedPing.socket.destroy());
-  await chunkedPing.closed;
+  const chunkedPing = await closedAfter(`${chunkedHead}connection: close\r\n\r\n${chunk(message.slice(0, 10))}${chunk(message.slice(10))}0\r\n\r\n`);
   t.match(chunkedPing.received(), /^HTTP\/1\.1 200 [\s\S]*"id":7/, 'a whole chunked body within the limit is answered');
 
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
