@@ -40,6 +40,8 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['router', { ROUTER_HTTP_PORT: '8081' }, /ROUTER_HTTP_PORT is the plain-HTTP listener beside HTTPS/],
   ['router', { LABMCP_METRICS_USER_LABEL: 'email' }, /LABMCP_METRICS_USER_LABEL/],
   ['quilt-mcp', { LOG_LEVEL: 'chatty' }, /LOG_LEVEL/],
+  ['quilt-mcp', { LABMCP_ACCESS_LOG: 'errors' }, /LABMCP_ACCESS_LOG/],
+  ['benchling-sandbox', { LABMCP_AUDIT_LOG: 'maybe' }, /LABMCP_AUDIT_LOG: must be true or false/],
   ['quilt-mcp', { QUILT_REGISTRIES: 'http://not-a-registry' }, /QUILT_REGISTRIES/],
   ['quilt-mcp', { QUILT_JWT_SECRET: 'short' }, /QUILT_JWT_SECRET: must be at least 32 characters/],
   ['benchling-mcp', { BENCHLING_URL: 'tenant.benchling.com' }, /BENCHLING_URL: must be an http\(s\) URL/],

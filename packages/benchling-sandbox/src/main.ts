@@ -1,10 +1,19 @@
-import { createLogger, createMetrics, loadConfigOrExit, manageProcess, packageVersion, runHttpService, standardOutput } from '@labmcp/service-kit/service';
+import {
+  createLogger,
+  createMetrics,
+  loadConfigOrExit,
+  logPolicy,
+  manageProcess,
+  packageVersion,
+  runHttpService,
+  standardOutput,
+} from '@labmcp/service-kit/service';
 import { createSandboxServer, MAX_CONNECTIONS, routeLabel, type Sandbox, SERVICE_NAME, storeFileFor } from './server.js';
 import { sandboxOptionsFromConfig, sandboxSettings } from './settings.js';
 
 const config = loadConfigOrExit(sandboxSettings);
 const version = packageVersion(import.meta.url);
-const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL, standardOutput(SERVICE_NAME, config.LABMCP_LOG_BATCH_MS));
+const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL, standardOutput(SERVICE_NAME, config.LABMCP_LOG_BATCH_MS), logPolicy(config));
 const metrics = createMetrics(SERVICE_NAME);
 const options = sandboxOptionsFromConfig(config, logger);
 

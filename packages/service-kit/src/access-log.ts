@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { logPolicyOf } from './logger.js';
 import { redactUrl } from './redact-url.js';
 import { traceOfLogLine } from './tracing/trace.js';
 
@@ -28,15 +29,19 @@ export function requestSummary(req: IncomingMessage, requestId: string): Request
 
 /**
  * The one access line of a request, written when its response closes: `request completed` (info, warn for 4xx,
- * error for 5xx, then `request failed`) or, for a response that never finished, `request aborted`. The same line
+ * error for 5xx, then `request failed`) or, for a response that never finished, `request aborted`. The process's
+ * LABMCP_ACCESS_LOG may keep only the failures (4xx, 5xx, aborted) or none (logger.ts's LogPolicy). The same line
  * pino-http wrote (`req`, `userId`, `res.statusCode`, `responseTime` in ms), written flat: pino-http built two child
  * loggers per request (one binding the serialised request, one for `userId`), which cost about a fifth of a cached
  * answer's CPU.
  */
 export function logAccess(base: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, responseTimeMs: number): void {
-  const logger = accessLogger(base);
+  const which = logPolicyOf(base).accessLog;
+  if (which === 'off') return;
   const completed = !req.readableAborted && res.writableEnded;
   const status = res.statusCode;
+  if (which === 'failures' && completed && status < 400) return;
+  const logger = accessLogger(base);
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   // The request's trace: the line is written when the response closes, which may be outside the request's context.

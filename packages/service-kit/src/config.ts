@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { DEFAULT_LOG_BATCH_MS } from './logger.js';
+import { DEFAULT_LOG_BATCH_MS, type LogPolicy } from './logger.js';
 import { DEFAULT_BODY_TIMEOUT_MS, MAX_BODY_TIMEOUT_MS } from './request-body.js';
 
 /** Thrown when the environment does not describe a runnable service; the message names every bad variable. */
@@ -27,6 +27,10 @@ export const commonSettings = {
     .min(0, 'must not be negative')
     .max(1000, 'must be at most 1000')
     .default(DEFAULT_LOG_BATCH_MS),
+  /** Access lines: `all`, `failures` (4xx, 5xx and aborted requests only) or `off` (logger.ts's LogPolicy). */
+  LABMCP_ACCESS_LOG: z.enum(['all', 'failures', 'off']).default('all'),
+  /** Audit lines, written whatever LOG_LEVEL says unless this is off (audit-log.ts). */
+  LABMCP_AUDIT_LOG: flag(true),
   NODE_ENV: z.string().optional(),
   /**
    * Distinct `tools/list` / `initialize` / `server/discover` answers an MCP server keeps (mcp-endpoint.ts); 0 turns
@@ -50,6 +54,11 @@ export const commonSettings = {
    */
   LABMCP_MCP_SHARED_SERVER: flag(true),
 };
+
+/** The logger's policy (createLogger) from a process's settings. */
+export function logPolicy(config: { LABMCP_ACCESS_LOG: LogPolicy['accessLog']; LABMCP_AUDIT_LOG: boolean }): LogPolicy {
+  return { accessLog: config.LABMCP_ACCESS_LOG, auditLog: config.LABMCP_AUDIT_LOG };
+}
 
 export function port(defaultPort: number) {
   return z.coerce

@@ -37,7 +37,31 @@ export type { Logger };
 // Counted in UTF-16 units (string length): log lines are nearly all ASCII, so this is ~16 MiB.
 const LOG_BUFFER_CHARS = 16 * 1024 * 1024;
 
-export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
+/**
+ * Which of a process's request lines are written, whatever LOG_LEVEL says (LABMCP_ACCESS_LOG, LABMCP_AUDIT_LOG):
+ * - `accessLog`: `all` (one access line per request), `failures` (only 4xx, 5xx and aborted requests), `off`;
+ * - `auditLog`: audit lines (audit-log.ts) are written at info even when LOG_LEVEL is above it, unless this is false
+ *   (or LOG_LEVEL is `silent`): the record of who did what must not vanish because the log was turned down.
+ */
+export interface LogPolicy {
+  accessLog: 'all' | 'failures' | 'off';
+  auditLog: boolean;
+}
+
+const DEFAULT_POLICY: LogPolicy = { accessLog: 'all', auditLog: true };
+const POLICY = Symbol('labmcp.logPolicy');
+
+/** The policy of the process `logger` belongs to (a child logger sees its root's: pino children inherit from it). */
+export function logPolicyOf(logger: Logger): LogPolicy {
+  return (logger as Logger & { [POLICY]?: LogPolicy })[POLICY] ?? DEFAULT_POLICY;
+}
+
+export function createLogger(
+  service: string,
+  level: LoggerOptions['level'] = 'info',
+  destination?: pino.DestinationStream,
+  policy: Partial<LogPolicy> = {},
+): Logger {
   const options: LoggerOptions = {
     level,
     base: { service, pid: process.pid },
@@ -47,7 +71,10 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
     // Every line about a request carries its trace id, so one search finds it in every process's log.
     mixin: traceIdOf,
   };
-  return pino(options, destination ?? standardOutput(service));
+  const logger = pino(options, destination ?? standardOutput(service));
+  // On the root object: every child (pino's child() is Object.create(parent)) finds it through its prototype chain.
+  Object.defineProperty(logger, POLICY, { value: { ...DEFAULT_POLICY, ...policy } });
+  return logger;
 }
 
 // A fresh object each time: pino merges the line's own fields into what the mixin returns.

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { loadConfigOrExit } from './config.js';
+import { loadConfigOrExit, logPolicy } from './config.js';
 import { createLogger, type Logger, standardOutput } from './logger.js';
 import { createMetrics, type ServiceMetrics, userOperationSettings } from './metrics.js';
 import { startTracing } from './tracing/start.js';
@@ -26,7 +26,7 @@ export async function startServiceProcess<S extends z.ZodRawShape>(
 ): Promise<ServiceProcess<ReturnType<typeof loadConfigOrExit<S>>>> {
   const config = loadConfigOrExit(shape);
   const version = packageVersion(moduleUrl);
-  const logger = createLogger(service, config.LOG_LEVEL, standardOutput(service, config.LABMCP_LOG_BATCH_MS));
+  const logger = createLogger(service, config.LOG_LEVEL, standardOutput(service, config.LABMCP_LOG_BATCH_MS), logPolicy(config));
   await startTracing({ service, version, logger });
   const metrics = createMetrics(service, userOperationSettings(config));
   return { service, config, version, logger, metrics };

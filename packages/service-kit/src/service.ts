@@ -1,8 +1,9 @@
 // The HTTP service frame without the MCP parts: what the router and the sandbox need, and all they load
 // (the MCP SDK and the tool frame cost every process that imports them ~0.1 s of start-up CPU and ~10 MiB).
 
+export { writeAudit } from './audit-log.js';
 export { benchlingKeyFrom, benchlingKeyOf, benchlingKeyUserId, unverifiedUserId } from './caller-identity.js';
-export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, orExitOnConfigError, port, positiveInt } from './config.js';
+export { ConfigError, commonSettings, flag, list, loadConfig, loadConfigOrExit, logPolicy, orExitOnConfigError, port, positiveInt } from './config.js';
 export { type CheckResult, type CheckStatus, type HealthChecks, type HealthReport, healthReport } from './health.js';
 export { HttpError } from './http-error.js';
 export {
@@ -17,7 +18,7 @@ export {
   type ServiceHandler,
   statusOnly,
 } from './http-service.js';
-export { createLogger, fingerprint, type Logger, REDACT_PATHS, standardOutput } from './logger.js';
+export { createLogger, fingerprint, type Logger, type LogPolicy, logPolicyOf, REDACT_PATHS, standardOutput } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
 export { redactUrl } from './redact-url.js';
 export {

@@ -1,6 +1,7 @@
 import type { AuthInfo, ListToolsResult, McpServer, RegisteredTool, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { writeAudit } from './audit-log.js';
 import type { ServiceMetrics } from './metrics.js';
 import { recordTool } from './tool-catalog.js';
 import { ToolError, type ToolErrorTranslator } from './tool-errors.js';
@@ -137,8 +138,9 @@ export function registerTools<C>(server: McpServer, tools: AnyTool<C>[], options
           metrics.toolCalls.inc({ tool: tool.name, outcome });
           metrics.userOperations.tool(tool.name, userId, outcome);
           metrics.toolDuration.observe({ tool: tool.name }, durationMs / 1000);
-          logger.info(
-            { audit: true, event: 'tool_call', userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
+          writeAudit(
+            logger,
+            { event: 'tool_call', userId, tool: tool.name, targets, outcome, durationMs, ...(errorMessage && { error: errorMessage }) },
             'tool call',
           );
         }

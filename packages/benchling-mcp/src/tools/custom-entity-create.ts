@@ -1,4 +1,4 @@
-import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { WRITE_ANNOTATIONS, writeAudit } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntity } from '../benchling/types.js';
@@ -32,7 +32,7 @@ export const customEntityCreate = benchlingTool({
       ...(fields && { fields }),
       ...(args.aliases?.length && { aliases: args.aliases }),
     });
-    ctx.log.info({ audit: true, event: 'created', created: { type: 'custom_entity', id: created.id }, folderId: args.folder_id }, 'custom entity created');
+    writeAudit(ctx.log, { event: 'created', created: { type: 'custom_entity', id: created.id }, folderId: args.folder_id }, 'custom entity created');
     return { custom_entity: shapeCustomEntitySummary(created) };
   },
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ToolError } from '@labmcp/service-kit';
+import { ToolError, writeAudit } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { BenchlingError } from '../benchling/errors.js';
 import type { ApiSchema } from '../benchling/types.js';
@@ -95,7 +95,7 @@ export const entitiesRegister = benchlingTool({
     if (typeof taskId !== 'string' || taskId === '') throw new BenchlingError('bad_response', 'Benchling accepted the registration but sent no task id.');
     // One audit line per registration, written whatever happens after the POST (success, failure, a wait that
     // ends early, cancellation), so what was sent is always on record.
-    const audit = { audit: true, event: 'registered', registryId: args.registry_id, entityIds: ids, namingStrategy: args.naming_strategy, taskId };
+    const audit = { event: 'registered', registryId: args.registry_id, entityIds: ids, namingStrategy: args.naming_strategy, taskId };
     let outcome = 'unknown';
     let registered: { id: string; entityRegistryId: string | null }[] = [];
     try {
@@ -117,7 +117,7 @@ export const entitiesRegister = benchlingTool({
       registered = entities.map((e) => ({ id: e.id, entityRegistryId: e.entity_registry_id }));
       return { status: 'SUCCEEDED' as const, task_id: taskId, entities };
     } finally {
-      ctx.log.info({ ...audit, outcome, ...(registered.length > 0 && { registered }) }, 'entities sent for registration');
+      writeAudit(ctx.log, { ...audit, outcome, ...(registered.length > 0 && { registered }) }, 'entities sent for registration');
     }
   },
 });

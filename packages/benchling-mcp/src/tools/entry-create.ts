@@ -1,4 +1,4 @@
-import { WRITE_ANNOTATIONS } from '@labmcp/service-kit';
+import { WRITE_ANNOTATIONS, writeAudit } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntry } from '../benchling/types.js';
@@ -32,7 +32,7 @@ export const entryCreate = benchlingTool({
       ...(fields && { fields }),
       ...(args.author_ids && { authorIds: args.author_ids }),
     });
-    ctx.log.info({ audit: true, event: 'created', created: { type: 'entry', id: created.id }, folderId: args.folder_id }, 'entry created');
+    writeAudit(ctx.log, { event: 'created', created: { type: 'entry', id: created.id }, folderId: args.folder_id }, 'entry created');
     return { entry: shapeEntrySummary(created) };
   },
 });

@@ -1,4 +1,4 @@
-import { DESTRUCTIVE_ANNOTATIONS, ToolError } from '@labmcp/service-kit';
+import { DESTRUCTIVE_ANNOTATIONS, ToolError, writeAudit } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { idSchema } from '../benchling/ids.js';
 import type { ApiEntry } from '../benchling/types.js';
@@ -50,7 +50,7 @@ export const entryUpdate = benchlingTool({
       ...(fields && { fields }),
     });
     const changed = [...(args.name !== undefined ? ['name'] : []), ...Object.keys(fields ?? {})];
-    ctx.log.info({ audit: true, event: 'updated', updated: { type: 'entry', id: args.entry_id }, changed }, 'entry updated');
+    writeAudit(ctx.log, { event: 'updated', updated: { type: 'entry', id: args.entry_id }, changed }, 'entry updated');
     return { entry: { ...shapeEntrySummary(updated), fields: shapeFields(updated.fields) }, changed };
   },
 });

@@ -1,3 +1,4 @@
+import { writeAudit } from '@labmcp/service-kit';
 import { z } from 'zod';
 import type { FieldInput } from '../benchling/fields.js';
 import type { ApiDnaSequence } from '../benchling/types.js';
@@ -52,6 +53,6 @@ export async function createSequence(ctx: ToolCtx, kind: keyof typeof KINDS, arg
     ...(args.aliases?.length && { aliases: args.aliases }),
     ...(annotations && { annotations }),
   });
-  ctx.log.info({ audit: true, event: 'created', created: { type: kind, id: created.id }, folderId: args.folder_id }, `${label} sequence created`);
+  writeAudit(ctx.log, { event: 'created', created: { type: kind, id: created.id }, folderId: args.folder_id }, `${label} sequence created`);
   return created;
 }

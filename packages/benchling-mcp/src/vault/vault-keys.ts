@@ -1,4 +1,4 @@
-import { HttpError, type Logger } from '@labmcp/service-kit';
+import { HttpError, type Logger, writeAudit } from '@labmcp/service-kit';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { SecretNames } from './names.js';
@@ -11,7 +11,7 @@ export interface VaultKeysOptions {
   /** How long a fetched key is used before it is fetched again; 0: every request asks the store. */
   cacheTtlMs: number;
   cacheMaxEntries: number;
-  logger: Pick<Logger, 'info'>;
+  logger: Logger;
   registry: Registry;
   /** Whether Benchling refused this key lately (the client remembers refusals); such a key is not used again. */
   rejectedLately: (apiKey: string) => boolean;
@@ -147,6 +147,6 @@ export class VaultKeys {
     const store = this.options.store.kind;
     this.lookups.inc({ store, cache, outcome });
     if (outcome !== 'found') this.failures.inc({ store, outcome });
-    this.options.logger.info({ audit: true, event: 'benchling_key_lookup', userId: user, store, cache, outcome }, 'Benchling key lookup');
+    writeAudit(this.options.logger, { event: 'benchling_key_lookup', userId: user, store, cache, outcome }, 'Benchling key lookup');
   }
 }

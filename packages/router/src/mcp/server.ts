@@ -1,4 +1,4 @@
-import { type Logger, type OperationOutcome, OTHER_USER, type UserOperations, unverifiedUserId } from '@labmcp/service-kit/service';
+import { type Logger, type OperationOutcome, OTHER_USER, type UserOperations, unverifiedUserId, writeAudit } from '@labmcp/service-kit/service';
 import { type CallToolResult, type McpServerFactory, ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
 import type { Counter } from 'prom-client';
 import { WorkflowError, type WorkflowTool } from '../workflows/workflow.js';
@@ -151,7 +151,7 @@ async function runWorkflow(
     return errorResult(`${workflow.name} failed because of an internal error; it has been logged.`);
   } finally {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    log.info({ audit: true, event: 'tool_call', tool: workflow.name, outcome, durationMs }, 'tool call');
+    writeAudit(log, { event: 'tool_call', tool: workflow.name, outcome, durationMs }, 'tool call');
     deps.userOperations.workflow(workflow.name, (accepted && unverifiedUserId(caller.headers.incoming)) || OTHER_USER, outcome);
   }
 }
