@@ -53,6 +53,7 @@ const HELP = `Usage: npm run bench -- [options]
   --manifest-timeout <s>    per size (default 300)
   --profile <auto|on|off>   CPU-profile a router under load; auto: only when a router target is missed (default auto)
   --profile-duration <s>    (default 10)
+  --profile-env <env>       env overrides for the profiled router, e.g. LABMCP_ACCESS_LOG=off (comma-separated)
   --log-level <level>       LOG_LEVEL for the servers (default: their own default, info)
   --wait-quiet <percent>    before measuring, wait (up to 5 min) until other work uses at most this share of the CPUs
   --render <report.json>    measure nothing: re-render the Markdown from a run's raw figures (to --out if given,
@@ -90,6 +91,7 @@ const { values: args } = parseArgs({
     'manifest-timeout': { type: 'string', default: '300' },
     profile: { type: 'string', default: 'auto' },
     'profile-duration': { type: 'string', default: '10' },
+    'profile-env': { type: 'string' },
     'log-level': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'wait-quiet': { type: 'string' },
@@ -134,6 +136,7 @@ try {
 }
 try {
   for (const spec of args['router-variant'] ?? []) parseEnvSpec(spec, ',');
+  if (args['profile-env']) parseEnvSpec(args['profile-env'], ',');
   for (const spec of args['footprint-variant'] ?? []) parseEnvSpec(spec, ';');
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
@@ -393,7 +396,13 @@ async function main(): Promise<number> {
       results.profile = await profileRouter(
         bundle!,
         { headers: headers(), body: results.workload.body },
-        { connections: 8, durationS: opts.profileDurationS, warmupS: opts.warmupS, saveAs: `${outFile.replace(/\.md$/i, '')}.router.cpuprofile` },
+        {
+          connections: 8,
+          durationS: opts.profileDurationS,
+          warmupS: opts.warmupS,
+          saveAs: `${outFile.replace(/\.md$/i, '')}.router.cpuprofile`,
+          env: args['profile-env'] ? parseEnvSpec(args['profile-env'], ',') : {},
+        },
       );
     });
   }

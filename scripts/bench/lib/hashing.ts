@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -42,6 +43,16 @@ export interface OpensslSpeed {
   bytesPerS: number;
   blockBytes: number;
   line: string;
+}
+
+/** The hashing floor (hash-floor.mjs) on the headline file: the tools' own per-part work, nothing else. */
+export interface HashFloor {
+  threads: number;
+  /** Median of the passes after the first (which warms the threads), bytes/s. */
+  bytesPerS: number;
+  /** Cores the floor process used while it hashed (all its threads). */
+  cores: number;
+  passesMs: number[];
 }
 
 export interface CallFigure {
@@ -89,12 +100,35 @@ export interface HashingResults {
   opensslAfter?: OpensslSpeed;
   /** Mean of the two openssl runs, bytes/s. */
   opensslBytesPerS?: number;
+  floorBefore?: HashFloor;
+  floorAfter?: HashFloor;
   sizeBytes: number;
   local: CallFigure[];
   idleProbe?: ProbeFigure;
   s3: (S3Figures | { server: string; skipped: string })[];
   growth: CallFigure[];
   notes: string[];
+}
+
+const FLOOR_SCRIPT = path.join(repoRoot, 'scripts/bench/lib/hash-floor.mjs');
+
+/** The floor with as many threads as quilt-mcp's hashing pool has here (chunk-hash-pool.ts: one per core, at most 8). */
+async function hashFloor(file: string): Promise<HashFloor | undefined> {
+  const threads = Math.min(os.availableParallelism(), 8);
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [FLOOR_SCRIPT, file, String(threads), '4'], { timeout: 300_000 });
+    const out = JSON.parse(stdout) as { bytes: number; passes: { ms: number; cpuMs: number }[] };
+    const measured = out.passes.slice(1);
+    return {
+      threads,
+      bytesPerS: out.bytes / (median(measured.map((p) => p.ms)) / 1000),
+      cores: median(measured.map((p) => p.cpuMs / p.ms)),
+      passesMs: out.passes.map((p) => p.ms),
+    };
+  } catch (err) {
+    log(`hashing floor failed: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** One core's SHA-256 by OpenSSL (its `speed` runs one process, one thread). */
@@ -403,6 +437,9 @@ export async function measureHashing(options: HashingOptions, commit: string, co
   const create = { package: 'bench/hashing', entries: [{ logical_key: 'data.bin', physical_key: key }], replace_existing: true, message: 'hashing benchmark' };
   const verify = { package: 'bench/hashing', check_files: true };
   await client.tool('package_create', create); // warm-up: JIT, threads, page cache
+  await quiet();
+  log("hashing floor (the threads' own work only) on the same file");
+  results.floorBefore = await hashFloor(path.join(registryRoot, key));
   log('idle tools/list latency');
   {
     const p = startProbe(other, options.probeIntervalMs);
@@ -422,6 +459,9 @@ export async function measureHashing(options: HashingOptions, commit: string, co
       );
     }
   }
+  await quiet();
+  log('hashing floor again');
+  results.floorAfter = await hashFloor(path.join(registryRoot, key));
   rmSync(path.join(registryRoot, key), { force: true });
 
   // How cost grows with the file size.
@@ -485,10 +525,17 @@ export function renderHashing(r: HashingResults, svgName: string): string {
       `One core, \`${r.opensslBefore.command}\` at ${r.opensslBefore.blockBytes}-byte blocks: ${gb(r.opensslBefore.bytesPerS)} GB/s before, ${r.opensslAfter ? gb(r.opensslAfter.bytesPerS) : 'n/a'} GB/s after the runs; baseline ${base ? gb(base) : 'n/a'} GB/s.`,
       '',
     );
+  const floors = [r.floorBefore, r.floorAfter].filter((f): f is HashFloor => f !== undefined);
+  const floor = floors.length ? floors.reduce((sum, f) => sum + f.bytesPerS, 0) / floors.length : undefined;
+  if (floor)
+    lines.push(
+      `The floor on the same file, \`scripts/bench/lib/hash-floor.mjs\` with ${floors[0]!.threads} threads (what the tools' hashing threads do per part, nothing else: no server, pool, messages or manifest): ${floors.map((f) => `${gb(f.bytesPerS)} GB/s (${f.cores.toFixed(2)} cores)`).join(' before, ')} after the runs; mean ${gb(floor)} GB/s${base ? ` = ${(floor / base).toFixed(2)}× openssl one core` : ''}. Each thread also copies the bytes out of the page cache, which \`openssl speed\` does not.`,
+      '',
+    );
   lines.push(`## ${mibOf(r.sizeBytes)} MiB local file, through quilt-mcp`, '');
   lines.push(
-    '| tool | other client | GB/s (median) | runs GB/s | × openssl one core | quilt-mcp CPU s / wall s | other work on the machine | tools/list p50 / p99 / max ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| tool | other client | GB/s (median) | runs GB/s | × openssl one core | ÷ floor | quilt-mcp CPU s / wall s | other work on the machine | tools/list p50 / p99 / max ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const tool of ['package_create', 'package_verify']) {
     for (const withProbe of [false, true]) {
@@ -514,7 +561,7 @@ export function renderHashing(r: HashingResults, svgName: string): string {
           ? ` (${median(quietRuns.map((c) => c.gbPerS)).toFixed(2)} in the ${quietRuns.length} with other work < ${pct(QUIET)})`
           : '';
       lines.push(
-        `| ${tool} | ${withProbe ? `tools/list, one at a time` : 'none'} | ${med.toFixed(2)}${quietMed} | ${runs.map((c) => c.gbPerS.toFixed(2)).join(', ')} | ${base ? ((med * 1e9) / base).toFixed(2) : 'n/a'} | ${cores.toFixed(2)} | ${runs.map((c) => pct(c.otherBusy)).join(', ')} | ${probeCell} |`,
+        `| ${tool} | ${withProbe ? `tools/list, one at a time` : 'none'} | ${med.toFixed(2)}${quietMed} | ${runs.map((c) => c.gbPerS.toFixed(2)).join(', ')} | ${base ? ((med * 1e9) / base).toFixed(2) : 'n/a'} | ${floor ? ((med * 1e9) / floor).toFixed(2) : 'n/a'} | ${cores.toFixed(2)} | ${runs.map((c) => pct(c.otherBusy)).join(', ')} | ${probeCell} |`,
       );
     }
   }

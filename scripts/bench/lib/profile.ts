@@ -11,7 +11,7 @@ import { freePort, log, sleep } from './util.js';
 export async function profileRouter(
   bundle: DirectBundle,
   request: { headers: Record<string, string>; body: string },
-  options: { connections: number; durationS: number; warmupS: number; saveAs: string },
+  options: { connections: number; durationS: number; warmupS: number; saveAs: string; env?: Record<string, string> },
 ): Promise<ProfileResult> {
   const dir = path.join(bundle.base, 'cpu-prof');
   mkdirSync(dir, { recursive: true });
@@ -19,7 +19,7 @@ export async function profileRouter(
   const router = await bundle.start('router', {
     label: 'router-profiled',
     port,
-    env: UNLIMITED_ROUTER,
+    env: { ...UNLIMITED_ROUTER, ...options.env },
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'],
   });
   const spec = { url: `http://127.0.0.1:${port}/quilt/mcp`, headers: request.headers, body: request.body, connections: options.connections };
@@ -47,6 +47,7 @@ export async function profileRouter(
     rps: run.ok / run.durationS,
     cpuMsPerRequest: cpu / run.ok,
     profileFile: options.saveAs,
+    ...(options.env && Object.keys(options.env).length > 0 && { env: options.env }),
     summary: summarizeProfile(options.saveAs, 30, { startUs, endUs }),
   };
 }

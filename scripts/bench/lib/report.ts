@@ -13,6 +13,8 @@ export interface ProfileResult {
   rps: number;
   cpuMsPerRequest: number;
   profileFile: string;
+  /** Env overrides the profiled router was started with (--profile-env). */
+  env?: Record<string, string>;
   summary: ProfileSummary;
 }
 
@@ -501,7 +503,13 @@ export function renderReport(r: BenchResults): string {
     const p = r.profile;
     out.push(`## Router CPU profile`, '');
     out.push(
-      `\`node --cpu-prof\` on a second router process (same configuration, limits raised) forwarding ${fmtInt(p.requests)} requests at ${p.connections} connections for ${p.durationS} s (${fmtInt(p.rps)} req/s). Router CPU from /proc: **${fmt(p.cpuMsPerRequest, 3)} ms per request**; the profile saw ${fmt(p.summary.busyMs, 0)} ms busy out of ${fmt(p.summary.totalMs, 0)} ms${p.summary.windowed ? ' (only the samples inside the measured load, start-up and warm-up excluded)' : ' (the whole process lifetime: start-up and warm-up included)'}. Profile: \`${p.profileFile}\` (open in Chrome DevTools or speedscope).`,
+      `\`node --cpu-prof\` on a second router process (same configuration, limits raised${
+        p.env
+          ? `, and ${Object.entries(p.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`
+          : ''
+      }) forwarding ${fmtInt(p.requests)} requests at ${p.connections} connections for ${p.durationS} s (${fmtInt(p.rps)} req/s). Router CPU from /proc: **${fmt(p.cpuMsPerRequest, 3)} ms per request**; the profile saw ${fmt(p.summary.busyMs, 0)} ms busy out of ${fmt(p.summary.totalMs, 0)} ms${p.summary.windowed ? ' (only the samples inside the measured load, start-up and warm-up excluded)' : ' (the whole process lifetime: start-up and warm-up included)'}. Profile: \`${p.profileFile}\` (open in Chrome DevTools or speedscope).`,
       '',
     );
     out.push('Self time by area (share of busy time):', '');
