@@ -36,7 +36,8 @@ interface Row {
 async function main(): Promise<void> {
   installSignalHandlers();
   if (!args['no-build']) spawnSync('bash', ['scripts/pnpm.sh', 'exec', 'tsc', '-b'], { cwd: repoRoot, stdio: 'inherit' });
-  const bundle = await directBundle({ LOG_LEVEL: 'warn' });
+  // No request lines, as before audit lines stopped following LOG_LEVEL: what is compared is the two routes.
+  const bundle = await directBundle({ LOG_LEVEL: 'warn', LABMCP_AUDIT_LOG: 'off' });
   await bundle.start('benchling-sandbox');
   await bundle.start('quilt-mcp');
   await bundle.start('benchling-mcp');

@@ -39,7 +39,7 @@ const HELP = `Usage: npm run bench -- [options]
                             at most this share of the CPUs — for shared machines
   --nginx-workers <n>       nginx worker_processes (default 1, like the single router process)
   --no-node-baseline        leave out (d), the bare Node.js proxy that shows the floor for a Node hop
-  --router-variant <env>    also measure a second router with these env overrides, e.g. LOG_LEVEL=warn
+  --router-variant <env>    also measure a second router with these env overrides, e.g. LABMCP_ACCESS_LOG=off
                             (comma-separated; repeatable) — for finding what costs what in the router
   --sse-iterations <n>      requests per SSE shape and path (default 200, after --sse-warmup 30)
   --sse-tool <name>         tool for the SSE calls (default registries_list); --sse-args <json> its arguments

@@ -332,6 +332,7 @@ interface S3Bits {
 async function measureS3(s3: S3Server, bytes: number, block: Buffer, rounds: number, quiet: () => Promise<void>): Promise<S3Figures> {
   const bundle = await directBundle({
     LOG_LEVEL: 'warn',
+    LABMCP_AUDIT_LOG: 'off',
     QUILT_REGISTRIES: `s3://${BUCKET}`,
     AWS_ENDPOINT_URL: s3.endpoint,
     QUILT_S3_FORCE_PATH_STYLE: 'true',
@@ -414,7 +415,8 @@ export async function measureHashing(options: HashingOptions, commit: string, co
   log('openssl speed -evp sha256 (one core)');
   results.opensslBefore = await opensslSpeed();
 
-  const bundle: DirectBundle = await directBundle({ LOG_LEVEL: 'warn' });
+  // No request lines, as before audit lines stopped following LOG_LEVEL.
+  const bundle: DirectBundle = await directBundle({ LOG_LEVEL: 'warn', LABMCP_AUDIT_LOG: 'off' });
   const quilt = await bundle.start('quilt-mcp');
   const token = await demoToken(bundle.dataDir, { scopes: ['read:packages', 'write:packages'] });
   const quiet = async () => {
