@@ -38,8 +38,9 @@ export type { Logger };
 const LOG_BUFFER_CHARS = 16 * 1024 * 1024;
 
 /**
- * Which of a process's request lines are written, whatever LOG_LEVEL says (LABMCP_ACCESS_LOG, LABMCP_AUDIT_LOG):
- * - `accessLog`: `all` (one access line per request), `failures` (only 4xx, 5xx and aborted requests), `off`;
+ * Which of a process's request lines are written (LABMCP_ACCESS_LOG, LABMCP_AUDIT_LOG):
+ * - `accessLog`: `all` (one access line per request), `failures` (only 4xx, 5xx and aborted requests), `off`; the
+ *   lines kept still follow LOG_LEVEL (2xx at info, 4xx at warn, 5xx at error);
  * - `auditLog`: audit lines (audit-log.ts) are written at info even when LOG_LEVEL is above it, unless this is false
  *   (or LOG_LEVEL is `silent`): the record of who did what must not vanish because the log was turned down.
  */
