@@ -63,10 +63,13 @@ const HELP = `Usage: npm run bench -- [options]
   -h, --help
 `;
 
+/** Every phase, in the order they run; also the default. */
+const PHASES = ['overhead', 'sse', 'servers', 'footprint', 'manifest', 'hashing', 'growth', 'mcp'];
+
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string' },
-    phases: { type: 'string', default: 'overhead,sse,servers,footprint,manifest,hashing,growth,mcp' },
+    phases: { type: 'string', default: PHASES.join(',') },
     'servers-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,8,32' },
     'initial-warmup': { type: 'string', default: '5' },
@@ -118,7 +121,7 @@ const list = (name: string, value: string) => value.split(',').map((v) => num(na
 
 const phases = new Set(args.phases.split(',').map((p) => p.trim()));
 for (const p of phases) {
-  if (!['overhead', 'sse', 'servers', 'footprint', 'manifest', 'hashing', 'growth'].includes(p)) {
+  if (!PHASES.includes(p)) {
     process.stderr.write(`unknown phase ${p}\n${HELP}`);
     process.exit(2);
   }
