@@ -2,15 +2,10 @@
 // LABMCP_AUDIT_LOG=off or LOG_LEVEL=silent drop them), and LABMCP_ACCESS_LOG keeps all access lines, only the
 // failures, or none. Each case runs a real quilt-mcp and reads what it wrote.
 
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
-import { repoRoot, startBundle } from '../helpers/bundle.js';
+import { startBundle } from '../helpers/bundle.js';
 import { ask } from '../helpers/raw-answer.js';
-
-const { mintDemoToken } = (await import(pathToFileURL(path.join(repoRoot, 'packages/service-kit/dist/auth/index.js')).href)) as {
-  mintDemoToken: (o: { dataDir: string; subject: string; scopes?: string[]; expiresIn?: string }) => Promise<string>;
-};
 
 const json = { 'content-type': 'application/json', accept: 'application/json' };
 const listRegistries = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });

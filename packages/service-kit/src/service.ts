@@ -18,7 +18,7 @@ export {
   type ServiceHandler,
   statusOnly,
 } from './http-service.js';
-export { createLogger, fingerprint, type Logger, type LogPolicy, logPolicyOf, REDACT_PATHS, standardOutput } from './logger.js';
+export { createLogger, fingerprint, type Logger, type LogPolicy, REDACT_PATHS, standardOutput } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
 export { redactUrl } from './redact-url.js';
 export {
