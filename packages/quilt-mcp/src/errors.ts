@@ -5,7 +5,7 @@
  */
 import { ToolError } from '@labmcp/service-kit';
 import { AwsCredentialsError } from './auth/index.js';
-import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RegistryError, StorageError } from './quilt/index.js';
+import { HashError, LogicalKeyError, ManifestError, PythonJsonError, RecordTooLargeError, RegistryError, StorageError } from './quilt/index.js';
 import { RegistryRequestError } from './registry/errors.js';
 
 const REGISTRY_HINTS: Partial<Record<RegistryError['code'], string>> = {
@@ -45,6 +45,8 @@ export function toToolError(err: unknown): ToolError | undefined {
         return new ToolError(err.message, 'invalid_request');
     }
   }
+  // Before ManifestError: this one is refused on the way in (a write), not found in a manifest read.
+  if (err instanceof RecordTooLargeError) return new ToolError(`${err.message}. This call recorded no revision; make the metadata smaller.`, 'too_large');
   if (err instanceof ManifestError) return new ToolError(`The manifest cannot be read: ${err.message}`, 'bad_manifest');
   if (err instanceof LogicalKeyError) return new ToolError(err.message, 'invalid_key');
   if (err instanceof HashError) return new ToolError(err.message, 'hash_error');

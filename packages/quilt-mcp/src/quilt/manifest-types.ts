@@ -54,6 +54,20 @@ export class ManifestError extends Error {
   }
 }
 
+/**
+ * A record the writer refuses because quilt3 would not read it back: its encoding is over the record limit.
+ * `what` names the record ("the package metadata", `the entry "a.csv"`).
+ */
+export class RecordTooLargeError extends ManifestError {
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${what[0]?.toUpperCase()}${what.slice(1)} would make a manifest record of ${bytes} bytes; quilt3 reads records of at most ${limit}`);
+  }
+}
+
 /** quilt3's `MANIFEST_MAX_RECORD_SIZE` default. */
 export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 

@@ -2,7 +2,15 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { isJsonObject } from './json-value.js';
-import { DEFAULT_MAX_RECORD_BYTES, type DirectoryMeta, type ManifestEntry, ManifestError, type ManifestHeader, type ManifestItem } from './manifest-types.js';
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  type DirectoryMeta,
+  type ManifestEntry,
+  ManifestError,
+  type ManifestHeader,
+  type ManifestItem,
+  RecordTooLargeError,
+} from './manifest-types.js';
 import { dumpsForManifest, encodeStringUnicode } from './python-json.js';
 import { TopHasher } from './top-hash.js';
 import { validateLogicalKey, WalkOrderGuard } from './walk-order.js';
@@ -56,7 +64,7 @@ export class ManifestWriter {
     const key = dir.logical_key.slice(0, -1);
     validateLogicalKey(key);
     const json = `{"logical_key": ${encodeStringUnicode(dir.logical_key)}, "meta": ${dumpsForManifest(dir.meta)}}`;
-    const bytes = this.measure(json, `directory ${JSON.stringify(dir.logical_key)}`);
+    const bytes = this.measure(json, `the directory ${JSON.stringify(dir.logical_key)}`);
     this.dirOrder.accept(key);
     this.byteCount += bytes + 1;
     return `${json}\n`;
@@ -71,7 +79,7 @@ export class ManifestWriter {
       throw new ManifestError(`Entry ${JSON.stringify(entry.logical_key)} has no physical key (quilt3 would read it as directory metadata)`);
     }
     const json = `{"logical_key": ${encodeStringUnicode(entry.logical_key)}, "physical_keys": ${dumpsForManifest(entry.physical_keys)}, "size": ${entry.size}, "hash": ${dumpsForManifest(entry.hash)}, "meta": ${dumpsForManifest(entry.meta)}}`;
-    const bytes = this.measure(json, `entry ${JSON.stringify(entry.logical_key)}`);
+    const bytes = this.measure(json, `the entry ${JSON.stringify(entry.logical_key)}`);
     // Last, as it checks walk order and a rejected entry must leave the writer unchanged.
     this.hasher.add(entry);
     this.entryCount++;
@@ -87,11 +95,14 @@ export class ManifestWriter {
   /** UTF-8 length of a record, checked against the limit. */
   private measure(json: string, what: string): number {
     const bytes = Buffer.byteLength(json);
-    if (bytes > this.maxRecordBytes) {
-      throw new ManifestError(`The manifest record for ${what} is ${bytes} bytes; the limit is ${this.maxRecordBytes} (quilt3's default)`);
-    }
+    if (bytes > this.maxRecordBytes) throw new RecordTooLargeError(what, bytes, this.maxRecordBytes);
     return bytes;
   }
+}
+
+/** Refuses, as the writer would, a header that cannot be written (quilt3's record limit, its keys). */
+export function checkHeader(header: ManifestHeader, options: ManifestWriterOptions = {}): void {
+  new ManifestWriter(header, options);
 }
 
 /**

@@ -169,7 +169,8 @@ export function plannedManifestEntries(plan: EntryPlan, inputs: EntryInput[]): M
     logical_key: e.logical_key,
     physical_keys: e.physical_key === null ? [] : [e.physical_key],
     size: e.size,
-    hash: { type: '', value: '' },
+    // A sha2-256-chunked value is 44 characters (base64 of a SHA-256 digest): the record has its final length.
+    hash: { type: 'sha2-256-chunked', value: '0'.repeat(44) },
     meta: metaOf.get(e.logical_key) ?? {},
   }));
 }

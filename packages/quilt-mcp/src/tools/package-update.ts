@@ -2,12 +2,14 @@ import { ToolError, WRITE_ANNOTATIONS } from '@labmcp/service-kit';
 import { z } from 'zod';
 import { quiltTool } from '../context.js';
 import {
+  checkHeader,
   dumpsForManifest,
   isJsonObject,
   type JsonObject,
   type JsonValue,
   type ManifestEntry,
   type ManifestHeader,
+  ManifestWriter,
   orderedEntries,
   orderedObject,
   withUpdates,
@@ -141,15 +143,13 @@ export const packageUpdate = quiltTool({
     // As quilt3 pushes a revised package: the workflow (given, or the config's default) is checked again and
     // recorded anew; without a config the revision has none.
     const workflow = await workflowCheck(opened, config, args.workflow, ctx.signal);
-    if (workflow !== undefined) {
-      const current = await opened.openManifest(base, ctx.signal);
-      await current.records.return(undefined);
-      workflow.check({
-        name: args.package,
-        message: args.message,
-        userMeta: newHeader(current.header, args.message, given, args.meta_mode, workflow).user_meta,
-      });
-    }
+    // The new header, on latest as it is now, is checked before anything is hashed: the workflow's rules, and
+    // quilt3's record limit, which user_meta merged into latest's can outgrow. Both again at commit.
+    const current = await opened.openManifest(base, ctx.signal);
+    await current.records.return(undefined);
+    const headerNow = newHeader(current.header, args.message, given, args.meta_mode, workflow);
+    workflow?.check({ name: args.package, message: args.message, userMeta: headerNow.user_meta });
+    checkHeader(headerNow);
 
     const specs = entryInputs(contentSpecs);
     const dirs = directoryInputs(args.directories);
@@ -164,8 +164,10 @@ export const packageUpdate = quiltTool({
       // What the write checks before it writes, on latest as it is now: the files (existence, sizes, the storage
       // guard, limits), then the merge (keys to remove, entries_schema); nothing is hashed, nothing written.
       const plan = specs.length + dirs.length > 0 ? await planEntries(opened, specs, dirs, ctx.limits) : undefined;
-      const { header: baseHeader, records } = await opened.openManifest(base, ctx.signal);
-      const header = newHeader(baseHeader, args.message, given, args.meta_mode, workflow);
+      const { records } = await opened.openManifest(base, ctx.signal);
+      // Every record the revision would have, encoded as the write encodes it (a planned entry's hash has its
+      // final length; an inline text's physical key, not known before it is stored, counts as empty).
+      const encoder = new ManifestWriter(headerNow);
       const changes = noChanges();
       const planned = { added: [] as PlannedEntry[], replaced: [] as PlannedEntry[], removed: [] as string[], meta_updated: [] as string[] };
       const onChange = (c: UpdateChange) => {
@@ -183,7 +185,11 @@ export const packageUpdate = quiltTool({
           checkWalkOrder: true,
         });
         for await (const item of merged) {
-          if (!('entry' in item)) continue;
+          if (!('entry' in item)) {
+            encoder.directory(item.directory);
+            continue;
+          }
+          encoder.entry(item.entry.physical_keys.length > 0 ? item.entry : { ...item.entry, physical_keys: [''] });
           entries++;
           totalSize += item.entry.size;
         }
@@ -197,7 +203,7 @@ export const packageUpdate = quiltTool({
         entries,
         total_size: totalSize,
         changes,
-        user_meta_changed: userMetaChanged(baseHeader, header),
+        user_meta_changed: userMetaChanged(current.header, headerNow),
         planned,
       };
     }

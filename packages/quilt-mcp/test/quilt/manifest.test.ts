@@ -185,8 +185,14 @@ t.test('writer refuses what quilt3 would not write', async (t) => {
   t.throws(() => new ManifestWriter({ message: 'x' } as unknown as ManifestHeader), /version/);
 
   const small = new ManifestWriter({ version: 'v0' }, { maxRecordBytes: 200 });
-  t.throws(() => small.entry({ ...base, meta: { user_meta: { note: 'x'.repeat(300) } } }), /entry "a" is \d+ bytes; the limit is 200/);
-  t.throws(() => new ManifestWriter({ version: 'v0', user_meta: { big: 'x'.repeat(1_000_001) } }), /package metadata is \d+ bytes; the limit is 1000000/);
+  t.throws(
+    () => small.entry({ ...base, meta: { user_meta: { note: 'x'.repeat(300) } } }),
+    /The entry "a" would make a manifest record of \d+ bytes; quilt3 reads records of at most 200$/,
+  );
+  t.throws(
+    () => new ManifestWriter({ version: 'v0', user_meta: { big: 'x'.repeat(1_000_001) } }),
+    /The package metadata would make a manifest record of 10000\d\d bytes; quilt3 reads records of at most 1000000$/,
+  );
 });
 
 t.test('writeManifest respects back-pressure', async (t) => {

@@ -249,3 +249,28 @@ t.test('package_update dry_run lists at most 1000 changes of each kind and count
   t.equal(dry.planned.added.length, 1000, 'the first 1000 listed');
   t.same(dry.planned.added[999], { logical_key: 'f/f0999.txt', physical_key: `file://${root}/raw/many/f0999.txt`, size: 1 });
 });
+
+t.test("package_update: user_meta merged past quilt3's record limit is refused before anything is hashed, dry run or not", async (t) => {
+  // Tool arguments hold at most 64 KiB of metadata; latest's own user_meta (from quilt3, say) can be near the limit.
+  writeFileSync(path.join(root, 'raw', 'near-limit.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+  const registry = new Registry(await LocalStorage.open(root));
+  const pushed = await registry.pushRevision('lab/near-limit', { version: 'v0', user_meta: { blob: 'x'.repeat(999_000) }, message: null }, [
+    { entry: { logical_key: 'a.txt', physical_keys: [`file://${root}/raw/notes.txt`], size: 12, hash: { type: 'SHA256', value: '0'.repeat(64) }, meta: {} } },
+  ]);
+  const before = snapshot(root);
+  const more = { more: 'y'.repeat(2000) };
+  for (const dry_run of [true, false]) {
+    h.progress.length = 0;
+    const args = { package: 'lab/near-limit', meta: more, meta_mode: 'merge', set: [{ logical_key: 'b.bin', physical_key: 'raw/near-limit.bin' }], dry_run };
+    t.match(
+      await h.fail(packageUpdate, args),
+      /^The package metadata would make a manifest record of 1001\d\d\d bytes; quilt3 reads records of at most 1000000\. This call recorded no revision/,
+      `dry_run ${dry_run}`,
+    );
+    t.same(h.progress, [], `nothing hashed, dry_run ${dry_run}`);
+    // Replacing it instead fits: the same call is answered.
+    if (dry_run) t.match(await h.call<Any>(packageUpdate, { ...args, meta_mode: 'replace' }), { dry_run: true, entries: 2, changes: { added: 1 } });
+  }
+  t.same(snapshot(root), before, 'nothing written');
+  t.equal((await h.call<Any>(packageHistory, { package: 'lab/near-limit' })).revisions[0].top_hash, pushed.topHash, 'no revision recorded');
+});
