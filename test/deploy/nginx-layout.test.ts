@@ -85,12 +85,27 @@ async function main(nginxBin: string): Promise<void> {
     );
   });
 
-  t.test('health: nginx itself, and each server with its prefix stripped', async (t) => {
+  t.test('health: nginx itself, and each server with its prefix stripped (the status only); /metrics refused', async (t) => {
     const own = await fetch(`${url}/health`);
     t.equal(own.status, 200);
     t.match(await own.json(), { status: 'ok', service: 'nginx' });
-    t.match(await (await fetch(`${url}/quilt/health`)).json(), { status: 'ok', service: 'quilt-mcp' });
-    t.match(await (await fetch(`${url}/benchling/health`)).json(), { status: 'ok', service: 'benchling-mcp' });
+    // Through nginx, as through the router: no versions, URLs, modes or counts for whoever asks from outside.
+    t.same(await (await fetch(`${url}/quilt/health`)).json(), {
+      status: 'ok',
+      checks: { auth: { status: 'ok' }, registries: { status: 'ok' }, s3Clients: { status: 'ok' } },
+    });
+    t.same(await (await fetch(`${url}/benchling/health`)).json(), { status: 'ok', checks: { benchling: { status: 'ok' }, keys: { status: 'ok' } } });
+    for (const prefix of ['/quilt', '/benchling']) {
+      const metrics = await fetch(`${url}${prefix}/metrics`);
+      t.equal(metrics.status, 403, `${prefix}/metrics is refused through nginx`);
+      t.match(await metrics.json(), { error: 'forbidden' });
+    }
+    // On the compose network, where Prometheus and the container health checks reach each server directly: everything.
+    const direct = services.get('benchling-mcp')!;
+    t.match(await (await fetch(`http://127.0.0.1:${direct.port}/health`)).json(), { service: 'benchling-mcp', checks: { benchling: { url: String } } });
+    const scraped = await fetch(`http://127.0.0.1:${quilt.port}/metrics`);
+    t.equal(scraped.status, 200);
+    t.match(await scraped.text(), /labmcp_/);
   });
 
   for (const connect of [connectModern, connectLegacy]) {
@@ -142,7 +157,12 @@ async function main(nginxBin: string): Promise<void> {
     const b = await connectLegacy(at('benchling.example.com', '/mcp'), benchlingAuth, { fetch: pinned.fetch });
     t.teardown(() => b.close());
     t.notOk((await b.callTool('projects_list', {})).isError, 'benchling-mcp at benchling.example.com/mcp');
-    t.match(await (await pinned.fetch(at('quilt.example.com', '/quilt/health'))).json(), { service: 'quilt-mcp' }, 'the prefix still works there');
+    t.match(
+      await (await pinned.fetch(at('quilt.example.com', '/quilt/health'))).json(),
+      { checks: { registries: { status: 'ok' } } },
+      'the prefix still works there',
+    );
+    t.equal((await pinned.fetch(at('quilt.example.com', '/metrics'))).status, 403, 'and /metrics is refused there too');
     t.match(await (await pinned.fetch(at('benchling.example.com', '/health'))).json(), { service: 'nginx' }, "/health is nginx's own");
     const post = (u: string, headers: Record<string, string>) =>
       pinned.fetch(u, {

@@ -7,6 +7,7 @@ import {
   type HttpServiceOptions,
   type Logger,
   type OpsAccess,
+  opsAccessOf,
   type RequestContext,
   type ServiceMetrics,
   sendJson,
@@ -191,7 +192,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const service = upstream.service;
     if (req.method === 'GET') {
       const path = routed.path.split('?')[0]!;
-      const access = path === '/health' || path === '/metrics' ? opsAccess(req) : 'full';
+      const access = path === '/health' || path === '/metrics' ? opsAccessOf(req, opsAccess(req)) : 'full';
       if (access !== 'full') {
         await answerServerOps(res, upstream, path, access);
         return;

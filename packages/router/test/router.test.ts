@@ -851,6 +851,16 @@ t.test('/health and /metrics: status only for the public, details on loopback or
   const local = await getWithHost(`${ops.base}/health`, { host: `127.0.0.1:${port}` });
   t.match(JSON.parse(local.body), { service: 'router', checks: { 'quilt-mcp': { version: '9.9.9' } } }, 'loopback sees the details');
   t.equal((await getWithHost(`${ops.base}/quilt/health`, { host: `localhost:${port}` })).body.includes('9.9.9'), true, "and a server's own /health");
+  // A proxy in front that marks a request as from outside (X-Labmcp-Ops-Access) lowers even loopback's access.
+  const marked = { host: `127.0.0.1:${port}`, 'x-labmcp-ops-access': 'status' };
+  t.same(JSON.parse((await getWithHost(`${ops.base}/health`, marked)).body), JSON.parse(health.body), 'X-Labmcp-Ops-Access: status: the status only');
+  t.same(JSON.parse((await getWithHost(`${ops.base}/quilt/health`, marked)).body), { status: 'ok' }, "… of a server's own /health too");
+  t.equal((await getWithHost(`${ops.base}/metrics`, marked)).status, 403, '… and no metrics');
+  t.equal(
+    (await getWithHost(`${ops.base}/metrics`, { ...publicClient, 'x-labmcp-ops-access': 'full', authorization: `Bearer ${token}` })).status,
+    200,
+    'it never raises access',
+  );
 
   for (const path of ['/health', '/metrics', '/quilt/health', '/benchling/metrics']) {
     t.equal(

@@ -79,12 +79,32 @@ export interface HttpServiceOptions<State = undefined> {
   beforeRequest?: (req: IncomingMessage, res: ServerResponse) => State;
   /**
    * Who may see what of `/health` and `/metrics`: `full` (everything, the default), `status` (`/health` says
-   * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403).
+   * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403). A request's
+   * `X-Labmcp-Ops-Access` header can lower it, never raise it (see `opsAccessOf`).
    */
   opsAccess?: (req: IncomingMessage) => OpsAccess;
 }
 
 export type OpsAccess = 'full' | 'status' | 'refused';
+
+/**
+ * The header by which a proxy in front of a server says "this request comes from outside": `status` or `refused`.
+ * A server on a private network cannot tell by address the proxy's public requests from an operator's scrape (both
+ * come from the network), so the separate-containers layout's nginx sets it on everything it forwards
+ * (deploy/nginx/labmcp.conf): through it, a server's `/health` gives the status only and its `/metrics` is refused,
+ * as through the router, while Prometheus and health checks that reach the server directly see everything.
+ * Trusted from anyone, because it can only take access away.
+ */
+export const OPS_ACCESS_HEADER = 'x-labmcp-ops-access';
+
+const OPS_ACCESS_RANK: Record<OpsAccess, number> = { full: 0, status: 1, refused: 2 };
+
+/** `granted`, lowered to what the request's OPS_ACCESS_HEADER asks for, if that is less. */
+export function opsAccessOf(req: IncomingMessage, granted: OpsAccess): OpsAccess {
+  const asked = req.headers[OPS_ACCESS_HEADER];
+  if (asked !== 'status' && asked !== 'refused') return granted;
+  return OPS_ACCESS_RANK[asked] > OPS_ACCESS_RANK[granted] ? asked : granted;
+}
 
 export interface RunningService {
   /** An `https.Server` when the service was started with `tls`. */
@@ -172,7 +192,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<State>): Promise<void> {
     const path = pathOf(req.url);
     const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
-    const access = ops ? (options.opsAccess?.(req) ?? 'full') : 'full';
+    const access = ops ? opsAccessOf(req, options.opsAccess?.(req) ?? 'full') : 'full';
     if (access === 'refused' || (access === 'status' && path === '/metrics')) {
       sendJson(res, 403, {
         error: 'forbidden',

@@ -12,6 +12,7 @@ export {
   type MetricsPage,
   manageProcess,
   type OpsAccess,
+  opsAccessOf,
   type RequestContext,
   type RunningService,
   runHttpService,

@@ -79,6 +79,23 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
 
   const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
   t.match(health, { service: 'fixture-mcp', status: 'ok', checks: { fixture: { status: 'ok', answerCache: 7 } } }, 'the common settings were read');
+  // What a proxy in front sets on a request from outside (deploy/nginx/labmcp.conf): the status only, no /metrics.
+  t.same(
+    await (await fetch(`${url}/health`, { headers: { 'x-labmcp-ops-access': 'status' } })).json(),
+    { status: 'ok', checks: { fixture: { status: 'ok' } } },
+    'X-Labmcp-Ops-Access: status gives the status only',
+  );
+  const metricsRefused = await fetch(`${url}/metrics`, { headers: { 'x-labmcp-ops-access': 'status' } });
+  t.equal(metricsRefused.status, 403, '… and refuses /metrics');
+  await metricsRefused.arrayBuffer();
+  const refusedBoth = await fetch(`${url}/health`, { headers: { 'x-labmcp-ops-access': 'refused' } });
+  t.equal(refusedBoth.status, 403, 'X-Labmcp-Ops-Access: refused refuses /health');
+  await refusedBoth.arrayBuffer();
+  const unknownValue = (await (await fetch(`${url}/health`, { headers: { 'x-labmcp-ops-access': 'full' } })).json()) as Record<string, unknown>;
+  t.match(unknownValue, { service: 'fixture-mcp', checks: { fixture: { answerCache: 7 } } }, 'any other value changes nothing');
+  const metrics = await fetch(`${url}/metrics`);
+  t.equal(metrics.status, 200, 'without the header, /metrics is served');
+  await metrics.arrayBuffer();
 
   const refused = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.equal(refused.status, 401, 'the authenticator decides');
