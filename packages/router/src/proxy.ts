@@ -376,6 +376,9 @@ export function upstreamHeaders(
       case 'forwarded':
         if (!trusted) continue;
         break;
+      // The upstream's own name, set below: an ingress or TLS name check in front of an upstream (an `https://`
+      // one elsewhere) must see its host, not the router's. The client's goes on in X-Forwarded-Host.
+      case 'host':
       // The whole body is in hand: it is sent with its length, and there is nothing left to wait a `100 Continue` for.
       case 'expect':
       case 'transfer-encoding':
@@ -392,7 +395,7 @@ export function upstreamHeaders(
     if (typeof value === 'string') out.push(name, value);
     else for (const each of value) out.push(name, each);
   }
-  if (incoming.host === undefined) out.push('host', destinationHost);
+  out.push('host', destinationHost);
   if (incoming['content-length'] !== undefined || body.length > 0) out.push('content-length', String(body.length));
   out.push(REQUEST_ID_HEADER, requestId);
   if (traceparent !== undefined) out.push('traceparent', traceparent);
