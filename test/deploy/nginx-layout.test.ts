@@ -95,6 +95,8 @@ async function main(nginxBin: string): Promise<void> {
       checks: { auth: { status: 'ok' }, registries: { status: 'ok' }, s3Clients: { status: 'ok' } },
     });
     t.same(await (await fetch(`${url}/benchling/health`)).json(), { status: 'ok', checks: { benchling: { status: 'ok' }, keys: { status: 'ok' } } });
+    const claimed = await fetch(`${url}/benchling/health`, { headers: { 'x-labmcp-ops-access': 'full' } });
+    t.notOk(JSON.stringify(await claimed.json()).includes('url'), "a client's own X-Labmcp-Ops-Access does not get past nginx's");
     for (const prefix of ['/quilt', '/benchling']) {
       const metrics = await fetch(`${url}${prefix}/metrics`);
       t.equal(metrics.status, 403, `${prefix}/metrics is refused through nginx`);
