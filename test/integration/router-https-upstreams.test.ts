@@ -62,6 +62,8 @@ interface Terminator {
   port: number;
   /** The TLS server name (SNI) of each connection made to it; false for one without. */
   servernames: TLSSocket['servername'][];
+  /** The Host of each request through it (what an ingress that routes by host name goes by). */
+  hosts: (string | undefined)[];
   close: () => Promise<void>;
 }
 
@@ -72,7 +74,9 @@ const endToEnd = (headers: IncomingHttpHeaders) => Object.fromEntries(Object.ent
 /** HTTPS in front of a server's loopback port, as a load balancer or sidecar would be: both ways streamed. */
 async function terminate(certificate: Certificate, port: number): Promise<Terminator> {
   const servernames: TLSSocket['servername'][] = [];
+  const hosts: (string | undefined)[] = [];
   const server = https.createServer({ cert: certificate.pem, key: readFileSync(certificate.key) }, (req, res) => {
+    hosts.push(req.headers.host);
     const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: endToEnd(req.headers) }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
       // An event stream's headers go at once, and its events as they come (pipe does not wait for more).
@@ -92,6 +96,7 @@ async function terminate(certificate: Certificate, port: number): Promise<Termin
   const terminator: Terminator = {
     port: (server.address() as AddressInfo).port,
     servernames,
+    hosts,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -237,6 +242,8 @@ t.test('SNI: the upstream host name is sent, and none for an IP address', async 
   for (const terminator of [quilt, benchling]) {
     t.ok(terminator.servernames.length > 0, 'connections were made');
     t.same([...new Set(terminator.servernames)], ['localhost'], "every connection named the upstream's host, not the router's");
+    // Proxied requests, the /health and /metrics probes and the merged /mcp's calls alike.
+    t.same([...new Set(terminator.hosts)], [`localhost:${terminator.port}`], "and every request's Host did too");
   }
   // RFC 6066: no server name for an address. The certificate is still checked against it (below, misnamed).
   t.same([...new Set(benchlingByAddress.servernames)], [false]);
