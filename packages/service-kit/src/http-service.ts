@@ -95,7 +95,7 @@ export type OpsAccess = 'full' | 'status' | 'refused';
  * as through the router, while Prometheus and health checks that reach the server directly see everything.
  * Trusted from anyone, because it can only take access away.
  */
-export const OPS_ACCESS_HEADER = 'x-labmcp-ops-access';
+const OPS_ACCESS_HEADER = 'x-labmcp-ops-access';
 
 const OPS_ACCESS_RANK: Record<OpsAccess, number> = { full: 0, status: 1, refused: 2 };
 
