@@ -38,6 +38,7 @@ const service = await runHttpService({
   metrics,
   handler: sandbox.handler,
   health: sandbox.healthChecks,
+  opsToken: config.LABMCP_OPS_TOKEN,
   routeOf: routeLabel,
   onShutdown: () => sandbox.close(),
 });

@@ -1,13 +1,14 @@
-import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   adoptTraceparent,
   currentTrace,
   defaultRoute,
   type HttpServiceOptions,
+  isLoopbackAddress,
   type Logger,
   type OpsAccess,
   opsAccessOf,
+  opsTokenCheck,
   type RequestContext,
   type ServiceMetrics,
   sendJson,
@@ -19,7 +20,7 @@ import type { routerSettings } from './config.js';
 import { benchlingIgnoresCallerKeys, forwardsBearerToBenchling } from './credentials.js';
 import { createFrontPage } from './front-page/index.js';
 import { probeUpstreams } from './health.js';
-import { allowedHostsFrom, isLoopback, publicBaseUrl } from './hosts.js';
+import { allowedHostsFrom, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, needsParsing, summarizeJsonRpc } from './jsonrpc.js';
 import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
@@ -77,7 +78,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     routes.serviceOf(req.headers.host)?.service === 'quilt-mcp'
       ? { metadata: QUILT_HOST_RESOURCE_METADATA_PATH, endpoint: '/mcp' }
       : { metadata: QUILT_RESOURCE_METADATA_PATH, endpoint: '/quilt/mcp' };
-  const opsToken = config.ROUTER_OPS_TOKEN === undefined ? undefined : hash('sha256', config.ROUTER_OPS_TOKEN, 'buffer');
+  const presentsOpsToken = opsTokenCheck(config.ROUTER_OPS_TOKEN);
   // Sent on every answer when the router itself serves HTTPS (a proxy in front that terminates TLS sends its own).
   const hsts =
     config.ROUTER_TLS_CERT_FILE !== undefined && config.ROUTER_HSTS_MAX_AGE_SECONDS > 0
@@ -92,10 +93,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
    */
   function opsAccess(req: IncomingMessage): OpsAccess {
     if (!hosts.reachable(req.headers.host)) return 'refused';
-    if (isLoopback(proxies.clientAddress(req))) return 'full';
-    const presented = /^\s*bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (opsToken && presented && timingSafeEqual(opsToken, hash('sha256', presented, 'buffer'))) return 'full';
-    return 'status';
+    return isLoopbackAddress(proxies.clientAddress(req)) || presentsOpsToken(req) ? 'full' : 'status';
   }
   const concurrency = new ConcurrencyLimit(config.ROUTER_MAX_CONCURRENT_PER_SERVICE);
   const originPolicy = { allowed: config.ROUTER_ALLOWED_ORIGINS, allowLocalhost: config.ROUTER_ALLOW_LOCALHOST_ORIGINS };
@@ -190,9 +188,12 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     }
     const { upstream } = routed;
     const service = upstream.service;
+    // A server's own `/health` or `/metrics`: what the client may see of it is the router's to decide.
+    let ops = false;
     if (req.method === 'GET') {
       const path = routed.path.split('?')[0]!;
-      const access = path === '/health' || path === '/metrics' ? opsAccessOf(req, opsAccess(req)) : 'full';
+      ops = path === '/health' || path === '/metrics';
+      const access = ops ? opsAccessOf(req, opsAccess(req)) : 'full';
       if (access !== 'full') {
         await answerServerOps(res, upstream, path, access);
         return;
@@ -230,7 +231,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     if (post) readOnlyTools.ensureKnown(upstream);
     // What in the body must not run twice is only asked if a failure puts sending it again in question.
     const once = post ? () => sendsOnce(upstream, summary ?? summarizeJsonRpc(body)) : undefined;
-    proxy.forward(req, res, { routed, requestId: ctx.requestId, body, once, release });
+    proxy.forward(req, res, { routed, requestId: ctx.requestId, body, once, release, ops });
   }
 
   /** A server's `/health` for those who may see its status only, and its `/metrics` for nobody else. */

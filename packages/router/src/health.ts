@@ -18,7 +18,7 @@ export async function probeUpstreams(
       const started = performance.now();
       const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
       try {
-        const res = await getUpstream(upstream.target, '/health', timeoutMs);
+        const res = await getUpstream(upstream, '/health', timeoutMs);
         const body = (jsonOf(res) ?? {}) as { status?: string; version?: string };
         const named = answeredAsAnother(upstream, body);
         if (named !== undefined) {

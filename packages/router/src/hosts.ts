@@ -67,8 +67,3 @@ function portOf(req: IncomingMessage): string {
   const port = req.socket.localPort;
   return port === undefined || port === 80 ? '' : `:${port}`;
 }
-
-/** Whether a request comes from the machine itself (after trusted proxies), which may see operational detail. */
-export function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}

@@ -59,7 +59,7 @@ export async function bundleMetrics(base: ServiceMetrics, upstreams: Upstream[],
   const scraped = await Promise.all(
     upstreams.map(async (u) => {
       try {
-        const res = await getUpstream(u.target, '/metrics?format=json', timeoutMs);
+        const res = await getUpstream(u, '/metrics?format=json', timeoutMs);
         const data = res.ok ? jsonOf(res) : undefined;
         if (!Array.isArray(data)) return { upstream: u.service, ok: false, data: [] as metric[] };
         return { upstream: u.service, ok: true, data: data as metric[] };

@@ -58,6 +58,12 @@ export interface ForwardedRequest {
   once?: (() => string | undefined) | undefined;
   /** Called once when the client's response closes (its concurrency slot). */
   release?: (() => void) | undefined;
+  /**
+   * A server's `/health` or `/metrics` for a client the router shows them to: the server sees the router's
+   * operations token for it (`Upstream.opsAuthorization`) in place of the client's credentials, which are not
+   * meant for it (a client's ROUTER_OPS_TOKEN, say).
+   */
+  ops?: boolean;
 }
 
 const nothingOnce = (): undefined => undefined;
@@ -314,6 +320,7 @@ export function createProxy(logger: Logger, options: ProxyOptions) {
         options.credentials,
         options.trustedProxies.forwardedBy(req),
         destinationOf(upstream).host,
+        request.ops === true,
       );
       const exchange: Exchange = { routed, requestId, headers, body, retried: false, once: request.once ?? nothingOnce };
       let waiting = pending.get(upstream.service);
@@ -356,6 +363,7 @@ export function upstreamHeaders(
   credentials: CredentialPolicy,
   trusted: boolean,
   destinationHost: string,
+  ops = false,
 ): string[] {
   const incoming = req.headers;
   const named = connectionNamed(incoming.connection);
@@ -388,6 +396,10 @@ export function upstreamHeaders(
       case 'traceparent':
         if (traceparent !== undefined) continue;
         break;
+      case 'authorization':
+      case 'x-benchling-api-key':
+        if (ops) continue;
+        break;
     }
     if (named.length > 0 && named.includes(name)) continue;
     if (!forwardsHeader(upstream.service, name, value, credentials)) continue;
@@ -396,6 +408,7 @@ export function upstreamHeaders(
     else for (const each of value) out.push(name, each);
   }
   out.push('host', destinationHost);
+  if (ops && upstream.opsAuthorization !== undefined) out.push('authorization', upstream.opsAuthorization);
   if (incoming['content-length'] !== undefined || body.length > 0) out.push('content-length', String(body.length));
   out.push(REQUEST_ID_HEADER, requestId);
   if (traceparent !== undefined) out.push('traceparent', traceparent);

@@ -49,7 +49,7 @@ export class ReadOnlyTools {
     const now = Date.now();
     if (now - (this.askedAt.get(upstream.service) ?? -Infinity) < this.retryMs) return;
     this.askedAt.set(upstream.service, now);
-    void getUpstream(upstream.target, '/health', this.timeoutMs)
+    void getUpstream(upstream, '/health', this.timeoutMs)
       .then((res) => this.update(upstream, jsonOf(res)))
       .catch(() => {
         // Unknown for now: every call counts as a write until a later ask succeeds.

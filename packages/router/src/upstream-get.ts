@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Upstream } from './upstreams.js';
 
 /** An upstream's answer to a GET: its status and its whole body. */
 export interface UpstreamAnswer {
@@ -23,15 +24,18 @@ export class UpstreamGetError extends Error {
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
- * GETs a path of an upstream (its `/health`, its metrics) with node:http, within `timeoutMs` for the whole
- * exchange. Not `fetch`: the router's one other use of HTTP as a client is the proxy, on node:http too, and loading
+ * GETs a path of an upstream (its `/health`, its metrics) with node:http, within `timeoutMs` for the whole exchange,
+ * presenting the upstream's operations token if it has one. Not `fetch`: the router's one other use of HTTP as a client is the proxy, on node:http too, and loading
  * Node's built-in fetch client (undici) only for these probes costs every router process ~14 MiB (measured).
  */
-export function getUpstream(target: string | URL, path: string, timeoutMs: number): Promise<UpstreamAnswer> {
-  const url = new URL(path, target);
+export function getUpstream(upstream: Pick<Upstream, 'target' | 'opsAuthorization'>, path: string, timeoutMs: number): Promise<UpstreamAnswer> {
+  const url = new URL(path, upstream.target);
   const client = url.protocol === 'https:' ? https : http;
+  const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+  // Everything asked here is the upstream's /health or /metrics, whose details it shows holders of the token.
+  if (upstream.opsAuthorization !== undefined) headers.authorization = upstream.opsAuthorization;
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { headers: { accept: 'application/json' } }, (res) => {
+    const req = client.get(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

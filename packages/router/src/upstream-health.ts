@@ -27,7 +27,7 @@ export class UpstreamAvailability {
     this.logger.warn({ upstream: upstream.service }, 'upstream unreachable: failing fast until its /health answers');
     const probe = async () => {
       try {
-        const res = await getUpstream(upstream.target, '/health', this.probeTimeoutMs);
+        const res = await getUpstream(upstream, '/health', this.probeTimeoutMs);
         if (res.ok) {
           this.down.delete(upstream.service);
           this.logger.info({ upstream: upstream.service }, 'upstream reachable again');

@@ -4,6 +4,11 @@ export interface Upstream {
   /** The service name, as in logs, health and metrics. */
   service: string;
   target: URL;
+  /**
+   * `Bearer <LABMCP_OPS_TOKEN>`, presented to the upstream's `/health` and `/metrics`: a server reached elsewhere
+   * than loopback shows their details only to holders of the token (service-kit's ops-access.ts).
+   */
+  opsAuthorization?: string;
 }
 
 export function upstreamsFrom(config: {
@@ -11,10 +16,17 @@ export function upstreamsFrom(config: {
   BENCHLING_MCP_PORT: number;
   QUILT_MCP_UPSTREAM?: string | undefined;
   BENCHLING_MCP_UPSTREAM?: string | undefined;
+  LABMCP_OPS_TOKEN?: string | undefined;
 }): Upstream[] {
+  const ops = config.LABMCP_OPS_TOKEN === undefined ? {} : { opsAuthorization: `Bearer ${config.LABMCP_OPS_TOKEN}` };
   return [
-    { prefix: '/quilt', service: 'quilt-mcp', target: new URL(config.QUILT_MCP_UPSTREAM ?? `http://127.0.0.1:${config.QUILT_MCP_PORT}`) },
-    { prefix: '/benchling', service: 'benchling-mcp', target: new URL(config.BENCHLING_MCP_UPSTREAM ?? `http://127.0.0.1:${config.BENCHLING_MCP_PORT}`) },
+    { prefix: '/quilt', service: 'quilt-mcp', target: new URL(config.QUILT_MCP_UPSTREAM ?? `http://127.0.0.1:${config.QUILT_MCP_PORT}`), ...ops },
+    {
+      prefix: '/benchling',
+      service: 'benchling-mcp',
+      target: new URL(config.BENCHLING_MCP_UPSTREAM ?? `http://127.0.0.1:${config.BENCHLING_MCP_PORT}`),
+      ...ops,
+    },
   ];
 }
 

@@ -181,6 +181,26 @@ t.test('the headers the upstream gets: the client’s as Node reads them, less w
   t.match(answer, /\r\nx-request-id: hop-1\r\n/i);
 });
 
+t.test("a server's /health and /metrics: the upstream gets the router's operations token for it, never the client's credentials", async (t) => {
+  const OPS_TOKEN = 'the-servers-operations-token-here';
+  const withToken = await startRouter({ LABMCP_OPS_TOKEN: OPS_TOKEN });
+  t.teardown(() => withToken.stop());
+  const get = (port: number, path: string) =>
+    raw(port, [`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer client-credential\r\nx-benchling-api-key: client-key\r\n\r\n`]);
+  for (const path of ['/quilt/metrics', '/benchling/metrics?format=json']) {
+    t.match(await get(withToken.port, path), /^HTTP\/1\.1 200/);
+    const { url, headers, rawHeaders } = seen.at(-1)!;
+    t.equal(url, path.replace(/^\/\w+/, ''));
+    t.equal(headers.authorization, `Bearer ${OPS_TOKEN}`, `${path}: the operations token (LABMCP_OPS_TOKEN)`);
+    t.equal(rawHeaders.filter((h) => h.toLowerCase() === 'authorization').length, 1);
+    t.equal(headers['x-benchling-api-key'], undefined, `${path}: no Benchling key`);
+  }
+  t.match(await get(router.port, '/quilt/metrics'), /^HTTP\/1\.1 200/);
+  t.equal(seen.at(-1)!.headers.authorization, undefined, 'a router without the token sends no credential at all');
+  t.match(await raw(withToken.port, [post(message, 'authorization: Bearer client-credential\r\n') + message]), /^HTTP\/1\.1 200/);
+  t.equal(seen.at(-1)!.headers.authorization, 'Bearer client-credential', "an MCP request still carries the client's own");
+});
+
 t.test('a request without a Host header (HTTP/1.0) still names one upstream', async (t) => {
   const answer = await raw(router.port, [`POST /quilt/mcp HTTP/1.0\r\ncontent-type: application/json\r\ncontent-length: ${message.length}\r\n\r\n${message}`]);
   t.match(answer, /^HTTP\/1\.1 200/);

@@ -20,25 +20,36 @@ t.test('the answer, its status and its JSON; the path replaces the target path',
     seen.push(req.url ?? '');
     res.writeHead(req.url === '/health' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', at: req.url }));
   });
-  const ok = await getUpstream(`${url}/ignored`, '/health', 1000);
+  const ok = await getUpstream({ target: new URL(`${url}/ignored`) }, '/health', 1000);
   t.equal(ok.status, 200);
   t.ok(ok.ok);
   t.same(jsonOf(ok), { status: 'ok', at: '/health' });
-  const down = await getUpstream(url, '/metrics?format=json', 1000);
+  const down = await getUpstream({ target: new URL(url) }, '/metrics?format=json', 1000);
   t.equal(down.status, 503);
   t.notOk(down.ok);
   t.same(seen, ['/health', '/metrics?format=json']);
 });
 
+t.test("the upstream's operations token goes with each GET, and no credential without one", async (t) => {
+  const seen: (string | undefined)[] = [];
+  const { url } = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    res.end('{}');
+  });
+  await getUpstream({ target: new URL(url), opsAuthorization: 'Bearer an-operations-token-of-24-chars' }, '/health', 1000);
+  await getUpstream({ target: new URL(url) }, '/metrics?format=json', 1000);
+  t.same(seen, ['Bearer an-operations-token-of-24-chars', undefined]);
+});
+
 t.test('a body that is not JSON reads as undefined', async (t) => {
   const { url } = await serve((_req, res) => res.end('not json'));
-  t.equal(jsonOf(await getUpstream(url, '/health', 1000)), undefined);
+  t.equal(jsonOf(await getUpstream({ target: new URL(url) }, '/health', 1000)), undefined);
 });
 
 t.test('nobody listening: the socket error code', async (t) => {
   const { url, server } = await serve((_req, res) => res.end());
   await new Promise((resolve) => server.close(resolve));
-  await t.rejects(getUpstream(url, '/health', 1000), { name: 'UpstreamGetError', code: 'ECONNREFUSED' });
+  await t.rejects(getUpstream({ target: new URL(url) }, '/health', 1000), { name: 'UpstreamGetError', code: 'ECONNREFUSED' });
 });
 
 t.test('no answer within the deadline: a TimeoutError, and the request is not left open', async (t) => {
@@ -48,7 +59,7 @@ t.test('no answer within the deadline: a TimeoutError, and the request is not le
     req.socket.on('close', () => open--);
   });
   const started = performance.now();
-  await t.rejects(getUpstream(url, '/health', 150), { name: 'TimeoutError', message: 'no answer within 150 ms' });
+  await t.rejects(getUpstream({ target: new URL(url) }, '/health', 150), { name: 'TimeoutError', message: 'no answer within 150 ms' });
   t.ok(performance.now() - started < 1000, 'gave up at its deadline');
   await new Promise((r) => setTimeout(r, 50));
   t.equal(open, 0, 'the connection was closed');
@@ -59,7 +70,7 @@ t.test('a body that never ends is cut at the deadline too', async (t) => {
     res.writeHead(200);
     res.write('{"status":');
   });
-  await t.rejects(getUpstream(url, '/health', 150), { name: 'TimeoutError' });
+  await t.rejects(getUpstream({ target: new URL(url) }, '/health', 150), { name: 'TimeoutError' });
 });
 
 t.test('an answer past the bound is refused, not held', async (t) => {
@@ -69,5 +80,5 @@ t.test('an answer past the bound is refused, not held', async (t) => {
     for (let i = 0; i < 9; i++) res.write(chunk);
     res.end();
   });
-  await t.rejects(getUpstream(url, '/metrics?format=json', 5000), { name: 'UpstreamGetError', message: /larger than/ });
+  await t.rejects(getUpstream({ target: new URL(url) }, '/metrics?format=json', 5000), { name: 'UpstreamGetError', message: /larger than/ });
 });

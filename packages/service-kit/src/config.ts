@@ -53,6 +53,12 @@ export const commonSettings = {
    * builds a server per request for them too, as before.
    */
   LABMCP_MCP_SHARED_SERVER: flag(true),
+  /**
+   * Shows `/health`'s details and `/metrics` to a client elsewhere than loopback that presents it
+   * (`Authorization: Bearer <token>`; ops-access.ts): Prometheus scraping a server on a network, and the router,
+   * which presents it to servers it reaches elsewhere. Without it, only loopback sees them.
+   */
+  LABMCP_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 };
 
 /** The logger's policy (createLogger) from a process's settings. */

@@ -7,6 +7,7 @@ import { logAccess, requestSummary } from './access-log.js';
 import { type HealthChecks, healthReport } from './health.js';
 import { trimWhenIdle } from './idle-trim.js';
 import { type ServiceMetrics, statusClass } from './metrics.js';
+import { loopbackOrTokenAccess, type OpsAccess, opsAccessOf } from './ops-access.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { sendJson } from './responses.js';
 import { flushSpans, nameRequestSpan, serveInTrace, unrecordRequest } from './tracing/trace.js';
@@ -78,32 +79,12 @@ export interface HttpServiceOptions<State = undefined> {
    */
   beforeRequest?: (req: IncomingMessage, res: ServerResponse) => State;
   /**
-   * Who may see what of `/health` and `/metrics`: `full` (everything, the default), `status` (`/health` says
-   * ok / degraded / down per check and nothing else; `/metrics` is refused) or `refused` (both 403). A request's
-   * `X-Labmcp-Ops-Access` header can lower it, never raise it (see `opsAccessOf`).
+   * Who may see what of `/health` and `/metrics` (ops-access.ts). By default, everything from loopback or with
+   * `opsToken`, the status only otherwise. A request's `X-Labmcp-Ops-Access` header can lower it, never raise it.
    */
   opsAccess?: (req: IncomingMessage) => OpsAccess;
-}
-
-export type OpsAccess = 'full' | 'status' | 'refused';
-
-/**
- * The header by which a proxy in front of a server says "this request comes from outside": `status` or `refused`.
- * A server on a private network cannot tell by address the proxy's public requests from an operator's scrape (both
- * come from the network), so the separate-containers layout's nginx sets it on everything it forwards
- * (deploy/nginx/labmcp.conf): through it, a server's `/health` gives the status only and its `/metrics` is refused,
- * as through the router, while Prometheus and health checks that reach the server directly see everything.
- * Trusted from anyone, because it can only take access away.
- */
-const OPS_ACCESS_HEADER = 'x-labmcp-ops-access';
-
-const OPS_ACCESS_RANK: Record<OpsAccess, number> = { full: 0, status: 1, refused: 2 };
-
-/** `granted`, lowered to what the request's OPS_ACCESS_HEADER asks for, if that is less. */
-export function opsAccessOf(req: IncomingMessage, granted: OpsAccess): OpsAccess {
-  const asked = req.headers[OPS_ACCESS_HEADER];
-  if (asked !== 'status' && asked !== 'refused') return granted;
-  return OPS_ACCESS_RANK[asked] > OPS_ACCESS_RANK[granted] ? asked : granted;
+  /** The operations token (LABMCP_OPS_TOKEN) of the default `opsAccess`. */
+  opsToken?: string | undefined;
 }
 
 export interface RunningService {
@@ -127,6 +108,7 @@ export function defaultRoute(req: IncomingMessage): string {
  */
 export async function runHttpService<State = undefined>(options: HttpServiceOptions<State>): Promise<RunningService> {
   const { service, version, logger, metrics, beforeRequest } = options;
+  const opsAccess = options.opsAccess ?? loopbackOrTokenAccess(options.opsToken);
   const startedAt = Date.now();
   const routeOf = options.routeOf ?? defaultRoute;
   const metricsPage = options.metricsPage ?? metrics.registry;
@@ -192,7 +174,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   async function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext<State>): Promise<void> {
     const path = pathOf(req.url);
     const ops = req.method === 'GET' && (path === '/health' || path === '/metrics');
-    const access = ops ? opsAccessOf(req, options.opsAccess?.(req) ?? 'full') : 'full';
+    const access = ops ? opsAccessOf(req, opsAccess(req)) : 'full';
     if (access === 'refused' || (access === 'status' && path === '/metrics')) {
       sendJson(res, 403, {
         error: 'forbidden',

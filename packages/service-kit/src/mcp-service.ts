@@ -11,6 +11,7 @@ export interface McpEndpointSettings {
   LABMCP_MCP_ANSWER_CACHE: number;
   LABMCP_MCP_SHARED_SERVER: boolean;
   LABMCP_MCP_BODY_TIMEOUT_MS: number;
+  LABMCP_OPS_TOKEN?: string | undefined;
 }
 
 export interface McpServiceOptions<P extends Caller> {
@@ -51,6 +52,7 @@ export async function runMcpService<P extends Caller>(started: ServiceProcess<Mc
     metrics,
     handler: mcpRoute({ endpoint, metrics, authenticate: options.authenticate }),
     health: options.health,
+    opsToken: config.LABMCP_OPS_TOKEN,
     onShutdown: async () => {
       await endpoint.close();
       await options.onShutdown?.();

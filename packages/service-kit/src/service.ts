@@ -11,8 +11,6 @@ export {
   type HttpServiceOptions,
   type MetricsPage,
   manageProcess,
-  type OpsAccess,
-  opsAccessOf,
   type RequestContext,
   type RunningService,
   runHttpService,
@@ -21,6 +19,7 @@ export {
 } from './http-service.js';
 export { createLogger, fingerprint, type Logger, type LogPolicy, REDACT_PATHS, standardOutput } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
+export { isLoopbackAddress, loopbackOrTokenAccess, type OpsAccess, opsAccessOf, opsTokenCheck } from './ops-access.js';
 export { redactUrl } from './redact-url.js';
 export {
   BodyAbortedError,

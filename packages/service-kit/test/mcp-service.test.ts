@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -66,6 +67,61 @@ t.test('a bad setting: the process says which and exits with EX_CONFIG', async (
   const [code] = await once(started.child, 'exit');
   t.equal(code, 78);
   t.match(started.stderr(), /FIXTURE_MCP_PORT: .*\(got "eighty"\)/);
+});
+
+/** An IPv4 address of this machine other than loopback: a client there is "elsewhere" to a server bound to 0.0.0.0. */
+function networkAddress(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+t.test('on a network: /health details and /metrics only for loopback and holders of LABMCP_OPS_TOKEN', async (t) => {
+  const address = networkAddress();
+  if (!address) {
+    t.plan(0, 'this machine has no IPv4 address but loopback, so no client can reach the server from elsewhere');
+    return;
+  }
+  const token = 'the-operations-token-of-this-test';
+  const started = start({ FIXTURE_MCP_HOST: '0.0.0.0', FIXTURE_MCP_PORT: '0', LABMCP_OPS_TOKEN: token });
+  t.teardown(() => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  const { port } = new URL((await logLine(started, 'fixture-mcp listening')).url as string);
+  const outside = `http://${address}:${port}`;
+  const get = async (url: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(url, { headers });
+    return { status: res.status, body: await res.text() };
+  };
+
+  const health = await get(`${outside}/health`);
+  t.equal(health.status, 200);
+  t.same(JSON.parse(health.body), { status: 'ok', checks: { fixture: { status: 'ok' } } }, 'from elsewhere: the status only');
+  const metrics = await get(`${outside}/metrics`);
+  t.equal(metrics.status, 403, '… and no /metrics');
+  t.match(JSON.parse(metrics.body), { error: 'forbidden', message: '/metrics is served on loopback or with the operations token only' });
+  t.equal((await get(`${outside}/metrics`, { authorization: 'Bearer the-operations-token-of-this-tesT' })).status, 403, 'a wrong token is no token');
+  t.equal((await get(`${outside}/metrics`, { authorization: 'Bearer user-alice' })).status, 403, "an MCP caller's credential is no token");
+
+  const withToken = { authorization: `Bearer ${token}` };
+  t.match(
+    JSON.parse((await get(`${outside}/health`, withToken)).body),
+    { service: 'fixture-mcp', version: '0.1.0', checks: { fixture: { answerCache: 64 } } },
+    'with the token: the details',
+  );
+  const scraped = await get(`${outside}/metrics`, withToken);
+  t.equal(scraped.status, 200, '… and /metrics (Prometheus scraping a server on its network)');
+  t.match(scraped.body, /^# HELP /m);
+  t.same(
+    JSON.parse((await get(`${outside}/health`, { ...withToken, 'x-labmcp-ops-access': 'status' })).body),
+    { status: 'ok', checks: { fixture: { status: 'ok' } } },
+    'through a proxy that marks requests from outside, the token does not open the details',
+  );
+
+  t.match(JSON.parse((await get(`http://127.0.0.1:${port}/health`)).body), { service: 'fixture-mcp' }, 'loopback (a container health check) sees everything');
+  t.equal((await get(`http://127.0.0.1:${port}/metrics`)).status, 200);
+  t.notMatch(started.lines.map((l) => JSON.stringify(l)).join('\n'), token, 'the token is never logged');
 });
 
 t.test('serves /health and MCP behind its authenticator, and stops gracefully', async (t) => {
