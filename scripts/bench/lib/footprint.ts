@@ -323,9 +323,11 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
     variants: [],
   };
   for (const [i, variant] of options.variants.entries()) {
-    const s = await session(`variant${i + 1}`, { ...baseEnv, ...variant.env });
+    const env = { ...baseEnv, ...variant.env };
+    const s = await session(`variant${i + 1}`, env);
     try {
-      const coldStart = await startAndTime(s, services);
+      // A variant naming a tenant (BENCHLING_URL) runs without the sandbox, as the ecosystem then starts it.
+      const coldStart = await startAndTime(s, env.BENCHLING_URL ? services.filter((name) => name !== 'benchling-sandbox') : services);
       await sleep(options.settleS * 1000);
       const mem = await snapshot(s);
       result.variants.push({ label: variant.label, coldStart, idle: mem });
