@@ -1,16 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { hostName, isIpAddress } from '@labmcp/service-kit/service';
 import type { TrustedProxies } from './client-address.js';
 
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** The host name of a `Host` header value, lowercased, without the port. */
-export function hostName(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  const trimmed = host.trim().toLowerCase();
-  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1) || undefined;
-  return trimmed.split(':')[0] || undefined;
-}
 
 /**
  * The host names the router answers to: loopback names, `ROUTER_ALLOWED_HOSTS`, and the host of
@@ -39,7 +31,7 @@ export class AllowedHosts {
   reachable(host: string | undefined): boolean {
     const name = hostName(host);
     if (name === undefined) return false;
-    return this.names.has(name) || isIP(name.replace(/^\[|\]$/g, '')) !== 0;
+    return this.names.has(name) || isIpAddress(name);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@labmcp/service-kit/service';
-import { type AllowedHosts, hostName } from './hosts.js';
+import { hostName } from '@labmcp/service-kit/service';
+import type { AllowedHosts } from './hosts.js';
 
 export interface PlainHttpOptions {
   host: string;

@@ -1,4 +1,4 @@
-import { hostName } from './hosts.js';
+import { hostName } from '@labmcp/service-kit/service';
 import { matchUpstream, type Upstream } from './upstreams.js';
 
 /** One `ROUTER_SERVICE_HOSTS` entry: a host name and the service (`quilt` or `benchling`, its path prefix) it serves. */

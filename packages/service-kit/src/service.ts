@@ -19,7 +19,16 @@ export {
 } from './http-service.js';
 export { createLogger, fingerprint, type Logger, type LogPolicy, REDACT_PATHS, standardOutput } from './logger.js';
 export { createMetrics, type ServiceMetrics, statusClass, userOperationSettings } from './metrics.js';
-export { isLoopbackAddress, loopbackOrTokenAccess, type OpsAccess, opsAccessOf, opsTokenCheck } from './ops-access.js';
+export {
+  hostName,
+  isIpAddress,
+  isLoopbackAddress,
+  loopbackOrTokenAccess,
+  namesOnlyThisMachine,
+  type OpsAccess,
+  opsAccessOf,
+  opsTokenCheck,
+} from './ops-access.js';
 export { redactUrl } from './redact-url.js';
 export {
   BodyAbortedError,

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +153,23 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   const metrics = await fetch(`${url}/metrics`);
   t.equal(metrics.status, 200, 'without the header, /metrics is served');
   await metrics.arrayBuffer();
+  // A web page that rebinds its DNS name to 127.0.0.1 reaches this port from the user's browser, naming itself.
+  const rebound = (path: string) =>
+    new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      http
+        .get(`${url}${path}`, { headers: { host: `rebound.example:${new URL(url).port}` } }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        })
+        .on('error', reject);
+    });
+  t.same(
+    JSON.parse((await rebound('/health')).body),
+    { status: 'ok', checks: { fixture: { status: 'ok' } } },
+    'from loopback under a host name not its own: the status only',
+  );
+  t.equal((await rebound('/metrics')).status, 403, '… and no /metrics');
 
   const refused = await fetch(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.equal(refused.status, 401, 'the authenticator decides');

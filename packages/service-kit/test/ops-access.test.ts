@@ -2,7 +2,7 @@
 // token check the router shares, and the header by which a proxy in front lowers access.
 import type { IncomingMessage } from 'node:http';
 import t from 'tap';
-import { isLoopbackAddress, loopbackOrTokenAccess, opsAccessOf, opsTokenCheck } from '../src/ops-access.js';
+import { hostName, isLoopbackAddress, loopbackOrTokenAccess, namesOnlyThisMachine, opsAccessOf, opsTokenCheck } from '../src/ops-access.js';
 
 const TOKEN = 'an-operations-token-of-32-characters';
 
@@ -15,6 +15,17 @@ t.test('loopback addresses, and only those', async (t) => {
   for (const address of ['192.0.2.2', '10.0.0.1', '::ffff:10.0.0.1', 'fd00::2', '::', '0.0.0.0', '1127.0.0.1', undefined]) {
     t.notOk(isLoopbackAddress(address), String(address));
   }
+});
+
+t.test('the host a request names: only no Host, localhost or an IP address name this machine and nothing else', async (t) => {
+  for (const host of [undefined, 'localhost', 'LOCALHOST:3000', '127.0.0.1:3000', '127.0.0.1', '[::1]:3000', '[::1]', '192.0.2.2:3000', '[fd00::2]:80']) {
+    t.ok(namesOnlyThisMachine(host), String(host));
+  }
+  for (const host of ['rebound.example:3000', 'rebound.example', 'localhost.rebound.example', 'quilt-mcp:3000', '127.0.0.1.rebound.example', '', ':3000']) {
+    t.notOk(namesOnlyThisMachine(host), JSON.stringify(host));
+  }
+  t.equal(hostName(' Quilt.Example:443 '), 'quilt.example');
+  t.equal(hostName('[::1]:8080'), '[::1]');
 });
 
 t.test('the operations token: presented as a bearer token, exactly', async (t) => {
@@ -36,6 +47,11 @@ t.test("a server's rule: everything from loopback or with the token, the status 
   t.equal(withToken(request('192.0.2.9', { authorization: `Bearer ${TOKEN}` })), 'full');
   t.equal(withToken(request('192.0.2.9', { authorization: 'Bearer a-guess-of-the-operations-token' })), 'status');
   t.equal(withToken(request(undefined)), 'status', 'a socket already gone: no address, no details');
+  // A page that rebinds its DNS name to 127.0.0.1 reaches the loopback port from the user's browser, naming itself.
+  t.equal(withToken(request('127.0.0.1', { host: 'rebound.example:3000' })), 'status', 'from loopback, naming another host: the status only');
+  t.equal(withToken(request('127.0.0.1', { host: 'localhost:3000' })), 'full');
+  t.equal(withToken(request('127.0.0.1', { host: '127.0.0.1:3000' })), 'full');
+  t.equal(withToken(request('192.0.2.9', { host: 'quilt-mcp:3000', authorization: `Bearer ${TOKEN}` })), 'full', 'the token, whatever the host');
   const withoutToken = loopbackOrTokenAccess(undefined);
   t.equal(withoutToken(request('127.0.0.1')), 'full');
   t.equal(withoutToken(request('192.0.2.9', { authorization: `Bearer ${TOKEN}` })), 'status');
