@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '@labmcp/service-kit/service';
-import { hostName } from '@labmcp/service-kit/service';
+import { hostName, type Logger } from '@labmcp/service-kit/service';
 import type { AllowedHosts } from './hosts.js';
 
 export interface PlainHttpOptions {

@@ -25,8 +25,9 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * GETs a path of an upstream (its `/health`, its metrics) with node:http, within `timeoutMs` for the whole exchange,
- * presenting the upstream's operations token if it has one. Not `fetch`: the router's one other use of HTTP as a client is the proxy, on node:http too, and loading
- * Node's built-in fetch client (undici) only for these probes costs every router process ~14 MiB (measured).
+ * presenting the upstream's operations token if it has one. Not `fetch`: the router's one other use of HTTP as a
+ * client is the proxy, on node:http too, and loading Node's built-in fetch client (undici) only for these probes
+ * costs every router process ~14 MiB (measured).
  */
 export function getUpstream(upstream: Pick<Upstream, 'target' | 'opsAuthorization'>, path: string, timeoutMs: number): Promise<UpstreamAnswer> {
   const url = new URL(path, upstream.target);

@@ -71,9 +71,10 @@ export function opsTokenCheck(token: string | undefined): (req: IncomingMessage)
 /**
  * A server's own rule (every process of the bundle but the router, which also trusts its proxies' addresses and
  * has names of its own): everything for a client on the machine itself that names it as such (PM2's bundle, a
- * container's health check; not a page that rebinds its DNS name to loopback) or one that presents the operations token (LABMCP_OPS_TOKEN: Prometheus, the router in front of a server elsewhere),
- * the status only for anyone else. A server listening on a network (the separate-containers and ECS layouts) must
- * not hand its metrics, versions and settings to whoever reaches its port.
+ * container's health check; not a page that rebinds its DNS name to loopback) or one that presents the operations
+ * token (LABMCP_OPS_TOKEN: Prometheus, the router in front of a server elsewhere), the status only for anyone else.
+ * A server listening on a network (the separate-containers and ECS layouts) must not hand its metrics, versions and
+ * settings to whoever reaches its port.
  */
 export function loopbackOrTokenAccess(token: string | undefined): (req: IncomingMessage) => OpsAccess {
   const presentsToken = opsTokenCheck(token);
