@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redactUrl } from '@labmcp/service-kit/service';
+import { namesOnlyThisMachine, redactUrl } from '@labmcp/service-kit/service';
 import { ADMIN_PREFIX, handleAdmin } from './admin.js';
 import { Authenticator } from './auth.js';
 import { FaultInjector, type StatusFault } from './faults.js';
@@ -123,6 +123,11 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
         return;
       }
       if (options.adminEndpoints && pathname.startsWith(ADMIN_PREFIX)) {
+        // They take no credentials: a page that rebinds its DNS name to this machine reaches them from a browser,
+        // but names its own host.
+        if (!namesOnlyThisMachine(req.headers.host)) {
+          throw new ApiError(403, `${ADMIN_PREFIX} answers only requests for localhost or an IP address, not ${JSON.stringify(req.headers.host)}.`);
+        }
         const answer = await handleAdmin(req, pathname, faults, limiter);
         sendJson(res, answer.status, answer.body);
         return;

@@ -1,4 +1,5 @@
 /** Benchling's tenant-wide rate limit, and the fault injection client retry logic is tested with. */
+import http from 'node:http';
 import t from 'tap';
 import { DEMO_KEYS } from '../src/index.js';
 import { startSandbox } from './helpers/harness.js';
@@ -129,6 +130,24 @@ t.test('admin endpoints exist only when enabled', async (t) => {
   const h = await startSandbox(t, { adminEndpoints: true });
   const admin = h.as(null);
   const alice = h.as(DEMO_KEYS.alice);
+  // A page that rebinds its DNS name to 127.0.0.1 reaches the port from a browser, naming its own host.
+  const rebound = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+    const body = JSON.stringify({ kind: 'status', status: 503, count: 2 });
+    const req = http.request(
+      `${h.url}/_sandbox/faults`,
+      { method: 'POST', headers: { host: 'rebound.example', 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+  t.equal(rebound.status, 403, 'an admin request for another host is refused');
+  t.match(rebound.body, /only requests for localhost or an IP address/);
+  t.same((await admin.request('GET', '//_sandbox/faults')).body.faults, [], '… and queued nothing');
   const queued = await admin.request('POST', '//_sandbox/faults', { body: { kind: 'status', status: 503, count: 2 } });
   t.equal(queued.status, 201);
   t.equal(queued.body.faults[0].remaining, 2);
