@@ -9,6 +9,7 @@ import {
   type OpsAccess,
   opsAccessOf,
   opsTokenCheck,
+  originAllowed,
   type RequestContext,
   type ServiceMetrics,
   sendJson,
@@ -24,7 +25,7 @@ import { allowedHostsFrom, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, needsParsing, summarizeJsonRpc } from './jsonrpc.js';
 import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
-import { applyOriginPolicy, originAllowed } from './origins.js';
+import { applyOriginPolicy } from './origins.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';

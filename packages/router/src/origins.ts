@@ -1,18 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-export interface OriginPolicy {
-  /** Exact origins (scheme://host[:port]) allowed to call from a browser. */
-  allowed: string[];
-  /** Also allow http://localhost:* and http://127.0.0.1:* (local tools such as the MCP Inspector). */
-  allowLocalhost: boolean;
-}
-
-const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
-
-export function originAllowed(origin: string, policy: OriginPolicy): boolean {
-  if (policy.allowed.includes(origin)) return true;
-  return policy.allowLocalhost && LOCALHOST_ORIGIN.test(origin);
-}
+import { type OriginPolicy, originAllowed } from '@labmcp/service-kit/service';
 
 const ALLOWED_HEADERS =
   'Authorization, Content-Type, Accept, X-Benchling-API-Key, Mcp-Protocol-Version, Mcp-Session-Id, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';

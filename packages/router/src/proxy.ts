@@ -400,6 +400,9 @@ export function upstreamHeaders(
       case 'x-benchling-api-key':
         if (ops) continue;
         break;
+      // Checked here (applyOriginPolicy): the router's allowed origins are its own, not each server's.
+      case 'origin':
+        continue;
     }
     if (named.length > 0 && named.includes(name)) continue;
     if (!forwardsHeader(upstream.service, name, value, credentials)) continue;

@@ -201,6 +201,13 @@ t.test("a server's /health and /metrics: the upstream gets the router's operatio
   t.equal(seen.at(-1)!.headers.authorization, 'Bearer client-credential', "an MCP request still carries the client's own");
 });
 
+t.test("a browser's Origin is the router's to check, and does not go on to the server", async (t) => {
+  const answer = await raw(router.port, [post(message, 'origin: http://localhost:6274\r\n') + message]);
+  t.match(answer, /^HTTP\/1\.1 200/);
+  t.match(answer, /\r\naccess-control-allow-origin: http:\/\/localhost:6274\r\n/i, 'the router answered the browser');
+  t.equal(seen.at(-1)!.headers.origin, undefined, 'the server sees no Origin (it allows origins of its own)');
+});
+
 t.test('a request without a Host header (HTTP/1.0) still names one upstream', async (t) => {
   const answer = await raw(router.port, [`POST /quilt/mcp HTTP/1.0\r\ncontent-type: application/json\r\ncontent-length: ${message.length}\r\n\r\n${message}`]);
   t.match(answer, /^HTTP\/1\.1 200/);

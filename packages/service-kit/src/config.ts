@@ -59,6 +59,11 @@ export const commonSettings = {
    * which presents it to servers it reaches elsewhere. Without it, only loopback sees them.
    */
   LABMCP_OPS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /**
+   * Browser origins an MCP server's `/mcp` accepts besides localhost ones (mcp-route.ts); through the router or the
+   * nginx layout, the proxy in front checks `Origin` and the server does not see it.
+   */
+  LABMCP_ALLOWED_ORIGINS: list(),
 };
 
 /** The logger's policy (createLogger) from a process's settings. */

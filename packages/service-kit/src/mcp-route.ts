@@ -4,6 +4,7 @@ import { HttpError } from './http-error.js';
 import { pathOf, type RequestContext, type ServiceHandler } from './http-service.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import type { ServiceMetrics } from './metrics.js';
+import { type OriginPolicy, originAllowed } from './origin-policy.js';
 import { sendJson, sendJsonRpcError } from './responses.js';
 
 export interface Caller {
@@ -20,6 +21,8 @@ export interface McpRouteOptions<P extends Caller> {
    */
   authenticate: (req: IncomingMessage) => P | Promise<P>;
   path?: string;
+  /** The browser origins allowed (default: localhost ones only); a request from any other is refused, 403. */
+  origins?: OriginPolicy;
 }
 
 /** Reads the caller that `mcpRoute` put into the request's AuthInfo, inside an MCP server factory. */
@@ -51,11 +54,19 @@ export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): Service
       extra: { caller },
     });
   };
+  const origins = options.origins ?? { allowed: [], allowLocalhost: true };
   // Not an async function: a caller known at once and an answer from the answer cache make no promise at all.
   return (req, res, ctx) => {
     const url = pathOf(req.url);
     if (url !== path) {
       sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
+      return;
+    }
+    // MCP's DNS-rebinding rule, for a server reached without the router or nginx in front (they check Origin
+    // themselves and do not pass it on).
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, origins)) {
+      sendJson(res, 403, { error: 'origin_not_allowed', message: `Origin ${origin} is not allowed; configure LABMCP_ALLOWED_ORIGINS` });
       return;
     }
     let found: P | Promise<P>;

@@ -12,6 +12,7 @@ export interface McpEndpointSettings {
   LABMCP_MCP_SHARED_SERVER: boolean;
   LABMCP_MCP_BODY_TIMEOUT_MS: number;
   LABMCP_OPS_TOKEN?: string | undefined;
+  LABMCP_ALLOWED_ORIGINS: string[];
 }
 
 export interface McpServiceOptions<P extends Caller> {
@@ -50,7 +51,7 @@ export async function runMcpService<P extends Caller>(started: ServiceProcess<Mc
     port: options.port,
     logger,
     metrics,
-    handler: mcpRoute({ endpoint, metrics, authenticate: options.authenticate }),
+    handler: mcpRoute({ endpoint, metrics, authenticate: options.authenticate, origins: { allowed: config.LABMCP_ALLOWED_ORIGINS, allowLocalhost: true } }),
     health: options.health,
     opsToken: config.LABMCP_OPS_TOKEN,
     onShutdown: async () => {

@@ -29,6 +29,7 @@ export {
   opsAccessOf,
   opsTokenCheck,
 } from './ops-access.js';
+export { type OriginPolicy, originAllowed } from './origin-policy.js';
 export { redactUrl } from './redact-url.js';
 export {
   BodyAbortedError,

@@ -126,7 +126,12 @@ t.test('on a network: /health details and /metrics only for loopback and holders
 });
 
 t.test('serves /health and MCP behind its authenticator, and stops gracefully', async (t) => {
-  const started = start({ FIXTURE_MCP_PORT: '0', LABMCP_MCP_ANSWER_CACHE: '7', LABMCP_MCP_BODY_TIMEOUT_MS: '400' });
+  const started = start({
+    FIXTURE_MCP_PORT: '0',
+    LABMCP_MCP_ANSWER_CACHE: '7',
+    LABMCP_MCP_BODY_TIMEOUT_MS: '400',
+    LABMCP_ALLOWED_ORIGINS: 'https://app.example.org',
+  });
   t.teardown(() => {
     if (started.child.exitCode === null) started.child.kill('SIGKILL');
   });
@@ -210,6 +215,24 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   t.match(bigChunks.received(), /^HTTP\/1\.1 413 [\s\S]*larger than 4096 bytes/, 'a chunked body over the limit is refused');
   const chunkedPing = await closedAfter(`${chunkedHead}connection: close\r\n\r\n${chunk(message.slice(0, 10))}${chunk(message.slice(10))}0\r\n\r\n`);
   t.match(chunkedPing.received(), /^HTTP\/1\.1 200 [\s\S]*"id":7/, 'a whole chunked body within the limit is answered');
+
+  // MCP's DNS-rebinding rule for a server reached directly: a browser's Origin must be localhost or configured.
+  const fromOrigin = async (origin: string) => {
+    const res = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { origin, authorization: 'Bearer user-alice', 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  t.same(
+    await fromOrigin('http://rebound.example:3000'),
+    { status: 403, body: { error: 'origin_not_allowed', message: 'Origin http://rebound.example:3000 is not allowed; configure LABMCP_ALLOWED_ORIGINS' } },
+    'another origin is refused, credential or not',
+  );
+  t.equal((await fromOrigin('http://localhost:6274')).status, 200, 'a localhost origin (the MCP Inspector) is served');
+  t.equal((await fromOrigin('https://app.example.org')).status, 200, 'and one LABMCP_ALLOWED_ORIGINS names');
+  t.equal((await fromOrigin('https://app.example.org.rebound.example')).status, 403, 'exactly that one');
 
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
   const result = await client.callTool('greet', { greeting: 'Hello' });
