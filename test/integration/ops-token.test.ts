@@ -4,14 +4,12 @@
 // and a router in front of them (QUILT_MCP_UPSTREAM / BENCHLING_MCP_UPSTREAM at that address) presents the token
 // for its /health, its merged /metrics and the servers' own pages it passes on.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
 import t from 'tap';
 import { freePort, scriptOf } from '../../scripts/lib/launcher.js';
 import { startBundle } from '../helpers/bundle.js';
+import { networkAddress } from '../helpers/network-address.js';
 
-const address = Object.values(networkInterfaces())
-  .flatMap((addresses) => addresses ?? [])
-  .find((a) => a.family === 'IPv4' && !a.internal)?.address;
+const address = networkAddress();
 if (!address) {
   t.plan(0, 'this machine has no IPv4 address but loopback, so no client can reach a server from elsewhere');
   process.exit(0);

@@ -23,7 +23,6 @@ export {
   hostName,
   isIpAddress,
   isLoopbackAddress,
-  loopbackOrTokenAccess,
   namesOnlyThisMachine,
   type OpsAccess,
   opsAccessOf,

@@ -6,11 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { connectModern } from '../../../test/helpers/mcp-clients.js';
+import { networkAddress } from '../../../test/helpers/network-address.js';
 import { rawConnection } from './helpers/raw-connection.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,14 +69,6 @@ t.test('a bad setting: the process says which and exits with EX_CONFIG', async (
   t.equal(code, 78);
   t.match(started.stderr(), /FIXTURE_MCP_PORT: .*\(got "eighty"\)/);
 });
-
-/** An IPv4 address of this machine other than loopback: a client there is "elsewhere" to a server bound to 0.0.0.0. */
-function networkAddress(): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
 
 t.test('on a network: /health details and /metrics only for loopback and holders of LABMCP_OPS_TOKEN', async (t) => {
   const address = networkAddress();
