@@ -25,22 +25,27 @@ const envName = (name) => name.toUpperCase().replace(/-/g, '_');
 // its grown size when idle, which a full collection of the last-resort kind gives back (14–16 MiB per process):
 // --expose-gc lets each process run one when it goes quiet (packages/service-kit/src/idle-trim.ts); Node 20's own
 // memory reducer does that there.
-// The sandbox (the demo tenant, paced by its rate limit) trades speed for size throughout. LABMCP_NODE_ARGS
+// The sandbox in its own process (the demo tenant, paced by its rate limit) trades speed for size throughout. LABMCP_NODE_ARGS
 // replaces these for every app, LABMCP_NODE_ARGS_<APP> for one (empty: Node's defaults).
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const SERVER_NODE_ARGS = nodeMajor >= 26 ? '--max-semi-space-size=8 --heap-growing-percent=50 --expose-gc' : '--max-semi-space-size=8';
 const SANDBOX_NODE_ARGS = nodeMajor >= 26 ? '--optimize-for-size --expose-gc' : '--optimize-for-size';
 
-function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }) {
+const instances = Number(process.env.LABMCP_INSTANCES || 1);
+const mainOf = (pkg) => path.join(root, 'packages', pkg, 'dist', 'main.js');
+
+function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false, together = [], env = {} }) {
   const nodeArgs = (process.env[`LABMCP_NODE_ARGS_${envName(name)}`] ?? process.env.LABMCP_NODE_ARGS ?? defaultNodeArgs).split(/\s+/).filter(Boolean);
   return {
     name,
-    script: path.join(root, 'packages', pkg, 'dist', 'main.js'),
+    // With services to run beside it, service-kit's run-together starts them all in this one process.
+    script: together.length > 0 ? path.join(root, 'packages', 'service-kit', 'dist', 'run-together.js') : mainOf(pkg),
+    args: together.length > 0 ? [...together.map(mainOf), mainOf(pkg)] : [],
     cwd: root,
     // Cluster mode is what lets `pm2 reload` replace instances one at a time with no lost request; the
     // processes are stateless, so any instance can answer any request.
     exec_mode: single ? 'fork' : 'cluster',
-    instances: single ? 1 : Number(process.env.LABMCP_INSTANCES || 1),
+    instances: single ? 1 : instances,
     // Ready only once listening (process.send('ready')), so restarts and reloads never route to a cold process.
     wait_ready: true,
     listen_timeout: 15000,
@@ -56,7 +61,7 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),
     merge_logs: true,
-    env: { LABMCP_LOG_DIR: logDir },
+    env: { LABMCP_LOG_DIR: logDir, ...env },
     // PM2's in-process agent (@pm2/io) would wrap every HTTP request of every process with metrics of its own;
     // the processes export theirs (the router's GET /metrics covers all of them), so it is left out.
     pmx: false,
@@ -67,13 +72,29 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false }
   };
 }
 
+// The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured. It holds its tenant file
+// locked, so it runs as exactly one process: inside benchling-mcp's (LABMCP_SANDBOX_PROCESS=shared, the default with
+// one instance each: one Node process less, 23 MiB of the bundle's memory, BENCHMARKS.md), or as its own app (`own`,
+// and always with LABMCP_INSTANCES above 1).
+const sandboxProcess = process.env.LABMCP_SANDBOX_PROCESS || (instances === 1 ? 'shared' : 'own');
+if (sandboxProcess !== 'shared' && sandboxProcess !== 'own') throw new Error(`LABMCP_SANDBOX_PROCESS must be shared or own, not ${sandboxProcess}`);
+if (sandboxProcess === 'shared' && instances !== 1) throw new Error('LABMCP_SANDBOX_PROCESS=shared needs LABMCP_INSTANCES=1: the sandbox runs as one process');
+const sandboxShared = demoBenchling && sandboxProcess === 'shared';
+
 const apps = [
   app('router', 'router', { maxMemory: '256M', nodeArgs: SERVER_NODE_ARGS }),
   app('quilt-mcp', 'quilt-mcp', { maxMemory: '512M', nodeArgs: SERVER_NODE_ARGS }),
-  app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M', nodeArgs: SERVER_NODE_ARGS }),
+  sandboxShared
+    ? app('benchling-mcp', 'benchling-mcp', {
+        maxMemory: '384M',
+        nodeArgs: SERVER_NODE_ARGS,
+        together: ['benchling-sandbox'],
+        // A reload starts the new process before the old one, which holds the tenant file, has finished its calls
+        // (up to kill_timeout): the new one's sandbox waits for the file meanwhile, and the old one's answers.
+        env: { BENCHLING_SANDBOX_LOCK_WAIT_MS: process.env.BENCHLING_SANDBOX_LOCK_WAIT_MS || '20000' },
+      })
+    : app('benchling-mcp', 'benchling-mcp', { maxMemory: '256M', nodeArgs: SERVER_NODE_ARGS }),
 ];
-// The Benchling sandbox is the demo tenant: it runs only when no real tenant is configured.
-// It holds its tenant file locked, so it runs as exactly one process.
-if (demoBenchling) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', nodeArgs: SANDBOX_NODE_ARGS, single: true }));
+if (demoBenchling && !sandboxShared) apps.push(app('benchling-sandbox', 'benchling-sandbox', { maxMemory: '256M', nodeArgs: SANDBOX_NODE_ARGS, single: true }));
 
 module.exports = { apps };

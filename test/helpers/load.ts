@@ -31,6 +31,8 @@ export interface LoadOptions {
   until?: Promise<unknown>;
   /** Statuses that count as success; default 200. */
   okStatuses?: number[];
+  /** A failure inside a successful answer (a tool's error result): its kind, or undefined when there is none. */
+  bodyFailure?: (body: string) => string | undefined;
 }
 
 /** A steady, bounded request loop (in count of workers and in time), recording every outcome. */
@@ -58,8 +60,10 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadResult> {
           signal: AbortSignal.timeout(10_000),
         });
         const body = await res.text();
-        if (okStatuses.has(res.status)) result.ok++;
-        else fail(startedAt, String(res.status), body.slice(0, 200));
+        const hidden = okStatuses.has(res.status) ? options.bodyFailure?.(body) : undefined;
+        if (!okStatuses.has(res.status)) fail(startedAt, String(res.status), body.slice(0, 200));
+        else if (hidden !== undefined) fail(startedAt, hidden, body.slice(0, 300));
+        else result.ok++;
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         fail(startedAt, cause?.code ?? (err as Error).name, `${(err as Error).message}${cause?.message ? `: ${cause.message}` : ''}`);

@@ -7,11 +7,29 @@ import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 const bundle = await startPm2Bundle();
 t.teardown(() => bundle.stop());
 
-t.test('PM2 runs all four processes and they report healthy', async (t) => {
+/** The JSON lines of an app's out log. */
+function logLines(app: string): { service?: string; msg?: string; pid?: number }[] {
+  return readFileSync(path.join(bundle.logDir, `${app}.out.log`), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { service?: string; msg?: string; pid?: number });
+}
+
+t.test('PM2 runs three processes, the demo tenant inside benchling-mcp, and they report healthy', async (t) => {
   const list = await bundle.processes();
-  t.same(list.map((p) => p.name).sort(), ['benchling-mcp', 'benchling-sandbox', 'quilt-mcp', 'router']);
+  t.same(list.map((p) => p.name).sort(), ['benchling-mcp', 'quilt-mcp', 'router']);
   for (const p of list) t.equal(p.pm2_env.status, 'online', p.name);
   t.equal((await bundle.health()).status, 200);
+  const sandbox = await fetch(`http://127.0.0.1:${bundle.env.BENCHLING_SANDBOX_PORT}/health`);
+  t.equal(sandbox.status, 200, 'the sandbox answers on its own port');
+  t.equal(((await sandbox.json()) as { service?: string }).service, 'benchling-sandbox');
+  const benchling = list.find((p) => p.name === 'benchling-mcp')!;
+  const lines = logLines('benchling-mcp');
+  t.ok(
+    lines.some((l) => l.service === 'benchling-sandbox' && l.msg === 'benchling-sandbox listening' && l.pid === benchling.pid),
+    "the sandbox listens in benchling-mcp's process, and logs to its files",
+  );
+  t.ok(lines.some((l) => l.service === 'benchling-mcp' && l.msg === 'benchling-mcp listening' && l.pid === benchling.pid));
 });
 
 t.test("PM2 starts each process with its Node flags from ecosystem.config.js (issue 16's memory settings)", async (t) => {
@@ -21,12 +39,7 @@ t.test("PM2 starts each process with its Node flags from ecosystem.config.js (is
   // Node 26 and later add a fixed heap growing factor (test/deploy/ecosystem.test.ts covers both cases).
   const node26 = Number(process.versions.node.split('.')[0]) >= 26;
   const servers = node26 ? ['--max-semi-space-size=8', '--heap-growing-percent=50', '--expose-gc'] : ['--max-semi-space-size=8'];
-  t.same(byName, {
-    router: servers,
-    'quilt-mcp': servers,
-    'benchling-mcp': servers,
-    'benchling-sandbox': node26 ? ['--optimize-for-size', '--expose-gc'] : ['--optimize-for-size'],
-  });
+  t.same(byName, { router: servers, 'quilt-mcp': servers, 'benchling-mcp': servers });
 });
 
 t.test('a killed process shows as 503 naming it, and PM2 brings it back by itself', async (t) => {
@@ -54,13 +67,20 @@ t.test('a killed process shows as 503 naming it, and PM2 brings it back by itsel
 });
 
 t.test('each process writes its own log files under the configured folder', async (t) => {
-  for (const name of ['router', 'quilt-mcp', 'benchling-mcp', 'benchling-sandbox']) {
+  for (const name of ['router', 'quilt-mcp', 'benchling-mcp']) {
     const out = path.join(bundle.logDir, `${name}.out.log`);
     t.ok(existsSync(out), `${name}.out.log`);
     t.ok(existsSync(path.join(bundle.logDir, `${name}.err.log`)), `${name}.err.log`);
-    const first = readFileSync(out, 'utf8').split('\n').find(Boolean) ?? '{}';
-    t.equal((JSON.parse(first) as { service?: string }).service, name, `${name} logs pino JSON with its service`);
+    t.ok(
+      logLines(name).some((l) => l.service === name),
+      `${name} logs pino JSON with its service`,
+    );
   }
+  t.same(
+    [...new Set(logLines('benchling-mcp').map((l) => l.service))].sort(),
+    ['benchling-mcp', 'benchling-sandbox'],
+    'the two services of one process, each named',
+  );
   // Request lines too, not only start-up: under PM2 they must go through its stdout (a process writing to file
   // descriptor 1 itself bypasses PM2's log files in cluster mode).
   const id = `pm2-log-${Date.now()}`;
@@ -82,6 +102,8 @@ t.test('pm2 stop lets a process shut down gracefully', async (t) => {
   await bundle.pm2('stop', 'benchling-mcp');
   const log = readFileSync(path.join(bundle.logDir, 'benchling-mcp.out.log'), 'utf8');
   t.match(log, /"msg":"stopped"/, 'the process finished its drain and said so');
+  const stopped = (service: string) => logLines('benchling-mcp').findLastIndex((l) => l.service === service && l.msg === 'stopped');
+  t.ok(stopped('benchling-mcp') >= 0 && stopped('benchling-sandbox') > stopped('benchling-mcp'), 'benchling-mcp drained first, then its tenant');
   const h = await bundle.health();
   t.equal(h.status, 503);
   t.equal(h.body.checks['benchling-mcp']?.status, 'down');

@@ -4,7 +4,12 @@ import { steadyLoad, toolCall, toolsList } from '../helpers/load.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
 // High limits: these tests are about faults and restarts, not about the rate limiter (tested on its own).
-const bundle = await startPm2Bundle({ ROUTER_RATE_LIMIT_PER_MINUTE: '1000000', ROUTER_RATE_LIMIT_BURST: '100000', ROUTER_MAX_CONCURRENT_PER_SERVICE: '256' });
+const bundle = await startPm2Bundle({
+  ROUTER_RATE_LIMIT_PER_MINUTE: '1000000',
+  ROUTER_RATE_LIMIT_BURST: '100000',
+  ROUTER_MAX_CONCURRENT_PER_SERVICE: '256',
+  BENCHLING_SANDBOX_RATE_LIMIT: '1000000',
+});
 t.teardown(() => bundle.stop());
 const token = await mintDemoToken({ dataDir: bundle.dataDir, subject: 'load-tester', scopes: ['read:packages'] });
 const quilt = { url: `${bundle.routerUrl}/quilt/mcp`, headers: { authorization: `Bearer ${token}` }, body: toolCall('registries_list') };
@@ -90,3 +95,73 @@ for (const name of ['router', 'quilt-mcp', 'benchling-mcp']) {
     t.ok(q.ok > 20 && b.ok > 20, 'traffic flowed during the reload');
   });
 }
+
+t.test('pm2 reload benchling-mcp: the demo tenant in its process hands over with no call and no write lost', async (t) => {
+  const before = (await bundle.processes()).find((p) => p.name === 'benchling-mcp')!.pid;
+  const reloaded = (async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    await bundle.pm2('reload', 'benchling-mcp');
+    // Until the new process's sandbox serves: the old one has let go of the tenant file only once its calls ended.
+    await new Promise((r) => setTimeout(r, 3000));
+  })();
+  const toolError = (body: string) => (body.includes('"isError":true') ? 'tool error' : undefined);
+  // Writes, one at a time, each remembered once Benchling (the sandbox) acknowledged it.
+  const created: { id: string; name: string }[] = [];
+  const writes = (async () => {
+    let failed = 0;
+    let done = false;
+    void reloaded.then(() => (done = true));
+    for (let i = 0; !done; i++) {
+      const name = `reload-handover-${i}`;
+      const res = await fetch(`${bundle.routerUrl}/benchling/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-benchling-api-key': 'sandbox-key-alice' },
+        body: toolCall('dna_sequence_create', { name, bases: 'ACGTACGT', is_circular: false, folder_id: 'lib_CrLib002' }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await res.text();
+      const id = /"id\\?":\\?"(seq_[A-Za-z0-9]+)/.exec(text)?.[1];
+      if (res.status === 200 && !toolError(text) && id) created.push({ id, name });
+      else {
+        failed++;
+        t.comment(`write ${name}: ${res.status} ${text.slice(0, 300)}`);
+      }
+    }
+    return failed;
+  })();
+  const [reads, failedWrites] = await Promise.all([
+    steadyLoad({ ...benchling, body: toolCall('projects_list'), concurrency: 2, durationMs: 60_000, until: reloaded, bodyFailure: toolError }),
+    writes,
+  ]);
+  const after = (await bundle.processes()).find((p) => p.name === 'benchling-mcp')!.pid;
+  t.not(after, before, 'a new process');
+  t.equal(
+    reads.failed,
+    0,
+    `reads through the tenant: ${reads.ok} ok, failures ${JSON.stringify(reads.failures)} ${JSON.stringify(reads.failureLog.slice(0, 2))}`,
+  );
+  t.equal(failedWrites, 0, `writes: ${created.length} acknowledged`);
+  t.ok(reads.ok > 20 && created.length > 5, 'calls reached the tenant throughout');
+  const lines = bundle
+    .logs()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { service?: string; msg?: string; pid?: number });
+  t.ok(
+    lines.some((l) => l.service === 'benchling-sandbox' && l.pid === after && /held by another process/.test(l.msg ?? '')),
+    "the new process waited for the old one's tenant file",
+  );
+  t.ok(
+    lines.some((l) => l.service === 'benchling-sandbox' && l.pid === after && l.msg === 'benchling-sandbox listening'),
+    'then served the tenant',
+  );
+  // Every acknowledged write is in the tenant the new process serves.
+  const auth = `Basic ${Buffer.from('sandbox-key-alice:').toString('base64')}`;
+  const missing: string[] = [];
+  for (const { id, name } of created) {
+    const res = await fetch(`http://127.0.0.1:${bundle.env.BENCHLING_SANDBOX_PORT}/api/v2/dna-sequences/${id}`, { headers: { authorization: auth } });
+    const body = res.status === 200 ? ((await res.json()) as { name?: string }) : undefined;
+    if (body?.name !== name) missing.push(`${name} (${id}): ${res.status}`);
+  }
+  t.same(missing, [], `all ${created.length} acknowledged writes are in the tenant after the handover`);
+});

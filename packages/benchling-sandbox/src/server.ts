@@ -17,6 +17,7 @@ import { OPERATIONS, type Operation, type OperationContext } from './resources/i
 import { Renderer } from './resources/render.js';
 import { Visibility } from './resources/visibility.js';
 import { seedTenant } from './seed/index.js';
+import type { LockWait } from './store/durable-file.js';
 import { StoreBusyError, StoreLimitError, type StoreLimits, TenantStore } from './store/tenant-store.js';
 
 export const API_PREFIX = '/api/v2';
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   /** Largest accepted request body; Benchling-sized requests are far below the 1 MiB default. */
   maxBodyBytes?: number;
   storeLimits?: Partial<StoreLimits>;
+  /** Wait for the store's lock while another live process holds it (default: fail at once). */
+  lockWait?: LockWait;
   logger?: SandboxLogger;
 }
 
@@ -100,7 +103,12 @@ export async function createSandboxServer(options: SandboxOptions = {}): Promise
   const clock = options.clock ?? Date.now;
   const log = options.logger ?? silent;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const store = await TenantStore.open({ file: storeFileFor(options), seed: seedTenant, ...(options.storeLimits ? { limits: options.storeLimits } : {}) });
+  const store = await TenantStore.open({
+    file: storeFileFor(options),
+    seed: seedTenant,
+    ...(options.storeLimits ? { limits: options.storeLimits } : {}),
+    ...(options.lockWait ? { lockWait: options.lockWait } : {}),
+  });
   let auth: Authenticator;
   try {
     auth = new Authenticator(store.snapshot.all('users'), options.extraKeys);

@@ -21,6 +21,16 @@ export const sandboxSettings = {
   /** more API keys, `key=user` pairs separated by commas; user is a seeded handle (alice) or id (ent_...) */
   BENCHLING_SANDBOX_EXTRA_KEYS: list([]).pipe(z.array(z.string().regex(/^[^=\s]+=[^=\s]+$/, 'each entry must be key=user, e.g. my-ci-key=alice'))),
   BENCHLING_SANDBOX_MAX_BODY_BYTES: positiveInt(1024 * 1024, 64 * 1024 * 1024),
+  /**
+   * How long to wait for the tenant file while another live process holds it (0: fail at once). The bundle sets it
+   * where the sandbox runs inside benchling-mcp's process: a reload starts the new process before the old one ends.
+   */
+  BENCHLING_SANDBOX_LOCK_WAIT_MS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(120_000, 'must be at most 120000')
+    .default(0),
 };
 
 export interface SandboxConfig {
@@ -32,6 +42,7 @@ export interface SandboxConfig {
   BENCHLING_SANDBOX_PUBLIC_URL?: string | undefined;
   BENCHLING_SANDBOX_EXTRA_KEYS: string[];
   BENCHLING_SANDBOX_MAX_BODY_BYTES: number;
+  BENCHLING_SANDBOX_LOCK_WAIT_MS?: number;
 }
 
 export function sandboxOptionsFromConfig(config: SandboxConfig, logger?: SandboxLogger): SandboxOptions {
@@ -46,6 +57,7 @@ export function sandboxOptionsFromConfig(config: SandboxConfig, logger?: Sandbox
     adminEndpoints: config.BENCHLING_SANDBOX_ADMIN,
     extraKeys,
     maxBodyBytes: config.BENCHLING_SANDBOX_MAX_BODY_BYTES,
+    ...(config.BENCHLING_SANDBOX_LOCK_WAIT_MS ? { lockWait: { waitMs: config.BENCHLING_SANDBOX_LOCK_WAIT_MS } } : {}),
     ...(config.BENCHLING_SANDBOX_PUBLIC_URL ? { publicUrl: config.BENCHLING_SANDBOX_PUBLIC_URL } : {}),
     ...(logger ? { logger } : {}),
   };

@@ -1,7 +1,8 @@
 /** The embedded store: creates survive restarts, writes are atomic, limits hold, the data file is guarded. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createSandboxServer, DEMO_IDS, DEMO_KEYS, StoreCorruptError, storeFileFor } from '../src/index.js';
 import { startSandbox } from './helpers/harness.js';
 
@@ -100,6 +101,50 @@ t.test('only one sandbox per data file', async (t) => {
   writeFileSync(`${file}.lock`, '2147483646'); // a pid that is not running: a stale lock from a crash
   await h.restart();
   t.equal((await h.as(DEMO_KEYS.alice).get('/projects')).status, 200, 'a stale lock is taken over');
+});
+
+/** A sandbox's data file, closed and then held by another live process (in the bundle: the one a PM2 reload replaces). */
+async function heldByAnotherProcess(t: Test) {
+  const h = await startSandbox(t);
+  const file = storeFileFor({ dataDir: h.dataDir });
+  await h.sandbox.close();
+  const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => holder.kill('SIGKILL'));
+  writeFileSync(`${file}.lock`, String(holder.pid));
+  return { h, file, holder };
+}
+
+t.test('told to wait (BENCHLING_SANDBOX_LOCK_WAIT_MS), a sandbox takes the data file once its live holder lets go', async (t) => {
+  const { h, file, holder } = await heldByAnotherProcess(t);
+  const told: number[] = [];
+  const began = Date.now();
+  const opening = createSandboxServer({ dataDir: h.dataDir, lockWait: { waitMs: 10_000, pollMs: 20, onHeld: (pid) => told.push(pid) } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(told, [holder.pid], 'told once who holds it');
+  unlinkSync(`${file}.lock`);
+  const sandbox = await opening;
+  t.teardown(() => sandbox.close());
+  t.ok(Date.now() - began >= 300, 'it waited');
+  t.equal(readFileSync(`${file}.lock`, 'utf8'), String(process.pid), 'and holds the file now');
+  t.ok(sandbox.store.stats().records.users > 0, 'with the tenant in it');
+  t.notOk(sandbox.store.seeded, 'the one the holder left, not a new one');
+});
+
+t.test('a holder that does not let go in time: refused, saying how long it waited', async (t) => {
+  const { h, file, holder } = await heldByAnotherProcess(t);
+  await t.rejects(
+    createSandboxServer({ dataDir: h.dataDir, lockWait: { waitMs: 200, pollMs: 20 } }),
+    new RegExp(`held by process ${holder.pid}; .*\\(waited 200 ms for it\\)`),
+  );
+  unlinkSync(`${file}.lock`);
+  await h.restart();
+});
+
+t.test('a file held by this very process is refused at once, wait or not (it would never be let go)', async (t) => {
+  const h = await startSandbox(t);
+  const began = Date.now();
+  await t.rejects(createSandboxServer({ dataDir: h.dataDir, lockWait: { waitMs: 10_000 } }), /held by process \d+ \(this process/);
+  t.ok(Date.now() - began < 5000, 'without waiting');
 });
 
 t.test('store and body limits', async (t) => {

@@ -5,7 +5,7 @@ import type { TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { logAccess, requestSummary } from './access-log.js';
 import { type HealthChecks, healthReport } from './health.js';
-import { trimWhenIdle } from './idle-trim.js';
+import { thisProcessTrim } from './idle-trim.js';
 import { type ServiceMetrics, statusClass } from './metrics.js';
 import { loopbackOrTokenAccess, type OpsAccess, opsAccessOf } from './ops-access.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
@@ -216,7 +216,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const address = server.address() as AddressInfo;
   const url = `${options.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, version }, `${service} listening`);
-  const idleTrim = trimWhenIdle({
+  const idleTrim = thisProcessTrim.watch({
     served: () => served,
     busy: () => inFlight.size > 0,
     onTrim: (ms) => {
@@ -228,7 +228,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    idleTrim?.stop();
+    idleTrim.stop();
     const timeoutMs = options.shutdownTimeoutMs ?? 8000;
     logger.info({ timeoutMs }, 'stopping: finishing in-flight requests, closing keep-alive connections as they finish');
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -290,38 +290,3 @@ export function statusOnly(report: { status: string; checks: Record<string, { st
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-/**
- * Wires process signals to a graceful stop and tells PM2 we are ready. Separate from `runHttpService` so
- * tests can run services in-process without them owning the process.
- */
-export function manageProcess(service: RunningService, logger: Logger): void {
-  let exiting = false;
-  const exit = (reason: string) => {
-    if (exiting) return;
-    exiting = true;
-    logger.info({ reason }, 'shutdown requested');
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => exit('SIGINT'));
-  process.on('SIGTERM', () => exit('SIGTERM'));
-  // PM2 sends this instead of a signal where signals are unavailable (and with shutdown_with_message).
-  process.on('message', (msg) => {
-    if (msg === 'shutdown') exit('shutdown message');
-  });
-  process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'uncaught exception; exiting so the supervisor restarts a clean process');
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (err) => {
-    logger.fatal({ err }, 'unhandled promise rejection; exiting so the supervisor restarts a clean process');
-    process.exit(1);
-  });
-  process.send?.('ready');
-}

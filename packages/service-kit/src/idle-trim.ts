@@ -56,3 +56,52 @@ export function trimWhenIdle(options: IdleTrimOptions): { stop: () => void } | u
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/** One service's share of what makes its process busy. */
+export interface ServiceActivity {
+  served: () => number;
+  busy: () => boolean;
+  onTrim?: (ms: number) => void;
+}
+
+/**
+ * One trim for the services of a process (several may share one: scripts/run-together). It is quiet when every
+ * service in it is quiet: a trim when one of them goes quiet would stop another's requests for the collection.
+ */
+export function processTrim(options: Omit<IdleTrimOptions, 'served' | 'busy' | 'onTrim'> = {}): {
+  watch: (activity: ServiceActivity) => { stop: () => void };
+} {
+  const services = new Set<ServiceActivity>();
+  let trim: { stop: () => void } | undefined;
+  return {
+    watch: (activity) => {
+      services.add(activity);
+      trim ??= trimWhenIdle({
+        ...options,
+        served: () => {
+          let sum = 0;
+          for (const s of services) sum += s.served();
+          return sum;
+        },
+        busy: () => {
+          for (const s of services) if (s.busy()) return true;
+          return false;
+        },
+        onTrim: (ms) => {
+          for (const s of services) s.onTrim?.(ms);
+        },
+      });
+      return {
+        stop: () => {
+          services.delete(activity);
+          if (services.size > 0) return;
+          trim?.stop();
+          trim = undefined;
+        },
+      };
+    },
+  };
+}
+
+/** This process's trim. */
+export const thisProcessTrim = processTrim();

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { HealthChecks } from './health.js';
-import { manageProcess, runHttpService } from './http-service.js';
+import { runHttpService } from './http-service.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
 import { type Caller, mcpRoute } from './mcp-route.js';
+import { manageProcess } from './process-lifecycle.js';
 import type { ServiceProcess } from './service-process.js';
 
 /** The settings of the MCP endpoint every MCP server of the bundle reads alike (service-kit's commonSettings). */

@@ -10,7 +10,6 @@ export {
   defaultRoute,
   type HttpServiceOptions,
   type MetricsPage,
-  manageProcess,
   type RequestContext,
   type RunningService,
   runHttpService,
@@ -29,6 +28,7 @@ export {
   opsTokenCheck,
 } from './ops-access.js';
 export { type OriginPolicy, originAllowed } from './origin-policy.js';
+export { holdReady, type ManageOptions, manageProcess, type StoppableService } from './process-lifecycle.js';
 export { redactUrl } from './redact-url.js';
 export {
   BodyAbortedError,

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { trimWhenIdle } from '../src/idle-trim.js';
+import { processTrim, trimWhenIdle } from '../src/idle-trim.js';
 
 const TICK = 20;
 
@@ -77,4 +77,31 @@ t.test('stop() ends it', async (t) => {
   trim?.stop();
   await sleep(TICK * 5);
   t.equal(state.trims, 0);
+});
+
+t.test('several services in one process (run-together): one trim, only when all of them are quiet, counted by each', async (t) => {
+  let trims = 0;
+  const trim = processTrim({ tickMs: TICK, startQuietTicks: 1, quietTicks: 2, gc: () => trims++ });
+  const a = { served: 0, busy: false, trims: 0 };
+  const b = { served: 0, busy: false, trims: 0 };
+  const watch = (s: typeof a) => trim.watch({ served: () => s.served, busy: () => s.busy, onTrim: () => s.trims++ });
+  const watchA = watch(a);
+  const watchB = watch(b);
+  t.teardown(() => {
+    watchA.stop();
+    watchB.stop();
+  });
+  t.ok(await until(() => trims === 1), 'the start-up trim, once for the process');
+  t.same([a.trims, b.trims], [1, 1], 'each service counts it');
+  // One service busy, the other quiet: no trim, however long.
+  b.busy = true;
+  a.served++;
+  await sleep(TICK * 8);
+  t.equal(trims, 1, 'not while the other service has a request in flight');
+  b.busy = false;
+  t.ok(await until(() => trims === 2), 'once both are quiet');
+  watchB.stop();
+  a.served++;
+  t.ok(await until(() => trims === 3), 'a service that stopped leaves the others watched');
+  t.equal(b.trims, 2, 'and is no longer told');
 });

@@ -71,12 +71,28 @@ export interface FileLock {
 }
 
 /**
- * An exclusive lock file holding our pid. Two sandboxes on one data file would each rewrite the whole file
- * and silently drop the other's writes; this makes the second one fail at start instead. A lock left by a dead
- * process is taken over.
+ * Waiting for a lock held by a live process, instead of failing at once: a process replacing another one that holds
+ * the file (a PM2 reload of benchling-mcp with the demo tenant in its process) gets it once the other has finished.
  */
-export async function acquireLock(lockFile: string): Promise<FileLock> {
-  for (let attempt = 0; attempt < 2; attempt++) {
+export interface LockWait {
+  /** How long to wait in all (0: fail at once). */
+  waitMs: number;
+  /** How often to look again (default 100 ms). */
+  pollMs?: number;
+  /** Called once, when the first attempt finds the lock held by a live process. */
+  onHeld?: (holder: number) => void;
+}
+
+/**
+ * An exclusive lock file holding our pid. Two sandboxes on one data file would each rewrite the whole file
+ * and silently drop the other's writes; this makes the second one fail at start (or wait, see LockWait) instead.
+ * A lock left by a dead process is taken over.
+ */
+export async function acquireLock(lockFile: string, wait: LockWait = { waitMs: 0 }): Promise<FileLock> {
+  const deadline = Date.now() + wait.waitMs;
+  let takeovers = 0;
+  let told = false;
+  for (;;) {
     try {
       const handle = await open(lockFile, 'wx', 0o600);
       await handle.writeFile(String(process.pid));
@@ -93,16 +109,26 @@ export async function acquireLock(lockFile: string): Promise<FileLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number((await readIfExists(lockFile))?.trim());
       if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        if (holder !== process.pid && Date.now() < deadline) {
+          if (!told) wait.onHeld?.(holder);
+          told = true;
+          await delay(wait.pollMs ?? 100);
+          continue;
+        }
         throw new Error(
           `${lockFile} is held by process ${holder}${holder === process.pid ? ' (this process: close the other sandbox first)' : ''}; ` +
-            'only one sandbox may use a data file at a time',
+            `only one sandbox may use a data file at a time${wait.waitMs > 0 && holder !== process.pid ? ` (waited ${wait.waitMs} ms for it)` : ''}`,
         );
       }
+      // The file is gone between open and read (its holder released it), or its holder is dead: try again. A
+      // lock that keeps reappearing with a dead holder is not ours to fight over.
+      if (++takeovers > 2) throw new Error(`could not acquire ${lockFile}`);
       await unlink(lockFile).catch(() => undefined);
     }
   }
-  throw new Error(`could not acquire ${lockFile}`);
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isAlive(pid: number): boolean {
   try {

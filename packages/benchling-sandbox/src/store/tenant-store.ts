@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { acquireLock, ensureDirectory, type FileLock, readIfExists, removeStaleTempFiles, writeFileDurably } from './durable-file.js';
+import { acquireLock, ensureDirectory, type FileLock, type LockWait, readIfExists, removeStaleTempFiles, writeFileDurably } from './durable-file.js';
 import { COLLECTIONS, type CollectionName, LATER_COLLECTIONS, type TenantData } from './types.js';
 
 export const STORE_FORMAT_VERSION = 1;
@@ -88,6 +88,8 @@ export interface TenantStoreOptions {
   /** builds the initial tenant when the file does not exist yet */
   seed: () => TenantData;
   limits?: Partial<StoreLimits>;
+  /** Wait for the file's lock while another live process holds it (default: fail at once). */
+  lockWait?: LockWait;
 }
 
 /**
@@ -119,7 +121,7 @@ export class TenantStore {
     const limits = { ...DEFAULT_STORE_LIMITS, ...options.limits };
     const file = path.resolve(options.file);
     await ensureDirectory(path.dirname(file));
-    const lock = await acquireLock(`${file}.lock`);
+    const lock = await acquireLock(`${file}.lock`, options.lockWait);
     try {
       await removeStaleTempFiles(file);
       const text = await readIfExists(file);
