@@ -49,8 +49,9 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false, 
     // Ready only once listening (process.send('ready')), so restarts and reloads never route to a cold process.
     wait_ready: true,
     listen_timeout: 15000,
-    // Longer than the processes' own drain time (8 s), so PM2 never SIGKILLs a process that is finishing requests.
-    kill_timeout: 10000,
+    // Longer than the processes' own drain time (8 s), so PM2 never SIGKILLs a process that is finishing requests;
+    // a process with services beside it stops them after its own drain (the sandbox: about 1 s more).
+    kill_timeout: together.length > 0 ? 12000 : 10000,
     autorestart: true,
     exp_backoff_restart_delay: 100,
     // Exit code 78 (EX_CONFIG) means invalid settings: restarting cannot help, so the process stays stopped

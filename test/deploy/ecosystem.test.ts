@@ -19,6 +19,7 @@ interface App {
   exec_mode: string;
   instances: number;
   max_memory_restart: string;
+  kill_timeout: number;
   node_args: string[];
   env: Record<string, string>;
 }
@@ -109,6 +110,7 @@ t.test("the demo tenant runs inside benchling-mcp's process by default", async (
   t.equal(benchling.instances, 1);
   t.equal(benchling.env.BENCHLING_SANDBOX_LOCK_WAIT_MS, '20000', "a reload's new process waits for the old one's tenant file");
   t.equal(benchling.max_memory_restart, '384M', 'room for both');
+  t.equal(benchling.kill_timeout, 12000, 'time to drain benchling-mcp (8 s), then its tenant');
   t.equal(appsOf({ BENCHLING_SANDBOX_LOCK_WAIT_MS: '5000' }).find((a) => a.name === 'benchling-mcp')!.env.BENCHLING_SANDBOX_LOCK_WAIT_MS, '5000');
   for (const app of apps.filter((a) => a.name !== 'benchling-mcp')) t.same(app.args, [], `${app.name} runs its own main only`);
 });
@@ -124,6 +126,7 @@ t.test('LABMCP_SANDBOX_PROCESS=own, or more than one instance: the sandbox is an
     const benchling = apps.find((a) => a.name === 'benchling-mcp')!;
     t.equal(benchling.script, main('benchling-mcp'));
     t.equal(benchling.max_memory_restart, '256M');
+    t.equal(benchling.kill_timeout, 10000);
     t.notOk('BENCHLING_SANDBOX_LOCK_WAIT_MS' in benchling.env);
     const sandbox = apps.find((a) => a.name === 'benchling-sandbox')!;
     t.match(sandbox, { script: main('benchling-sandbox'), exec_mode: 'fork', instances: 1 });
