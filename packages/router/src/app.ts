@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   adoptTraceparent,
+  applyOriginPolicy,
   currentTrace,
   defaultRoute,
   type HttpServiceOptions,
@@ -25,7 +26,6 @@ import { allowedHostsFrom, publicBaseUrl } from './hosts.js';
 import { type JsonRpcSummary, needsParsing, summarizeJsonRpc } from './jsonrpc.js';
 import { createMergedMcp, MERGED_MCP } from './mcp/endpoint.js';
 import { bundleMetricsPage, createRouterMetrics } from './metrics.js';
-import { applyOriginPolicy } from './origins.js';
 import { createProxy } from './proxy.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimitPolicy } from './rate-limit-policy.js';
@@ -169,7 +169,7 @@ export function createRouterApp(config: RouterConfig, logger: Logger, metrics: S
     const url = req.url ?? '/';
     // The front page, for paths no upstream serves: like `/health`, no CORS headers and the same Host check.
     if (!ctx.state && (await frontPage.handle(req, res))) return;
-    if (!applyOriginPolicy(req, res, originPolicy)) return;
+    if (!applyOriginPolicy(req, res, originPolicy, 'ROUTER_ALLOWED_ORIGINS')) return;
     const quilt = oauthConfigured && req.method === 'GET' ? quiltPaths(req) : undefined;
     if (quilt && url.split('?')[0] === quilt.metadata) {
       sendJson(res, 200, quiltResourceMetadata(baseUrl(req), config.QUILT_AUTHORIZATION_SERVERS, quilt.endpoint));

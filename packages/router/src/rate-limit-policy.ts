@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@labmcp/service-kit/service';
+import { type Logger, setCorsHeaders } from '@labmcp/service-kit/service';
 import type { Counter } from 'prom-client';
-import { setCorsHeaders } from './origins.js';
 import { sendProxyError } from './proxy-errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { RefusalLog } from './refusal-log.js';

@@ -4,7 +4,7 @@ import { HttpError } from './http-error.js';
 import { pathOf, type RequestContext, type ServiceHandler } from './http-service.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import type { ServiceMetrics } from './metrics.js';
-import { type OriginPolicy, originAllowed } from './origin-policy.js';
+import { applyOriginPolicy, type OriginPolicy } from './origin-policy.js';
 import { sendJson, sendJsonRpcError } from './responses.js';
 
 export interface Caller {
@@ -21,7 +21,10 @@ export interface McpRouteOptions<P extends Caller> {
    */
   authenticate: (req: IncomingMessage) => P | Promise<P>;
   path?: string;
-  /** The browser origins allowed (default: localhost ones only); a request from any other is refused, 403. */
+  /**
+   * The browser origins allowed (default: localhost ones only), answered with CORS headers and their preflights
+   * answered; a request from any other is refused, 403.
+   */
   origins?: OriginPolicy;
 }
 
@@ -62,13 +65,10 @@ export function mcpRoute<P extends Caller>(options: McpRouteOptions<P>): Service
       sendJson(res, 404, { error: 'not_found', message: `No route ${req.method} ${url}; MCP is served at ${path}` });
       return;
     }
-    // MCP's DNS-rebinding rule, for a server reached without the router or nginx in front (they check Origin
-    // themselves and do not pass it on).
-    const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(origin, origins)) {
-      sendJson(res, 403, { error: 'origin_not_allowed', message: `Origin ${origin} is not allowed; configure LABMCP_ALLOWED_ORIGINS` });
-      return;
-    }
+    // MCP's DNS-rebinding rule and CORS, for a server reached without the router or nginx in front (they check
+    // Origin and answer browsers themselves, and do not pass it on). Before authentication: a preflight carries no
+    // credential, and a browser reads a 401's challenge only with the CORS headers on it.
+    if (!applyOriginPolicy(req, res, origins, 'LABMCP_ALLOWED_ORIGINS')) return;
     let found: P | Promise<P>;
     try {
       found = options.authenticate(req);

@@ -27,7 +27,7 @@ export {
   opsAccessOf,
   opsTokenCheck,
 } from './ops-access.js';
-export { type OriginPolicy, originAllowed } from './origin-policy.js';
+export { applyOriginPolicy, type OriginPolicy, originAllowed, setCorsHeaders } from './origin-policy.js';
 export { holdReady, type ManageOptions, manageProcess, type StoppableService } from './process-lifecycle.js';
 export { redactUrl } from './redact-url.js';
 export {

@@ -226,6 +226,43 @@ t.test('serves /health and MCP behind its authenticator, and stops gracefully', 
   t.equal((await fromOrigin('https://app.example.org')).status, 200, 'and one LABMCP_ALLOWED_ORIGINS names');
   t.equal((await fromOrigin('https://app.example.org.rebound.example')).status, 403, 'exactly that one');
 
+  // CORS, so that a browser page of an allowed origin can use the server: its preflight is answered before any
+  // credential is asked for, and the answers (a 401's challenge too) carry the headers a browser needs to read them.
+  const preflight = async (origin: string) =>
+    fetch(`${url}/mcp`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' },
+    });
+  const allowedPreflight = await preflight('https://app.example.org');
+  t.equal(allowedPreflight.status, 204, 'a preflight from an allowed origin is answered, without a credential');
+  t.equal(allowedPreflight.headers.get('access-control-allow-origin'), 'https://app.example.org');
+  t.match(allowedPreflight.headers.get('access-control-allow-methods'), /\bPOST\b/);
+  t.match(allowedPreflight.headers.get('access-control-allow-headers'), /Authorization.*Content-Type.*Mcp-Protocol-Version/);
+  const refusedPreflight = await preflight('http://rebound.example:3000');
+  t.equal(refusedPreflight.status, 403, 'one from another origin is refused');
+  t.equal(refusedPreflight.headers.get('access-control-allow-origin'), null);
+  const served = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { origin: 'https://app.example.org', authorization: 'Bearer user-alice', 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'ping' }),
+  });
+  t.equal(served.headers.get('access-control-allow-origin'), 'https://app.example.org', 'the answer names the origin it may be read by');
+  t.match(served.headers.get('access-control-expose-headers'), /Mcp-Session-Id.*WWW-Authenticate/);
+  const challenged = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { origin: 'https://app.example.org', 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }),
+  });
+  t.equal(challenged.status, 401);
+  t.equal(challenged.headers.get('access-control-allow-origin'), 'https://app.example.org', 'a 401 too, so the page can read its challenge');
+  t.equal(challenged.headers.get('www-authenticate'), 'Bearer realm="fixture"');
+  const plain = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer user-alice', 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'ping' }),
+  });
+  t.equal(plain.headers.get('access-control-allow-origin'), null, 'no CORS headers for a client that sent no Origin');
+
   const client = await connectModern(`${url}/mcp`, { authorization: 'Bearer user-alice' });
   const result = await client.callTool('greet', { greeting: 'Hello' });
   t.same(result.structuredContent, { text: 'Hello, alice' }, 'the tool sees its arguments and the caller the authenticator returned');
