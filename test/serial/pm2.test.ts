@@ -66,6 +66,41 @@ t.test('a killed process shows as 503 naming it, and PM2 brings it back by itsel
   t.ok((restarted?.pm2_env.restart_time ?? 0) >= 1);
 });
 
+t.test('benchling-mcp killed outright with the tenant in it: PM2 brings both back, and no acknowledged write is lost', async (t) => {
+  const sandboxUrl = `http://127.0.0.1:${bundle.env.BENCHLING_SANDBOX_PORT}`;
+  const auth = { authorization: `Basic ${Buffer.from('sandbox-key-alice:').toString('base64')}`, 'content-type': 'application/json' };
+  const created = await fetch(`${sandboxUrl}/api/v2/dna-sequences`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'survives a kill -9', bases: 'ACGTACGT', isCircular: false, folderId: 'lib_CrLib002' }),
+  });
+  t.equal(created.status, 201);
+  const { id } = (await created.json()) as { id: string };
+  const before = (await bundle.processes()).find((p) => p.name === 'benchling-mcp')!;
+  process.kill(before.pid, 'SIGKILL');
+  // The dead process's lock on the tenant file is taken over by the new one.
+  const deadline = Date.now() + 30_000;
+  let after: { pid: number } | undefined;
+  while (Date.now() < deadline) {
+    after = (await bundle.processes()).find((p) => p.name === 'benchling-mcp' && p.pid !== before.pid && p.pm2_env.status === 'online');
+    if (after && (await bundle.health().catch(() => undefined))?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok(after, 'a new benchling-mcp process');
+  await waitForHealth(sandboxUrl, { expect: 'benchling-sandbox' });
+  const read = await fetch(`${sandboxUrl}/api/v2/dna-sequences/${id}`, { headers: auth });
+  t.equal(read.status, 200, 'the tenant is served again');
+  t.equal(((await read.json()) as { name?: string }).name, 'survives a kill -9', 'with the write acknowledged before the kill');
+  const call = await fetch(`${bundle.routerUrl}/benchling/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-benchling-api-key': 'sandbox-key-alice' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'projects_list', arguments: {} } }),
+  });
+  const body = await call.text();
+  t.equal(call.status, 200);
+  t.notMatch(body, /"isError":true/, 'and a tool call through the router reaches it');
+});
+
 t.test('each process writes its own log files under the configured folder', async (t) => {
   for (const name of ['router', 'quilt-mcp', 'benchling-mcp']) {
     const out = path.join(bundle.logDir, `${name}.out.log`);
