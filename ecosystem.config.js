@@ -38,9 +38,9 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false, 
   const nodeArgs = (process.env[`LABMCP_NODE_ARGS_${envName(name)}`] ?? process.env.LABMCP_NODE_ARGS ?? defaultNodeArgs).split(/\s+/).filter(Boolean);
   return {
     name,
-    // With services to run beside it, service-kit's run-together starts them all in this one process.
+    // With services to run beside it, service-kit's run-together starts them all in this one process (listed in
+    // LABMCP_RUN_TOGETHER below: a cluster worker's arguments begin with the supervisor's own).
     script: together.length > 0 ? path.join(root, 'packages', 'service-kit', 'dist', 'run-together.js') : mainOf(pkg),
-    args: together.length > 0 ? [...together.map(mainOf), mainOf(pkg)] : [],
     cwd: root,
     // Cluster mode is what lets `pm2 reload` replace instances one at a time with no lost request; the
     // processes are stateless, so any instance can answer any request.
@@ -62,7 +62,11 @@ function app(name, pkg, { maxMemory, nodeArgs: defaultNodeArgs, single = false, 
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.err.log`),
     merge_logs: true,
-    env: { LABMCP_LOG_DIR: logDir, ...env },
+    env: {
+      LABMCP_LOG_DIR: logDir,
+      ...(together.length > 0 ? { LABMCP_RUN_TOGETHER: [...together, pkg].map(mainOf).join(path.delimiter) } : {}),
+      ...env,
+    },
     // PM2's in-process agent (@pm2/io) would wrap every HTTP request of every process with metrics of its own;
     // the processes export theirs (the router's GET /metrics covers all of them), so it is left out.
     pmx: false,

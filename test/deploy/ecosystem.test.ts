@@ -15,7 +15,7 @@ type Apps = Record<string, string[]>;
 interface App {
   name: string;
   script: string;
-  args: string[];
+  args?: string[];
   exec_mode: string;
   instances: number;
   max_memory_restart: string;
@@ -105,14 +105,19 @@ t.test("the demo tenant runs inside benchling-mcp's process by default", async (
   );
   const benchling = apps.find((a) => a.name === 'benchling-mcp')!;
   t.equal(benchling.script, path.join(repoRoot, 'packages', 'service-kit', 'dist', 'run-together.js'));
-  t.same(benchling.args, [main('benchling-sandbox'), main('benchling-mcp')], 'the tenant first, then the server that calls it');
+  t.equal(
+    benchling.env.LABMCP_RUN_TOGETHER,
+    [main('benchling-sandbox'), main('benchling-mcp')].join(path.delimiter),
+    'the tenant first, then the server that calls it',
+  );
+  t.notOk(benchling.args, "not as arguments: a cluster worker gets the supervisor's first");
   t.equal(benchling.exec_mode, 'cluster', 'still reloaded one instance at a time');
   t.equal(benchling.instances, 1);
   t.equal(benchling.env.BENCHLING_SANDBOX_LOCK_WAIT_MS, '20000', "a reload's new process waits for the old one's tenant file");
   t.equal(benchling.max_memory_restart, '384M', 'room for both');
   t.equal(benchling.kill_timeout, 12000, 'time to drain benchling-mcp (8 s), then its tenant');
   t.equal(appsOf({ BENCHLING_SANDBOX_LOCK_WAIT_MS: '5000' }).find((a) => a.name === 'benchling-mcp')!.env.BENCHLING_SANDBOX_LOCK_WAIT_MS, '5000');
-  for (const app of apps.filter((a) => a.name !== 'benchling-mcp')) t.same(app.args, [], `${app.name} runs its own main only`);
+  for (const app of apps.filter((a) => a.name !== 'benchling-mcp')) t.notOk('LABMCP_RUN_TOGETHER' in app.env, `${app.name} runs its own main only`);
 });
 
 t.test('LABMCP_SANDBOX_PROCESS=own, or more than one instance: the sandbox is an app of its own, one process', async (t) => {
@@ -128,6 +133,7 @@ t.test('LABMCP_SANDBOX_PROCESS=own, or more than one instance: the sandbox is an
     t.equal(benchling.max_memory_restart, '256M');
     t.equal(benchling.kill_timeout, 10000);
     t.notOk('BENCHLING_SANDBOX_LOCK_WAIT_MS' in benchling.env);
+    t.notOk('LABMCP_RUN_TOGETHER' in benchling.env);
     const sandbox = apps.find((a) => a.name === 'benchling-sandbox')!;
     t.match(sandbox, { script: main('benchling-sandbox'), exec_mode: 'fork', instances: 1 });
   }

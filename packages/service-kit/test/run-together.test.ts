@@ -25,8 +25,9 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Started {
+  const { LABMCP_RUN_TOGETHER: _, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', runTogether, ...args], {
-    env: { ...process.env, LABMCP_LOG_BATCH_MS: '0', ...env },
+    env: { ...inherited, LABMCP_LOG_BATCH_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const started: Started = { child, lines: [], messages: [], stderr: () => err };
@@ -64,7 +65,10 @@ t.test('two services in one process: ready once both listen, and a signal stops 
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // The backend comes first; the front, after it, is slow to start: a process that said ready when the backend
   // listened would say it 300 ms early.
-  const started = start([fixture('backend'), fixture('front')], {
+  // As ecosystem.config.js lists them, with a command line such as a PM2 cluster worker gets under `pm2-runtime
+  // start` (the supervisor's own arguments), which must not be taken for mains.
+  const started = start(['start', 'ecosystem.config.js'], {
+    LABMCP_RUN_TOGETHER: [fixture('backend'), fixture('front')].join(path.delimiter),
     FIXTURE_BACKEND_URL_FILE: path.join(dir, 'backend-url'),
     FIXTURE_FRONT_START_DELAY_MS: '300',
   });
@@ -95,8 +99,22 @@ t.test('two services in one process: ready once both listen, and a signal stops 
   t.ok(messages.indexOf('fixture-backend: backend onShutdown') > frontStopped, "the backend's own shutdown ran after the front had stopped");
 });
 
+t.test('on the command line, without LABMCP_RUN_TOGETHER', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'run-together-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const started = start([fixture('backend'), fixture('front')], { FIXTURE_BACKEND_URL_FILE: path.join(dir, 'backend-url') });
+  t.teardown(() => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  await until(started, () => started.messages.find((m) => m.message === 'ready'), 'ready');
+  await until(started, () => line(started, 'fixture-front', 'fixture-front listening'), 'the front listening');
+  t.ok(line(started, 'fixture-backend', 'fixture-backend listening'), 'both started');
+  started.child.kill('SIGTERM');
+  t.equal((await once(started.child, 'exit'))[0], 0);
+});
+
 t.test('without a main to run: usage, EX_USAGE', async (t) => {
-  const started = start([]);
+  const started = start([], { LABMCP_RUN_TOGETHER: '' });
   const [code] = await once(started.child, 'exit');
   t.equal(code, 64);
   t.match(started.stderr(), /usage: run-together <service main\.js>/);
