@@ -65,7 +65,7 @@ export interface ServiceActivity {
 }
 
 /**
- * One trim for the services of a process (several may share one: scripts/run-together). It is quiet when every
+ * One trim for the services of a process (several may share one: run-together.ts). It is quiet when every
  * service in it is quiet: a trim when one of them goes quiet would stop another's requests for the collection.
  */
 export function processTrim(options: Omit<IdleTrimOptions, 'served' | 'busy' | 'onTrim'> = {}): {

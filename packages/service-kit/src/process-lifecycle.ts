@@ -19,7 +19,7 @@ interface Managed {
   stopAfterOthers: boolean;
 }
 
-// One process may run several services (scripts/run-together: the demo bundle's benchling-mcp and its tenant), so
+// One process may run several services (run-together.ts: the demo bundle's benchling-mcp and its tenant), so
 // the signals, the exit and PM2's `ready` belong to the process, not to a service.
 const managed: Managed[] = [];
 let readyHolds = 0;
@@ -64,7 +64,7 @@ function processLogger(): Logger {
 }
 
 /** Stops every managed service, the others before the backends; resolves with whether all stopped cleanly. */
-export async function stopManagedServices(): Promise<boolean> {
+async function stopManagedServices(): Promise<boolean> {
   let clean = true;
   const order = [...managed.filter((m) => !m.stopAfterOthers), ...managed.filter((m) => m.stopAfterOthers)];
   for (const { service, logger } of order) {
