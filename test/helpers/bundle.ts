@@ -112,6 +112,26 @@ async function startBundleOnce(options: BundleOptions): Promise<Bundle> {
   };
 }
 
+/** A JSON log line of one of the bundle's processes. */
+export interface LogLine {
+  service: string;
+  msg?: string;
+  traceId?: string;
+  [key: string]: unknown;
+}
+
+/** The JSON lines of log text (one log file, or `readLogs`'s concatenation of all); PM2's own lines are skipped. */
+export function jsonLogLines(text: string): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {}
+  }
+  return lines;
+}
+
 /** Every log file in a folder, concatenated (each process's lines carry its `service`). */
 export function readLogs(logDir: string): string {
   return readdirSync(logDir)

@@ -7,7 +7,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Bundle } from './bundle.js';
+import { type Bundle, jsonLogLines, type LogLine } from './bundle.js';
 import { type CollectedSpan, describe, SPAN_KIND } from './otlp-collector.js';
 
 /** One routed MCP endpoint and a tool call on it that makes outgoing calls. */
@@ -112,23 +112,9 @@ export function describeTrace(spans: CollectedSpan[], traceId: string): string {
     .join('\n');
 }
 
-export interface LogLine {
-  service: string;
-  msg?: string;
-  traceId?: string;
-  [key: string]: unknown;
-}
-
 /** Every JSON log line of the bundle's processes. */
 export function logLines(bundle: Bundle): LogLine[] {
-  const lines: LogLine[] = [];
-  for (const text of bundle.logs().split('\n')) {
-    if (!text.startsWith('{')) continue;
-    try {
-      lines.push(JSON.parse(text) as LogLine);
-    } catch {}
-  }
-  return lines;
+  return jsonLogLines(bundle.logs());
 }
 
 /** The processes whose log has a line in `traceId` matching `msg` (lines reach the files a moment after the answer). */

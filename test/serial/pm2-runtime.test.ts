@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { bundleLayout } from '../../scripts/lib/launcher.js';
-import { repoRoot, waitForHealth } from '../helpers/bundle.js';
+import { jsonLogLines, repoRoot, waitForHealth } from '../helpers/bundle.js';
 
 for (const args of [['start', 'ecosystem.config.js'], ['ecosystem.config.js']]) {
   t.test(`pm2-runtime ${args.join(' ')}`, async (t) => {
@@ -45,10 +45,7 @@ for (const args of [['start', 'ecosystem.config.js'], ['ecosystem.config.js']]) 
     runtime.kill('SIGTERM');
     const [code] = await once(runtime, 'exit');
     t.equal(code, 0, 'pm2-runtime stops on SIGTERM');
-    const lines = readFileSync(path.join(logDir, 'benchling-mcp.out.log'), 'utf8')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { service?: string; msg?: string });
+    const lines = jsonLogLines(readFileSync(path.join(logDir, 'benchling-mcp.out.log'), 'utf8'));
     const stopped = (service: string) => lines.findIndex((l) => l.service === service && l.msg === 'stopped');
     t.ok(stopped('benchling-mcp') >= 0 && stopped('benchling-sandbox') > stopped('benchling-mcp'), 'benchling-mcp drained, then its tenant');
     for (const name of ['router', 'quilt-mcp', 'benchling-mcp', 'benchling-sandbox'] as const)

@@ -1,19 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { waitForHealth } from '../helpers/bundle.js';
+import { jsonLogLines, waitForHealth } from '../helpers/bundle.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
 const bundle = await startPm2Bundle();
 t.teardown(() => bundle.stop());
 
 /** The JSON lines of an app's out log. */
-function logLines(app: string): { service?: string; msg?: string; pid?: number }[] {
-  return readFileSync(path.join(bundle.logDir, `${app}.out.log`), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { service?: string; msg?: string; pid?: number });
-}
+const logLines = (app: string) => jsonLogLines(readFileSync(path.join(bundle.logDir, `${app}.out.log`), 'utf8'));
 
 t.test('PM2 runs three processes, the demo tenant inside benchling-mcp, and they report healthy', async (t) => {
   const list = await bundle.processes();

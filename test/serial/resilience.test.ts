@@ -1,5 +1,6 @@
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
+import { jsonLogLines } from '../helpers/bundle.js';
 import { steadyLoad, toolCall, toolsList } from '../helpers/load.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
@@ -142,11 +143,7 @@ t.test('pm2 reload benchling-mcp: the demo tenant in its process hands over with
   );
   t.equal(failedWrites, 0, `writes: ${created.length} acknowledged`);
   t.ok(reads.ok > 20 && created.length > 5, 'calls reached the tenant throughout');
-  const lines = bundle
-    .logs()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { service?: string; msg?: string; pid?: number });
+  const lines = jsonLogLines(bundle.logs());
   t.ok(
     lines.some((l) => l.service === 'benchling-sandbox' && l.pid === after && /held by another process/.test(l.msg ?? '')),
     "the new process waited for the old one's tenant file",
