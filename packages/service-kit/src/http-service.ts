@@ -164,7 +164,7 @@ export async function runHttpService<State = undefined>(options: HttpServiceOpti
     });
   };
   // Each request runs in its trace (a `traceparent` it brought, or a new one): see tracing/trace.ts.
-  const listener = (req: IncomingMessage, res: ServerResponse) => serveInTrace(req, res, !quiet.has(pathOf(req.url)), onRequest);
+  const listener = (req: IncomingMessage, res: ServerResponse) => serveInTrace(service, req, res, !quiet.has(pathOf(req.url)), onRequest);
   const server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createServer(serverOptions, listener);
   // Longer than any proxy's idle timeout in front, so it is the proxy that closes idle connections, never
   // us in the middle of its reuse (which shows up as sporadic ECONNRESET under load). (The headers timeout runs

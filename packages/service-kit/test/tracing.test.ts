@@ -7,6 +7,7 @@ import {
   currentTrace,
   inSpan,
   outgoingTraceparent,
+  recordingSpans,
   type SpanRecord,
   serveInTrace,
   setSpanSink,
@@ -32,9 +33,9 @@ function res(): ServerResponse & { close: () => void } {
     },
   } as unknown as ServerResponse & { close: () => void };
 }
-const inRequest = <T>(traceparent: string | undefined, work: () => T, response = res()): T => {
+const inRequest = <T>(traceparent: string | undefined, work: () => T, response = res(), service = 'test-svc'): T => {
   let out: T | undefined;
-  serveInTrace(req(traceparent), response, true, () => {
+  serveInTrace(service, req(traceparent), response, true, () => {
     out = work();
   });
   return out as T;
@@ -94,8 +95,8 @@ t.test('_meta.traceparent is joined only when no header named a trace', async (t
 
 t.test('with an exporter: server span → child spans, parented by id, failures named without messages', async (t) => {
   const recorded: { scope: TraceScope; span: SpanRecord }[] = [];
-  setSpanSink({ record: (scope, span) => recorded.push({ scope: { ...scope }, span }), flush: async () => {} });
-  t.teardown(() => setSpanSink(undefined));
+  setSpanSink('test-svc', { record: (scope, span) => recorded.push({ scope: { ...scope }, span }), flush: async () => {} });
+  t.teardown(() => setSpanSink('test-svc', undefined));
   const response = res();
   let sent: string | undefined;
   await inRequest(
@@ -129,6 +130,67 @@ t.test('with an exporter: server span → child spans, parented by id, failures 
   inRequest(CLIENT, () => unrecordRequest(), refused);
   refused.close();
   t.same(recorded, [], 'a request answered before anything was done for it (a rate-limit refusal) makes no span');
+});
+
+t.test('two services in one process: each request is recorded by its own service’s sink, or not at all', async (t) => {
+  // As in benchling-mcp's process, which runs the demo tenant beside it (run-together.ts): only benchling-mcp
+  // started tracing, so the tenant's requests must not be exported under its name.
+  const recorded: { service: string; name: string; scope: TraceScope }[] = [];
+  const sinkOf = (service: string) => ({
+    record: (scope: TraceScope, span: SpanRecord) => recorded.push({ service, name: span.name, scope: { ...scope } }),
+    flush: async () => {},
+  });
+  setSpanSink('front', sinkOf('front'));
+  setSpanSink('other', sinkOf('other'));
+  t.teardown(() => {
+    setSpanSink('front', undefined);
+    setSpanSink('other', undefined);
+  });
+
+  const front = res();
+  let frontCall: string | undefined;
+  await inRequest(
+    CLIENT,
+    () =>
+      inSpan('Benchling GET', 'client', {}, async (span) => {
+        frontCall = span.traceparent();
+      }),
+    front,
+    'front',
+  );
+  front.close();
+  t.same(
+    recorded.map((r) => [r.service, r.name]),
+    [
+      ['front', 'Benchling GET'],
+      ['front', 'HTTP'],
+    ],
+    "the front's request: its spans, to its sink",
+  );
+  const [call] = recorded;
+  t.equal(frontCall, `00-${TRACE}-${call?.scope.spanId}-01`);
+
+  recorded.length = 0;
+  const tenant = res();
+  let tenantCall: string | undefined;
+  let tenantTrace: TraceScope | undefined;
+  await inRequest(
+    frontCall,
+    () =>
+      inSpan('store', 'internal', {}, async (span) => {
+        tenantCall = span.traceparent();
+        tenantTrace = currentTrace();
+      }),
+    tenant,
+    'tenant',
+  );
+  tenant.close();
+  t.same(recorded, [], 'the tenant, which started no tracing, records nothing although others in its process do');
+  t.equal(tenantTrace?.traceId, TRACE, 'its log lines still carry the trace id');
+  t.equal(tenantCall, frontCall, "what it passes on names its caller's span, as a process without an exporter does");
+  t.ok(recordingSpans('front'));
+  t.notOk(recordingSpans('tenant'));
+  t.ok(recordingSpans(), 'some service of the process records');
 });
 
 t.test('log lines carry the trace id of their request, access lines that of their response', async (t) => {

@@ -9,7 +9,8 @@ export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
 }
 
 /**
- * Starts exporting this process's spans when an OTLP endpoint is configured. Without one nothing is loaded: the
+ * Starts exporting the spans of `service`'s requests when an OTLP endpoint is configured (a service that shares the
+ * process without calling this, like the demo tenant in benchling-mcp's, records none). Without one nothing is loaded: the
  * OpenTelemetry SDK is imported only here, on demand, and the trace ids in log lines and `traceparent` headers
  * need none of it.
  */
@@ -17,7 +18,7 @@ export async function startTracing(options: { service: string; version: string; 
   const endpoint = tracesEndpoint();
   if (endpoint === undefined) return;
   const { otlpSpanSink } = await import('./otel.js');
-  setSpanSink(otlpSpanSink(options.service, options.version, options.logger));
+  setSpanSink(options.service, otlpSpanSink(options.service, options.version, options.logger));
   // The origin only: an endpoint URL may carry credentials in its user part or query.
   let shown = 'an invalid URL (the exporter will report it)';
   try {

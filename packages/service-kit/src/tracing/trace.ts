@@ -34,6 +34,11 @@ export interface TraceScope {
   /** Where the trace id came from: a `traceparent` header, an MCP request's `_meta.traceparent`, or made here. */
   origin: 'header' | 'meta' | 'new';
   span?: SpanRecord;
+  /**
+   * Where the spans of this work go: the sink of the service whose request it is, if that service exports spans.
+   * Several services may share a process (run-together.ts), and only those that started tracing record spans.
+   */
+  sink?: SpanSink | undefined;
 }
 
 /** Where finished spans go: the OpenTelemetry SDK (otel.ts), loaded only when an OTLP endpoint is configured. */
@@ -43,7 +48,8 @@ export interface SpanSink {
 }
 
 const store = new AsyncLocalStorage<TraceScope>();
-let sink: SpanSink | undefined;
+/** By service: in a process that runs several (run-together.ts), each exports its spans under its own name, or none. */
+const sinks = new Map<string, SpanSink>();
 /**
  * The trace of a response, kept on it for its access line, which is written from the response's `finish` event
  * (a property rather than a WeakMap entry: several times cheaper per request).
@@ -51,17 +57,19 @@ let sink: SpanSink | undefined;
 const RESPONSE_TRACE = Symbol('labmcp.trace');
 type TracedResponse = ServerResponse & { [RESPONSE_TRACE]?: TraceScope };
 
-export function setSpanSink(next: SpanSink | undefined): void {
-  sink = next;
+/** Where `service`'s spans go from now on (undefined: nowhere). */
+export function setSpanSink(service: string, next: SpanSink | undefined): void {
+  if (next) sinks.set(service, next);
+  else sinks.delete(service);
 }
 
-/** Whether this process records and exports spans. */
-export function recordingSpans(): boolean {
-  return sink !== undefined;
+/** Whether `service` records and exports spans (without a service: whether any service of this process does). */
+export function recordingSpans(service?: string): boolean {
+  return service === undefined ? sinks.size > 0 : sinks.has(service);
 }
 
 export async function flushSpans(): Promise<void> {
-  await sink?.flush();
+  await Promise.all([...sinks.values()].map((sink) => sink.flush()));
 }
 
 export function currentTrace(): TraceScope | undefined {
@@ -76,12 +84,12 @@ export function traceOfLogLine(merge: object): TraceScope | undefined {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** The trace a request arrives with (its `traceparent` header), or a new one. */
-export function incomingTrace(traceparent: unknown): TraceScope {
+/** The trace a request arrives with (its `traceparent` header), or a new one; `sink` when its service records spans. */
+export function incomingTrace(traceparent: unknown, sink?: SpanSink): TraceScope {
   const parent = parseTraceparent(traceparent);
-  if (!parent) return { traceId: newTraceId(), spanId: newSpanId(), flags: '01', origin: 'new' };
-  if (!sink) return { traceId: parent.traceId, spanId: parent.parentId, flags: parent.flags, origin: 'header' };
-  return { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.parentId, remoteParent: true, flags: parent.flags, origin: 'header' };
+  if (!parent) return { traceId: newTraceId(), spanId: newSpanId(), flags: '01', origin: 'new', sink };
+  if (!sink) return { traceId: parent.traceId, spanId: parent.parentId, flags: parent.flags, origin: 'header', sink };
+  return { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.parentId, remoteParent: true, flags: parent.flags, origin: 'header', sink };
 }
 
 /**
@@ -114,10 +122,16 @@ export function outgoingTraceparent(): string | undefined {
  * while spans are exported, a server span covers it (`record` false for health probes and scrapes, which would
  * only drown the traces worth seeing).
  */
-export function serveInTrace(req: IncomingMessage, res: ServerResponse, record: boolean, serve: (req: IncomingMessage, res: ServerResponse) => void): void {
-  const scope = incomingTrace(req.headers.traceparent);
+export function serveInTrace(
+  service: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  record: boolean,
+  serve: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  const scope = incomingTrace(req.headers.traceparent, sinks.get(service));
   (res as TracedResponse)[RESPONSE_TRACE] = scope;
-  if (sink && record) {
+  if (scope.sink && record) {
     const method = req.method ?? 'HTTP';
     const span: SpanRecord = { name: method, kind: 'server', startTime: now(), attributes: { 'http.request.method': method } };
     scope.span = span;
@@ -150,9 +164,9 @@ export function unrecordRequest(): void {
 
 function endSpan(scope: TraceScope): void {
   const span = scope.span;
-  if (!span || !sink) return;
+  if (!span || !scope.sink) return;
   scope.span = undefined;
-  sink.record(scope, span, now());
+  scope.sink.record(scope, span, now());
 }
 
 /** What an operation can say about its span while it runs. */
@@ -173,9 +187,18 @@ const UNRECORDED: ActiveSpan = { traceparent: outgoingTraceparent, set: () => {}
  */
 export async function inSpan<T>(name: string, kind: SpanKind, attributes: SpanAttributes, work: (span: ActiveSpan) => Promise<T>): Promise<T> {
   const parent = store.getStore();
+  const sink = parent?.sink;
   if (!sink || !parent) return work(UNRECORDED);
   const span: SpanRecord = { name, kind, startTime: now(), attributes: { ...attributes } };
-  const scope: TraceScope = { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, flags: parent.flags, origin: parent.origin, span };
+  const scope: TraceScope = {
+    traceId: parent.traceId,
+    spanId: newSpanId(),
+    parentSpanId: parent.spanId,
+    flags: parent.flags,
+    origin: parent.origin,
+    span,
+    sink,
+  };
   const active: ActiveSpan = {
     traceparent: () => formatTraceparent(scope.traceId, scope.spanId, scope.flags),
     set: (more) => Object.assign(span.attributes, more),
