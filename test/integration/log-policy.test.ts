@@ -4,19 +4,18 @@
 
 import { mintDemoToken } from '@labmcp/service-kit/auth';
 import t from 'tap';
-import { startBundle } from '../helpers/bundle.js';
+import { jsonLogLines, type LogLine, startBundle } from '../helpers/bundle.js';
 import { ask } from '../helpers/raw-answer.js';
 
 const json = { 'content-type': 'application/json', accept: 'application/json' };
 const listRegistries = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'registries_list', arguments: {} } });
 
-interface Line {
+interface Line extends LogLine {
   level: string;
   msg: string;
   audit?: boolean;
   tool?: string;
   userId?: string;
-  traceId?: string;
   res?: { statusCode: number };
 }
 
@@ -32,11 +31,7 @@ async function linesOf(env: Record<string, string>): Promise<Line[]> {
     if (refused.status !== 401) throw new Error(`the call without a token answered ${refused.status}`);
     // Lines go out at the end of the event loop's turn (LABMCP_LOG_BATCH_MS=0); the access line when the response closes.
     await new Promise((r) => setTimeout(r, 300));
-    return bundle
-      .logs()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Line);
+    return jsonLogLines(bundle.logs()) as Line[];
   } finally {
     await bundle.stop();
   }
