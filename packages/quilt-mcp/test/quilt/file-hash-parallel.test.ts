@@ -107,12 +107,15 @@ t.test('the quilt3 vectors, through the threads', async (t) => {
 t.test('progress: increasing, ends with the total', async (t) => {
   const size = 3 * PART + 12_345;
   const seen: number[] = [];
+  const totals = new Set<number>();
   await viaFile(local, `f${size}`, {
     onProgress: (done, total) => {
-      t.equal(total, size);
+      totals.add(total);
       seen.push(done);
     },
   });
+  // One assertion over all the reports (how many there are depends on timing): the run's count stays the same.
+  t.same([...totals], [size], 'every report gives the file size as the total');
   t.ok(seen.length >= 2, `${seen.length} reports`);
   t.same(
     [...seen].sort((a, b) => a - b),
