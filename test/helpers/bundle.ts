@@ -11,6 +11,11 @@ export interface BundleOptions {
   env?: Record<string, string>;
   /** Processes to start; default: all four. */
   only?: ProcessName[];
+  /**
+   * Processes that run in one, as PM2 runs the demo tenant in benchling-mcp's (service-kit's run-together): that
+   * process is started, logged and killed under the last name given.
+   */
+  together?: ProcessName[];
   /** Where the bundle's ports come from (default `freePort`): a test of the start itself hands out a taken one. */
   port?: () => Promise<number>;
 }
@@ -48,32 +53,43 @@ async function startBundleOnce(options: BundleOptions): Promise<Bundle> {
     options.port ? { port: options.port } : {},
   );
   const children = new Map<ProcessName, ChildProcess>();
-  const names = options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[]);
+  const together = options.together ?? [];
+  const host = together.at(-1);
+  const names = (options.only ?? (['benchling-sandbox', 'quilt-mcp', 'benchling-mcp', 'router'] as ProcessName[])).filter(
+    (name) => !together.includes(name) || name === host,
+  );
   // With HTTPS, the router is waited for over HTTPS, trusting the test's own certificate.
   const routerCert = env.ROUTER_TLS_CERT_FILE;
   const routerUrl = routerCert ? `https://localhost:${ports.router}` : `http://127.0.0.1:${ports.router}`;
 
   async function start(name: ProcessName): Promise<void> {
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--openssl-legacy-provider', scriptOf(name)], {
-      cwd: base,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const group = name === host ? together : [name];
+    const child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', group.length > 1 ? path.join(repoRoot, 'packages/service-kit/dist/run-together.js') : scriptOf(name)],
+      {
+        cwd: base,
+        env: group.length > 1 ? { ...env, LABMCP_RUN_TOGETHER: group.map(scriptOf).join(path.delimiter) } : env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.set(name, child);
     // A process that exits (invalid settings, a port taken) is reported at once, not after the health wait runs out.
     const exited = exitOf(child);
-    const trusting = name === 'router' && routerCert ? pinnedFetch({ ca: readFileSync(routerCert) }) : undefined;
-    const url = name === 'router' ? routerUrl : `http://127.0.0.1:${ports[name]}`;
-    await waitForHealth(url, { timeoutMs: 20_000, exited, expect: name, ...(trusting && { fetcher: trusting.fetch }) })
-      .catch((err: Error) => {
-        // The same error (a PortTakenError stays one, for withFreshPorts), with what the process said.
-        err.message = `${name} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`;
-        throw err;
-      })
-      .finally(() => trusting?.close());
+    for (const member of group) {
+      const trusting = member === 'router' && routerCert ? pinnedFetch({ ca: readFileSync(routerCert) }) : undefined;
+      const url = member === 'router' ? routerUrl : `http://127.0.0.1:${ports[member]}`;
+      await waitForHealth(url, { timeoutMs: 20_000, exited, expect: member, ...(trusting && { fetcher: trusting.fetch }) })
+        .catch((err: Error) => {
+          // The same error (a PortTakenError stays one, for withFreshPorts), with what the process said.
+          err.message = `${member} did not come up: ${err.message}\n${safeRead(path.join(logDir, `${name}.log`))}`;
+          throw err;
+        })
+        .finally(() => trusting?.close());
+    }
   }
 
   async function kill(name: ProcessName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

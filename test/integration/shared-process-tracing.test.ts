@@ -5,14 +5,9 @@
  * served by the same process, are not exported under that name (nor under any), while their log lines still carry
  * the caller's trace id.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import t from 'tap';
-import { bundleLayout, exitOf, repoRoot, scriptOf, waitForHealth } from '../../scripts/lib/launcher.js';
-import { jsonLogLines } from '../helpers/bundle.js';
+import { jsonLogLines, startBundle } from '../helpers/bundle.js';
 import { describe, SPAN_KIND, startOtlpCollector } from '../helpers/otlp-collector.js';
 
 const TRACE = '5c3e1b0a9d8f7e6d5c4b3a2918070605';
@@ -20,40 +15,17 @@ const CLIENT_SPAN = '1a2b3c4d5e6f7081';
 
 const collector = await startOtlpCollector();
 t.teardown(() => collector.close());
-const base = mkdtempSync(path.join(tmpdir(), 'labmcp-shared-tracing-'));
-const layout = await bundleLayout(base, {
-  LOG_LEVEL: 'info',
-  LABMCP_LOG_BATCH_MS: '0',
-  OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
-  OTEL_BSP_SCHEDULE_DELAY: '100',
-  LABMCP_RUN_TOGETHER: [scriptOf('benchling-sandbox'), scriptOf('benchling-mcp')].join(path.delimiter),
+const bundle = await startBundle({
+  only: ['benchling-sandbox', 'benchling-mcp'],
+  together: ['benchling-sandbox', 'benchling-mcp'],
+  env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' },
 });
-const logFile = path.join(layout.logDir, 'benchling-mcp.log');
-const out = createWriteStream(logFile);
-const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'packages/service-kit/dist/run-together.js')], {
-  cwd: base,
-  env: layout.env,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-child.stdout?.pipe(out);
-child.stderr?.pipe(out);
-t.teardown(async () => {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(base, { recursive: true, force: true });
-});
-const exited = exitOf(child);
-for (const name of ['benchling-sandbox', 'benchling-mcp'] as const) {
-  await waitForHealth(`http://127.0.0.1:${layout.ports[name]}`, { timeoutMs: 20_000, exited, expect: name });
-}
+t.teardown(() => bundle.stop());
 
 t.test('only the service that started tracing exports spans; the tenant beside it passes the trace on', async (t) => {
   const client = new Client({ name: 'labmcp-shared-tracing-test', version: '1.0.0' });
   const headers = { 'x-benchling-api-key': 'sandbox-key-alice', traceparent: `00-${TRACE}-${CLIENT_SPAN}-01` };
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${layout.ports['benchling-mcp']}/mcp`), { requestInit: { headers } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${bundle.ports['benchling-mcp']}/mcp`), { requestInit: { headers } }));
   try {
     const result = (await client.callTool({ name: 'projects_list', arguments: {} })) as { isError?: boolean };
     t.notOk(result.isError, 'the call reached the tenant');
@@ -82,7 +54,7 @@ t.test('only the service that started tracing exports spans; the tenant beside i
   );
 
   // The tenant served those calls in this process, and its lines carry the trace.
-  const tenantLines = jsonLogLines(readFileSync(logFile, 'utf8')).filter((l) => l.service === 'benchling-sandbox' && l.msg === 'request completed');
+  const tenantLines = jsonLogLines(bundle.logs()).filter((l) => l.service === 'benchling-sandbox' && l.msg === 'request completed');
   t.ok(
     tenantLines.some((l) => l.traceId === TRACE),
     'the tenant logged the calls in the trace',
