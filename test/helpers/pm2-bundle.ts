@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bundleLayout, PortTakenError, type ProcessName, withFreshPorts } from '../../scripts/lib/launcher.js';
-import { readLogs, repoRoot, waitForHealth } from './bundle.js';
+import { jsonLogLines, type LogLine, readLogs, repoRoot, waitForHealth } from './bundle.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +15,8 @@ export interface Pm2Bundle {
   dataDir: string;
   /** Every process's log files, concatenated. */
   logs: () => string;
+  /** The JSON lines of one app's out log (`<app>.out.log`). */
+  appLogLines: (app: string) => LogLine[];
   pm2: (...args: string[]) => Promise<{ stdout: string; stderr: string }>;
   processes: () => Promise<{ name: string; pid: number; pm_id: number; pm2_env: { status: string; restart_time: number } }[]>;
   health: () => Promise<{ status: number; body: { checks: Record<string, { status: string }> } }>;
@@ -60,6 +62,7 @@ async function startPm2BundleOnce(extraEnv: Record<string, string>): Promise<Pm2
     logDir: env.LABMCP_LOG_DIR!,
     dataDir: env.LABMCP_DATA_DIR!,
     logs: () => readLogs(env.LABMCP_LOG_DIR!),
+    appLogLines: (app) => jsonLogLines(readFileSync(path.join(env.LABMCP_LOG_DIR!, `${app}.out.log`), 'utf8')),
     pm2,
     processes: async () => JSON.parse((await pm2('jlist')).stdout),
     health: async () => {

@@ -4,17 +4,14 @@
  * there: it holds its tenant file, so it runs as one process). pm2.test.ts covers the default layout, the tenant in
  * benchling-mcp's process.
  */
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import path from 'node:path';
 import t from 'tap';
-import { jsonLogLines } from '../helpers/bundle.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
 const bundle = await startPm2Bundle({ LABMCP_INSTANCES: '2' });
 t.teardown(() => bundle.stop());
 
-const logLines = (app: string) => jsonLogLines(readFileSync(path.join(bundle.logDir, `${app}.out.log`), 'utf8'));
+const logLines = bundle.appLogLines;
 
 t.test('two instances of each server and of the router, and one tenant process of its own', async (t) => {
   const list = await bundle.processes();

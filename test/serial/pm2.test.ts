@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { jsonLogLines, waitForHealth } from '../helpers/bundle.js';
+import { waitForHealth } from '../helpers/bundle.js';
 import { startPm2Bundle } from '../helpers/pm2-bundle.js';
 
 const bundle = await startPm2Bundle();
 t.teardown(() => bundle.stop());
 
-/** The JSON lines of an app's out log. */
-const logLines = (app: string) => jsonLogLines(readFileSync(path.join(bundle.logDir, `${app}.out.log`), 'utf8'));
+const logLines = bundle.appLogLines;
 
 t.test('PM2 runs three processes, the demo tenant inside benchling-mcp, and they report healthy', async (t) => {
   const list = await bundle.processes();
